@@ -1,0 +1,22 @@
+// Command dxsim simulates an AWS Direct Connect endpoint with real link
+// behaviour: the Direct Connect API over real Linux links, LAGs that speak
+// LACP, and the interruption of AssociateConnectionWithLag made observable.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := newRootCmd().ExecuteContext(ctx)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "dxsim:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,8 @@
+// Package lacp is dxsim's Link Aggregation Control Protocol codec: LACPDUs and
+// Marker PDUs (IEEE 802.1AX, Slow Protocols EtherType 0x8809) as gopacket
+// layers, usable through gopacket.NewPacket and, allocation-free, as
+// DecodingLayers in a gopacket.DecodingLayerParser.
+//
+// The 802.1AX state machines live in lacp/engine, capture in lacp/capture and
+// the conversation verifier in lacp/verify.
+package lacp

@@ -1,0 +1,159 @@
+package sim
+
+import (
+	"context"
+	"time"
+)
+
+// DataPlane is what the control plane needs from the links beneath it, at the
+// level of Direct Connect operations. The topology package implements it with
+// netlink; tests use a fake; "--dataplane none" uses no data plane at all and
+// moves states on a provisioning schedule instead.
+//
+// Every method is idempotent for the same arguments, and a method that fails
+// leaves nothing half-made behind.
+type DataPlane interface {
+	// CreatePort makes a connection's link: the DX end on the device and the
+	// customer router's end, up.
+	CreatePort(ctx context.Context, p PortSpec) error
+	DeletePort(ctx context.Context, connectionID string) error
+
+	// CreateLAG makes a LAG's logical interface on the device (and the matching
+	// one on the customer router), with no members.
+	CreateLAG(ctx context.Context, l LAGSpec) error
+	DeleteLAG(ctx context.Context, lagID string) error
+	SetMinLinks(ctx context.Context, lagID string, n int) error
+
+	// AttachPort makes a connection a member of a LAG: the port goes down, is
+	// enslaved, and comes back up, in that order. It returns when the port is
+	// up again; LACP convergence is reported later through Events.
+	AttachPort(ctx context.Context, lagID, connectionID string) (StepTimes, error)
+	// DetachPort releases a member: down, release, up.
+	DetachPort(ctx context.Context, lagID, connectionID string) (StepTimes, error)
+
+	// CreateVLAN makes a VIF or hosted connection: an 802.1Q VLAN on its parent
+	// (a connection's port, a LAG, or an interconnect).
+	CreateVLAN(ctx context.Context, v VLANSpec) error
+	// MoveVLAN moves a VLAN to another parent (a VIF or hosted connection that
+	// follows its connection into a LAG).
+	MoveVLAN(ctx context.Context, id, newParentID string) error
+	DeleteVLAN(ctx context.Context, id string) error
+
+	// Reconcile makes the data plane match the control plane's whole state,
+	// after a crash, a restart or a hand edit, and reports what it had to fix.
+	Reconcile(ctx context.Context, s Snapshot) ([]Drift, error)
+
+	// Events delivers link and LACP status changes. There is one consumer.
+	Events() <-chan Event
+
+	// Close stops event delivery. It does not tear the links down.
+	Close() error
+}
+
+// PortSpec describes a connection's link (a dedicated connection or an
+// interconnect).
+type PortSpec struct {
+	ConnectionID string
+	DeviceID     string // the AWS device (DX endpoint) the port terminates on
+	Location     string
+	Bandwidth    string // "1Gbps", "10Gbps", "100Gbps", "400Gbps", ...
+	LAGID        string // the LAG it is a member of, "" when standalone
+}
+
+// LAGSpec describes a LAG's logical interface.
+type LAGSpec struct {
+	LAGID    string
+	DeviceID string
+	Location string
+	MinLinks int
+}
+
+// VLANSpec describes a virtual interface or hosted connection.
+type VLANSpec struct {
+	ID              string // dxvif-… or dxcon-… (hosted)
+	ParentID        string // dxcon-… or dxlag-… whose link carries the VLAN
+	VLAN            int
+	AmazonAddress   string // CIDR, "" when none
+	CustomerAddress string // CIDR, "" when none
+}
+
+// Snapshot is the control plane's whole desired state, as Reconcile takes it.
+// Membership is PortSpec.LAGID.
+type Snapshot struct {
+	Ports []PortSpec
+	LAGs  []LAGSpec
+	VLANs []VLANSpec
+}
+
+// Drift is one difference Reconcile found between the data plane and the
+// control plane, and what it did about it.
+type Drift struct {
+	ObjectID string
+	Problem  string // e.g. "missing", "not enslaved", "unexpected"
+	Action   string // e.g. "created", "enslaved", "deleted"
+}
+
+// StepTimes timestamps each step of an attach or detach.
+type StepTimes struct {
+	Down    time.Time // the DX port went down
+	Changed time.Time // enslaved into, or released from, the LAG
+	Up      time.Time // the DX port was brought up again
+}
+
+// Side says which end of a link an event speaks of.
+type Side int
+
+const (
+	SideAWS      Side = iota // the DX endpoint's end
+	SideCustomer             // the customer router's end
+)
+
+func (s Side) String() string {
+	if s == SideCustomer {
+		return "customer"
+	}
+	return "aws"
+}
+
+// EventKind says what an Event reports.
+type EventKind int
+
+const (
+	// EventLink: a port's carrier changed (Up says which way).
+	EventLink EventKind = iota + 1
+	// EventLACP: a LAG member's LACP actor state changed (LACPState holds the
+	// 802.1AX state bits; Collecting and Distributing are decoded from them).
+	EventLACP
+	// EventLAG: a LAG's logical interface changed carrier (min links).
+	EventLAG
+)
+
+func (k EventKind) String() string {
+	switch k {
+	case EventLink:
+		return "link"
+	case EventLACP:
+		return "lacp"
+	case EventLAG:
+		return "lag"
+	}
+	return "unknown"
+}
+
+// Event is a status change reported by the data plane.
+type Event struct {
+	Time         time.Time
+	Kind         EventKind
+	Side         Side
+	ConnectionID string // the port, for link and LACP events
+	LAGID        string // the LAG, for LACP and LAG events
+	Up           bool   // carrier, for link and LAG events
+	LACPState    uint8  // actor state bits, for LACP events
+}
+
+// CollectingDistributing reports whether an LACP event's actor is both
+// collecting and distributing: the member carries traffic.
+func (e Event) CollectingDistributing() bool {
+	const collecting, distributing = 0x10, 0x20
+	return e.LACPState&(collecting|distributing) == collecting|distributing
+}
