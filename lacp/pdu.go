@@ -57,3 +57,12 @@ type PortInfo struct {
 func (p PortInfo) String() string {
 	return fmt.Sprintf("(%d,%s,%d,%d,%d,%s)", p.SystemPriority, p.System, p.Key, p.PortPriority, p.Port, p.State)
 }
+
+// LACPDU is a Link Aggregation Control Protocol data unit (Slow Protocols
+// subtype 1): what an actor knows of itself and of its partner.
+type LACPDU struct {
+	Version           uint8
+	Actor             PortInfo
+	Partner           PortInfo
+	CollectorMaxDelay uint16 // tens of microseconds
+}
