@@ -1,0 +1,87 @@
+package topology
+
+import (
+	"errors"
+	"fmt"
+	"net"
+
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netlink/nl"
+	"golang.org/x/sys/unix"
+)
+
+// carrier reports whether a link is up and has carrier: what "the link is
+// up" means to the other end and to a bond.
+func carrier(a *netlink.LinkAttrs) bool {
+	return a.Flags&net.FlagUp != 0 && a.RawFlags&unix.IFF_LOWER_UP != 0
+}
+
+func linkByName(ns *netNS, name string) (netlink.Link, error) {
+	l, err := ns.h.LinkByName(name)
+	var nf netlink.LinkNotFoundError
+	if errors.As(err, &nf) {
+		return nil, &NotFoundError{Kind: "interface", ID: name + " in " + ns.name}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s in %s: %w", name, ns.name, err)
+	}
+	return l, nil
+}
+
+// delLink deletes an interface by name; an absent one is not an error.
+func delLink(ns *netNS, name string) error {
+	l, err := linkByName(ns, name)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := ns.h.LinkDel(l); err != nil && !errors.Is(err, unix.ENODEV) {
+		return fmt.Errorf("deleting %s in %s: %w", name, ns.name, err)
+	}
+	return nil
+}
+
+// setUp brings an interface up or down by name.
+func setUp(ns *netNS, name string, up bool) error {
+	l, err := linkByName(ns, name)
+	if err != nil {
+		return err
+	}
+	if up {
+		err = ns.h.LinkSetUp(l)
+	} else {
+		err = ns.h.LinkSetDown(l)
+	}
+	if err != nil {
+		return fmt.Errorf("setting %s in %s up=%v: %w", name, ns.name, up, err)
+	}
+	return nil
+}
+
+// addVeth makes a veth pair from aws into cust, both ends named name and
+// both up, in one netlink request made inside aws: the pair never exists in
+// the host's namespace, and a lab of a thousand ports costs a thousand
+// round trips rather than four thousand.
+func addVeth(aws, cust *netNS, name string) error {
+	req := nl.NewNetlinkRequest(unix.RTM_NEWLINK, unix.NLM_F_CREATE|unix.NLM_F_EXCL|unix.NLM_F_ACK)
+	req.Sockets = map[int]*nl.SocketHandle{unix.NETLINK_ROUTE: aws.sock}
+	msg := nl.NewIfInfomsg(unix.AF_UNSPEC)
+	msg.Flags, msg.Change = unix.IFF_UP, unix.IFF_UP
+	req.AddData(msg)
+	req.AddData(nl.NewRtAttr(unix.IFLA_IFNAME, nl.ZeroTerminated(name)))
+	info := nl.NewRtAttr(unix.IFLA_LINKINFO, nil)
+	info.AddRtAttr(nl.IFLA_INFO_KIND, nl.NonZeroTerminated("veth"))
+	data := info.AddRtAttr(nl.IFLA_INFO_DATA, nil)
+	peer := data.AddRtAttr(nl.VETH_INFO_PEER, nil)
+	pmsg := nl.NewIfInfomsgChild(peer, unix.AF_UNSPEC)
+	pmsg.Flags, pmsg.Change = unix.IFF_UP, unix.IFF_UP
+	peer.AddRtAttr(unix.IFLA_IFNAME, nl.ZeroTerminated(name))
+	peer.AddRtAttr(unix.IFLA_NET_NS_FD, nl.Uint32Attr(uint32(cust.ns)))
+	req.AddData(info)
+	if _, err := req.Execute(unix.NETLINK_ROUTE, 0); err != nil {
+		return fmt.Errorf("veth %s from %s to %s: %w", name, aws.name, cust.name, err)
+	}
+	return nil
+}

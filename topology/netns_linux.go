@@ -1,0 +1,129 @@
+package topology
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netlink/nl"
+	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
+)
+
+// netnsDir is where named network namespaces are bind-mounted (as by
+// `ip netns add`).
+const netnsDir = "/run/netns"
+
+// netNS is an open named namespace and a netlink handle inside it. Holding
+// it keeps the namespace alive: close it before deleting the namespace.
+type netNS struct {
+	name   string
+	role   role
+	device string
+	ns     netns.NsHandle
+	h      *netlink.Handle
+	sock   *nl.SocketHandle // for requests the handle cannot build (addVeth)
+}
+
+// openOrCreateNS opens the named namespace, creating it if it does not exist.
+func openOrCreateNS(name string) (*netNS, error) {
+	ns, err := netns.GetFromName(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		ns, err = newNamedNS(name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("namespace %s: %w", name, err)
+	}
+	// NETLINK_ROUTE only: some kernels (Debian's cloud kernel) build without
+	// the other families netlink.NewHandleAt asks for by default.
+	h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
+	if err != nil {
+		ns.Close()
+		return nil, fmt.Errorf("netlink handle in %s: %w", name, err)
+	}
+	s, err := nl.GetNetlinkSocketAt(ns, netns.None(), unix.NETLINK_ROUTE)
+	if err != nil {
+		h.Close()
+		ns.Close()
+		return nil, fmt.Errorf("netlink socket in %s: %w", name, err)
+	}
+	return &netNS{name: name, ns: ns, h: h, sock: &nl.SocketHandle{Socket: s}}, nil
+}
+
+// newNamedNS makes a named namespace on a thread of its own, so that no
+// goroutine ever runs in the wrong namespace: if the thread cannot be
+// switched back it is left locked and dies with its goroutine.
+func newNamedNS(name string) (netns.NsHandle, error) {
+	type result struct {
+		ns  netns.NsHandle
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		runtime.LockOSThread()
+		orig, err := netns.Get()
+		if err != nil {
+			runtime.UnlockOSThread()
+			ch <- result{err: err}
+			return
+		}
+		defer orig.Close()
+		ns, err := netns.NewNamed(name)
+		if serr := netns.Set(orig); serr != nil {
+			if err == nil {
+				ns.Close()
+				_ = netns.DeleteNamed(name)
+			}
+			ch <- result{err: fmt.Errorf("restoring the thread's namespace: %w", serr)}
+			return // the thread stays locked and is discarded
+		}
+		runtime.UnlockOSThread()
+		ch <- result{ns, err}
+	}()
+	r := <-ch
+	return r.ns, r.err
+}
+
+func (n *netNS) close() {
+	n.sock.Close()
+	n.h.Close()
+	n.ns.Close()
+}
+
+// deleteNS removes a named namespace. The kernel frees its interfaces in a
+// batch once the last reference (an open handle, a socket) is gone, which is
+// far faster than deleting veth pairs one by one. Deleting an absent
+// namespace is not an error.
+func deleteNS(name string) error {
+	path := filepath.Join(netnsDir, name)
+	if err := unix.Unmount(path, unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
+		return fmt.Errorf("unmount %s: %w", path, err)
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove %s: %w", path, err)
+	}
+	return nil
+}
+
+// listNS names the named namespaces whose names start with prefix.
+func listNS(prefix string) ([]string, error) {
+	ents, err := os.ReadDir(netnsDir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("listing namespaces: %w", err)
+	}
+	var out []string
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), prefix) {
+			out = append(out, e.Name())
+		}
+	}
+	return out, nil
+}
