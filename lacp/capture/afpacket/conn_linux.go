@@ -1,0 +1,197 @@
+package afpacket
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"golang.org/x/net/bpf"
+	"golang.org/x/sys/unix"
+)
+
+// Conn is an open AF_PACKET socket. Reads and writes may run concurrently;
+// Close unblocks a pending read.
+type Conn struct {
+	f       *os.File
+	rc      syscall.RawConn
+	ifindex int
+	oob     []byte // only touched by the (single) reader
+}
+
+// ethPAll is ETH_P_ALL in network byte order, as bind(2) wants it.
+var ethPAll = htons(unix.ETH_P_ALL)
+
+func htons(v uint16) uint16 {
+	return binary.NativeEndian.Uint16(binary.BigEndian.AppendUint16(nil, v))
+}
+
+// Open makes a socket in cfg.NetNS, attaches cfg.Filter, and only then binds
+// it (protocol ETH_P_ALL) so that nothing unfiltered is queued in between.
+func Open(cfg Config) (*Conn, error) {
+	var fd int
+	err := InNamespace(cfg.NetNS, func() error {
+		var err error
+		// Protocol 0: the socket receives nothing until bound.
+		fd, err = unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("afpacket: socket: %w", err)
+	}
+	if err := setup(fd, cfg); err != nil {
+		unix.Close(fd)
+		return nil, err
+	}
+	f := os.NewFile(uintptr(fd), "afpacket")
+	rc, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("afpacket: %w", err)
+	}
+	return &Conn{f: f, rc: rc, ifindex: cfg.Ifindex, oob: make([]byte, 128)}, nil
+}
+
+func setup(fd int, cfg Config) error {
+	if len(cfg.Filter) > 0 {
+		if err := attachFilter(fd, cfg.Filter); err != nil {
+			return err
+		}
+	}
+	for _, o := range []struct {
+		level, name int
+		on          bool
+	}{
+		{unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, true},
+		{unix.SOL_PACKET, unix.PACKET_AUXDATA, true},
+		{unix.SOL_PACKET, unix.PACKET_IGNORE_OUTGOING, cfg.IgnoreOutgoing},
+	} {
+		if !o.on {
+			continue
+		}
+		if err := unix.SetsockoptInt(fd, o.level, o.name, 1); err != nil {
+			return fmt.Errorf("afpacket: setsockopt %d/%d: %w", o.level, o.name, err)
+		}
+	}
+	if err := unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: ethPAll, Ifindex: cfg.Ifindex}); err != nil {
+		return fmt.Errorf("afpacket: bind to ifindex %d: %w", cfg.Ifindex, err)
+	}
+	return nil
+}
+
+func attachFilter(fd int, prog []bpf.RawInstruction) error {
+	// bpf.RawInstruction and unix.SockFilter share the kernel's layout.
+	fp := unix.SockFprog{
+		Len:    uint16(len(prog)),
+		Filter: (*unix.SockFilter)(unsafe.Pointer(&prog[0])),
+	}
+	if err := unix.SetsockoptSockFprog(fd, unix.SOL_SOCKET, unix.SO_ATTACH_FILTER, &fp); err != nil {
+		return fmt.Errorf("afpacket: attach BPF filter: %w", err)
+	}
+	return nil
+}
+
+// Bind moves the socket to another interface of its namespace (0: all), as
+// when the interface it was bound to was deleted and made again.
+func (c *Conn) Bind(ifindex int) error {
+	var err error
+	cerr := c.rc.Control(func(fd uintptr) {
+		err = unix.Bind(int(fd), &unix.SockaddrLinklayer{Protocol: ethPAll, Ifindex: ifindex})
+	})
+	if cerr != nil {
+		return fmt.Errorf("afpacket: %w", cerr)
+	}
+	if err != nil {
+		return fmt.Errorf("afpacket: bind to ifindex %d: %w", ifindex, err)
+	}
+	c.ifindex = ifindex
+	return nil
+}
+
+// ReadFrame reads one frame into b. While the bound interface is down the
+// kernel reports ENETDOWN once (errors.Is(err, syscall.ENETDOWN)); the socket
+// stays usable and sees frames again when the interface comes back up.
+func (c *Conn) ReadFrame(b []byte) (int, Info, error) {
+	var (
+		n, oobn int
+		from    unix.Sockaddr
+		err     error
+	)
+	rerr := c.rc.Read(func(fd uintptr) bool {
+		n, oobn, _, from, err = unix.Recvmsg(int(fd), b, c.oob, unix.MSG_TRUNC)
+		return !errors.Is(err, unix.EAGAIN)
+	})
+	if rerr != nil {
+		return 0, Info{}, rerr
+	}
+	if err != nil {
+		return 0, Info{}, os.NewSyscallError("recvmsg", err)
+	}
+	info := Info{Length: n, Direction: DirectionIn}
+	if n > len(b) {
+		n = len(b)
+	}
+	if sa, ok := from.(*unix.SockaddrLinklayer); ok {
+		info.Ifindex = sa.Ifindex
+		if sa.Pkttype == unix.PACKET_OUTGOING {
+			info.Direction = DirectionOut
+		}
+	}
+	parseControl(c.oob[:oobn], &info)
+	return n, info, nil
+}
+
+func parseControl(oob []byte, info *Info) {
+	msgs, err := unix.ParseSocketControlMessage(oob)
+	if err != nil {
+		return
+	}
+	for _, m := range msgs {
+		switch {
+		case m.Header.Level == unix.SOL_SOCKET && m.Header.Type == unix.SCM_TIMESTAMPNS &&
+			len(m.Data) >= int(unsafe.Sizeof(unix.Timespec{})):
+			ts := (*unix.Timespec)(unsafe.Pointer(&m.Data[0]))
+			info.Time = time.Unix(ts.Unix())
+		case m.Header.Level == unix.SOL_PACKET && m.Header.Type == unix.PACKET_AUXDATA &&
+			len(m.Data) >= int(unsafe.Sizeof(unix.TpacketAuxdata{})):
+			aux := (*unix.TpacketAuxdata)(unsafe.Pointer(&m.Data[0]))
+			if aux.Status&unix.TP_STATUS_VLAN_VALID != 0 {
+				info.VLAN, info.VLANValid = aux.Vlan_tci, true
+			}
+		}
+	}
+}
+
+// WriteFrame sends one Ethernet frame, exactly as given, on ifindex (0: the
+// interface the socket is bound to).
+func (c *Conn) WriteFrame(frame []byte, ifindex int) error {
+	if ifindex == 0 {
+		ifindex = c.ifindex
+	}
+	sa := &unix.SockaddrLinklayer{Protocol: ethPAll, Ifindex: ifindex, Halen: 6}
+	if len(frame) >= 6 {
+		copy(sa.Addr[:], frame[:6])
+	}
+	var err error
+	werr := c.rc.Write(func(fd uintptr) bool {
+		err = unix.Sendto(int(fd), frame, 0, sa)
+		return !errors.Is(err, unix.EAGAIN)
+	})
+	if werr != nil {
+		return werr
+	}
+	if err != nil {
+		return os.NewSyscallError("sendto", err)
+	}
+	return nil
+}
+
+// SetReadDeadline makes a pending or future ReadFrame return
+// os.ErrDeadlineExceeded at t; the zero time removes the deadline.
+func (c *Conn) SetReadDeadline(t time.Time) error { return c.f.SetReadDeadline(t) }
+
+// Close closes the socket and unblocks a pending read.
+func (c *Conn) Close() error { return c.f.Close() }

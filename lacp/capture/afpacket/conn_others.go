@@ -1,0 +1,20 @@
+//go:build !linux
+
+package afpacket
+
+import (
+	"time"
+
+	"github.com/vishvananda/netns"
+)
+
+// Conn is an AF_PACKET socket; on this system every operation fails.
+type Conn struct{}
+
+func Open(Config) (*Conn, error)                     { return nil, ErrUnsupported }
+func InNamespace(netns.NsHandle, func() error) error { return ErrUnsupported }
+func (*Conn) Bind(int) error                         { return ErrUnsupported }
+func (*Conn) ReadFrame([]byte) (int, Info, error)    { return 0, Info{}, ErrUnsupported }
+func (*Conn) WriteFrame([]byte, int) error           { return ErrUnsupported }
+func (*Conn) SetReadDeadline(time.Time) error        { return ErrUnsupported }
+func (*Conn) Close() error                           { return nil }

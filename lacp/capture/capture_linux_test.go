@@ -1,0 +1,276 @@
+package capture
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/dxsim/dxsim/lacp/capture/afpacket"
+	"github.com/dxsim/dxsim/topology/netnstest"
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// pair makes a veth pair dxsim-a/dxsim-b, up, in a fresh namespace.
+func pair(t *testing.T) (netns.NsHandle, *netlink.Handle) {
+	t.Helper()
+	ns, h := netnstest.NewNS(t)
+	makeVeth(t, h)
+	return ns, h
+}
+
+func makeVeth(t *testing.T, h *netlink.Handle) {
+	t.Helper()
+	veth := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "dxsim-a"}, PeerName: "dxsim-b"}
+	if err := h.LinkAdd(veth); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"dxsim-a", "dxsim-b"} {
+		setUp(t, h, n, true)
+	}
+}
+
+func setUp(t *testing.T, h *netlink.Handle, name string, up bool) {
+	t.Helper()
+	l, err := h.LinkByName(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if up {
+		err = h.LinkSetUp(l)
+	} else {
+		err = h.LinkSetDown(l)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sender sends raw frames out of one port of ns.
+type sender struct {
+	t    *testing.T
+	conn *afpacket.Conn
+}
+
+func newSender(t *testing.T, ns netns.NsHandle, h *netlink.Handle, port string) *sender {
+	t.Helper()
+	l, err := h.LinkByName(port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := afpacket.Open(afpacket.Config{NetNS: ns, Ifindex: l.Attrs().Index, IgnoreOutgoing: true,
+		Filter: rejectAll(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return &sender{t: t, conn: conn}
+}
+
+func rejectAll(t *testing.T) []afpacket.RawInstruction {
+	t.Helper()
+	// A filter for an EtherType nobody sends: the sender reads nothing.
+	f, err := afpacket.EtherTypeFilter(0xffff)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func (s *sender) send(frame []byte) {
+	s.t.Helper()
+	if err := s.conn.WriteFrame(frame, 0); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+func otherFrame(et uint16) []byte {
+	f := make([]byte, 60)
+	copy(f, []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0xdd, 0, 0, 0, 9})
+	binary.BigEndian.PutUint16(f[12:], et)
+	return f
+}
+
+const waitLimit = 10 * time.Second
+
+func next(t *testing.T, c *Capture) Frame {
+	t.Helper()
+	select {
+	case f, ok := <-c.Frames():
+		if !ok {
+			t.Fatal("Frames closed")
+		}
+		return f
+	case <-time.After(waitLimit):
+		t.Fatal("no frame captured")
+	}
+	panic("unreachable")
+}
+
+func open(t *testing.T, cfg Config) *Capture {
+	t.Helper()
+	c, err := Open(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func TestCaptureFiltersInKernelAndRecordsDirection(t *testing.T) {
+	ns, h := pair(t)
+	rx := open(t, Config{NetNS: ns, Ports: []string{"dxsim-b"}})
+	txSide := open(t, Config{NetNS: ns, Ports: []string{"dxsim-a"}})
+	s := newSender(t, ns, h, "dxsim-a")
+
+	// Frames of other EtherTypes go first: had the filter let them through,
+	// they would be read before the LACPDU that follows them.
+	s.send(otherFrame(0x0800))
+	s.send(otherFrame(0x88b5))
+	s.send(lacpFrame(7))
+
+	got := next(t, rx)
+	if !bytes.Equal(got.Data, lacpFrame(7)) {
+		t.Fatalf("first frame captured on dxsim-b is %x, want the LACPDU", got.Data[:14])
+	}
+	if got.Port != "dxsim-b" || got.Direction != DirectionIn || got.Time.IsZero() || got.Length != 124 {
+		t.Errorf("captured %s %s len %d at %v, want dxsim-b in 124", got.Port, got.Direction, got.Length, got.Time)
+	}
+	out := next(t, txSide)
+	if !bytes.Equal(out.Data, lacpFrame(7)) || out.Direction != DirectionOut || out.Port != "dxsim-a" {
+		t.Errorf("sender side captured %s %s %x, want the LACPDU going out of dxsim-a", out.Port, out.Direction, out.Data[:14])
+	}
+	if rx.Stats().Frames != 1 {
+		t.Errorf("dxsim-b delivered %d frames, want only the LACPDU", rx.Stats().Frames)
+	}
+}
+
+func TestCaptureWholeNamespaceNamesPorts(t *testing.T) {
+	ns, h := pair(t)
+	c := open(t, Config{NetNS: ns})
+	s := newSender(t, ns, h, "dxsim-a")
+	s.send(otherFrame(0x0800))
+	s.send(lacpFrame(3))
+	seen := map[string]Direction{}
+	for len(seen) < 2 {
+		f := next(t, c)
+		if !bytes.Equal(f.Data, lacpFrame(3)) {
+			t.Fatalf("captured a frame that is not the LACPDU on %s: %x", f.Port, f.Data[:14])
+		}
+		seen[f.Port] = f.Direction
+	}
+	if seen["dxsim-a"] != DirectionOut || seen["dxsim-b"] != DirectionIn {
+		t.Errorf("saw %v, want dxsim-a out and dxsim-b in", seen)
+	}
+}
+
+func TestCaptureKeepsListeningAcrossBounce(t *testing.T) {
+	ns, h := pair(t)
+	c := open(t, Config{NetNS: ns, Ports: []string{"dxsim-b"}})
+	s := newSender(t, ns, h, "dxsim-a")
+
+	s.send(lacpFrame(1))
+	next(t, c)
+	setUp(t, h, "dxsim-b", false)
+	setUp(t, h, "dxsim-b", true)
+	s.send(lacpFrame(2))
+	if f := next(t, c); !bytes.Equal(f.Data, lacpFrame(2)) {
+		t.Fatalf("after the bounce captured %x, want the second LACPDU", f.Data)
+	}
+	// The reader saw ENETDOWN before the frame it delivered after it.
+	if st := c.Stats(); st.Downs == 0 || st.Errors != 0 {
+		t.Errorf("stats after a bounce %+v, want Downs > 0 and no errors", st)
+	}
+}
+
+func TestCaptureRebindsToPortMadeAgain(t *testing.T) {
+	ns, h := pair(t)
+	c := open(t, Config{NetNS: ns, Ports: []string{"dxsim-b"}, RecheckInterval: 10 * time.Millisecond})
+	s := newSender(t, ns, h, "dxsim-a")
+	s.send(lacpFrame(1))
+	next(t, c)
+
+	l, err := h.LinkByName("dxsim-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.LinkDel(l); err != nil {
+		t.Fatal(err)
+	}
+	s.conn.Close()
+	makeVeth(t, h)
+	s = newSender(t, ns, h, "dxsim-a")
+
+	// The capture rebinds on its own schedule; keep offering frames until
+	// one is captured.
+	deadline := time.Now().Add(waitLimit)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		s.send(lacpFrame(2))
+		select {
+		case f := <-c.Frames():
+			if !bytes.Equal(f.Data, lacpFrame(2)) {
+				t.Fatalf("captured %x, want the LACPDU sent on the new pair", f.Data)
+			}
+			if st := c.Stats(); st.Rebinds != 1 {
+				t.Errorf("Rebinds = %d, want 1", st.Rebinds)
+			}
+			return
+		case <-tick.C:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nothing captured on the remade port; stats %+v", c.Stats())
+		}
+	}
+}
+
+func TestCaptureToPcapngReadsBack(t *testing.T) {
+	ns, h := pair(t)
+	c := open(t, Config{NetNS: ns, Ports: []string{"dxsim-a", "dxsim-b"}})
+	s := newSender(t, ns, h, "dxsim-a")
+	var buf bytes.Buffer
+	done := make(chan error, 1)
+	go func() { done <- Record(c, NewPcapngWriter(&buf)) }()
+
+	s.send(lacpFrame(1))
+	setUp(t, h, "dxsim-b", false)
+	setUp(t, h, "dxsim-b", true)
+	s.send(lacpFrame(2))
+	// Wait until the four frames (two ports, two frames) are captured.
+	deadline := time.Now().Add(waitLimit)
+	for c.Stats().Frames < 4 {
+		if time.Now().After(deadline) {
+			t.Fatalf("captured %d frames, want 4", c.Stats().Frames)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	c.Close()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	frames := readPcapng(t, buf.Bytes())
+	count := map[string]int{}
+	for _, f := range frames {
+		count[f.Port+"/"+f.Direction.String()]++
+		if f.Length != 124 || f.Time.IsZero() {
+			t.Errorf("frame %+v: want 124 bytes and a time", f)
+		}
+	}
+	if count["dxsim-a/out"] != 2 || count["dxsim-b/in"] != 2 || len(frames) != 4 {
+		t.Errorf("pcapng holds %v, want two frames out of dxsim-a and two into dxsim-b", count)
+	}
+}
+
+func TestOpenMissingPort(t *testing.T) {
+	ns, _ := netnstest.NewNS(t)
+	_, err := Open(Config{NetNS: ns, Ports: []string{"dxsim-none"}})
+	if !errors.Is(err, ErrNoSuchPort) {
+		t.Fatalf("Open on a missing port: %v, want ErrNoSuchPort", err)
+	}
+}
