@@ -1,0 +1,78 @@
+package lacp
+
+import (
+	"testing"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+)
+
+// The decode paths, fastest first. Run with
+//
+//	go test -run '^$' -bench . -benchmem ./lacp/
+
+func benchFrame(b *testing.B) []byte {
+	frame, err := lacpduTests[0].pdu.MarshalFrame(testSrc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return frame
+}
+
+func BenchmarkUnmarshalBinary(b *testing.B) {
+	pdu := benchFrame(b)[HeaderLen:]
+	var p LACPDU
+	b.ReportAllocs()
+	b.SetBytes(int64(len(pdu)))
+	for b.Loop() {
+		if err := p.UnmarshalBinary(pdu); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDecodingLayerParser(b *testing.B) {
+	frame := benchFrame(b)
+	var (
+		eth    layers.Ethernet
+		slow   SlowProtocols
+		pdu    LACPDU
+		marker MarkerPDU
+	)
+	parser := gopacket.NewDecodingLayerParser(layers.LayerTypeEthernet, &eth, &slow, &pdu, &marker)
+	decoded := make([]gopacket.LayerType, 0, 4)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(frame)))
+	for b.Loop() {
+		if err := parser.DecodeLayers(frame, &decoded); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if pdu.Actor.Port != 1 {
+		b.Fatalf("decoded %+v", pdu)
+	}
+}
+
+func BenchmarkNewPacket(b *testing.B) {
+	frame := benchFrame(b)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(frame)))
+	for b.Loop() {
+		pkt := gopacket.NewPacket(frame, layers.LayerTypeEthernet, gopacket.NoCopy)
+		if pkt.Layer(LayerTypeLACP) == nil {
+			b.Fatal(pkt.ErrorLayer())
+		}
+	}
+}
+
+func BenchmarkMarshalFrame(b *testing.B) {
+	p := lacpduTests[0].pdu
+	buf := make([]byte, 0, FrameLen)
+	b.ReportAllocs()
+	for b.Loop() {
+		var err error
+		if buf, err = p.AppendFrame(buf[:0], testSrc); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
