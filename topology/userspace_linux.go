@@ -61,4 +61,4 @@ func (u userspaceBackend) LAGStatus(ctx context.Context, ns *netNS, name string)
 func (userspaceBackend) VLANs(context.Context, *netNS) ([]vlanConfig, error) { return nil, nil }
 
 func (userspaceBackend) Forget(*netNS) {}
-func (userspaceBackend) Close() error { return nil }
+func (userspaceBackend) Close() error  { return nil }

@@ -1,0 +1,136 @@
+package topology
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/dxsim/dxsim/sim"
+)
+
+// AttachPort makes a connection a member of a LAG, on the device and on the
+// customer router: the port goes down (the kernel enslaves only a port that
+// is down), leaves its old LAG if it had one, is enslaved, and comes back up.
+// Each step of the AWS side is timestamped. LACP convergence follows later,
+// as events.
+func (d *DataPlane) AttachPort(ctx context.Context, lagID, connectionID string) (sim.StepTimes, error) {
+	if err := checkCtx(ctx); err != nil {
+		return sim.StepTimes{}, err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	pt, ok := d.ports[connectionID]
+	if !ok {
+		return sim.StepTimes{}, fmt.Errorf("attach: %w", &NotFoundError{Kind: "connection", ID: connectionID})
+	}
+	return d.attach(ctx, pt, lagID)
+}
+
+// DetachPort releases a member from its LAG on both sides: down, release, up.
+func (d *DataPlane) DetachPort(ctx context.Context, lagID, connectionID string) (sim.StepTimes, error) {
+	if err := checkCtx(ctx); err != nil {
+		return sim.StepTimes{}, err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	pt, ok := d.ports[connectionID]
+	if !ok {
+		return sim.StepTimes{}, fmt.Errorf("detach: %w", &NotFoundError{Kind: "connection", ID: connectionID})
+	}
+	if pt.lag != lagID {
+		return sim.StepTimes{}, fmt.Errorf("detach %s from %s: it is a member of %q", connectionID, lagID, pt.lag)
+	}
+	return d.detach(ctx, pt)
+}
+
+func (d *DataPlane) attach(ctx context.Context, pt *port, lagID string) (sim.StepTimes, error) {
+	lg, ok := d.lags[lagID]
+	if !ok {
+		return sim.StepTimes{}, fmt.Errorf("attach %s: %w", pt.id, &NotFoundError{Kind: "LAG", ID: lagID})
+	}
+	if lg.device != pt.device {
+		return sim.StepTimes{}, fmt.Errorf("attach %s (device %s) to %s: the LAG is on device %s", pt.id, pt.device, lagID, lg.device)
+	}
+	if pt.lag == lagID {
+		return sim.StepTimes{}, nil
+	}
+	st, err := d.move(ctx, pt, lagID)
+	if err != nil {
+		return st, fmt.Errorf("attach %s to %s: %w", pt.id, lagID, err)
+	}
+	return st, nil
+}
+
+func (d *DataPlane) detach(ctx context.Context, pt *port) (sim.StepTimes, error) {
+	from := pt.lag
+	st, err := d.move(ctx, pt, "")
+	if err != nil {
+		return st, fmt.Errorf("detach %s from %s: %w", pt.id, from, err)
+	}
+	return st, nil
+}
+
+// move takes a port from its LAG (or none) to another (or none): down on
+// both sides, released, enslaved, up. On failure it puts the port back where
+// it was, up, so nothing is left half-moved.
+func (d *DataPlane) move(ctx context.Context, pt *port, to string) (sim.StepTimes, error) {
+	var st sim.StepTimes
+	dev, err := d.device(pt.device, false)
+	if err != nil {
+		return st, err
+	}
+	from := pt.lag
+	sides := []*netNS{dev.aws, dev.cust}
+	undo := func(cause error) (sim.StepTimes, error) {
+		for _, ns := range sides {
+			var errs []error
+			if to != "" {
+				errs = append(errs, d.backend.RemoveMember(ctx, ns, to, pt.id))
+			}
+			if from != "" {
+				errs = append(errs, d.backend.AddMember(ctx, ns, from, pt.id))
+			}
+			errs = append(errs, setUp(ns, pt.id, true))
+			for _, e := range errs {
+				if e != nil {
+					d.log.Warn("restoring port after a failed move", "connection", pt.id, "ns", ns.name, "err", e)
+				}
+			}
+		}
+		return st, cause
+	}
+
+	if err := setUp(dev.aws, pt.id, false); err != nil {
+		return undo(err)
+	}
+	st.Down = d.now()
+	if err := setUp(dev.cust, pt.id, false); err != nil {
+		return undo(err)
+	}
+	if from != "" {
+		for _, ns := range sides {
+			if err := d.backend.RemoveMember(ctx, ns, from, pt.id); err != nil {
+				return undo(err)
+			}
+		}
+	}
+	if to != "" {
+		if err := d.backend.AddMember(ctx, dev.aws, to, pt.id); err != nil {
+			return undo(err)
+		}
+	}
+	st.Changed = d.now()
+	if to != "" {
+		if err := d.backend.AddMember(ctx, dev.cust, to, pt.id); err != nil {
+			return undo(err)
+		}
+	}
+	if err := setUp(dev.aws, pt.id, true); err != nil {
+		return undo(err)
+	}
+	st.Up = d.now()
+	if err := setUp(dev.cust, pt.id, true); err != nil {
+		return undo(err)
+	}
+	pt.lag = to
+	return st, nil
+}

@@ -1,0 +1,238 @@
+package topology
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/dxsim/dxsim/sim"
+)
+
+// DataPlane builds Direct Connect objects as Linux networking: a namespace
+// per AWS device and per customer router, a veth pair per connection, a LAG
+// interface per LAG on each side, a VLAN per VIF. It is safe for concurrent
+// use; operations are serialised.
+type DataPlane struct {
+	opts    Options
+	log     *slog.Logger
+	names   namer
+	backend backend
+	reason  string // why this backend
+
+	mu      sync.Mutex
+	devices map[string]*device
+	ports   map[string]*port
+	lags    map[string]*lag
+	vlans   map[string]*vlan
+
+	ev      *eventSink
+	stop    chan struct{}
+	wg      sync.WaitGroup
+	closeMu sync.Once
+}
+
+var _ sim.DataPlane = (*DataPlane)(nil)
+
+// device is an AWS device's namespace and its customer router's.
+type device struct {
+	id         string
+	aws, cust  *netNS
+	stopWatch  []func()
+}
+
+type port struct {
+	id, device, lag string
+}
+
+type lag struct {
+	id, device string
+	minLinks   int
+}
+
+type vlan struct {
+	spec   sim.VLANSpec
+	device string
+}
+
+// Open chooses a backend (logging which and why), finds what an earlier run
+// with the same prefix left in the kernel, and starts watching link and LACP
+// state.
+func Open(ctx context.Context, o Options) (*DataPlane, error) {
+	return open(ctx, o, ProbeFeatures)
+}
+
+func open(ctx context.Context, o Options, probe func() (Features, error)) (*DataPlane, error) {
+	o = o.withDefaults()
+	if err := checkPrefix(o.Prefix); err != nil {
+		return nil, err
+	}
+	b, reason, err := chooseBackend(o.Backend, probe)
+	if err != nil {
+		return nil, err
+	}
+	o.Logger.Info("data plane", "backend", b.Name(), "why", reason, "prefix", o.Prefix)
+	d := &DataPlane{
+		opts:    o,
+		log:     o.Logger,
+		names:   namer{prefix: o.Prefix},
+		backend: b,
+		reason:  reason,
+		devices: map[string]*device{},
+		ports:   map[string]*port{},
+		lags:    map[string]*lag{},
+		vlans:   map[string]*vlan{},
+		ev:      newEventSink(o.EventBuffer, o.Now, o.Logger),
+		stop:    make(chan struct{}),
+	}
+	if err := d.discover(ctx); err != nil {
+		d.closeAll()
+		return nil, err
+	}
+	d.wg.Add(1)
+	go d.pollLACP()
+	return d, nil
+}
+
+// Backend names the backend in use and why it was chosen.
+func (d *DataPlane) Backend() (name, why string) { return d.backend.Name(), d.reason }
+
+// Events delivers link, LACP and LAG carrier changes.
+func (d *DataPlane) Events() <-chan sim.Event { return d.ev.ch }
+
+// Close stops event delivery and releases the namespaces' handles. The links
+// stay; Teardown removes them.
+func (d *DataPlane) Close() error {
+	d.closeMu.Do(d.closeAll)
+	return nil
+}
+
+func (d *DataPlane) closeAll() {
+	close(d.stop)
+	d.mu.Lock()
+	for _, dev := range d.devices {
+		dev.unwatch()
+	}
+	d.mu.Unlock()
+	d.wg.Wait()
+	d.mu.Lock()
+	for id, dev := range d.devices {
+		d.backend.Forget(dev.aws)
+		d.backend.Forget(dev.cust)
+		dev.aws.close()
+		dev.cust.close()
+		delete(d.devices, id)
+	}
+	d.mu.Unlock()
+	_ = d.backend.Close()
+	close(d.ev.ch)
+}
+
+// Teardown deletes every namespace with this data plane's prefix, and with
+// them every link in them, and forgets them. The host's namespace is never
+// touched. The data plane stays open: later operations build afresh.
+func (d *DataPlane) Teardown(ctx context.Context) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, dev := range d.devices {
+		dev.unwatch()
+	}
+	for id, dev := range d.devices {
+		d.backend.Forget(dev.aws)
+		d.backend.Forget(dev.cust)
+		dev.aws.close()
+		dev.cust.close()
+		delete(d.devices, id)
+	}
+	clear(d.ports)
+	clear(d.lags)
+	clear(d.vlans)
+	return TeardownPrefix(d.opts.Prefix)
+}
+
+// TeardownPrefix deletes the namespaces a data plane with this prefix made:
+// "<prefix>-dx-…" and "<prefix>-cr-…", nothing else.
+func TeardownPrefix(prefix string) error {
+	if err := checkPrefix(prefix); err != nil {
+		return err
+	}
+	names, err := listNS(prefix + "-")
+	if err != nil {
+		return err
+	}
+	n := namer{prefix: prefix}
+	var errs []error
+	for _, name := range names {
+		if _, _, ok := n.parse(name); !ok {
+			continue
+		}
+		if err := deleteNS(name); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// device returns the AWS device's namespaces, making them if create.
+// d.mu is held.
+func (d *DataPlane) device(id string, create bool) (*device, error) {
+	if dev, ok := d.devices[id]; ok {
+		return dev, nil
+	}
+	if !create {
+		return nil, &NotFoundError{Kind: "device", ID: id}
+	}
+	if err := checkNSPart("device", id); err != nil {
+		return nil, err
+	}
+	aws, err := openOrCreateNS(d.names.ns(roleDevice, id))
+	if err != nil {
+		return nil, err
+	}
+	cust, err := openOrCreateNS(d.names.ns(roleRouter, id))
+	if err != nil {
+		aws.close()
+		return nil, err
+	}
+	aws.role, aws.device = roleDevice, id
+	cust.role, cust.device = roleRouter, id
+	dev := &device{id: id, aws: aws, cust: cust}
+	for _, ns := range []*netNS{aws, cust} {
+		stop, err := d.watchLinks(ns)
+		if err != nil {
+			dev.unwatch()
+			aws.close()
+			cust.close()
+			return nil, err
+		}
+		dev.stopWatch = append(dev.stopWatch, stop)
+	}
+	d.devices[id] = dev
+	return dev, nil
+}
+
+func (dev *device) unwatch() {
+	for _, stop := range dev.stopWatch {
+		stop()
+	}
+	dev.stopWatch = nil
+}
+
+// both runs f on the AWS side, then the customer side.
+func (dev *device) both(f func(ns *netNS) error) error {
+	if err := f(dev.aws); err != nil {
+		return err
+	}
+	return f(dev.cust)
+}
+
+func (d *DataPlane) now() time.Time { return d.opts.Now() }
+
+func checkCtx(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("data plane: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,98 @@
+package topology
+
+import (
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/dxsim/dxsim/lacp"
+	"github.com/dxsim/dxsim/sim"
+)
+
+// eventSink turns observed states into sim.Events, one per change: it
+// remembers the last state of each link and LAG member and reports only
+// differences. Delivery never blocks the watchers; an event that does not
+// fit the channel is dropped and counted.
+type eventSink struct {
+	ch  chan sim.Event
+	now func() time.Time
+	log *slog.Logger
+
+	mu      sync.Mutex
+	carrier map[linkKey]bool
+	actor   map[linkKey]lacp.State
+	dropped int
+}
+
+type linkKey struct{ ns, name string }
+
+func newEventSink(n int, now func() time.Time, log *slog.Logger) *eventSink {
+	return &eventSink{
+		ch:      make(chan sim.Event, n),
+		now:     now,
+		log:     log,
+		carrier: map[linkKey]bool{},
+		actor:   map[linkKey]lacp.State{},
+	}
+}
+
+// link records a port's or LAG interface's carrier and reports a change.
+// gone says the interface was deleted: a port that was up goes down.
+func (s *eventSink) link(k linkKey, e sim.Event, up, gone bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	was, known := s.carrier[k]
+	if gone {
+		delete(s.carrier, k)
+		if !known || !was {
+			return
+		}
+		up = false
+	} else {
+		s.carrier[k] = up
+		if known && was == up {
+			return
+		}
+		if !known && !up {
+			return // a new interface starts down: nothing has changed yet
+		}
+	}
+	e.Up = up
+	s.send(e)
+}
+
+// member records a LAG member's actor state and reports a change.
+func (s *eventSink) member(k linkKey, e sim.Event, st lacp.State) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if was, ok := s.actor[k]; ok && was == st {
+		return
+	}
+	s.actor[k] = st
+	e.LACPState = uint8(st)
+	s.send(e)
+}
+
+// forgetMembers drops the members of a namespace not in seen, so that a
+// member that rejoins is reported afresh.
+func (s *eventSink) forgetMembers(ns string, seen map[string]bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k := range s.actor {
+		if k.ns == ns && !seen[k.name] {
+			delete(s.actor, k)
+		}
+	}
+}
+
+func (s *eventSink) send(e sim.Event) {
+	e.Time = s.now()
+	select {
+	case s.ch <- e:
+	default:
+		s.dropped++
+		if s.dropped == 1 || s.dropped%1000 == 0 {
+			s.log.Warn("data-plane events dropped: the consumer is not keeping up", "dropped", s.dropped)
+		}
+	}
+}

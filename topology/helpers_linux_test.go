@@ -1,0 +1,124 @@
+package topology
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"io"
+	"log/slog"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
+
+	"github.com/dxsim/dxsim/sim"
+	"github.com/dxsim/dxsim/topology/netnstest"
+)
+
+// testPrefix is a namespace prefix no other test or lab uses.
+func testPrefix() string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return "dxsim-t" + hex.EncodeToString(b[:])
+}
+
+// openTest opens a data plane with a prefix of its own and the given
+// backend, and tears it down when the test ends. It also checks that the
+// host's links are the same at the end as at the start.
+func openTest(t *testing.T, b backend) *DataPlane {
+	t.Helper()
+	netnstest.RequireRoot(t)
+	before := hostLinks(t)
+	d, err := open(context.Background(), Options{
+		Backend:      "userspace",
+		Prefix:       testPrefix(),
+		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
+		PollInterval: 50 * time.Millisecond,
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b != nil {
+		d.backend = b
+	}
+	t.Cleanup(func() {
+		if err := d.Teardown(context.Background()); err != nil {
+			t.Errorf("teardown: %v", err)
+		}
+		_ = d.Close()
+		if left, _ := listNS(d.opts.Prefix + "-"); len(left) != 0 {
+			t.Errorf("namespaces left after teardown: %v", left)
+		}
+		after := hostLinks(t)
+		if !equal(before, after) {
+			t.Errorf("host links changed: before %v, after %v", before, after)
+		}
+	})
+	return d
+}
+
+func hostLinks(t *testing.T) []string {
+	t.Helper()
+	links, err := netlink.LinkList()
+	if err != nil {
+		t.Fatalf("host links: %v", err)
+	}
+	var names []string
+	for _, l := range links {
+		names = append(names, l.Attrs().Name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func equal(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// handleIn opens a netlink handle in a named namespace, as a user with
+// `ip netns exec` would look at it.
+func handleIn(t *testing.T, name string) *netlink.Handle {
+	t.Helper()
+	ns, err := netns.GetFromName(name)
+	if err != nil {
+		t.Fatalf("namespace %s: %v", name, err)
+	}
+	h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
+	ns.Close()
+	if err != nil {
+		t.Fatalf("handle in %s: %v", name, err)
+	}
+	t.Cleanup(h.Close)
+	return h
+}
+
+// waitEvent reads events until one matches, failing after a generous
+// deadline (a bound on a hang, not a measurement).
+func waitEvent(t *testing.T, d *DataPlane, what string, match func(sim.Event) bool) sim.Event {
+	t.Helper()
+	deadline := time.After(60 * time.Second)
+	for {
+		select {
+		case e, ok := <-d.Events():
+			if !ok {
+				t.Fatalf("events closed while waiting for %s", what)
+			}
+			if match(e) {
+				return e
+			}
+		case <-deadline:
+			t.Fatalf("no event: %s", what)
+		}
+	}
+}

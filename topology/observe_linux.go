@@ -1,0 +1,194 @@
+package topology
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// observed is what the kernel holds under this data plane's prefix.
+type observed struct {
+	devices map[string]bool
+	ports   map[string]*portObs
+	lags    map[string]*lagObs
+	vlans   map[string]*vlanObs
+}
+
+type portObs struct {
+	device            string
+	aws, cust         bool   // each end exists
+	awsUp, custUp     bool   // administratively up
+	awsLAG, custLAG   string // the LAG each end is enslaved to
+	awsVeth, custVeth bool   // each end is a veth
+}
+
+type lagObs struct {
+	device                    string
+	aws, cust                 bool
+	awsMinLinks, custMinLinks int
+}
+
+type vlanObs struct {
+	device                string
+	aws, cust             bool
+	awsParent, custParent string
+	awsVID, custVID       int
+	amazonAddr, custAddr  string
+}
+
+// observe reads every namespace with this prefix, opening (and watching)
+// each device it finds. d.mu is held.
+func (d *DataPlane) observe(ctx context.Context) (*observed, error) {
+	names, err := listNS(d.opts.Prefix + "-")
+	if err != nil {
+		return nil, err
+	}
+	o := &observed{devices: map[string]bool{}, ports: map[string]*portObs{}, lags: map[string]*lagObs{}, vlans: map[string]*vlanObs{}}
+	for _, n := range names {
+		if _, dev, ok := d.names.parse(n); ok {
+			o.devices[dev] = true
+		}
+	}
+	for id := range o.devices {
+		dev, err := d.device(id, true)
+		if err != nil {
+			return nil, err
+		}
+		if err := d.observeNS(ctx, o, dev.aws); err != nil {
+			return nil, err
+		}
+		if err := d.observeNS(ctx, o, dev.cust); err != nil {
+			return nil, err
+		}
+	}
+	return o, nil
+}
+
+func (d *DataPlane) observeNS(ctx context.Context, o *observed, ns *netNS) error {
+	links, err := ns.h.LinkList()
+	if err != nil {
+		return fmt.Errorf("listing links in %s: %w", ns.name, err)
+	}
+	byIndex := map[int]string{}
+	for _, l := range links {
+		byIndex[l.Attrs().Index] = l.Attrs().Name
+	}
+	aws := ns.role == roleDevice
+	lagNames := map[string]bool{}
+	lags, err := d.backend.LAGs(ctx, ns)
+	if err != nil {
+		return err
+	}
+	for _, l := range lags {
+		lagNames[l.Name] = true
+		lo := o.lags[l.Name]
+		if lo == nil {
+			lo = &lagObs{device: ns.device}
+			o.lags[l.Name] = lo
+		}
+		if aws {
+			lo.aws, lo.awsMinLinks = true, l.MinLinks
+		} else {
+			lo.cust, lo.custMinLinks = true, l.MinLinks
+		}
+	}
+	vlans, err := d.backend.VLANs(ctx, ns)
+	if err != nil {
+		return err
+	}
+	vlanNames := map[string]bool{}
+	for _, v := range vlans {
+		vlanNames[v.Name] = true
+		vo := o.vlans[v.Name]
+		if vo == nil {
+			vo = &vlanObs{device: ns.device}
+			o.vlans[v.Name] = vo
+		}
+		addr := firstAddr(ns, v.Name)
+		if aws {
+			vo.aws, vo.awsParent, vo.awsVID, vo.amazonAddr = true, v.Parent, v.VID, addr
+		} else {
+			vo.cust, vo.custParent, vo.custVID, vo.custAddr = true, v.Parent, v.VID, addr
+		}
+	}
+	for _, l := range links {
+		a := l.Attrs()
+		if a.Name == "lo" || lagNames[a.Name] || vlanNames[a.Name] {
+			continue
+		}
+		po := o.ports[a.Name]
+		if po == nil {
+			po = &portObs{device: ns.device}
+			o.ports[a.Name] = po
+		}
+		isVeth := l.Type() == "veth"
+		up := a.RawFlags&unix.IFF_UP != 0
+		master := byIndex[a.MasterIndex]
+		if aws {
+			po.aws, po.awsUp, po.awsLAG, po.awsVeth = true, up, master, isVeth
+		} else {
+			po.cust, po.custUp, po.custLAG, po.custVeth = true, up, master, isVeth
+		}
+	}
+	return nil
+}
+
+// firstAddr is an interface's first global address as a CIDR, or "".
+func firstAddr(ns *netNS, name string) string {
+	l, err := ns.h.LinkByName(name)
+	if err != nil {
+		return ""
+	}
+	addrs, err := ns.h.AddrList(l, netlink.FAMILY_ALL)
+	if err != nil {
+		return ""
+	}
+	for _, a := range addrs {
+		if a.Scope == unix.RT_SCOPE_UNIVERSE {
+			return a.IPNet.String()
+		}
+	}
+	return ""
+}
+
+// discover adopts what an earlier run left: the in-memory index follows the
+// kernel (the AWS side decides).
+func (d *DataPlane) discover(ctx context.Context) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	o, err := d.observe(ctx)
+	if err != nil {
+		return err
+	}
+	d.adopt(o)
+	return nil
+}
+
+// adopt replaces the index with what was observed. d.mu is held.
+func (d *DataPlane) adopt(o *observed) {
+	clear(d.ports)
+	clear(d.lags)
+	clear(d.vlans)
+	for id, l := range o.lags {
+		if l.aws {
+			d.lags[id] = &lag{id: id, device: l.device, minLinks: l.awsMinLinks}
+		}
+	}
+	for id, p := range o.ports {
+		if p.aws && p.awsVeth {
+			d.ports[id] = &port{id: id, device: p.device, lag: p.awsLAG}
+		}
+	}
+	for id, v := range o.vlans {
+		if v.aws {
+			d.vlans[id] = &vlan{device: v.device}
+			d.vlans[id].spec.ID = id
+			d.vlans[id].spec.ParentID = v.awsParent
+			d.vlans[id].spec.VLAN = v.awsVID
+			d.vlans[id].spec.AmazonAddress = v.amazonAddr
+			d.vlans[id].spec.CustomerAddress = v.custAddr
+		}
+	}
+}

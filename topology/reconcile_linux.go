@@ -1,0 +1,282 @@
+package topology
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/vishvananda/netlink"
+
+	"github.com/dxsim/dxsim/sim"
+)
+
+// Reconcile makes the kernel match the control plane's whole state: it reads
+// every namespace with this prefix, removes what the state does not hold,
+// makes what is missing, and repairs what differs (a port down or released by
+// hand, min links changed, a VLAN's address). It is idempotent: a second
+// call on the same state finds nothing to do. It reports each fix.
+func (d *DataPlane) Reconcile(ctx context.Context, s sim.Snapshot) ([]sim.Drift, error) {
+	if err := checkCtx(ctx); err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	o, err := d.observe(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reconcile: %w", err)
+	}
+	d.adopt(o)
+	r := &reconciler{d: d, o: o, want: index(s)}
+	for _, step := range []func(context.Context) error{
+		r.removeUnexpected, r.makeLAGs, r.makePorts, r.makeVLANs,
+	} {
+		if err := step(ctx); err != nil {
+			return r.drift, fmt.Errorf("reconcile: %w", err)
+		}
+	}
+	sort.SliceStable(r.drift, func(i, j int) bool { return r.drift[i].ObjectID < r.drift[j].ObjectID })
+	return r.drift, nil
+}
+
+type wanted struct {
+	devices map[string]bool
+	ports   map[string]sim.PortSpec
+	lags    map[string]sim.LAGSpec
+	vlans   map[string]sim.VLANSpec
+}
+
+func index(s sim.Snapshot) wanted {
+	w := wanted{devices: map[string]bool{}, ports: map[string]sim.PortSpec{}, lags: map[string]sim.LAGSpec{}, vlans: map[string]sim.VLANSpec{}}
+	for _, p := range s.Ports {
+		w.ports[p.ConnectionID] = p
+		w.devices[p.DeviceID] = true
+	}
+	for _, l := range s.LAGs {
+		w.lags[l.LAGID] = l
+		w.devices[l.DeviceID] = true
+	}
+	for _, v := range s.VLANs {
+		w.vlans[v.ID] = v
+	}
+	return w
+}
+
+type reconciler struct {
+	d     *DataPlane
+	o     *observed
+	want  wanted
+	drift []sim.Drift
+}
+
+func (r *reconciler) note(id, problem, action string) {
+	r.drift = append(r.drift, sim.Drift{ObjectID: id, Problem: problem, Action: action})
+	r.d.log.Info("reconcile", "object", id, "problem", problem, "action", action)
+}
+
+// removeUnexpected deletes what the state does not hold, and what is too
+// different to repair in place, smallest first: VLANs, ports, LAGs, then
+// whole devices.
+func (r *reconciler) removeUnexpected(ctx context.Context) error {
+	d := r.d
+	for id, v := range r.o.vlans {
+		w, ok := r.want.vlans[id]
+		problem := ""
+		switch {
+		case !ok:
+			problem = "unexpected"
+		case !v.aws || !v.cust:
+			problem = "half missing"
+		case v.awsParent != w.ParentID || v.custParent != w.ParentID || v.awsVID != w.VLAN || v.custVID != w.VLAN:
+			problem = fmt.Sprintf("VLAN %d on %s, want %d on %s", v.awsVID, v.awsParent, w.VLAN, w.ParentID)
+		}
+		if problem == "" {
+			continue
+		}
+		dev := d.devices[v.device]
+		if err := dev.both(func(ns *netNS) error { return d.backend.DeleteVLAN(ctx, ns, id) }); err != nil {
+			return err
+		}
+		delete(d.vlans, id)
+		if ok {
+			r.note(id, problem, "deleted, to be recreated")
+		} else {
+			r.note(id, problem, "deleted")
+		}
+	}
+	for id, p := range r.o.ports {
+		w, ok := r.want.ports[id]
+		problem := ""
+		switch {
+		case !ok:
+			problem = "unexpected"
+		case w.DeviceID != p.device:
+			problem = "on device " + p.device + ", want " + w.DeviceID
+		case !p.aws || !p.cust || !p.awsVeth || !p.custVeth:
+			problem = "half missing"
+		}
+		if problem == "" {
+			continue
+		}
+		dev := d.devices[p.device]
+		if err := dev.both(func(ns *netNS) error { return delLink(ns, id) }); err != nil {
+			return err
+		}
+		delete(d.ports, id)
+		r.note(id, problem, "deleted")
+	}
+	for id, l := range r.o.lags {
+		w, ok := r.want.lags[id]
+		problem := ""
+		switch {
+		case !ok:
+			problem = "unexpected"
+		case w.DeviceID != l.device:
+			problem = "on device " + l.device + ", want " + w.DeviceID
+		}
+		if problem == "" {
+			continue
+		}
+		dev := d.devices[l.device]
+		if err := dev.both(func(ns *netNS) error { return d.backend.DeleteLAG(ctx, ns, id) }); err != nil {
+			return err
+		}
+		delete(d.lags, id)
+		for _, pt := range d.ports {
+			if pt.lag == id {
+				pt.lag = ""
+			}
+		}
+		r.note(id, problem, "deleted")
+	}
+	for id, dev := range d.devices {
+		if r.want.devices[id] {
+			continue
+		}
+		dev.unwatch()
+		d.backend.Forget(dev.aws)
+		d.backend.Forget(dev.cust)
+		dev.aws.close()
+		dev.cust.close()
+		delete(d.devices, id)
+		for _, name := range []string{dev.aws.name, dev.cust.name} {
+			if err := deleteNS(name); err != nil {
+				return err
+			}
+			r.note(name, "unexpected namespace", "deleted")
+		}
+	}
+	return nil
+}
+
+func (r *reconciler) makeLAGs(ctx context.Context) error {
+	for _, id := range sortedKeys(r.want.lags) {
+		w := r.want.lags[id]
+		l, seen := r.o.lags[id]
+		switch {
+		case !seen || !l.aws || !l.cust:
+			delete(r.d.lags, id) // createLAG makes both sides; each is idempotent
+			if err := r.d.createLAG(ctx, w); err != nil {
+				return err
+			}
+			r.note(id, "missing", "created")
+		case l.awsMinLinks != w.MinLinks || l.custMinLinks != w.MinLinks:
+			if err := r.d.setMinLinks(ctx, r.d.lags[id], w.MinLinks); err != nil {
+				return err
+			}
+			r.note(id, fmt.Sprintf("min links %d, want %d", l.awsMinLinks, w.MinLinks), "set")
+		}
+	}
+	return nil
+}
+
+func (r *reconciler) makePorts(ctx context.Context) error {
+	d := r.d
+	for _, id := range sortedKeys(r.want.ports) {
+		w := r.want.ports[id]
+		pt, ok := d.ports[id]
+		if !ok {
+			if err := d.createPort(ctx, w); err != nil {
+				return err
+			}
+			r.note(id, "missing", "created")
+			continue
+		}
+		p := r.o.ports[id]
+		if p.awsLAG != p.custLAG || p.awsLAG != w.LAGID {
+			// Release whatever each side holds, then enslave as wanted, so
+			// the two sides agree again.
+			dev := d.devices[pt.device]
+			for _, side := range []struct {
+				ns  *netNS
+				lag string
+			}{{dev.aws, p.awsLAG}, {dev.cust, p.custLAG}} {
+				if side.lag == "" {
+					continue
+				}
+				if err := setUp(side.ns, id, false); err != nil {
+					return err
+				}
+				if err := d.backend.RemoveMember(ctx, side.ns, side.lag, id); err != nil {
+					return err
+				}
+			}
+			pt.lag = ""
+			if err := d.setMembership(ctx, pt, w.LAGID); err != nil {
+				return err
+			}
+			r.note(id, fmt.Sprintf("member of %q (customer side %q), want %q", p.awsLAG, p.custLAG, w.LAGID), "re-enslaved")
+		}
+		if !p.awsUp || !p.custUp {
+			dev := d.devices[pt.device]
+			if err := dev.both(func(ns *netNS) error { return setUp(ns, id, true) }); err != nil {
+				return err
+			}
+			r.note(id, "down", "brought up")
+		}
+	}
+	return nil
+}
+
+func (r *reconciler) makeVLANs(ctx context.Context) error {
+	d := r.d
+	for _, id := range sortedKeys(r.want.vlans) {
+		w := r.want.vlans[id]
+		v, ok := d.vlans[id]
+		if !ok {
+			if err := d.createVLAN(ctx, w); err != nil {
+				return err
+			}
+			r.note(id, "missing", "created")
+			continue
+		}
+		if sameAddr(v.spec.AmazonAddress, w.AmazonAddress) && sameAddr(v.spec.CustomerAddress, w.CustomerAddress) {
+			v.spec = w
+			continue
+		}
+		dev := d.devices[v.device]
+		if err := d.setVLANAddrs(dev, w); err != nil {
+			return err
+		}
+		v.spec = w
+		r.note(id, "addresses differ", "set")
+	}
+	return nil
+}
+
+// sameAddr compares a wanted CIDR with an observed one; "" wants none.
+func sameAddr(observed, want string) bool {
+	if want == "" {
+		return true
+	}
+	a, err := netlink.ParseAddr(want)
+	return err == nil && a.IPNet.String() == observed
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
