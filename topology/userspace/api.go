@@ -1,0 +1,121 @@
+package userspace
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/dxsim/dxsim/lacp"
+	"github.com/vishvananda/netns"
+)
+
+// Config is a Host's namespace and surroundings.
+type Config struct {
+	// NetNS is the namespace the Host works in; 0 means the caller's own.
+	NetNS netns.NsHandle
+	// Logger is slog.Default() when nil.
+	Logger *slog.Logger
+	// Now is the clock the LACP control runs on; time.Now when nil.
+	Now func() time.Time
+	// Events is the capacity of the Events channel; 256 when zero. A Host
+	// drops events (and counts them) rather than stall on a slow reader.
+	Events int
+}
+
+// LAGConfig is a LAG's logical interface.
+type LAGConfig struct {
+	Name     string // the TAP device's name
+	MinLinks int
+	// SystemMAC is the TAP's MAC and the LACP system ID; the kernel's random
+	// TAP address when nil.
+	SystemMAC      net.HardwareAddr
+	SystemPriority uint16 // 32768 when zero
+	Key            uint16 // the LACP operational key; 1 when zero
+	Passive        bool   // LACP passive mode; active by default
+	Slow           bool   // slow periodic transmission; fast (1 s) by default
+}
+
+// VLANConfig is an 802.1Q interface.
+type VLANConfig struct {
+	Name   string // the TAP device's name
+	Parent string // a port (veth) or a LAG of this Host
+	VID    int    // 1-4094
+}
+
+// LAGStatus is a LAG as its Host sees it.
+type LAGStatus struct {
+	Name     string
+	Up       bool // carrier: at least MinLinks members collecting and distributing
+	MinLinks int
+	Members  []MemberStatus
+}
+
+// MemberStatus is one member's link and LACP state.
+type MemberStatus struct {
+	Name    string
+	Up      bool // the member's link (veth) is up
+	Actor   lacp.State
+	Partner lacp.State
+}
+
+// CollectingDistributing reports whether the member carries traffic.
+func (m MemberStatus) CollectingDistributing() bool {
+	return m.Actor.Has(lacp.StateCollecting | lacp.StateDistributing)
+}
+
+// EventKind says what an Event reports.
+type EventKind int
+
+const (
+	// EventMember: a member's LACP actor or partner state changed.
+	EventMember EventKind = iota + 1
+	// EventCarrier: a LAG's TAP gained or lost carrier (min links).
+	EventCarrier
+	// EventLink: a member's link went up or down.
+	EventLink
+)
+
+func (k EventKind) String() string {
+	switch k {
+	case EventMember:
+		return "member"
+	case EventCarrier:
+		return "carrier"
+	case EventLink:
+		return "link"
+	}
+	return "unknown"
+}
+
+// Event is a change a Host reports.
+type Event struct {
+	Time    time.Time
+	Kind    EventKind
+	LAG     string
+	Member  string     // member and link events
+	Actor   lacp.State // member events
+	Partner lacp.State // member events
+	Up      bool       // carrier and link events
+}
+
+func (e Event) String() string {
+	switch e.Kind {
+	case EventMember:
+		return fmt.Sprintf("%s/%s actor %s partner %s", e.LAG, e.Member, e.Actor, e.Partner)
+	case EventLink:
+		return fmt.Sprintf("%s/%s link up=%v", e.LAG, e.Member, e.Up)
+	}
+	return fmt.Sprintf("%s %s up=%v", e.LAG, e.Kind, e.Up)
+}
+
+// Errors a caller may branch on (errors.Is).
+var (
+	ErrNotFound    = errors.New("userspace: no such object")
+	ErrExists      = errors.New("userspace: object exists with other settings")
+	ErrInUse       = errors.New("userspace: in use")
+	ErrUnsupported = errors.New("userspace: needs Linux (TAP, AF_PACKET)")
+)
+
+func notFound(kind, name string) error { return fmt.Errorf("%w: %s %q", ErrNotFound, kind, name) }

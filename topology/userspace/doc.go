@@ -1,0 +1,31 @@
+// Package userspace is dxsim's link aggregation and 802.1Q for kernels that
+// have neither: in one network namespace, a LAG's logical interface is a TAP
+// device named after the LAG, and dxsim moves its frames itself.
+//
+//	                 TAP "dxlag-…" (the LAG's interface: addresses, VLAN TAPs)
+//	                  │ read: distribute            ▲ write: collected frames
+//	                  ▼ (hash of the MACs over      │ (untagged; tagged ones go
+//	                    distributing members)       │  to the VLAN's TAP)
+//	   AF_PACKET on member veth ──────────────── AF_PACKET on member veth
+//	        │ 0x8809 frames                              │
+//	        └──────────────► LACP control ◄──────────────┘
+//	                (lacp/engine: PDUs in and out, per-member
+//	                 collecting/distributing, state events)
+//
+// A VLAN interface (a VIF or hosted connection) is a TAP device too: frames
+// read from it are tagged with its VLAN ID and sent out of its parent (a
+// port, or a LAG through its distribution), and tagged frames arriving on the
+// parent are untagged and written to it. The kernel strips 802.1Q tags into
+// packet metadata on receive; the tag is read from PACKET_AUXDATA.
+//
+// Members are raw veths that keep their own MAC. So that the kernel does not
+// answer for the LAG through a member, a member is set never to answer ARP
+// (arp_ignore 8) and has IPv6 disabled while it is enslaved.
+//
+// Minimum links: the LAG's TAP has carrier only while at least MinLinks
+// members are collecting and distributing (TUNSETCARRIER).
+//
+// A Host serves one namespace; the DX endpoint's side and the customer
+// router's side are two Hosts. Host knows nothing of Direct Connect: the
+// topology package maps its objects onto it.
+package userspace

@@ -1,0 +1,350 @@
+package userspace
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dxsim/dxsim/lacp/capture/afpacket"
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// Host runs the userspace LAGs and VLANs of one network namespace. Its
+// methods are safe for concurrent use.
+type Host struct {
+	cfg Config
+	log *slog.Logger
+	nl  *netlink.Handle
+
+	events  chan Event
+	dropped atomic.Uint64
+
+	updates    chan netlink.LinkUpdate
+	updateDone chan struct{}
+	wg         sync.WaitGroup
+
+	mu       sync.Mutex
+	lags     map[string]*lag
+	memberOf map[string]*lag
+	vlans    map[string]*vlanIf
+	trunks   map[string]*trunk
+	closed   bool
+}
+
+// New starts a Host in cfg.NetNS. It watches the namespace's links (rtnetlink)
+// so that members going down and up reach the LACP control.
+func New(cfg Config) (*Host, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Events == 0 {
+		cfg.Events = 256
+	}
+	var (
+		nl  *netlink.Handle
+		err error
+	)
+	if cfg.NetNS == 0 {
+		nl, err = netlink.NewHandle(unix.NETLINK_ROUTE)
+	} else {
+		nl, err = netlink.NewHandleAt(cfg.NetNS, unix.NETLINK_ROUTE)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("userspace: netlink: %w", err)
+	}
+	h := &Host{
+		cfg: cfg, log: cfg.Logger, nl: nl,
+		events:     make(chan Event, cfg.Events),
+		updates:    make(chan netlink.LinkUpdate, 64),
+		updateDone: make(chan struct{}),
+		lags:       map[string]*lag{},
+		memberOf:   map[string]*lag{},
+		vlans:      map[string]*vlanIf{},
+		trunks:     map[string]*trunk{},
+	}
+	opts := netlink.LinkSubscribeOptions{ErrorCallback: func(err error) {
+		select {
+		case <-h.updateDone: // Close ended the subscription
+		default:
+			h.log.Warn("userspace: link updates", "err", err)
+		}
+	}}
+	if cfg.NetNS != 0 {
+		ns := cfg.NetNS
+		opts.Namespace = &ns
+	}
+	if err := netlink.LinkSubscribeWithOptions(h.updates, h.updateDone, opts); err != nil {
+		nl.Close()
+		return nil, fmt.Errorf("userspace: subscribing to link updates: %w", err)
+	}
+	h.wg.Add(1)
+	go h.watchLinks()
+	return h, nil
+}
+
+// Events delivers member, link and carrier changes. It is closed by Close.
+func (h *Host) Events() <-chan Event { return h.events }
+
+// Dropped counts events dropped because Events was full.
+func (h *Host) Dropped() uint64 { return h.dropped.Load() }
+
+func (h *Host) emit(e Event) {
+	select {
+	case h.events <- e:
+	default:
+		h.dropped.Add(1)
+	}
+}
+
+func (h *Host) watchLinks() {
+	defer h.wg.Done()
+	for u := range h.updates {
+		name := u.Attrs().Name
+		h.mu.Lock()
+		l := h.memberOf[name]
+		h.mu.Unlock()
+		if l == nil {
+			continue
+		}
+		up := u.Header.Type != unix.RTM_DELLINK && linkUp(u.Link)
+		l.setLink(name, up)
+	}
+}
+
+// linkUp reports whether a link is administratively up with carrier.
+func linkUp(l netlink.Link) bool {
+	raw := l.Attrs().RawFlags
+	return raw&unix.IFF_UP != 0 && raw&unix.IFF_LOWER_UP != 0
+}
+
+// CreateLAG makes the LAG's TAP, up, without carrier until enough members
+// carry traffic. Creating an existing LAG again is not an error.
+func (h *Host) CreateLAG(cfg LAGConfig) error {
+	return h.createLAG(cfg, func(l LAGConfig) control { return newStaticControl() })
+}
+
+func (h *Host) createLAG(cfg LAGConfig, newControl func(LAGConfig) control) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return errors.New("userspace: host closed")
+	}
+	if _, ok := h.lags[cfg.Name]; ok {
+		return nil
+	}
+	t, err := openTAP(h.cfg.NetNS, cfg.Name)
+	if err != nil {
+		return err
+	}
+	if err := h.setupTAP(t, cfg.SystemMAC); err != nil {
+		t.close()
+		return err
+	}
+	if cfg.SystemMAC == nil {
+		link, err := h.nl.LinkByName(cfg.Name)
+		if err != nil {
+			t.close()
+			return fmt.Errorf("userspace: LAG %s: %w", cfg.Name, err)
+		}
+		cfg.SystemMAC = link.Attrs().HardwareAddr
+	}
+	h.lags[cfg.Name] = newLAG(h, cfg, t, newControl(cfg))
+	return nil
+}
+
+// setupTAP gives a new TAP its MAC, takes its carrier away and brings it up.
+func (h *Host) setupTAP(t *tap, mac []byte) error {
+	if err := t.setCarrier(false); err != nil {
+		return err
+	}
+	link, err := h.nl.LinkByName(t.name)
+	if err != nil {
+		return fmt.Errorf("userspace: TAP %s: %w", t.name, err)
+	}
+	if mac != nil {
+		if err := h.nl.LinkSetHardwareAddr(link, mac); err != nil {
+			return fmt.Errorf("userspace: TAP %s MAC: %w", t.name, err)
+		}
+	}
+	if err := h.nl.LinkSetUp(link); err != nil {
+		return fmt.Errorf("userspace: TAP %s up: %w", t.name, err)
+	}
+	return nil
+}
+
+// DeleteLAG releases the LAG's members and removes its TAP. VLANs on it must
+// be deleted or moved first. Deleting an absent LAG is not an error.
+func (h *Host) DeleteLAG(name string) error {
+	h.mu.Lock()
+	l := h.lags[name]
+	if l == nil {
+		h.mu.Unlock()
+		return nil
+	}
+	for _, v := range h.vlans {
+		if v.cfg.Parent == name {
+			h.mu.Unlock()
+			return fmt.Errorf("%w: LAG %s carries VLAN %s", ErrInUse, name, v.cfg.Name)
+		}
+	}
+	delete(h.lags, name)
+	for m, ml := range h.memberOf {
+		if ml == l {
+			delete(h.memberOf, m)
+		}
+	}
+	h.mu.Unlock()
+	return l.close()
+}
+
+// SetMinLinks changes how many members must carry traffic for the LAG's TAP
+// to have carrier.
+func (h *Host) SetMinLinks(name string, n int) error {
+	l, err := h.lag(name)
+	if err != nil {
+		return err
+	}
+	l.setMinLinks(n)
+	return nil
+}
+
+func (h *Host) lag(name string) (*lag, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	l := h.lags[name]
+	if l == nil {
+		return nil, notFound("LAG", name)
+	}
+	return l, nil
+}
+
+// AddMember makes a veth a member of the LAG. The caller brings the port
+// down before and up after, as the kernel's bonding insists; adding a port
+// already in this LAG is not an error.
+func (h *Host) AddMember(lagName, port string) error {
+	l, err := h.lag(lagName)
+	if err != nil {
+		return err
+	}
+	h.mu.Lock()
+	if cur := h.memberOf[port]; cur != nil {
+		h.mu.Unlock()
+		if cur == l {
+			return nil
+		}
+		return fmt.Errorf("%w: %s is a member of %s", ErrInUse, port, cur.cfg.Name)
+	}
+	h.memberOf[port] = l
+	h.mu.Unlock()
+	if err := l.addMember(port); err != nil {
+		h.mu.Lock()
+		delete(h.memberOf, port)
+		h.mu.Unlock()
+		return err
+	}
+	return nil
+}
+
+// RemoveMember releases a member; removing a port that is not a member is
+// not an error.
+func (h *Host) RemoveMember(lagName, port string) error {
+	l, err := h.lag(lagName)
+	if err != nil {
+		return err
+	}
+	h.mu.Lock()
+	if h.memberOf[port] != l {
+		h.mu.Unlock()
+		return nil
+	}
+	delete(h.memberOf, port)
+	h.mu.Unlock()
+	if err := l.removeMember(port); err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	return nil
+}
+
+// LAGStatus reports a LAG's carrier and members.
+func (h *Host) LAGStatus(name string) (LAGStatus, error) {
+	l, err := h.lag(name)
+	if err != nil {
+		return LAGStatus{}, err
+	}
+	return l.status(), nil
+}
+
+// LAGs reports every LAG of the Host, by name.
+func (h *Host) LAGs() []LAGStatus {
+	h.mu.Lock()
+	ls := make([]*lag, 0, len(h.lags))
+	for _, l := range h.lags {
+		ls = append(ls, l)
+	}
+	h.mu.Unlock()
+	out := make([]LAGStatus, 0, len(ls))
+	for _, l := range ls {
+		out = append(out, l.status())
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// quietMember stops (or lets again) the kernel answer ARP and speak IPv6 on a
+// member, whose traffic belongs to the LAG's TAP while it is enslaved.
+func (h *Host) quietMember(name string, quiet bool) error {
+	arp, v6 := "0", "0"
+	if quiet {
+		arp, v6 = "8", "1"
+	}
+	return afpacket.InNamespace(h.cfg.NetNS, func() error {
+		for path, v := range map[string]string{
+			"/proc/sys/net/ipv4/conf/" + name + "/arp_ignore":   arp,
+			"/proc/sys/net/ipv6/conf/" + name + "/disable_ipv6": v6,
+		} {
+			if err := os.WriteFile(path, []byte(v), 0); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("userspace: member %s: %w", name, err)
+			}
+		}
+		return nil
+	})
+}
+
+// Close stops every LAG and VLAN (removing their TAPs, releasing members),
+// stops watching links and closes Events. It does not touch the veths.
+func (h *Host) Close() error {
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return nil
+	}
+	h.closed = true
+	vlans, trunks, lags := h.vlans, h.trunks, h.lags
+	h.vlans, h.trunks, h.lags, h.memberOf = nil, nil, nil, nil
+	h.mu.Unlock()
+
+	var err error
+	for _, v := range vlans {
+		err = errors.Join(err, v.close())
+	}
+	for _, t := range trunks {
+		err = errors.Join(err, t.close())
+	}
+	for _, l := range lags {
+		err = errors.Join(err, l.close())
+	}
+	close(h.updateDone)
+	h.wg.Wait()
+	h.nl.Close()
+	close(h.events)
+	return err
+}

@@ -1,0 +1,383 @@
+package userspace
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/dxsim/dxsim/lacp"
+	"github.com/dxsim/dxsim/lacp/capture/afpacket"
+)
+
+const frameBuf = 65536 // room for any frame a veth or TAP passes
+
+// lag is one LAG's TAP, its members and its control goroutine.
+type lag struct {
+	h   *Host
+	cfg LAGConfig
+	tap *tap
+
+	// inputs run on the control goroutine, which alone touches ctl and
+	// adds or removes members.
+	inputs chan func(now time.Time) actions
+	ctl    control
+	done   chan struct{}
+	wg     sync.WaitGroup
+
+	mu       sync.Mutex // guards members, minLinks, carrier, vlans
+	members  map[string]*member
+	minLinks int
+	carrier  bool
+	vlans    map[uint16]*vlanIf
+	nextPort uint16
+
+	dist atomic.Pointer[[]*member] // distributing members, by name
+}
+
+// member is one member veth.
+type member struct {
+	name    string
+	ifindex int
+	number  uint16
+	conn    *afpacket.Conn
+	done    chan struct{} // closed when the member leaves
+
+	up, collectingDist bool // guarded by lag.mu
+	actor, partner     lacp.State
+	collecting         atomic.Bool
+}
+
+func newLAG(h *Host, cfg LAGConfig, t *tap, ctl control) *lag {
+	l := &lag{
+		h: h, cfg: cfg, tap: t, ctl: ctl,
+		inputs:   make(chan func(time.Time) actions, 64),
+		done:     make(chan struct{}),
+		members:  map[string]*member{},
+		minLinks: cfg.MinLinks,
+		vlans:    map[uint16]*vlanIf{},
+	}
+	l.dist.Store(&[]*member{})
+	l.wg.Add(2)
+	go l.controlLoop()
+	go l.readTAP()
+	return l
+}
+
+// do runs fn on the control goroutine and waits for it.
+func (l *lag) do(fn func(now time.Time) (actions, error)) error {
+	errc := make(chan error, 1)
+	select {
+	case l.inputs <- func(now time.Time) actions {
+		a, err := fn(now)
+		errc <- err
+		return a
+	}:
+	case <-l.done:
+		return fmt.Errorf("userspace: LAG %s is closed", l.cfg.Name)
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-l.done:
+		return fmt.Errorf("userspace: LAG %s is closed", l.cfg.Name)
+	}
+}
+
+// post queues fn for the control goroutine without waiting.
+func (l *lag) post(fn func(now time.Time) actions) {
+	select {
+	case l.inputs <- fn:
+	case <-l.done:
+	}
+}
+
+func (l *lag) controlLoop() {
+	defer l.wg.Done()
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		l.arm(timer)
+		select {
+		case <-l.done:
+			return
+		case fn := <-l.inputs:
+			l.apply(fn(l.h.cfg.Now()))
+		case <-timer.C:
+			l.apply(l.ctl.advance(l.h.cfg.Now()))
+		}
+	}
+}
+
+func (l *lag) arm(t *time.Timer) {
+	t.Stop()
+	d := time.Hour
+	if dl := l.ctl.deadline(); !dl.IsZero() {
+		d = max(dl.Sub(l.h.cfg.Now()), 0)
+	}
+	t.Reset(d)
+}
+
+// apply sends what control asked to send and takes in member states.
+func (l *lag) apply(a actions) {
+	for _, s := range a.send {
+		l.mu.Lock()
+		m := l.members[s.port]
+		l.mu.Unlock()
+		if m == nil {
+			continue
+		}
+		if err := m.conn.WriteFrame(s.frame, 0); err != nil && !errors.Is(err, syscall.ENETDOWN) {
+			l.h.log.Debug("userspace: sending LACPDU", "lag", l.cfg.Name, "member", s.port, "err", err)
+		}
+	}
+	if len(a.states) == 0 {
+		return
+	}
+	now := l.h.cfg.Now()
+	l.mu.Lock()
+	var events []Event
+	for _, st := range a.states {
+		m := l.members[st.port]
+		if m == nil {
+			continue
+		}
+		if m.actor != st.actor || m.partner != st.partner {
+			events = append(events, Event{Time: now, Kind: EventMember, LAG: l.cfg.Name, Member: m.name, Actor: st.actor, Partner: st.partner})
+		}
+		m.actor, m.partner = st.actor, st.partner
+		m.collecting.Store(st.collecting)
+		m.collectingDist = st.collecting && st.distributing
+	}
+	events = append(events, l.redistributeLocked(now)...)
+	l.mu.Unlock()
+	for _, e := range events {
+		l.h.emit(e)
+	}
+}
+
+// redistributeLocked recomputes the distributing set and the carrier.
+func (l *lag) redistributeLocked(now time.Time) []Event {
+	var dist []*member
+	for _, m := range l.members {
+		if m.collectingDist {
+			dist = append(dist, m)
+		}
+	}
+	sort.Slice(dist, func(i, j int) bool { return dist[i].name < dist[j].name })
+	l.dist.Store(&dist)
+	carrier := len(dist) >= max(l.minLinks, 1)
+	if carrier == l.carrier {
+		return nil
+	}
+	l.carrier = carrier
+	if err := l.tap.setCarrier(carrier); err != nil {
+		l.h.log.Warn("userspace: LAG carrier", "lag", l.cfg.Name, "err", err)
+	}
+	return []Event{{Time: now, Kind: EventCarrier, LAG: l.cfg.Name, Up: carrier}}
+}
+
+// distribute sends a frame out of one distributing member, chosen by its
+// MAC pair. With none distributing the frame is dropped, as a bond does.
+func (l *lag) distribute(frame []byte) {
+	dist := *l.dist.Load()
+	if len(dist) == 0 {
+		return
+	}
+	m := dist[flowHash(frame)%uint32(len(dist))]
+	_ = m.conn.WriteFrame(frame, 0) // a member gone or down loses the frame
+}
+
+// readTAP distributes what the LAG's TAP sends.
+func (l *lag) readTAP() {
+	defer l.wg.Done()
+	buf := make([]byte, frameBuf)
+	for {
+		n, err := l.tap.read(buf)
+		if err != nil {
+			if l.closed() || errors.Is(err, os.ErrClosed) {
+				return
+			}
+			continue
+		}
+		l.distribute(buf[:n])
+	}
+}
+
+func (l *lag) closed() bool {
+	select {
+	case <-l.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// readMember takes what arrives on a member: LACP frames to control, data
+// frames, while collecting, to the LAG's TAP or its VLAN's TAP.
+func (l *lag) readMember(m *member) {
+	defer l.wg.Done()
+	buf := make([]byte, frameBuf)
+	for {
+		n, info, err := m.conn.ReadFrame(buf)
+		if err != nil {
+			select {
+			case <-m.done:
+				return
+			default:
+			}
+			if errors.Is(err, syscall.ENETDOWN) {
+				continue // the link bounced: the socket carries on
+			}
+			l.h.log.Debug("userspace: member read", "member", m.name, "err", err)
+			continue
+		}
+		frame := buf[:n]
+		if !info.VLANValid && etherType(frame) == etherTypeSlow {
+			pdu := append([]byte(nil), frame...)
+			l.post(func(now time.Time) actions { return l.ctl.receive(m.name, pdu, now) })
+			continue
+		}
+		if !m.collecting.Load() {
+			continue
+		}
+		l.collect(frame, info)
+	}
+}
+
+func (l *lag) collect(frame []byte, info afpacket.Info) {
+	vid, inner, tagged := info.VLAN&0x0fff, frame, info.VLANValid
+	if !tagged {
+		vid, inner, tagged = untag(frame)
+	}
+	if !tagged {
+		_ = l.tap.write(frame)
+		return
+	}
+	l.mu.Lock()
+	v := l.vlans[vid]
+	l.mu.Unlock()
+	if v != nil {
+		_ = v.tap.write(inner)
+	}
+}
+
+// addMember joins a veth to the LAG.
+func (l *lag) addMember(name string) error {
+	link, err := l.h.nl.LinkByName(name)
+	if err != nil {
+		return fmt.Errorf("%w: %v", notFound("port", name), err)
+	}
+	attrs := link.Attrs()
+	if err := l.h.quietMember(name, true); err != nil {
+		return err
+	}
+	conn, err := afpacket.Open(afpacket.Config{NetNS: l.h.cfg.NetNS, Ifindex: attrs.Index, IgnoreOutgoing: true})
+	if err != nil {
+		_ = l.h.quietMember(name, false)
+		return fmt.Errorf("userspace: member %s: %w", name, err)
+	}
+	return l.do(func(now time.Time) (actions, error) {
+		l.mu.Lock()
+		l.nextPort++
+		m := &member{name: name, ifindex: attrs.Index, number: l.nextPort, conn: conn, done: make(chan struct{}), up: linkUp(link)}
+		l.members[name] = m
+		l.mu.Unlock()
+		l.wg.Add(1)
+		go l.readMember(m)
+		return l.ctl.addPort(portID{name: name, mac: attrs.HardwareAddr, number: m.number}, m.up, now), nil
+	})
+}
+
+// removeMember releases a member.
+func (l *lag) removeMember(name string) error {
+	var m *member
+	err := l.do(func(now time.Time) (actions, error) {
+		l.mu.Lock()
+		m = l.members[name]
+		if m == nil {
+			l.mu.Unlock()
+			return actions{}, notFound("member", name)
+		}
+		delete(l.members, name)
+		events := l.redistributeLocked(now)
+		l.mu.Unlock()
+		for _, e := range events {
+			l.h.emit(e)
+		}
+		close(m.done)
+		m.conn.Close()
+		return l.ctl.removePort(name, now), nil
+	})
+	if err != nil {
+		return err
+	}
+	return l.h.quietMember(name, false)
+}
+
+// setLink tells control a member's link changed.
+func (l *lag) setLink(name string, up bool) {
+	l.post(func(now time.Time) actions {
+		l.mu.Lock()
+		m := l.members[name]
+		changed := m != nil && m.up != up
+		if changed {
+			m.up = up
+		}
+		l.mu.Unlock()
+		if !changed {
+			return actions{}
+		}
+		l.h.emit(Event{Time: now, Kind: EventLink, LAG: l.cfg.Name, Member: name, Up: up})
+		return l.ctl.setLink(name, up, now)
+	})
+}
+
+func (l *lag) setMinLinks(n int) {
+	l.mu.Lock()
+	l.minLinks = n
+	events := l.redistributeLocked(l.h.cfg.Now())
+	l.mu.Unlock()
+	for _, e := range events {
+		l.h.emit(e)
+	}
+}
+
+func (l *lag) status() LAGStatus {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s := LAGStatus{Name: l.cfg.Name, Up: l.carrier, MinLinks: l.minLinks}
+	for _, m := range l.members {
+		s.Members = append(s.Members, MemberStatus{Name: m.name, Up: m.up, Actor: m.actor, Partner: m.partner})
+	}
+	sort.Slice(s.Members, func(i, j int) bool { return s.Members[i].Name < s.Members[j].Name })
+	return s
+}
+
+// close stops the LAG, releases its members and removes its TAP.
+func (l *lag) close() error {
+	close(l.done)
+	l.mu.Lock()
+	members := make([]*member, 0, len(l.members))
+	for _, m := range l.members {
+		members = append(members, m)
+	}
+	l.mu.Unlock()
+	for _, m := range members {
+		close(m.done)
+		m.conn.Close()
+	}
+	err := l.tap.close()
+	l.wg.Wait()
+	for _, m := range members {
+		err = errors.Join(err, l.h.quietMember(m.name, false))
+	}
+	return err
+}
+
+func (l *lag) systemMAC() net.HardwareAddr { return l.cfg.SystemMAC }

@@ -1,0 +1,249 @@
+package userspace
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/dxsim/dxsim/lacp/capture/afpacket"
+	"github.com/dxsim/dxsim/topology/netnstest"
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// waitLimit bounds every wait for the kernel or for LACP; a test that hits
+// it fails. Nothing is asserted about how long anything took.
+const waitLimit = 30 * time.Second
+
+// side is one namespace with its netlink handle and Host.
+type side struct {
+	t    *testing.T
+	name string
+	ns   netns.NsHandle
+	nl   *netlink.Handle
+	h    *Host
+}
+
+func newSide(t *testing.T, name string, newHost func(Config) (*Host, error)) *side {
+	t.Helper()
+	ns, nl := netnstest.NewNS(t)
+	h, err := newHost(Config{NetNS: ns, Events: 4096})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := h.Close(); err != nil {
+			t.Errorf("%s: Close: %v", name, err)
+		}
+	})
+	return &side{t: t, name: name, ns: ns, nl: nl, h: h}
+}
+
+// connect makes a veth pair from a's port to b's.
+func connect(t *testing.T, a *side, aPort string, b *side, bPort string) {
+	t.Helper()
+	veth := &netlink.Veth{
+		LinkAttrs:     netlink.LinkAttrs{Name: aPort},
+		PeerName:      bPort,
+		PeerNamespace: netlink.NsFd(int(b.ns)),
+	}
+	if err := a.nl.LinkAdd(veth); err != nil {
+		t.Fatal(err)
+	}
+	a.setUp(aPort, true)
+	b.setUp(bPort, true)
+}
+
+func (s *side) setUp(name string, up bool) {
+	s.t.Helper()
+	l, err := s.nl.LinkByName(name)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if up {
+		err = s.nl.LinkSetUp(l)
+	} else {
+		err = s.nl.LinkSetDown(l)
+	}
+	if err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// join adds a port to a LAG as topology does: down, add, up.
+func (s *side) join(lag, port string) {
+	s.t.Helper()
+	s.setUp(port, false)
+	if err := s.h.AddMember(lag, port); err != nil {
+		s.t.Fatal(err)
+	}
+	s.setUp(port, true)
+}
+
+func (s *side) addr(link, cidr string) {
+	s.t.Helper()
+	l, err := s.nl.LinkByName(link)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	a, err := netlink.ParseAddr(cidr)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if err := s.nl.AddrAdd(l, a); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// waitFor reads s's events until ok says yes.
+func (s *side) waitFor(what string, ok func(Event) bool) Event {
+	s.t.Helper()
+	timeout := time.After(waitLimit)
+	for {
+		select {
+		case e := <-s.h.Events():
+			s.t.Logf("%s: %s", s.name, e)
+			if ok(e) {
+				return e
+			}
+		case <-timeout:
+			s.t.Fatalf("%s: no event: %s; status %+v", s.name, what, s.h.LAGs())
+		}
+	}
+}
+
+// waitUsable waits until every named member of lag collects and distributes.
+func (s *side) waitUsable(lag string, members ...string) {
+	s.t.Helper()
+	usable := func() bool {
+		st, err := s.h.LAGStatus(lag)
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		n := 0
+		for _, m := range st.Members {
+			for _, want := range members {
+				if m.Name == want && m.CollectingDistributing() {
+					n++
+				}
+			}
+		}
+		return n == len(members)
+	}
+	if usable() {
+		return
+	}
+	s.waitFor(fmt.Sprintf("%s: %v collecting and distributing", lag, members), func(Event) bool { return usable() })
+}
+
+// udpAcross sends datagrams from one side's address to the other's until one
+// arrives: ARP has to cross the LAG first.
+func udpAcross(t *testing.T, from *side, src string, to *side, dst string) {
+	t.Helper()
+	rx := listenUDP(t, to, dst)
+	defer rx.Close()
+	tx := listenUDP(t, from, src)
+	defer tx.Close()
+	payload := []byte("dxsim " + src + " -> " + dst)
+	dstAddr := &net.UDPAddr{IP: net.ParseIP(dst), Port: 7777}
+	deadline := time.Now().Add(waitLimit)
+	buf := make([]byte, 1500)
+	for time.Now().Before(deadline) {
+		if _, err := tx.WriteToUDP(payload, dstAddr); err != nil {
+			t.Fatalf("send %s -> %s: %v", src, dst, err)
+		}
+		_ = rx.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+		n, from, err := rx.ReadFromUDP(buf)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(buf[:n], payload) || !from.IP.Equal(net.ParseIP(src)) {
+			t.Fatalf("received %q from %v, want %q from %s", buf[:n], from, payload, src)
+		}
+		return
+	}
+	t.Fatalf("no datagram crossed from %s to %s", src, dst)
+}
+
+func listenUDP(t *testing.T, s *side, ip string) *net.UDPConn {
+	t.Helper()
+	var c *net.UDPConn
+	err := afpacket.InNamespace(s.ns, func() error {
+		var err error
+		c, err = net.ListenUDP("udp4", &net.UDPAddr{IP: net.ParseIP(ip), Port: 7777})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestStaticLAGCarriesTrafficAndVLANs(t *testing.T) {
+	netnstest.RequireRoot(t)
+	aws := newSide(t, "aws", New)
+	cust := newSide(t, "customer", New)
+	for i := range 2 {
+		connect(t, aws, fmt.Sprintf("dxcon-a%d", i), cust, fmt.Sprintf("cust-a%d", i))
+	}
+	connect(t, aws, "dxcon-p", cust, "cust-p")
+
+	for _, s := range []*side{aws, cust} {
+		if err := s.h.CreateLAG(LAGConfig{Name: "dxlag-t", MinLinks: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 2 {
+		aws.join("dxlag-t", fmt.Sprintf("dxcon-a%d", i))
+		cust.join("dxlag-t", fmt.Sprintf("cust-a%d", i))
+	}
+	for _, s := range []*side{aws, cust} {
+		s.waitFor("LAG carrier", func(e Event) bool { return e.Kind == EventCarrier && e.Up })
+	}
+	aws.addr("dxlag-t", "10.9.0.1/24")
+	cust.addr("dxlag-t", "10.9.0.2/24")
+	udpAcross(t, aws, "10.9.0.1", cust, "10.9.0.2")
+	udpAcross(t, cust, "10.9.0.2", aws, "10.9.0.1")
+
+	// A VIF on the LAG and one on the standalone port.
+	for _, s := range []*side{aws, cust} {
+		port := "dxcon-p"
+		if s == cust {
+			port = "cust-p"
+		}
+		for _, v := range []VLANConfig{{Name: "dxvif-l", Parent: "dxlag-t", VID: 101}, {Name: "dxvif-p", Parent: port, VID: 202}} {
+			if err := s.h.CreateVLAN(v); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	aws.addr("dxvif-l", "10.9.1.1/24")
+	cust.addr("dxvif-l", "10.9.1.2/24")
+	aws.addr("dxvif-p", "10.9.2.1/24")
+	cust.addr("dxvif-p", "10.9.2.2/24")
+	udpAcross(t, aws, "10.9.1.1", cust, "10.9.1.2")
+	udpAcross(t, cust, "10.9.2.2", aws, "10.9.2.1")
+
+	// Min links above the members takes the carrier away, and back.
+	if err := aws.h.SetMinLinks("dxlag-t", 3); err != nil {
+		t.Fatal(err)
+	}
+	aws.waitFor("carrier off at min links 3", func(e Event) bool { return e.Kind == EventCarrier && !e.Up })
+	if st, _ := aws.h.LAGStatus("dxlag-t"); st.Up || st.MinLinks != 3 {
+		t.Errorf("status at min links 3: %+v", st)
+	}
+	if err := aws.h.SetMinLinks("dxlag-t", 1); err != nil {
+		t.Fatal(err)
+	}
+	aws.waitFor("carrier on at min links 1", func(e Event) bool { return e.Kind == EventCarrier && e.Up })
+}

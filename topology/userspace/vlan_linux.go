@@ -1,0 +1,121 @@
+package userspace
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+
+	"github.com/dxsim/dxsim/lacp/capture/afpacket"
+)
+
+// vlanIf is a VLAN's TAP. What it reads is tagged and handed to its parent's
+// sender; its parent writes untagged frames of its VID into it.
+type vlanIf struct {
+	cfg  VLANConfig // guarded by Host.mu
+	vid  uint16
+	tap  *tap
+	send atomic.Pointer[func([]byte)] // the parent's way out; swapped on move
+	wg   sync.WaitGroup
+}
+
+func startVLAN(cfg VLANConfig, t *tap, send func([]byte)) *vlanIf {
+	v := &vlanIf{cfg: cfg, vid: uint16(cfg.VID), tap: t}
+	v.send.Store(&send)
+	v.wg.Add(1)
+	go v.readTAP()
+	return v
+}
+
+func (v *vlanIf) readTAP() {
+	defer v.wg.Done()
+	buf := make([]byte, frameBuf)
+	out := make([]byte, 0, frameBuf+4)
+	for {
+		n, err := v.tap.read(buf)
+		if err != nil {
+			if errors.Is(err, os.ErrClosed) {
+				return
+			}
+			continue
+		}
+		out = tag(out[:0], buf[:n], v.vid)
+		(*v.send.Load())(out)
+	}
+}
+
+func (v *vlanIf) close() error {
+	err := v.tap.close()
+	v.wg.Wait()
+	return err
+}
+
+// trunk is a plain port (not a LAG) that carries VLANs: one socket on it,
+// demultiplexed by VLAN ID. Untagged traffic stays the kernel's.
+type trunk struct {
+	port string
+	conn *afpacket.Conn
+	done chan struct{}
+	wg   sync.WaitGroup
+
+	mu    sync.Mutex
+	vlans map[uint16]*vlanIf
+}
+
+func openTrunk(h *Host, port string) (*trunk, error) {
+	link, err := h.nl.LinkByName(port)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", notFound("port", port), err)
+	}
+	conn, err := afpacket.Open(afpacket.Config{NetNS: h.cfg.NetNS, Ifindex: link.Attrs().Index, IgnoreOutgoing: true})
+	if err != nil {
+		return nil, fmt.Errorf("userspace: VLAN trunk on %s: %w", port, err)
+	}
+	t := &trunk{port: port, conn: conn, done: make(chan struct{}), vlans: map[uint16]*vlanIf{}}
+	t.wg.Add(1)
+	go t.read(h)
+	return t, nil
+}
+
+func (t *trunk) send(frame []byte) { _ = t.conn.WriteFrame(frame, 0) }
+
+func (t *trunk) read(h *Host) {
+	defer t.wg.Done()
+	buf := make([]byte, frameBuf)
+	for {
+		n, info, err := t.conn.ReadFrame(buf)
+		if err != nil {
+			select {
+			case <-t.done:
+				return
+			default:
+			}
+			if !errors.Is(err, syscall.ENETDOWN) {
+				h.log.Debug("userspace: trunk read", "port", t.port, "err", err)
+			}
+			continue
+		}
+		vid, inner, tagged := info.VLAN&0x0fff, buf[:n], info.VLANValid
+		if !tagged {
+			vid, inner, tagged = untag(buf[:n])
+		}
+		if !tagged {
+			continue
+		}
+		t.mu.Lock()
+		v := t.vlans[vid]
+		t.mu.Unlock()
+		if v != nil {
+			_ = v.tap.write(inner)
+		}
+	}
+}
+
+func (t *trunk) close() error {
+	close(t.done)
+	err := t.conn.Close()
+	t.wg.Wait()
+	return err
+}
