@@ -1,0 +1,251 @@
+package sim
+
+import (
+	"context"
+	"slices"
+)
+
+// CreateConnectionInput is a CreateConnection request.
+type CreateConnectionInput struct {
+	Location, Bandwidth, Name string
+	LAGID                     string
+	Tags                      []Tag
+	ProviderName              string
+	RequestMACsec             bool
+}
+
+// CreateConnection orders a dedicated connection, optionally straight into a LAG.
+func (s *Service) CreateConnection(ctx context.Context, account string, in CreateConnectionInput) (*Connection, error) {
+	return s.createPort(ctx, account, KindDedicated, in)
+}
+
+func (s *Service) createPort(ctx context.Context, account string, kind ConnectionKind, in CreateConnectionInput) (*Connection, error) {
+	var c *Connection
+	s.mu.Lock()
+	err := s.mutateLocked(func(t *txn) error {
+		loc, err := CheckPortSpeed(s.cat, in.Location, in.Bandwidth)
+		if err != nil {
+			return err
+		}
+		if in.RequestMACsec {
+			if err := CheckMACsecCapable("A "+in.Bandwidth+" connection", in.Bandwidth, slices.Contains(loc.MACsecPortSpeeds, in.Bandwidth)); err != nil {
+				return err
+			}
+		}
+		tags, err := CheckTags(nil, in.Tags, s.quotas)
+		if err != nil {
+			return err
+		}
+		c, err = s.newConnection(t, account, kind, loc, in.Bandwidth, in.Name, tags)
+		if err != nil {
+			return err
+		}
+		c.ProviderName, c.MACsecCapable = in.ProviderName, in.RequestMACsec
+		if in.LAGID != "" {
+			lag, err := findLAG(t.st, account, in.LAGID)
+			if err != nil {
+				return err
+			}
+			c.Device = lag.Device
+			for _, rule := range []error{ruleBandwidth(c, lag), ruleSameDevice(c, lag), ruleCapacity(t.st, lag, 1)} {
+				if rule != nil {
+					return rule
+				}
+			}
+			c.LAGID, c.Encryption = lag.ID, lag.Encryption
+		}
+		t.putConn(c)
+		return nil
+	})
+	if err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	release := s.handOff()
+	defer release()
+	if err := s.provisionPort(ctx, c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// newConnection builds (but does not store) a connection on the next device
+// of a location.
+func (s *Service) newConnection(t *txn, account string, kind ConnectionKind, loc Location, bandwidth, name string, tags []Tag) (*Connection, error) {
+	id, err := s.newID(PrefixConnection)
+	if err != nil {
+		return nil, err
+	}
+	state := StateRequested
+	if s.dp != nil {
+		state = StatePending
+	}
+	return &Connection{
+		ID: id, Kind: kind, Name: name, Owner: account, State: state, Region: s.region,
+		Location: loc.Code, Bandwidth: bandwidth, Device: s.device(loc), Encryption: EncryptNo,
+		Tags: tags, Since: t.now,
+	}, nil
+}
+
+// provisionPort makes a committed port's link on the data plane and, once it
+// is up, marks the connection available. The caller holds dpMu.
+func (s *Service) provisionPort(ctx context.Context, c *Connection) error {
+	if s.dp == nil {
+		return nil
+	}
+	if err := s.dp.CreatePort(ctx, portSpec(c)); err != nil {
+		return dataPlaneErr("CreatePort", err)
+	}
+	if c.LAGID != "" {
+		if _, err := s.dp.AttachPort(ctx, c.LAGID, c.ID); err != nil {
+			return dataPlaneErr("AttachPort", err)
+		}
+		return nil // the member becomes available when LACP converges
+	}
+	return s.mutate(func(t *txn) error {
+		if cur, ok := t.st.Connections[c.ID]; ok && cur.State == StatePending {
+			n := cur.clone()
+			n.State = StateAvailable
+			t.putConn(n)
+		}
+		return nil
+	})
+}
+
+// Connections describes the caller's connections (dedicated and hosted), or
+// one of them.
+func (s *Service) Connections(account, id string) ([]*Connection, error) {
+	var out []*Connection
+	err := s.read(func(st *State) error {
+		if id != "" {
+			c, err := findConnection(st, account, id)
+			if err != nil {
+				return err
+			}
+			out = []*Connection{c}
+			return nil
+		}
+		for _, c := range st.Connections {
+			if c.Owner == account && c.Kind != KindInterconnect {
+				out = append(out, c)
+			}
+		}
+		slices.SortFunc(out, func(a, b *Connection) int { return compareIDs(a.ID, b.ID) })
+		return nil
+	})
+	return out, err
+}
+
+// UpdateConnection renames a connection or changes its encryption mode.
+func (s *Service) UpdateConnection(account, id string, name, encryption *string) (*Connection, error) {
+	var out *Connection
+	err := s.mutate(func(t *txn) error {
+		c, err := findConnection(t.st, account, id)
+		if err != nil {
+			return err
+		}
+		n := c.clone()
+		if name != nil {
+			n.Name = *name
+		}
+		if encryption != nil {
+			if err := CheckEncryptionMode(*encryption); err != nil {
+				return err
+			}
+			if c.LAGID != "" {
+				return clientErr(RuleMACsec, "Connection %s is a member of Lag %s; its encryptionMode follows the LAG's.", c.ID, c.LAGID)
+			}
+			if err := CheckMACsecCapable(c.ID, c.Bandwidth, c.MACsecCapable); err != nil {
+				return err
+			}
+			n.Encryption = *encryption
+		}
+		t.putConn(n)
+		out = n
+		return nil
+	})
+	return out, err
+}
+
+// DeleteConnection deletes a dedicated or hosted connection. A connection
+// still carrying VIFs or hosted connections is refused, as is a LAG member
+// whose removal would break the LAG's minimumLinks.
+func (s *Service) DeleteConnection(ctx context.Context, account, id string) (*Connection, error) {
+	var out *Connection
+	s.mu.Lock()
+	err := s.mutateLocked(func(t *txn) error {
+		c, err := findConnection(t.st, account, id)
+		if err != nil {
+			return err
+		}
+		if err := s.checkRemovable(t.st, c); err != nil {
+			return err
+		}
+		out = c.clone()
+		out.State = StateDeleted
+		t.remove(c.ID)
+		if c.LAGID != "" {
+			s.settleLAG(t, c.LAGID)
+		}
+		return nil
+	})
+	if err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	release := s.handOff()
+	defer release()
+	return out, s.unprovision(ctx, out)
+}
+
+func (s *Service) checkRemovable(st *State, c *Connection) error {
+	if vifs := st.VIFsOn(c.ID); len(vifs) > 0 {
+		return clientErr(RuleInUse, "Connection %s has virtual interfaces (%s); delete them first.", c.ID, vifIDs(vifs))
+	}
+	if hosted := st.Hosted(c.ID); len(hosted) > 0 {
+		return clientErr(RuleInUse, "Connection %s has hosted connections (%s); delete them first.", c.ID, connIDs(hosted))
+	}
+	if err := ruleNotTransitioning(c); err != nil {
+		return err
+	}
+	if lag, ok := st.LAGs[c.LAGID]; ok {
+		return ruleMinimumLinks(st, lag, c, true)
+	}
+	return nil
+}
+
+// unprovision removes a deleted connection's link or VLAN. The caller holds dpMu.
+func (s *Service) unprovision(ctx context.Context, c *Connection) error {
+	if s.dp == nil {
+		return nil
+	}
+	if c.Kind == KindHosted {
+		return dataPlaneErr("DeleteVLAN", s.dp.DeleteVLAN(ctx, c.ID))
+	}
+	if c.LAGID != "" {
+		if _, err := s.dp.DetachPort(ctx, c.LAGID, c.ID); err != nil {
+			return dataPlaneErr("DetachPort", err)
+		}
+	}
+	return dataPlaneErr("DeletePort", s.dp.DeletePort(ctx, c.ID))
+}
+
+// ConfirmConnection accepts a hosted connection on order.
+func (s *Service) ConfirmConnection(account, id string) (string, error) {
+	var state string
+	err := s.mutate(func(t *txn) error {
+		c, err := findConnection(t.st, account, id)
+		if err != nil {
+			return err
+		}
+		if c.State != StateOrdering {
+			return clientErr(RuleState, "Connection %s is in state %s; only a hosted connection in state ordering can be confirmed.", c.ID, c.State)
+		}
+		n := c.clone()
+		n.State = StatePending
+		t.putConn(n)
+		state = n.State
+		return nil
+	})
+	return state, err
+}

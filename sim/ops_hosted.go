@@ -1,0 +1,192 @@
+package sim
+
+import (
+	"context"
+	"slices"
+	"strings"
+)
+
+// CreateInterconnect orders an interconnect: a partner's port that carries
+// hosted connections and may join a LAG.
+func (s *Service) CreateInterconnect(ctx context.Context, account string, in CreateConnectionInput) (*Connection, error) {
+	return s.createPort(ctx, account, KindInterconnect, in)
+}
+
+// Interconnects describes the caller's interconnects, or one of them.
+func (s *Service) Interconnects(account, id string) ([]*Connection, error) {
+	var out []*Connection
+	err := s.read(func(st *State) error {
+		if id != "" {
+			c, err := findInterconnect(st, account, id)
+			if err != nil {
+				return err
+			}
+			out = []*Connection{c}
+			return nil
+		}
+		for _, c := range st.Connections {
+			if c.Owner == account && c.Kind == KindInterconnect {
+				out = append(out, c)
+			}
+		}
+		slices.SortFunc(out, func(a, b *Connection) int { return compareIDs(a.ID, b.ID) })
+		return nil
+	})
+	return out, err
+}
+
+// DeleteInterconnect deletes an interconnect with no hosted connections.
+func (s *Service) DeleteInterconnect(ctx context.Context, account, id string) (string, error) {
+	var gone *Connection
+	s.mu.Lock()
+	err := s.mutateLocked(func(t *txn) error {
+		c, err := findInterconnect(t.st, account, id)
+		if err != nil {
+			return err
+		}
+		if err := s.checkRemovable(t.st, c); err != nil {
+			return err
+		}
+		gone = c
+		t.remove(c.ID)
+		if c.LAGID != "" {
+			s.settleLAG(t, c.LAGID)
+		}
+		return nil
+	})
+	if err != nil {
+		s.mu.Unlock()
+		return "", err
+	}
+	release := s.handOff()
+	defer release()
+	return StateDeleted, s.unprovision(ctx, gone)
+}
+
+// AllocateHostedConnectionInput is an AllocateHostedConnection request: a
+// partner carves a hosted connection for a customer out of an interconnect
+// or a LAG.
+type AllocateHostedConnectionInput struct {
+	ParentID, Owner, Bandwidth, Name string
+	VLAN                             int
+	Tags                             []Tag
+}
+
+// AllocateHostedConnection creates a hosted connection, in state ordering
+// until its owner confirms it.
+func (s *Service) AllocateHostedConnection(ctx context.Context, account string, in AllocateHostedConnectionInput) (*Connection, error) {
+	var c *Connection
+	s.mu.Lock()
+	err := s.mutateLocked(func(t *txn) error {
+		parent, err := s.findParent(t.st, account, in.ParentID)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(hostedBandwidths, in.Bandwidth) {
+			return clientErr(RuleInvalidArgument, "Bandwidth %s is not a hosted connection bandwidth; valid: %s.", in.Bandwidth, strings.Join(hostedBandwidths, ", "))
+		}
+		if err := CheckVLAN(t.st, parent.id, in.VLAN, ""); err != nil {
+			return err
+		}
+		tags, err := CheckTags(nil, in.Tags, s.quotas)
+		if err != nil {
+			return err
+		}
+		id, err := s.newID(PrefixConnection)
+		if err != nil {
+			return err
+		}
+		c = &Connection{
+			ID: id, Kind: KindHosted, Name: in.Name, Owner: in.Owner, State: StateOrdering, Region: s.region,
+			Location: parent.location, Bandwidth: in.Bandwidth, Device: parent.device, ParentID: parent.id,
+			VLAN: in.VLAN, PartnerName: parent.provider, Encryption: EncryptNo, Tags: tags, Since: t.now,
+		}
+		t.putConn(c)
+		return nil
+	})
+	if err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	release := s.handOff()
+	defer release()
+	if s.dp != nil {
+		if err := s.dp.CreateVLAN(ctx, VLANSpec{ID: c.ID, ParentID: c.ParentID, VLAN: c.VLAN}); err != nil {
+			return nil, dataPlaneErr("CreateVLAN", err)
+		}
+	}
+	return c, nil
+}
+
+type parent struct {
+	id, location, device, provider string
+}
+
+// findParent finds an interconnect, or a LAG that may carry hosted connections.
+func (s *Service) findParent(st *State, account, id string) (parent, error) {
+	if strings.HasPrefix(id, PrefixLAG) {
+		l, err := findLAG(st, account, id)
+		if err != nil {
+			return parent{}, err
+		}
+		return parent{l.ID, l.Location, l.Device, l.ProviderName}, nil
+	}
+	c, err := findInterconnect(st, account, id)
+	if err != nil {
+		return parent{}, err
+	}
+	return parent{c.ID, c.Location, c.Device, c.ProviderName}, nil
+}
+
+// HostedConnections describes the hosted connections on an interconnect or LAG.
+func (s *Service) HostedConnections(account, parentID string) ([]*Connection, error) {
+	var out []*Connection
+	err := s.read(func(st *State) error {
+		p, err := s.findParent(st, account, parentID)
+		if err != nil {
+			return err
+		}
+		out = st.Hosted(p.id)
+		return nil
+	})
+	return out, err
+}
+
+// AssociateHostedConnection moves a hosted connection to another interconnect or LAG.
+func (s *Service) AssociateHostedConnection(ctx context.Context, account, hostedID, parentID string) (*Connection, error) {
+	var out *Connection
+	s.mu.Lock()
+	err := s.mutateLocked(func(t *txn) error {
+		h, ok := t.st.Connections[hostedID]
+		if !ok || h.Kind != KindHosted || h.State == StateDeleted {
+			return clientErr(RuleNotFound, "Could not find Connection with ID %s", hostedID)
+		}
+		p, err := s.findParent(t.st, account, parentID)
+		if err != nil {
+			return err
+		}
+		if p.location != h.Location {
+			return clientErr(RuleDifferentDevice, "Hosted connection %s is in %s, but %s is in %s.", h.ID, h.Location, p.id, p.location)
+		}
+		if err := CheckVLAN(t.st, p.id, h.VLAN, h.ID); err != nil {
+			return err
+		}
+		n := h.clone()
+		n.ParentID, n.Device = p.id, p.device
+		t.putConn(n)
+		out = n
+		return nil
+	})
+	if err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	release := s.handOff()
+	defer release()
+	if s.dp != nil {
+		if err := s.dp.MoveVLAN(ctx, hostedID, parentID); err != nil {
+			return nil, dataPlaneErr("MoveVLAN", err)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,212 @@
+package sim
+
+import (
+	"context"
+	"slices"
+	"strings"
+)
+
+// CreateVIFInput is a Create{Private,Public,Transit}VirtualInterface request.
+type CreateVIFInput struct {
+	Type                   string // VIFPrivate, VIFPublic or VIFTransit
+	ConnectionID           string // dxcon-… or dxlag-…
+	Name                   string
+	VLAN                   int
+	ASN                    int64
+	MTU                    int
+	AuthKey                string
+	AmazonAddress          string
+	CustomerAddress        string
+	AddressFamily          string
+	VirtualGatewayID       string
+	DirectConnectGatewayID string
+	RouteFilterPrefixes    []string
+	EnableSiteLink         bool
+	Tags                   []Tag
+}
+
+// CreateVirtualInterface creates a VIF on a connection, hosted connection or LAG.
+func (s *Service) CreateVirtualInterface(ctx context.Context, account string, in CreateVIFInput) (*VIF, error) {
+	var v *VIF
+	s.mu.Lock()
+	err := s.mutateLocked(func(t *txn) error {
+		loc, err := s.vifParent(t.st, account, in.ConnectionID)
+		if err != nil {
+			return err
+		}
+		if err := CheckVIFQuota(t.st, in.ConnectionID, s.quotas); err != nil {
+			return err
+		}
+		if err := CheckVLAN(t.st, in.ConnectionID, in.VLAN, ""); err != nil {
+			return err
+		}
+		if in.Type == VIFPrivate && (in.VirtualGatewayID == "") == (in.DirectConnectGatewayID == "") {
+			return clientErr(RuleInvalidArgument, "A private virtual interface needs exactly one of virtualGatewayId and directConnectGatewayId.")
+		}
+		if in.Type == VIFPublic && in.AddressFamily != "ipv6" && (in.AmazonAddress == "" || in.CustomerAddress == "") {
+			return clientErr(RuleInvalidArgument, "A public virtual interface needs amazonAddress and customerAddress.")
+		}
+		tags, err := CheckTags(nil, in.Tags, s.quotas)
+		if err != nil {
+			return err
+		}
+		id, err := s.newID(PrefixVIF)
+		if err != nil {
+			return err
+		}
+		family := in.AddressFamily
+		if family == "" {
+			family = "ipv4"
+		}
+		mtu := in.MTU
+		if mtu == 0 {
+			mtu = 1500
+		}
+		state := StatePending
+		if in.Type == VIFPublic {
+			state = StateVerifying
+		}
+		v = &VIF{
+			ID: id, Type: in.Type, Name: in.Name, Owner: account, State: state, Region: s.region,
+			Location: loc, ConnectionID: in.ConnectionID, VLAN: in.VLAN, ASN: in.ASN, AmazonSideASN: 64512,
+			AuthKey: in.AuthKey, AmazonAddress: in.AmazonAddress, CustomerAddress: in.CustomerAddress,
+			AddressFamily: family, MTU: mtu, VirtualGatewayID: in.VirtualGatewayID,
+			DirectConnectGatewayID: in.DirectConnectGatewayID, RouteFilterPrefixes: slices.Clone(in.RouteFilterPrefixes),
+			EnableSiteLink: in.EnableSiteLink, Tags: tags, Since: t.now,
+		}
+		t.putVIF(v)
+		return nil
+	})
+	if err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	release := s.handOff()
+	defer release()
+	if s.dp != nil {
+		if err := s.dp.CreateVLAN(ctx, vlanSpec(v)); err != nil {
+			return nil, dataPlaneErr("CreateVLAN", err)
+		}
+	}
+	return v, nil
+}
+
+// vifParent finds what a VIF may sit on: the caller's connection, hosted
+// connection or LAG.
+func (s *Service) vifParent(st *State, account, id string) (location string, err error) {
+	if strings.HasPrefix(id, PrefixLAG) {
+		l, err := findLAG(st, account, id)
+		if err != nil {
+			return "", err
+		}
+		return l.Location, nil
+	}
+	c, err := findConnection(st, account, id)
+	if err != nil {
+		return "", err
+	}
+	switch c.State {
+	case StateDeleting, StateDeleted, StateRejected, StateOrdering:
+		return "", clientErr(RuleState, "Connection %s is in state %s.", c.ID, c.State)
+	}
+	return c.Location, nil
+}
+
+// VirtualInterfaces describes the caller's VIFs, all of them or those on one
+// connection or LAG, or one VIF.
+func (s *Service) VirtualInterfaces(account, connectionID, vifID string) ([]*VIF, error) {
+	var out []*VIF
+	err := s.read(func(st *State) error {
+		if vifID != "" {
+			v, err := findVIF(st, account, vifID)
+			if err != nil {
+				return err
+			}
+			if connectionID == "" || v.ConnectionID == connectionID {
+				out = []*VIF{v}
+			}
+			return nil
+		}
+		if connectionID != "" {
+			if _, err := s.vifParent(st, account, connectionID); err != nil && RuleOf(err) == RuleNotFound {
+				return err
+			}
+		}
+		for _, v := range st.VIFs {
+			if v.Owner == account && (connectionID == "" || v.ConnectionID == connectionID) {
+				out = append(out, v)
+			}
+		}
+		slices.SortFunc(out, func(a, b *VIF) int { return compareIDs(a.ID, b.ID) })
+		return nil
+	})
+	return out, err
+}
+
+// DeleteVirtualInterface deletes a VIF.
+func (s *Service) DeleteVirtualInterface(ctx context.Context, account, id string) (string, error) {
+	s.mu.Lock()
+	err := s.mutateLocked(func(t *txn) error {
+		v, err := findVIF(t.st, account, id)
+		if err != nil {
+			return err
+		}
+		t.remove(v.ID)
+		return nil
+	})
+	if err != nil {
+		s.mu.Unlock()
+		return "", err
+	}
+	release := s.handOff()
+	defer release()
+	if s.dp != nil {
+		if err := s.dp.DeleteVLAN(ctx, id); err != nil {
+			return "", dataPlaneErr("DeleteVLAN", err)
+		}
+	}
+	return StateDeleted, nil
+}
+
+// AssociateVirtualInterface moves a VIF to another connection or LAG on the
+// same device.
+func (s *Service) AssociateVirtualInterface(ctx context.Context, account, vifID, connectionID string) (*VIF, error) {
+	var out *VIF
+	s.mu.Lock()
+	err := s.mutateLocked(func(t *txn) error {
+		v, err := findVIF(t.st, account, vifID)
+		if err != nil {
+			return err
+		}
+		loc, err := s.vifParent(t.st, account, connectionID)
+		if err != nil {
+			return err
+		}
+		if loc != v.Location {
+			return clientErr(RuleDifferentDevice, "Virtual interface %s is in %s, but %s is in %s.", v.ID, v.Location, connectionID, loc)
+		}
+		if err := CheckVIFQuota(t.st, connectionID, s.quotas); err != nil {
+			return err
+		}
+		if err := CheckVLAN(t.st, connectionID, v.VLAN, v.ID); err != nil {
+			return err
+		}
+		n := v.clone()
+		n.ConnectionID = connectionID
+		t.putVIF(n)
+		out = n
+		return nil
+	})
+	if err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	release := s.handOff()
+	defer release()
+	if s.dp != nil {
+		if err := s.dp.MoveVLAN(ctx, vifID, connectionID); err != nil {
+			return nil, dataPlaneErr("MoveVLAN", err)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,262 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// Config configures a Service. Zero fields take defaults.
+type Config struct {
+	Region    string     // default us-east-1
+	Catalogue *Catalogue // default DefaultCatalogue()
+	Quotas    Quotas     // default DefaultQuotas()
+	Schedule  *Schedule  // with no data plane; default DefaultSchedule()
+	DataPlane DataPlane  // nil: states move on Schedule
+	Store     Store      // default MemoryStore
+	Clock     Clock      // default SystemClock
+	Rand      io.Reader  // ID source; default crypto/rand
+	Log       *slog.Logger
+}
+
+// Service is the Direct Connect control plane. It is safe for concurrent use.
+//
+// Every mutation runs under one lock: its rules are checked against the
+// state, its changes are committed to the store, and only then is it
+// acknowledged. Data-plane calls run after the commit, in commit order, under
+// a second lock, so a slow link never blocks readers or the data plane's
+// event delivery.
+type Service struct {
+	region   string
+	cat      *Catalogue
+	quotas   Quotas
+	schedule Schedule
+	dp       DataPlane
+	store    Store
+	clock    Clock
+	rand     io.Reader
+	log      *slog.Logger
+
+	mu    sync.RWMutex
+	state *State
+	next  time.Time // earliest schedule deadline; zero when none
+	rr    map[string]int
+	recs  map[string]*AssociationRecord
+
+	dpMu sync.Mutex // orders data-plane calls
+
+	events broker
+	stop   context.CancelFunc
+	done   chan struct{}
+}
+
+// New loads the state from cfg.Store and starts consuming the data plane's
+// events. Close stops it.
+func New(cfg Config) (*Service, error) {
+	s := &Service{
+		region: cfg.Region, cat: cfg.Catalogue, quotas: cfg.Quotas, dp: cfg.DataPlane,
+		store: cfg.Store, clock: cfg.Clock, rand: cfg.Rand, log: cfg.Log,
+		rr: map[string]int{}, recs: map[string]*AssociationRecord{}, done: make(chan struct{}),
+	}
+	if s.region == "" {
+		s.region = "us-east-1"
+	}
+	if s.cat == nil {
+		s.cat = DefaultCatalogue()
+	}
+	if err := s.cat.Validate(); err != nil {
+		return nil, err
+	}
+	if s.quotas == (Quotas{}) {
+		s.quotas = DefaultQuotas()
+	}
+	s.schedule = DefaultSchedule()
+	if cfg.Schedule != nil {
+		s.schedule = *cfg.Schedule
+	}
+	if s.store == nil {
+		s.store = MemoryStore{}
+	}
+	if s.clock == nil {
+		s.clock = SystemClock{}
+	}
+	if s.rand == nil {
+		s.rand = defaultRand
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	st, err := s.store.Load()
+	if err != nil {
+		return nil, fmt.Errorf("loading state: %w", err)
+	}
+	s.state = st
+	s.recomputeNext()
+	ctx, cancel := context.WithCancel(context.Background())
+	s.stop = cancel
+	if s.dp != nil {
+		if drift, err := s.dp.Reconcile(ctx, s.snapshot()); err != nil {
+			s.log.Warn("reconciling the data plane", "err", err)
+		} else {
+			for _, d := range drift {
+				s.log.Info("data plane drift", "object", d.ObjectID, "problem", d.Problem, "action", d.Action)
+			}
+		}
+		go s.consume(ctx)
+	} else {
+		close(s.done)
+	}
+	return s, nil
+}
+
+// Close stops event processing and closes subscriptions. It closes neither
+// the store nor the data plane, which the caller opened.
+func (s *Service) Close() error {
+	s.stop()
+	<-s.done
+	s.events.closeAll()
+	return nil
+}
+
+// Region is the Region the service answers for.
+func (s *Service) Region() string { return s.region }
+
+// Catalogue returns the locations the service offers.
+func (s *Service) Catalogue() *Catalogue { return s.cat }
+
+// Subscribe returns a channel of state changes and a function that ends the
+// subscription. Changes are dropped for a subscriber whose buffer is full.
+func (s *Service) Subscribe(buf int) (<-chan StateChange, func()) {
+	return s.events.subscribe(buf)
+}
+
+// LastAssociation returns the record of a connection's last associate or
+// disassociate.
+func (s *Service) LastAssociation(connectionID string) (AssociationRecord, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	r, ok := s.recs[connectionID]
+	if !ok {
+		return AssociationRecord{}, false
+	}
+	out := *r
+	out.Events = append([]Event(nil), r.Events...)
+	return out, true
+}
+
+// mutate runs fn as one transaction: on error, or if the store refuses the
+// commit, the state is left as it was.
+func (s *Service) mutate(fn func(t *txn) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mutateLocked(fn)
+}
+
+func (s *Service) mutateLocked(fn func(t *txn) error) error {
+	t := newTxn(s.state, s.clock.Now())
+	s.advance(t)
+	if err := fn(t); err != nil {
+		t.rollback()
+		return err
+	}
+	if b := t.batch(); !b.Empty() {
+		if err := s.store.Commit(b); err != nil {
+			t.rollback()
+			return serverErr(fmt.Errorf("committing state: %w", err))
+		}
+	}
+	s.recomputeNext()
+	s.events.publish(t.changes)
+	return nil
+}
+
+// read runs fn with the state locked for reading, after moving any states
+// whose schedule has come due.
+func (s *Service) read(fn func(st *State) error) error {
+	s.mu.RLock()
+	due := !s.next.IsZero() && !s.clock.Now().Before(s.next)
+	s.mu.RUnlock()
+	if due {
+		if err := s.mutate(func(*txn) error { return nil }); err != nil {
+			return err
+		}
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return fn(s.state)
+}
+
+// withDataPlane runs fn holding the data-plane lock, which it takes before
+// releasing the state lock so data-plane calls happen in commit order. The
+// caller holds s.mu; withDataPlane releases it.
+func (s *Service) handOff() func() {
+	s.dpMu.Lock()
+	s.mu.Unlock()
+	return s.dpMu.Unlock
+}
+
+func (s *Service) newID(prefix string) (string, error) {
+	for {
+		id, err := newID(prefix, s.rand)
+		if err != nil {
+			return "", serverErr(err)
+		}
+		_, c := s.state.Connections[id]
+		_, l := s.state.LAGs[id]
+		_, v := s.state.VIFs[id]
+		if !c && !l && !v {
+			return id, nil
+		}
+	}
+}
+
+// device picks a location's devices in turn, so successive connections and
+// LAGs spread over them as AWS places them.
+func (s *Service) device(loc Location) string {
+	i := s.rr[loc.Code]
+	s.rr[loc.Code] = i + 1
+	return loc.Devices[i%len(loc.Devices)]
+}
+
+// dataPlaneErr turns a data-plane failure into a server fault.
+func dataPlaneErr(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var apiErr *Error
+	if errors.As(err, &apiErr) {
+		return err
+	}
+	return serverErr(fmt.Errorf("data plane %s: %w", op, err))
+}
+
+func (s *Service) snapshot() Snapshot {
+	var snap Snapshot
+	for _, c := range s.state.Connections {
+		switch c.Kind {
+		case KindDedicated, KindInterconnect:
+			snap.Ports = append(snap.Ports, portSpec(c))
+		case KindHosted:
+			snap.VLANs = append(snap.VLANs, VLANSpec{ID: c.ID, ParentID: c.ParentID, VLAN: c.VLAN})
+		}
+	}
+	for _, l := range s.state.LAGs {
+		snap.LAGs = append(snap.LAGs, LAGSpec{LAGID: l.ID, DeviceID: l.Device, Location: l.Location, MinLinks: l.MinimumLinks})
+	}
+	for _, v := range s.state.VIFs {
+		snap.VLANs = append(snap.VLANs, vlanSpec(v))
+	}
+	return snap
+}
+
+func portSpec(c *Connection) PortSpec {
+	return PortSpec{ConnectionID: c.ID, DeviceID: c.Device, Location: c.Location, Bandwidth: c.Bandwidth, LAGID: c.LAGID}
+}
+
+func vlanSpec(v *VIF) VLANSpec {
+	return VLANSpec{ID: v.ID, ParentID: v.ConnectionID, VLAN: v.VLAN, AmazonAddress: v.AmazonAddress, CustomerAddress: v.CustomerAddress}
+}

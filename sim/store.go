@@ -1,0 +1,35 @@
+package sim
+
+// Store makes the control plane's state durable. Commit is atomic: after it
+// returns nil, a Load after any crash sees the whole batch; after an error,
+// none of it.
+type Store interface {
+	Load() (*State, error)
+	Commit(b Batch) error
+	Close() error
+}
+
+// Batch is one mutation's changes.
+type Batch struct {
+	Connections []*Connection
+	LAGs        []*LAG
+	VIFs        []*VIF
+	Deleted     []string // IDs (dxcon-, dxlag-, dxvif-) to remove
+}
+
+// Empty reports whether the batch changes nothing.
+func (b *Batch) Empty() bool {
+	return len(b.Connections)+len(b.LAGs)+len(b.VIFs)+len(b.Deleted) == 0
+}
+
+// MemoryStore keeps nothing beyond the process; for tests and throwaway runs.
+type MemoryStore struct{}
+
+// Load returns an empty state.
+func (MemoryStore) Load() (*State, error) { return NewState(), nil }
+
+// Commit accepts every batch.
+func (MemoryStore) Commit(Batch) error { return nil }
+
+// Close does nothing.
+func (MemoryStore) Close() error { return nil }
