@@ -1,0 +1,252 @@
+package vmcheck
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+
+	"github.com/dxsim/dxsim/lacp"
+	"github.com/dxsim/dxsim/topology/netnstest"
+)
+
+// convergeWithin bounds the wait for LACP. Fast-rate LACPDUs go out every
+// second, so a healthy pair converges in a few; the bound is generous because
+// the VM emulates its CPU.
+const convergeWithin = 90 * time.Second
+
+// side is one end of the aggregated link: a namespace, its netlink handle and
+// the bond made in it.
+type side struct {
+	name string
+	ns   netns.NsHandle
+	h    *netlink.Handle
+	bond *netlink.Bond
+}
+
+func TestBondsNegotiateLACPAndCarryVLAN(t *testing.T) {
+	netnstest.RequireBondingAndVLAN(t)
+	a, b := newSide(t, "a"), newSide(t, "b")
+
+	// Two veth pairs from a to b: the members of the aggregate.
+	members := []string{"dxsim-m0", "dxsim-m1"}
+	for _, m := range members {
+		veth := &netlink.Veth{
+			LinkAttrs:     netlink.LinkAttrs{Name: m},
+			PeerName:      m + "p",
+			PeerNamespace: netlink.NsFd(int(b.ns)),
+		}
+		if err := a.h.LinkAdd(veth); err != nil {
+			t.Fatalf("veth %s: %v", m, err)
+		}
+		// The peer takes the member's name on b's side, so both bonds have
+		// members of the same names.
+		if err := renameLink(b.h, m+"p", m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, s := range []*side{a, b} {
+		for _, m := range members {
+			s.enslave(t, m)
+		}
+		if err := s.h.LinkSetUp(s.bond); err != nil {
+			t.Fatalf("%s: bond up: %v", s.name, err)
+		}
+	}
+
+	for _, s := range []*side{a, b} {
+		for _, m := range members {
+			s.waitCollectingDistributing(t, m)
+		}
+	}
+	// Both members of each bond are in one aggregator. (The bond's own
+	// IFLA_BOND_AD_INFO, with the partner's MAC, is not decoded by netlink.)
+	for _, s := range []*side{a, b} {
+		var aggs []uint16
+		for _, m := range members {
+			aggs = append(aggs, s.slave(t, m).AggregatorId)
+		}
+		if aggs[0] == 0 || aggs[0] != aggs[1] {
+			t.Errorf("%s: members are in aggregators %v, want one shared aggregator", s.name, aggs)
+		}
+	}
+
+	const vid = 100
+	addVLAN(t, a, vid, "192.0.2.1/30")
+	exchangeUDP(t, a, b, addVLAN(t, b, vid, "192.0.2.2/30"))
+}
+
+func newSide(t *testing.T, name string) *side {
+	t.Helper()
+	ns, h := netnstest.NewNS(t)
+	bond := netlink.NewLinkBond(netlink.LinkAttrs{Name: "dxsim-bond"})
+	bond.Mode = netlink.BOND_MODE_802_3AD
+	bond.LacpRate = netlink.BOND_LACP_RATE_FAST
+	bond.Miimon = 100
+	if err := h.LinkAdd(bond); err != nil {
+		t.Fatalf("%s: bond: %v", name, err)
+	}
+	return &side{name: name, ns: ns, h: h, bond: bond}
+}
+
+func renameLink(h *netlink.Handle, from, to string) error {
+	l, err := h.LinkByName(from)
+	if err != nil {
+		return fmt.Errorf("finding %s: %w", from, err)
+	}
+	if err := h.LinkSetName(l, to); err != nil {
+		return fmt.Errorf("renaming %s to %s: %w", from, to, err)
+	}
+	return nil
+}
+
+// enslave adds member to the side's bond the way the kernel requires: down,
+// enslave, up.
+func (s *side) enslave(t *testing.T, member string) {
+	t.Helper()
+	l, err := s.h.LinkByName(member)
+	if err != nil {
+		t.Fatalf("%s: %v", s.name, err)
+	}
+	if err := s.h.LinkSetDown(l); err != nil {
+		t.Fatalf("%s: %s down: %v", s.name, member, err)
+	}
+	if err := s.h.LinkSetMasterByIndex(l, s.bond.Index); err != nil {
+		t.Fatalf("%s: enslaving %s: %v", s.name, member, err)
+	}
+	if err := s.h.LinkSetUp(l); err != nil {
+		t.Fatalf("%s: %s up: %v", s.name, member, err)
+	}
+}
+
+func (s *side) slave(t *testing.T, member string) *netlink.BondSlave {
+	t.Helper()
+	l, err := s.h.LinkByName(member)
+	if err != nil {
+		t.Fatalf("%s: %v", s.name, err)
+	}
+	slave, ok := l.Attrs().Slave.(*netlink.BondSlave)
+	if !ok {
+		t.Fatalf("%s: %s is not a bond slave (%T)", s.name, member, l.Attrs().Slave)
+	}
+	return slave
+}
+
+// waitCollectingDistributing polls the member's 802.3ad actor state, as the
+// kernel reports it per slave, until it is collecting and distributing.
+func (s *side) waitCollectingDistributing(t *testing.T, member string) {
+	t.Helper()
+	want := lacp.StateSynchronization | lacp.StateCollecting | lacp.StateDistributing
+	deadline := time.Now().Add(convergeWithin)
+	var last lacp.State
+	for {
+		slave := s.slave(t, member)
+		last = lacp.State(slave.AdActorOperPortState)
+		if last.Has(want) {
+			t.Logf("%s: %s actor state %s, partner state %s", s.name, member, last, lacp.State(slave.AdPartnerOperPortState))
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %s never reached %s: actor state %s", s.name, member, want, last)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// addVLAN puts an 802.1Q VLAN on the side's bond, with addr, and returns the
+// address.
+func addVLAN(t *testing.T, s *side, vid int, addr string) net.IP {
+	t.Helper()
+	vlan := &netlink.Vlan{
+		LinkAttrs: netlink.LinkAttrs{Name: fmt.Sprintf("dxsim-bond.%d", vid), ParentIndex: s.bond.Index},
+		VlanId:    vid,
+	}
+	if err := s.h.LinkAdd(vlan); err != nil {
+		t.Fatalf("%s: vlan: %v", s.name, err)
+	}
+	a, err := netlink.ParseAddr(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.h.AddrAdd(vlan, a); err != nil {
+		t.Fatalf("%s: address %s: %v", s.name, addr, err)
+	}
+	if err := s.h.LinkSetUp(vlan); err != nil {
+		t.Fatalf("%s: vlan up: %v", s.name, err)
+	}
+	return a.IP
+}
+
+// exchangeUDP sends datagrams from a to b's VLAN address until one arrives:
+// the first may wait on neighbour resolution over the new link.
+func exchangeUDP(t *testing.T, a, b *side, to net.IP) {
+	t.Helper()
+	var rx, tx net.PacketConn
+	if err := inNS(b.ns, func() (err error) {
+		rx, err = net.ListenPacket("udp4", net.JoinHostPort(to.String(), "0"))
+		return err
+	}); err != nil {
+		t.Fatalf("b: listen: %v", err)
+	}
+	defer rx.Close()
+	if err := inNS(a.ns, func() (err error) {
+		tx, err = net.ListenPacket("udp4", ":0")
+		return err
+	}); err != nil {
+		t.Fatalf("a: socket: %v", err)
+	}
+	defer tx.Close()
+
+	msg := []byte("dxsim vlan over 802.3ad")
+	buf := make([]byte, 64)
+	deadline := time.Now().Add(convergeWithin)
+	for time.Now().Before(deadline) {
+		if _, err := tx.WriteTo(msg, rx.LocalAddr()); err != nil {
+			t.Fatalf("a: send: %v", err)
+		}
+		_ = rx.SetReadDeadline(time.Now().Add(time.Second))
+		n, from, err := rx.ReadFrom(buf)
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			continue
+		}
+		if err != nil {
+			t.Fatalf("b: receive: %v", err)
+		}
+		if !bytes.Equal(buf[:n], msg) {
+			t.Fatalf("b: received %q, want %q", buf[:n], msg)
+		}
+		t.Logf("b: received %d bytes from %s over the VLAN", n, from)
+		return
+	}
+	t.Fatalf("no datagram reached %s over the VLAN", to)
+}
+
+// inNS runs f on a thread in ns. Sockets f opens stay in ns.
+func inNS(ns netns.NsHandle, f func() error) error {
+	runtime.LockOSThread()
+	orig, err := netns.Get()
+	if err != nil {
+		runtime.UnlockOSThread()
+		return fmt.Errorf("current namespace: %w", err)
+	}
+	defer orig.Close()
+	if err := netns.Set(ns); err != nil {
+		runtime.UnlockOSThread()
+		return fmt.Errorf("entering namespace: %w", err)
+	}
+	ferr := f()
+	if err := netns.Set(orig); err != nil {
+		// The thread stays locked, and so is discarded when this goroutine
+		// ends, rather than serve others in the wrong namespace.
+		return fmt.Errorf("restoring namespace: %w", err)
+	}
+	runtime.UnlockOSThread()
+	return ferr
+}
