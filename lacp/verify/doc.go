@@ -1,0 +1,13 @@
+// Package verify reads an LACP conversation back: it turns LACPDUs, observed
+// live or read from a capture, into a per-port timeline (the first PDU each
+// way; when each side reached sync, collecting and distributing; when it was
+// defaulted or expired), checks that the two sides agree (each echoes what the
+// other says; keys and system IDs are the same across the LAG's ports), and
+// answers when each port became usable both ways and how long after it was
+// enslaved.
+//
+// A Verifier is fed Frames or decoded Observations in time order and asked for
+// a Report at any time. The side whose ports were captured is "local" (the
+// Direct Connect endpoint in dxsim); the other is "remote". When the capture
+// does not say which way a frame went, the actor system tells.
+package verify
