@@ -1,0 +1,133 @@
+package engine
+
+import (
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/dxsim/dxsim/lacp"
+)
+
+// Timer constants of 802.1AX-2014 6.4.4, which Linux bonding uses too.
+const (
+	FastPeriodicTime  = 1 * time.Second  // periodic transmission while the Partner uses short timeouts
+	SlowPeriodicTime  = 30 * time.Second // periodic transmission while the Partner uses long timeouts
+	ShortTimeoutTime  = 3 * time.Second  // current_while_timer with short timeouts
+	LongTimeoutTime   = 90 * time.Second // current_while_timer with long timeouts
+	AggregateWaitTime = 2 * time.Second  // wait_while_timer: ports that arrive together attach together
+)
+
+// maxTxPerFastPeriod is the transmit machine's limit (6.4.16): no more than
+// three LACPDUs in any Fast_Periodic_Time.
+const maxTxPerFastPeriod = 3
+
+// Defaults for zero Config fields. They are Linux bonding's.
+const (
+	DefaultSystemPriority = 65535
+	DefaultPortPriority   = 255
+	DefaultKey            = 1
+)
+
+// Config is an Engine's System and the administrative defaults of its ports.
+type Config struct {
+	// SystemPriority and System form the Actor's System ID (6.3.2). Zero
+	// SystemPriority means DefaultSystemPriority; System must be set.
+	SystemPriority uint16
+	System         lacp.SystemID
+
+	// Key is every port's initial administrative key (6.3.5); zero means
+	// DefaultKey. Ports with equal keys may aggregate.
+	Key uint16
+	// PortPriority is every port's initial priority; zero means
+	// DefaultPortPriority.
+	PortPriority uint16
+	// Passive makes ports passive (LACP_Activity FALSE): they speak only to
+	// an active Partner. By default ports are active.
+	Passive bool
+	// Slow asks the Partner for long timeouts (LACP_Timeout FALSE: it sends
+	// every 30 s and is timed out after 90 s). By default ports ask for short
+	// timeouts (Linux lacp_rate fast).
+	Slow bool
+
+	// AggregateWait is the wait_while_timer (6.4.15); zero means
+	// AggregateWaitTime. Use a negative value for no wait at all.
+	AggregateWait time.Duration
+	// SelectionDelay, when positive, holds every port out of
+	// COLLECTING_DISTRIBUTING until that long after the first port is added:
+	// Linux bonding's aggregator selection timer, 8 s (bond_3ad.c
+	// AD_AGGREGATOR_SELECTION_TIMER). Zero, the standard's behaviour, by
+	// default.
+	SelectionDelay time.Duration
+
+	// CollectorMaxDelay is sent in the Collector TLV, in tens of
+	// microseconds. Linux sends 0.
+	CollectorMaxDelay uint16
+
+	// Logger receives every event at debug level. Nil discards.
+	Logger *slog.Logger
+}
+
+// PortConfig adds a port to an Engine.
+type PortConfig struct {
+	// Number is the Actor's port number (6.3.4), unique in the Engine and
+	// not zero.
+	Number uint16
+	// MAC is the port's address: the source of its frames. Optional when
+	// the caller sends PDU values rather than frames.
+	MAC net.HardwareAddr
+}
+
+// PortAdmin is what an operator (or a training scenario) can change on a
+// running port with SetPortAdmin. Zero Key and Priority are invalid.
+type PortAdmin struct {
+	Key      uint16 // administrative key; a key unlike the Partner's LAG keeps the port out of it
+	Priority uint16 // port priority
+	Passive  bool   // LACP_Activity FALSE
+	Slow     bool   // LACP_Timeout FALSE: ask the Partner for long timeouts
+
+	// Silent is a fault: the port keeps running its machines but sends
+	// nothing, so its Partner times it out.
+	Silent bool
+	// Flap is a fault: the port bounces on a schedule while its link is up.
+	Flap Flap
+}
+
+// Flap bounces a port: Up with the link up, then Down with it down, and
+// again, for as long as it is set. Both must be positive to take effect.
+type Flap struct {
+	Up, Down time.Duration
+}
+
+func (f Flap) enabled() bool { return f.Up > 0 && f.Down > 0 }
+
+func (c Config) withDefaults() Config {
+	if c.SystemPriority == 0 {
+		c.SystemPriority = DefaultSystemPriority
+	}
+	if c.Key == 0 {
+		c.Key = DefaultKey
+	}
+	if c.PortPriority == 0 {
+		c.PortPriority = DefaultPortPriority
+	}
+	switch {
+	case c.AggregateWait == 0:
+		c.AggregateWait = AggregateWaitTime
+	case c.AggregateWait < 0:
+		c.AggregateWait = 0
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c
+}
+
+// partnerAdmin is the Partner information a port records while it has heard
+// no Partner (recordDefault, 6.4.9). The values are Linux bonding's, which
+// make a defaulted port Individual, passive and slow.
+var partnerAdmin = lacp.PortInfo{
+	SystemPriority: DefaultSystemPriority,
+	Key:            1,
+	PortPriority:   DefaultPortPriority,
+	Port:           1,
+}

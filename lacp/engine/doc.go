@@ -1,0 +1,59 @@
+// Package engine is dxsim's IEEE 802.1AX-2014 LACP actor: the receive,
+// periodic transmission, selection, mux and transmit machines of clause 6.4
+// for a set of Aggregation Ports that share one System, as a pure library.
+//
+// The engine owns no goroutine, socket or clock. Its inputs are received
+// LACPDUs (as lacp.LACPDU values through Receive, or as Ethernet frames
+// through ReceiveFrame), port up and down (SetPortUp), administrative changes
+// (SetPortAdmin) and the current time, passed to every call and to Advance.
+// Its outputs are drained by the caller: LACPDUs and Marker Responses to send
+// (AppendTransmits, each able to render its frame), events that name every
+// receive, selection and mux state change with a Reason (AppendEvents), and
+// per-port collecting and distributing decisions (Port, AppendDistributing).
+// NextDeadline says when the engine next needs Advance, so a driver sleeps
+// until then and a test jumps there: a 90 s timeout runs in microseconds.
+//
+// One Engine behaves like one Linux 802.3ad bond: one System (priority and
+// MAC), any number of ports, an aggregator per LAG ID, and one active
+// aggregator whose ports collect and distribute (the bond's ad_select=count
+// policy). A customer router is simply another Engine.
+//
+// # Machines
+//
+// Receive (6.4.12):
+//
+//	INITIALIZE -> PORT_DISABLED -(port_enabled)-> EXPIRED -(PDU)-> CURRENT
+//	EXPIRED -(current_while expired)-> DEFAULTED -(PDU)-> CURRENT
+//	CURRENT -(current_while expired)-> EXPIRED
+//	any -(!port_enabled)-> PORT_DISABLED
+//
+// Periodic transmission (6.4.13): NO_PERIODIC while the port is disabled or
+// both Actor and Partner are passive; otherwise FAST_PERIODIC (1 s) while the
+// Partner asks for short timeouts and SLOW_PERIODIC (30 s) while it asks for
+// long ones, setting NTT each time the periodic timer expires.
+//
+// Mux (6.4.15), coupled control (Figure 6-21), as Linux bonding uses by
+// default: collecting and distributing are switched together.
+//
+//	DETACHED -(SELECTED)-> WAITING -(SELECTED && Ready)-> ATTACHED
+//	ATTACHED -(SELECTED && Partner.Sync && aggregator active)-> COLLECTING_DISTRIBUTING
+//	COLLECTING_DISTRIBUTING -(UNSELECTED || !Partner.Sync || aggregator inactive)-> ATTACHED
+//	WAITING, ATTACHED -(UNSELECTED)-> DETACHED
+//
+// Transmit (6.4.16): an LACPDU whenever NTT is set, at most three in any
+// Fast_Periodic_Time (1 s); a fourth waits until the oldest of the three is a
+// second old.
+//
+// Not modelled: churn detection (6.4.17), STANDBY selection (no limit on the
+// ports of an aggregator), LACP version 2 TLVs and independent control.
+//
+// # Differences from the bare standard, taken from Linux bonding
+//
+// A port whose link goes down is UNSELECTED and detaches from its aggregator
+// (Linux restarts a port's machines when its link changes). A port in an
+// aggregator that is not the bond's active one does not assert
+// Synchronization, so neither side collects or distributes on it (Linux
+// bond_3ad.c, AD_MUX_ATTACHED). Config.SelectionDelay reproduces the timer
+// Linux arms when a bond's first port is added (8 s in bond_3ad.c), during
+// which no port starts collecting and distributing; it is zero by default.
+package engine

@@ -1,0 +1,409 @@
+package engine
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/dxsim/dxsim/lacp"
+)
+
+// Errors of the Engine's methods. Callers branch on them with errors.Is.
+var (
+	ErrUnknownPort = errors.New("lacp engine: unknown port")
+	ErrPortExists  = errors.New("lacp engine: port already exists")
+	ErrInvalid     = errors.New("lacp engine: invalid configuration")
+	// ErrMalformed is returned (wrapping the codec's error) for a frame or
+	// PDU the engine dropped as malformed.
+	ErrMalformed = errors.New("lacp engine: malformed PDU")
+	// ErrNotLACP is returned for a well-formed frame the engine does not
+	// take: not Slow Protocols, or a subtype other than LACP and Marker.
+	ErrNotLACP = errors.New("lacp engine: not an LACPDU")
+)
+
+// maxEvents bounds the undrained event queue; older events are dropped first.
+const maxEvents = 1 << 16
+
+// maxPasses bounds how often Advance reruns ports at one instant. Each pass
+// follows a change to other ports (an aggregator's Ready or active role);
+// they settle in a few.
+const maxPasses = 64
+
+// Engine is an LACP System with its Aggregation Ports. It is not safe for
+// concurrent use: a driver calls it from one goroutine.
+type Engine struct {
+	cfg Config
+	log *slog.Logger
+
+	now   time.Time
+	epoch uint64 // counts runs, to mark ports touched in the current one
+
+	ports  map[uint16]*port
+	order  []*port // by port number
+	aggs   []*aggregator
+	active *aggregator
+
+	aggsChanged bool
+	holdUntil   time.Time // Config.SelectionDelay: no COLLECTING_DISTRIBUTING before
+	holdDone    bool
+
+	timers  timerHeap
+	dirty   []*port
+	spare   []*port
+	touched []*port
+
+	out           []Transmit
+	events        []Event
+	droppedEvents uint64
+}
+
+// New returns an Engine for cfg's System, with no ports.
+func New(cfg Config) (*Engine, error) {
+	if cfg.System == (lacp.SystemID{}) {
+		return nil, fmt.Errorf("%w: System must be set", ErrInvalid)
+	}
+	cfg = cfg.withDefaults()
+	return &Engine{cfg: cfg, log: cfg.Logger, ports: make(map[uint16]*port), holdDone: cfg.SelectionDelay <= 0}, nil
+}
+
+// System is the Engine's System ID.
+func (e *Engine) System() (priority uint16, id lacp.SystemID) {
+	return e.cfg.SystemPriority, e.cfg.System
+}
+
+// AddPort adds a port, down, with the Config's administrative defaults.
+func (e *Engine) AddPort(now time.Time, pc PortConfig) error {
+	if pc.Number == 0 {
+		return fmt.Errorf("%w: port number 0", ErrInvalid)
+	}
+	if _, ok := e.ports[pc.Number]; ok {
+		return fmt.Errorf("%w: %d", ErrPortExists, pc.Number)
+	}
+	if pc.MAC != nil && len(pc.MAC) != 6 {
+		return fmt.Errorf("%w: port %d MAC %v is not 6 bytes", ErrInvalid, pc.Number, pc.MAC)
+	}
+	e.setNow(now)
+	if len(e.ports) == 0 && !e.holdDone {
+		e.holdUntil = e.now.Add(e.cfg.SelectionDelay)
+	}
+	p := &port{
+		e:   e,
+		num: pc.Number,
+		admin: PortAdmin{
+			Key:      e.cfg.Key,
+			Priority: e.cfg.PortPriority,
+			Passive:  e.cfg.Passive,
+			Slow:     e.cfg.Slow,
+		},
+		rx:        RxInitialize,
+		selected:  Unselected,
+		mux:       MuxDetached,
+		periodic:  NoPeriodic,
+		heapIndex: -1,
+	}
+	copy(p.mac[:], pc.MAC)
+	p.actor = lacp.PortInfo{
+		SystemPriority: e.cfg.SystemPriority,
+		System:         e.cfg.System,
+		Port:           pc.Number,
+		State:          lacp.StateAggregation,
+	}
+	p.applyAdmin()
+	e.ports[p.num] = p
+	i, _ := slices.BinarySearchFunc(e.order, p.num, func(q *port, n uint16) int { return int(q.num) - int(n) })
+	e.order = slices.Insert(e.order, i, p)
+	// BEGIN: the receive machine starts in INITIALIZE, the mux in DETACHED
+	// (which asks to transmit once the port is up).
+	p.enterRx(RxInitialize, ReasonBegin)
+	p.ntt = true
+	e.markDirty(p)
+	e.run()
+	return nil
+}
+
+// RemovePort takes a port out of the Engine, detaching it first.
+func (e *Engine) RemovePort(now time.Time, n uint16) error {
+	p, err := e.port(n)
+	if err != nil {
+		return err
+	}
+	e.setNow(now)
+	p.setSelected(Unselected, ReasonPortDown)
+	if p.mux != MuxDetached {
+		p.enterMux(MuxDetached, ReasonPortDown)
+	}
+	p.leaveAggregator()
+	if p.heapIndex >= 0 {
+		heap.Remove(&e.timers, p.heapIndex)
+	}
+	delete(e.ports, n)
+	e.order = slices.DeleteFunc(e.order, func(q *port) bool { return q == p })
+	e.dirty = slices.DeleteFunc(e.dirty, func(q *port) bool { return q == p })
+	e.run()
+	return nil
+}
+
+// SetPortUp tells the Engine the port's link went up or down.
+func (e *Engine) SetPortUp(now time.Time, n uint16, up bool) error {
+	p, err := e.port(n)
+	if err != nil {
+		return err
+	}
+	e.setNow(now)
+	if p.linkUp != up {
+		p.linkUp = up
+		reason := ReasonPortDown
+		if up {
+			reason = ReasonPortUp
+			p.startFlap()
+		} else {
+			p.flapDown, p.flapAt = false, zeroTime
+		}
+		p.setEnabled(reason)
+		e.markDirty(p)
+	}
+	e.run()
+	return nil
+}
+
+// PortAdmin returns a port's administrative settings.
+func (e *Engine) PortAdmin(n uint16) (PortAdmin, error) {
+	p, err := e.port(n)
+	if err != nil {
+		return PortAdmin{}, err
+	}
+	return p.admin, nil
+}
+
+// SetPortAdmin changes a port's administrative settings. A new key
+// unselects the port, which then looks for the aggregator of its new LAG ID
+// (6.4.14); any change the Partner should hear of is transmitted.
+func (e *Engine) SetPortAdmin(now time.Time, n uint16, a PortAdmin) error {
+	p, err := e.port(n)
+	if err != nil {
+		return err
+	}
+	if a.Key == 0 || a.Priority == 0 {
+		return fmt.Errorf("%w: port %d key and priority must not be zero", ErrInvalid, n)
+	}
+	e.setNow(now)
+	old := p.admin
+	p.admin = a
+	before := p.actor
+	p.applyAdmin()
+	if before.Key != p.actor.Key {
+		p.setSelected(Unselected, ReasonAdmin)
+	}
+	if before != p.actor {
+		p.ntt = true
+	}
+	if old.Flap != a.Flap {
+		p.flapDown, p.flapAt = false, zeroTime
+		p.startFlap()
+		p.setEnabled(ReasonFlap)
+	}
+	e.markDirty(p)
+	e.run()
+	return nil
+}
+
+// applyAdmin copies the administrative settings into the Actor's
+// operational values.
+func (p *port) applyAdmin() {
+	p.actor.Key = p.admin.Key
+	p.actor.PortPriority = p.admin.Priority
+	p.actor.State &^= lacp.StateActivity | lacp.StateTimeout
+	if !p.admin.Passive {
+		p.actor.State |= lacp.StateActivity
+	}
+	if !p.admin.Slow {
+		p.actor.State |= lacp.StateTimeout
+	}
+}
+
+// startFlap arms the flap schedule's first bounce, when it is set and the
+// link is up.
+func (p *port) startFlap() {
+	if p.admin.Flap.enabled() && p.linkUp {
+		p.flapAt = p.e.now.Add(p.admin.Flap.Up)
+	}
+}
+
+// stepFlap bounces the port when its flap schedule says so.
+func (p *port) stepFlap() {
+	if !expired(p.flapAt, p.e.now) {
+		return
+	}
+	if !p.admin.Flap.enabled() || !p.linkUp {
+		p.flapAt, p.flapDown = zeroTime, false
+		return
+	}
+	p.flapDown = !p.flapDown
+	if p.flapDown {
+		p.flapAt = p.e.now.Add(p.admin.Flap.Down)
+	} else {
+		p.flapAt = p.e.now.Add(p.admin.Flap.Up)
+	}
+	p.setEnabled(ReasonFlap)
+}
+
+// Receive hands the Engine an LACPDU received on port n. A PDU that names
+// port number 0 as its Actor is dropped as malformed (802.1AX-2014 6.3.4:
+// port numbers start at 1); one that arrives on a disabled port is ignored.
+func (e *Engine) Receive(now time.Time, n uint16, pdu *lacp.LACPDU) error {
+	p, err := e.port(n)
+	if err != nil {
+		return err
+	}
+	e.setNow(now)
+	defer e.run()
+	if pdu.Actor.Port == 0 {
+		p.counters.RxMalformed++
+		return fmt.Errorf("%w: port %d: Actor port number 0", ErrMalformed, n)
+	}
+	if !p.enabled {
+		p.counters.RxIgnored++
+		return nil
+	}
+	p.counters.RxLACPDUs++
+	p.pdu = *pdu
+	p.pduPending = true
+	e.markDirty(p)
+	return nil
+}
+
+// Advance runs every machine whose timers have run out by now. Call it at
+// NextDeadline, or whenever convenient: it does nothing early.
+func (e *Engine) Advance(now time.Time) {
+	e.setNow(now)
+	e.run()
+}
+
+// NextDeadline is when the Engine next needs Advance; false when no timer
+// runs (every port down, or passive with a passive Partner).
+func (e *Engine) NextDeadline() (time.Time, bool) {
+	var d time.Time
+	if len(e.timers) > 0 {
+		d = e.timers[0].deadline
+	}
+	if !e.holdDone && (d.IsZero() || e.holdUntil.Before(d)) {
+		d = e.holdUntil
+	}
+	return d, !d.IsZero()
+}
+
+// AppendTransmits appends the PDUs the Engine wants sent, oldest first, to
+// dst and forgets them.
+func (e *Engine) AppendTransmits(dst []Transmit) []Transmit {
+	dst = append(dst, e.out...)
+	clear(e.out)
+	e.out = e.out[:0]
+	return dst
+}
+
+// AppendEvents appends the events since the last call, oldest first, to
+// dst and forgets them. At most 65536 are kept between calls; DroppedEvents
+// counts the rest.
+func (e *Engine) AppendEvents(dst []Event) []Event {
+	dst = append(dst, e.events...)
+	e.events = e.events[:0]
+	return dst
+}
+
+// DroppedEvents counts events lost because AppendEvents was not called.
+func (e *Engine) DroppedEvents() uint64 { return e.droppedEvents }
+
+// Port returns a snapshot of port n.
+func (e *Engine) Port(n uint16) (PortStatus, error) {
+	p, err := e.port(n)
+	if err != nil {
+		return PortStatus{}, err
+	}
+	return p.status(), nil
+}
+
+// Ports returns a snapshot of every port, by port number.
+func (e *Engine) Ports() []PortStatus {
+	s := make([]PortStatus, 0, len(e.order))
+	for _, p := range e.order {
+		s = append(s, p.status())
+	}
+	return s
+}
+
+// AppendDistributing appends the numbers of the ports the bond may send on
+// (Actor.Distributing), in port order, to dst.
+func (e *Engine) AppendDistributing(dst []uint16) []uint16 {
+	for _, p := range e.order {
+		if p.actor.State.Has(lacp.StateDistributing) {
+			dst = append(dst, p.num)
+		}
+	}
+	return dst
+}
+
+// Aggregators returns a snapshot of the aggregators in use, by number.
+func (e *Engine) Aggregators() []AggregatorStatus {
+	s := make([]AggregatorStatus, 0, len(e.aggs))
+	for _, a := range e.aggs {
+		as := AggregatorStatus{
+			ID:         a.id,
+			Active:     a.active,
+			Individual: a.lag.individual,
+			Key:        a.lag.actorKey,
+			Partner: lacp.PortInfo{
+				SystemPriority: a.lag.partnerPriority,
+				System:         a.lag.partnerSystem,
+				Key:            a.lag.partnerKey,
+			},
+		}
+		for _, p := range a.ports {
+			as.Ports = append(as.Ports, p.num)
+		}
+		slices.Sort(as.Ports)
+		s = append(s, as)
+	}
+	slices.SortFunc(s, func(a, b AggregatorStatus) int { return int(a.ID) - int(b.ID) })
+	return s
+}
+
+func (e *Engine) port(n uint16) (*port, error) {
+	p, ok := e.ports[n]
+	if !ok {
+		return nil, fmt.Errorf("%w: %d", ErrUnknownPort, n)
+	}
+	return p, nil
+}
+
+// setNow moves the Engine's clock; it never goes back.
+func (e *Engine) setNow(now time.Time) {
+	if now.After(e.now) {
+		e.now = now
+	}
+}
+
+func (e *Engine) holding() bool { return !e.holdDone && e.now.Before(e.holdUntil) }
+
+func (e *Engine) markDirty(p *port) {
+	if !p.dirty {
+		p.dirty = true
+		e.dirty = append(e.dirty, p)
+	}
+}
+
+func (e *Engine) emit(ev Event) {
+	if len(e.events) >= maxEvents {
+		copy(e.events, e.events[1:])
+		e.events = e.events[:len(e.events)-1]
+		e.droppedEvents++
+	}
+	e.events = append(e.events, ev)
+	if e.log.Enabled(context.Background(), slog.LevelDebug) {
+		e.log.Debug("lacp", "port", ev.Port, "machine", ev.Machine.String(), "from", ev.From.String(),
+			"to", ev.To.String(), "reason", ev.Reason.String(), "aggregator", ev.Aggregator)
+	}
+}

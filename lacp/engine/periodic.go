@@ -1,0 +1,68 @@
+package engine
+
+import "github.com/dxsim/dxsim/lacp"
+
+// stepPeriodic runs the periodic transmission machine (802.1AX-2014 6.4.13,
+// Figure 6-19) once and reports whether it changed state. PERIODIC_TX is
+// transient: it sets NTT and goes straight on to FAST_ or SLOW_PERIODIC.
+func (p *port) stepPeriodic() bool {
+	now := p.e.now
+	partnerShort := p.partner.State.Has(lacp.StateTimeout)
+	if !p.enabled {
+		return p.enterPeriodic(NoPeriodic, p.disableReason)
+	}
+	if !p.actor.State.Has(lacp.StateActivity) && !p.partner.State.Has(lacp.StateActivity) {
+		return p.enterPeriodic(NoPeriodic, ReasonPartnerChanged)
+	}
+	switch p.periodic {
+	case NoPeriodic:
+		return p.enterPeriodic(FastPeriodic, p.disableReason)
+	case FastPeriodic:
+		if !partnerShort {
+			return p.enterPeriodic(SlowPeriodic, ReasonPartnerChanged)
+		}
+		if expired(p.periodicT, now) {
+			p.periodicTx()
+			return true
+		}
+	case SlowPeriodic:
+		if partnerShort || expired(p.periodicT, now) {
+			p.periodicTx()
+			return true
+		}
+	}
+	return false
+}
+
+// periodicTx is PERIODIC_TX: NTT, then back to the rate the Partner asks for.
+func (p *port) periodicTx() {
+	p.ntt = true
+	p.periodicT = zeroTime
+	if p.partner.State.Has(lacp.StateTimeout) {
+		p.enterPeriodic(FastPeriodic, ReasonPartnerChanged)
+	} else {
+		p.enterPeriodic(SlowPeriodic, ReasonPartnerChanged)
+	}
+}
+
+// enterPeriodic enters s, (re)starting the periodic timer, and reports
+// whether the state changed.
+func (p *port) enterPeriodic(s MachineState, r Reason) bool {
+	from := p.periodic
+	switch s {
+	case NoPeriodic:
+		if from == NoPeriodic {
+			return false
+		}
+		p.periodicT = zeroTime
+	case FastPeriodic:
+		p.periodicT = p.e.now.Add(FastPeriodicTime)
+	case SlowPeriodic:
+		p.periodicT = p.e.now.Add(SlowPeriodicTime)
+	}
+	p.periodic = s
+	if from != s {
+		p.event(MachinePeriodic, from, s, r)
+	}
+	return from != s
+}

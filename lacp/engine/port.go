@@ -1,0 +1,143 @@
+package engine
+
+import (
+	"time"
+
+	"github.com/dxsim/dxsim/lacp"
+)
+
+// port is one Aggregation Port: the variables of 802.1AX-2014 6.4.7 and the
+// timers of 6.4.8. A zero time.Time is a stopped timer.
+type port struct {
+	e     *Engine
+	num   uint16
+	mac   [6]byte
+	admin PortAdmin
+
+	linkUp   bool // as the caller last said
+	flapDown bool // the flap schedule has the port down
+	enabled  bool // port_enabled: linkUp && !flapDown
+
+	actor   lacp.PortInfo // Actor operational values (Actor_Oper_Port_*)
+	partner lacp.PortInfo // Partner operational values (Partner_Oper_Port_*)
+
+	rx       MachineState
+	periodic MachineState
+	selected MachineState
+	mux      MachineState
+
+	agg      *aggregator
+	readyN   bool // Ready_N: this port's wait_while_timer has expired
+	blocking bool // counted in agg.blocking: WAITING with Ready_N FALSE
+	ntt      bool // Need To Transmit
+
+	pdu        lacp.LACPDU // the received LACPDU the receive machine has yet to take
+	pduPending bool
+	// reason explains the next receive machine change that has no reason of
+	// its own (port down or flap).
+	disableReason Reason
+
+	currentWhile time.Time
+	periodicT    time.Time
+	waitWhile    time.Time
+	flapAt       time.Time
+	txRetry      time.Time                     // when a rate-limited NTT may go
+	txTimes      [maxTxPerFastPeriod]time.Time // the last transmissions, a ring
+	txNext       int
+
+	counters Counters
+
+	heapIndex int       // in e.timers, -1 when absent
+	deadline  time.Time // the earliest running timer
+	dirty     bool      // queued in e.dirty
+	touched   uint64    // e.epoch when last stepped
+}
+
+// setEnabled recomputes port_enabled from the link and the flap schedule.
+func (p *port) setEnabled(reason Reason) {
+	en := p.linkUp && !p.flapDown
+	if en == p.enabled {
+		return
+	}
+	p.enabled = en
+	p.disableReason = reason
+	if !en {
+		// A disabled port says nothing (6.4.13: NO_PERIODIC) and, as Linux
+		// does on link loss, gives up its aggregator.
+		p.ntt = false
+		p.txRetry = time.Time{}
+		p.setSelected(Unselected, reason)
+	}
+}
+
+// nextDeadline is the earliest of the port's running timers.
+func (p *port) nextDeadline() time.Time {
+	var d time.Time
+	for _, t := range [...]time.Time{p.currentWhile, p.periodicT, p.waitWhile, p.flapAt, p.txRetry} {
+		if !t.IsZero() && (d.IsZero() || t.Before(d)) {
+			d = t
+		}
+	}
+	return d
+}
+
+// expired reports whether timer t is running and has run out at now.
+func expired(t, now time.Time) bool { return !t.IsZero() && !now.Before(t) }
+
+func (p *port) event(m Machine, from, to MachineState, r Reason) {
+	var agg uint16
+	if p.agg != nil {
+		agg = p.agg.id
+	}
+	p.e.emit(Event{Time: p.e.now, Port: p.num, Machine: m, From: from, To: to, Reason: r, Aggregator: agg})
+}
+
+// setSelected sets the Selected variable (6.4.8).
+func (p *port) setSelected(s MachineState, r Reason) {
+	if p.selected == s {
+		return
+	}
+	from := p.selected
+	p.selected = s
+	p.event(MachineSelection, from, s, r)
+}
+
+// setBlocking keeps agg.blocking, the number of the aggregator's ports
+// waiting with Ready_N FALSE, in step with the port. Ready (6.4.14) is
+// blocking == 0.
+func (p *port) setBlocking() {
+	b := p.agg != nil && p.mux == MuxWaiting && !p.readyN
+	if b == p.blocking {
+		return
+	}
+	p.blocking = b
+	if b {
+		p.agg.blocking++
+		return
+	}
+	p.agg.blocking--
+	if p.agg.blocking == 0 {
+		p.agg.markMembersDirty()
+	}
+}
+
+// status is the port's snapshot.
+func (p *port) status() PortStatus {
+	s := PortStatus{
+		Number:    p.num,
+		Enabled:   p.enabled,
+		Receive:   p.rx,
+		Periodic:  p.periodic,
+		Selection: p.selected,
+		Mux:       p.mux,
+		Actor:     p.actor,
+		Partner:   p.partner,
+		Admin:     p.admin,
+		Counters:  p.counters,
+	}
+	if p.agg != nil {
+		s.Aggregator = p.agg.id
+		s.AggregatorActive = p.agg.active
+	}
+	return s
+}

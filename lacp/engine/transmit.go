@@ -1,0 +1,46 @@
+package engine
+
+import (
+	"github.com/dxsim/dxsim/lacp"
+)
+
+// stepTx is the transmit machine (802.1AX-2014 6.4.16): when NTT is set,
+// send an LACPDU, but no more than three in any Fast_Periodic_Time; a
+// further one waits until it may go. Nothing is sent while the periodic
+// machine is in NO_PERIODIC: a passive port with a passive (or unknown)
+// Partner stays quiet.
+func (p *port) stepTx() {
+	now := p.e.now
+	if !p.ntt || !p.enabled || p.periodic == NoPeriodic {
+		p.txRetry = zeroTime
+		return
+	}
+	oldest := p.txTimes[p.txNext]
+	if !oldest.IsZero() && now.Before(oldest.Add(FastPeriodicTime)) {
+		if p.txRetry.IsZero() {
+			p.counters.TxDeferred++
+		}
+		p.txRetry = oldest.Add(FastPeriodicTime)
+		return
+	}
+	p.ntt = false
+	p.txRetry = zeroTime
+	p.txTimes[p.txNext] = now
+	p.txNext = (p.txNext + 1) % len(p.txTimes)
+	if p.admin.Silent {
+		p.counters.TxSuppressed++
+		return
+	}
+	p.counters.TxLACPDUs++
+	p.e.out = append(p.e.out, Transmit{
+		Port: p.num,
+		Src:  p.mac,
+		Kind: TransmitLACPDU,
+		LACPDU: lacp.LACPDU{
+			Version:           lacp.Version,
+			Actor:             p.actor,
+			Partner:           p.partner,
+			CollectorMaxDelay: p.e.cfg.CollectorMaxDelay,
+		},
+	})
+}
