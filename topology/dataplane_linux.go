@@ -38,9 +38,9 @@ var _ sim.DataPlane = (*DataPlane)(nil)
 
 // device is an AWS device's namespace and its customer router's.
 type device struct {
-	id         string
-	aws, cust  *netNS
-	stopWatch  []func()
+	id        string
+	aws, cust *netNS
+	stopWatch []func()
 }
 
 type port struct {
@@ -69,11 +69,15 @@ func open(ctx context.Context, o Options, probe func() (Features, error)) (*Data
 	if err := checkPrefix(o.Prefix); err != nil {
 		return nil, err
 	}
-	b, reason, err := chooseBackend(o.Backend, probe)
+	kind, reason, err := chooseBackend(o.Backend, probe)
 	if err != nil {
 		return nil, err
 	}
-	o.Logger.Info("data plane", "backend", b.Name(), "why", reason, "prefix", o.Prefix)
+	var b backend = kernelBackend{}
+	if kind == "userspace" {
+		b = newUserspaceBackend(o.Logger, o.Now)
+	}
+	o.Logger.Info("data plane", "backend", kind, "why", reason, "prefix", o.Prefix)
 	d := &DataPlane{
 		opts:    o,
 		log:     o.Logger,

@@ -46,19 +46,20 @@ func ProbeFeatures() (Features, error) {
 	return f, nil
 }
 
-// chooseBackend picks the backend the mode names and says why.
-func chooseBackend(mode string, probe func() (Features, error)) (backend, string, error) {
+// chooseBackend picks the backend the mode names ("kernel" or "userspace")
+// and says why.
+func chooseBackend(mode string, probe func() (Features, error)) (string, string, error) {
 	switch mode {
 	case "auto", "kernel", "userspace":
 	default:
-		return nil, "", fmt.Errorf("unknown data-plane backend %q: want auto, kernel or userspace", mode)
+		return "", "", fmt.Errorf("unknown data-plane backend %q: want auto, kernel or userspace", mode)
 	}
 	if mode == "userspace" {
-		return userspaceBackend{}, "asked for userspace", nil
+		return "userspace", "asked for userspace", nil
 	}
 	f, err := probe()
 	if err != nil {
-		return nil, "", err
+		return "", "", err
 	}
 	var missing error
 	switch {
@@ -69,12 +70,12 @@ func chooseBackend(mode string, probe func() (Features, error)) (backend, string
 	}
 	switch {
 	case missing == nil && mode == "kernel":
-		return kernelBackend{}, "asked for kernel; bonding and 802.1Q present", nil
+		return "kernel", "asked for kernel; bonding and 802.1Q present", nil
 	case missing == nil:
-		return kernelBackend{}, "kernel has bonding and 802.1Q", nil
+		return "kernel", "kernel has bonding and 802.1Q", nil
 	case mode == "kernel":
-		return nil, "", fmt.Errorf("--dataplane kernel: %w", missing)
+		return "", "", fmt.Errorf("--dataplane kernel: %w", missing)
 	default:
-		return userspaceBackend{}, missing.Error(), nil
+		return "userspace", missing.Error(), nil
 	}
 }

@@ -39,8 +39,8 @@ func TestChooseBackend(t *testing.T) {
 			t.Errorf("%s: %v", tt.mode, err)
 			continue
 		}
-		if b.Name() != tt.backend || !strings.Contains(why, tt.why) {
-			t.Errorf("%s: %s because %q; want %s because ~%q", tt.mode, b.Name(), why, tt.backend, tt.why)
+		if b != tt.backend || !strings.Contains(why, tt.why) {
+			t.Errorf("%s: %s because %q; want %s because ~%q", tt.mode, b, why, tt.backend, tt.why)
 		}
 	}
 	_, _, err := chooseBackend("kernel", none)

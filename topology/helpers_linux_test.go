@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"sort"
+	"sync"
 	"testing"
 	"time"
 
@@ -103,20 +104,49 @@ func handleIn(t *testing.T, name string) *netlink.Handle {
 	return h
 }
 
-// waitEvent reads events until one matches, failing after a generous
+// recorder keeps every event a data plane delivers, so that a test can
+// wait for one that may already have passed.
+type recorder struct {
+	mu     sync.Mutex
+	events []sim.Event
+	more   chan struct{} // closed and replaced on each event
+	done   chan struct{}
+}
+
+func record(t *testing.T, d *DataPlane) *recorder {
+	r := &recorder{more: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		for e := range d.Events() {
+			r.mu.Lock()
+			r.events = append(r.events, e)
+			close(r.more)
+			r.more = make(chan struct{})
+			r.mu.Unlock()
+		}
+	}()
+	return r
+}
+
+// wait returns the first event that matches, waiting for it with a generous
 // deadline (a bound on a hang, not a measurement).
-func waitEvent(t *testing.T, d *DataPlane, what string, match func(sim.Event) bool) sim.Event {
+func (r *recorder) wait(t *testing.T, what string, match func(sim.Event) bool) sim.Event {
 	t.Helper()
 	deadline := time.After(60 * time.Second)
+	seen := 0
 	for {
+		r.mu.Lock()
+		evs, more := r.events, r.more
+		r.mu.Unlock()
+		for ; seen < len(evs); seen++ {
+			if match(evs[seen]) {
+				return evs[seen]
+			}
+		}
 		select {
-		case e, ok := <-d.Events():
-			if !ok {
-				t.Fatalf("events closed while waiting for %s", what)
-			}
-			if match(e) {
-				return e
-			}
+		case <-more:
+		case <-r.done:
+			t.Fatalf("events closed while waiting for %s", what)
 		case <-deadline:
 			t.Fatalf("no event: %s", what)
 		}

@@ -71,18 +71,18 @@ func (d *DataPlane) observeNS(ctx context.Context, o *observed, ns *netNS) error
 	if err != nil {
 		return fmt.Errorf("listing links in %s: %w", ns.name, err)
 	}
-	byIndex := map[int]string{}
-	for _, l := range links {
-		byIndex[l.Attrs().Index] = l.Attrs().Name
-	}
 	aws := ns.role == roleDevice
 	lagNames := map[string]bool{}
+	memberOf := map[string]string{} // the backend says: a userspace member has no master
 	lags, err := d.backend.LAGs(ctx, ns)
 	if err != nil {
 		return err
 	}
 	for _, l := range lags {
 		lagNames[l.Name] = true
+		for _, m := range l.Members {
+			memberOf[m.Name] = l.Name
+		}
 		lo := o.lags[l.Name]
 		if lo == nil {
 			lo = &lagObs{device: ns.device}
@@ -125,7 +125,7 @@ func (d *DataPlane) observeNS(ctx context.Context, o *observed, ns *netNS) error
 		}
 		isVeth := l.Type() == "veth"
 		up := a.RawFlags&unix.IFF_UP != 0
-		master := byIndex[a.MasterIndex]
+		master := memberOf[a.Name]
 		if aws {
 			po.aws, po.awsUp, po.awsLAG, po.awsVeth = true, up, master, isVeth
 		} else {

@@ -2,7 +2,6 @@ package topology
 
 import (
 	"context"
-	"errors"
 	"testing"
 
 	"github.com/vishvananda/netlink"
@@ -12,6 +11,7 @@ import (
 
 func TestPortIsVethBetweenDeviceAndRouter(t *testing.T) {
 	d := openTest(t, nil)
+	ev := record(t, d)
 	ctx := context.Background()
 	p := sim.PortSpec{ConnectionID: "dxcon-aaaa0001", DeviceID: "EqDC2-dev1"}
 	if err := d.CreatePort(ctx, p); err != nil {
@@ -36,7 +36,7 @@ func TestPortIsVethBetweenDeviceAndRouter(t *testing.T) {
 		t.Fatal("the port appeared in the host's namespace")
 	}
 	for _, side := range []sim.Side{sim.SideAWS, sim.SideCustomer} {
-		waitEvent(t, d, side.String()+" link up", func(e sim.Event) bool {
+		ev.wait(t, side.String()+" link up", func(e sim.Event) bool {
 			return e.Kind == sim.EventLink && e.Side == side && e.ConnectionID == p.ConnectionID && e.Up
 		})
 	}
@@ -53,7 +53,7 @@ func TestPortIsVethBetweenDeviceAndRouter(t *testing.T) {
 	if err := cust.LinkSetDown(l); err != nil {
 		t.Fatal(err)
 	}
-	waitEvent(t, d, "aws link down", func(e sim.Event) bool {
+	ev.wait(t, "aws link down", func(e sim.Event) bool {
 		return e.Kind == sim.EventLink && e.Side == sim.SideAWS && e.ConnectionID == p.ConnectionID && !e.Up
 	})
 
@@ -79,26 +79,6 @@ func TestPortOnAnotherDeviceIsRefused(t *testing.T) {
 	}
 	if err := d.CreatePort(ctx, sim.PortSpec{ConnectionID: "dxcon-much-too-long-for-ifnamsiz", DeviceID: "dev1"}); err == nil {
 		t.Fatal("an ID longer than IFNAMSIZ was accepted")
-	}
-}
-
-func TestUserspaceLAGWithoutEngineFailsCleanly(t *testing.T) {
-	d := openTest(t, nil)
-	ctx := context.Background()
-	err := d.CreateLAG(ctx, sim.LAGSpec{LAGID: "dxlag-aaaa0001", DeviceID: "dev1", MinLinks: 1})
-	if !errors.Is(err, ErrUnsupported) {
-		t.Fatalf("CreateLAG: %v, want ErrUnsupported", err)
-	}
-	err = d.CreatePort(ctx, sim.PortSpec{ConnectionID: "dxcon-aaaa0001", DeviceID: "dev1", LAGID: "dxlag-aaaa0001"})
-	if !errors.Is(err, ErrNotFound) {
-		t.Fatalf("CreatePort into a LAG that was never made: %v, want ErrNotFound", err)
-	}
-	st, err := d.Status(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(st.Ports) != 0 || len(st.LAGs) != 0 {
-		t.Fatalf("failed creates left %+v", st)
 	}
 }
 

@@ -2,63 +2,198 @@ package topology
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/dxsim/dxsim/topology/userspace"
 )
 
-// userspaceBackend is for kernels without bonding or 802.1Q: a LAG's logical
-// interface is a TAP device driven by dxsim's LACP engine over AF_PACKET on
-// the member veths, and VLAN tagging is done there too (package
-// topology/userspace).
-//
-// Until that engine is wired in, its LAG and VLAN operations fail with an
-// UnsupportedError; ports, namespaces, reconcile and teardown work.
-type userspaceBackend struct{}
+// userspaceBackend is for kernels without bonding or 802.1Q: in each
+// namespace a userspace.Host makes a LAG's logical interface a TAP device
+// driven by dxsim's LACP engine over AF_PACKET on the member veths, and does
+// VLAN tagging itself. Those TAPs live as long as this process: the engine
+// that drives them is in it.
+type userspaceBackend struct {
+	log *slog.Logger
+	now func() time.Time
 
-var _ backend = userspaceBackend{}
-
-const userspaceNotReady = "the userspace LACP engine (topology/userspace) is not part of this build"
-
-func (userspaceBackend) Name() string { return "userspace" }
-
-func (userspaceBackend) unsupported(op string) error {
-	return &UnsupportedError{Backend: "userspace", Op: op, Reason: userspaceNotReady}
+	mu    sync.Mutex
+	hosts map[string]*userspace.Host // by namespace name
 }
 
-func (u userspaceBackend) CreateLAG(context.Context, *netNS, lagConfig) error {
-	return u.unsupported("create a LAG")
+var _ backend = (*userspaceBackend)(nil)
+
+func newUserspaceBackend(log *slog.Logger, now func() time.Time) *userspaceBackend {
+	return &userspaceBackend{log: log, now: now, hosts: map[string]*userspace.Host{}}
 }
 
-// DeleteLAG has nothing to delete: no LAG can have been made.
-func (userspaceBackend) DeleteLAG(context.Context, *netNS, string) error { return nil }
+func (*userspaceBackend) Name() string { return "userspace" }
 
-func (u userspaceBackend) SetMinLinks(context.Context, *netNS, string, int) error {
-	return u.unsupported("set minimum links")
+// host is ns's Host, started on first use.
+func (u *userspaceBackend) host(ns *netNS) (*userspace.Host, error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if h, ok := u.hosts[ns.name]; ok {
+		return h, nil
+	}
+	h, err := userspace.New(userspace.Config{NetNS: ns.ns, Logger: u.log.With("ns", ns.name), Now: u.now})
+	if err != nil {
+		return nil, fmt.Errorf("userspace engine in %s: %w", ns.name, err)
+	}
+	u.hosts[ns.name] = h
+	return h, nil
 }
 
-func (u userspaceBackend) AddMember(context.Context, *netNS, string, string) error {
-	return u.unsupported("add a LAG member")
+// existing is ns's Host if one was started; nil otherwise (nothing of the
+// engine's can exist there then).
+func (u *userspaceBackend) existing(ns *netNS) *userspace.Host {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.hosts[ns.name]
 }
 
-func (u userspaceBackend) RemoveMember(context.Context, *netNS, string, string) error {
-	return u.unsupported("remove a LAG member")
+func (u *userspaceBackend) CreateLAG(_ context.Context, ns *netNS, c lagConfig) error {
+	h, err := u.host(ns)
+	if err != nil {
+		return err
+	}
+	return wrapUS(h.CreateLAG(userspace.LAGConfig{Name: c.Name, MinLinks: c.MinLinks, SystemMAC: c.SystemMAC}))
 }
 
-func (u userspaceBackend) CreateVLAN(context.Context, *netNS, vlanConfig) error {
-	return u.unsupported("create a VLAN")
+// DeleteLAG deletes the VLANs on the LAG first, as the kernel does with a
+// bond's VLANs, then the LAG.
+func (u *userspaceBackend) DeleteLAG(_ context.Context, ns *netNS, name string) error {
+	h := u.existing(ns)
+	if h == nil {
+		return nil
+	}
+	for _, v := range h.VLANs() {
+		if v.Parent == name {
+			if err := h.DeleteVLAN(v.Name); err != nil {
+				return wrapUS(err)
+			}
+		}
+	}
+	return wrapUS(h.DeleteLAG(name))
 }
 
-func (u userspaceBackend) MoveVLAN(context.Context, *netNS, vlanConfig) error {
-	return u.unsupported("move a VLAN")
+func (u *userspaceBackend) SetMinLinks(_ context.Context, ns *netNS, name string, n int) error {
+	h, err := u.host(ns)
+	if err != nil {
+		return err
+	}
+	return wrapUS(h.SetMinLinks(name, n))
 }
 
-func (userspaceBackend) DeleteVLAN(context.Context, *netNS, string) error { return nil }
+func (u *userspaceBackend) AddMember(_ context.Context, ns *netNS, lag, member string) error {
+	h, err := u.host(ns)
+	if err != nil {
+		return err
+	}
+	return wrapUS(h.AddMember(lag, member))
+}
 
-func (userspaceBackend) LAGs(context.Context, *netNS) ([]LAGStatus, error) { return nil, nil }
+func (u *userspaceBackend) RemoveMember(_ context.Context, ns *netNS, lag, member string) error {
+	h := u.existing(ns)
+	if h == nil {
+		return nil
+	}
+	err := h.RemoveMember(lag, member)
+	if errors.Is(err, userspace.ErrNotFound) {
+		return nil // no such LAG: the port is no member of it
+	}
+	return wrapUS(err)
+}
 
-func (u userspaceBackend) LAGStatus(ctx context.Context, ns *netNS, name string) (LAGStatus, error) {
+func (u *userspaceBackend) CreateVLAN(_ context.Context, ns *netNS, v vlanConfig) error {
+	h, err := u.host(ns)
+	if err != nil {
+		return err
+	}
+	return wrapUS(h.CreateVLAN(userspace.VLANConfig{Name: v.Name, Parent: v.Parent, VID: v.VID}))
+}
+
+func (u *userspaceBackend) MoveVLAN(_ context.Context, ns *netNS, v vlanConfig) error {
+	h, err := u.host(ns)
+	if err != nil {
+		return err
+	}
+	return wrapUS(h.MoveVLAN(userspace.VLANConfig{Name: v.Name, Parent: v.Parent, VID: v.VID}))
+}
+
+func (u *userspaceBackend) DeleteVLAN(_ context.Context, ns *netNS, name string) error {
+	h := u.existing(ns)
+	if h == nil {
+		return nil
+	}
+	return wrapUS(h.DeleteVLAN(name))
+}
+
+func (u *userspaceBackend) LAGs(_ context.Context, ns *netNS) ([]LAGStatus, error) {
+	h := u.existing(ns)
+	if h == nil {
+		return nil, nil
+	}
+	var out []LAGStatus
+	for _, l := range h.LAGs() {
+		s := LAGStatus{Name: l.Name, Up: l.Up, MinLinks: l.MinLinks}
+		for _, m := range l.Members {
+			s.Members = append(s.Members, MemberStatus{Name: m.Name, Up: m.Up, Actor: m.Actor, Partner: m.Partner})
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+func (u *userspaceBackend) LAGStatus(ctx context.Context, ns *netNS, name string) (LAGStatus, error) {
 	return lagStatusFrom(u.LAGs(ctx, ns))(name)
 }
 
-func (userspaceBackend) VLANs(context.Context, *netNS) ([]vlanConfig, error) { return nil, nil }
+func (u *userspaceBackend) VLANs(_ context.Context, ns *netNS) ([]vlanConfig, error) {
+	h := u.existing(ns)
+	if h == nil {
+		return nil, nil
+	}
+	var out []vlanConfig
+	for _, v := range h.VLANs() {
+		out = append(out, vlanConfig{Name: v.Name, Parent: v.Parent, VID: v.VID})
+	}
+	return out, nil
+}
 
-func (userspaceBackend) Forget(*netNS) {}
-func (userspaceBackend) Close() error  { return nil }
+// Forget stops ns's Host: its TAPs go, its members are released.
+func (u *userspaceBackend) Forget(ns *netNS) {
+	u.mu.Lock()
+	h := u.hosts[ns.name]
+	delete(u.hosts, ns.name)
+	u.mu.Unlock()
+	if h != nil {
+		if err := h.Close(); err != nil {
+			u.log.Warn("stopping userspace engine", "ns", ns.name, "err", err)
+		}
+	}
+}
+
+func (u *userspaceBackend) Close() error {
+	u.mu.Lock()
+	hosts := u.hosts
+	u.hosts = map[string]*userspace.Host{}
+	u.mu.Unlock()
+	var errs []error
+	for _, h := range hosts {
+		errs = append(errs, h.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// wrapUS maps the engine's errors onto this package's: a caller branches on
+// ErrNotFound whichever backend runs.
+func wrapUS(err error) error {
+	if errors.Is(err, userspace.ErrNotFound) {
+		return fmt.Errorf("%w (%w)", ErrNotFound, err)
+	}
+	return err
+}

@@ -1,0 +1,175 @@
+package topology
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/vishvananda/netlink"
+
+	"github.com/dxsim/dxsim/sim"
+)
+
+// defaultLab is the default lab on one device: a LAG of two
+// connections with minimum links 1, and a standalone connection with a
+// private VIF.
+var defaultLab = sim.Snapshot{
+	LAGs: []sim.LAGSpec{{LAGID: "dxlag-lab00001", DeviceID: "dev1", MinLinks: 1}},
+	Ports: []sim.PortSpec{
+		{ConnectionID: "dxcon-lab00001", DeviceID: "dev1", LAGID: "dxlag-lab00001"},
+		{ConnectionID: "dxcon-lab00002", DeviceID: "dev1", LAGID: "dxlag-lab00001"},
+		{ConnectionID: "dxcon-lab00003", DeviceID: "dev1"},
+	},
+	VLANs: []sim.VLANSpec{{
+		ID: "dxvif-lab00001", ParentID: "dxcon-lab00003", VLAN: 101,
+		AmazonAddress: "169.254.10.1/30", CustomerAddress: "169.254.10.2/30",
+	}},
+}
+
+func build(t *testing.T, d *DataPlane, s sim.Snapshot) {
+	t.Helper()
+	ctx := context.Background()
+	for _, l := range s.LAGs {
+		if err := d.CreateLAG(ctx, l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, p := range s.Ports {
+		if err := d.CreatePort(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, v := range s.VLANs {
+		if err := d.CreateVLAN(ctx, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// waitConverged waits until a member is collecting and distributing on both
+// sides.
+func waitConverged(t *testing.T, ev *recorder, lagID, conn string) {
+	t.Helper()
+	for _, side := range []sim.Side{sim.SideAWS, sim.SideCustomer} {
+		ev.wait(t, conn+" collecting+distributing on the "+side.String()+" side", func(e sim.Event) bool {
+			return e.Kind == sim.EventLACP && e.Side == side && e.ConnectionID == conn && e.LAGID == lagID && e.CollectingDistributing()
+		})
+	}
+}
+
+// testDefaultLabAssociate builds the default lab, associates the standalone
+// connection into the LAG, moves its VIF with it, and waits for LACP to
+// converge both ways; it runs on either backend.
+func testDefaultLabAssociate(t *testing.T, d *DataPlane) {
+	ctx := context.Background()
+	ev := record(t, d)
+	build(t, d, defaultLab)
+	lagID := "dxlag-lab00001"
+	waitConverged(t, ev, lagID, "dxcon-lab00001")
+	waitConverged(t, ev, lagID, "dxcon-lab00002")
+
+	st, err := d.AttachPort(ctx, lagID, "dxcon-lab00003")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Down.IsZero() || st.Changed.Before(st.Down) || st.Up.Before(st.Changed) {
+		t.Fatalf("steps out of order: %+v", st)
+	}
+	if err := d.MoveVLAN(ctx, "dxvif-lab00001", lagID); err != nil {
+		t.Fatal(err)
+	}
+	waitConverged(t, ev, lagID, "dxcon-lab00003")
+
+	s, err := d.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.LAGs) != 1 || len(s.LAGs[0].AWS.Members) != 3 || len(s.LAGs[0].Customer.Members) != 3 {
+		t.Fatalf("LAG status %+v, want three members on each side", s.LAGs)
+	}
+	if len(s.VLANs) != 1 || s.VLANs[0].Parent != lagID {
+		t.Fatalf("VLAN status %+v, want the VIF on the LAG", s.VLANs)
+	}
+	// Reconcile against the state as it now stands finds nothing to do.
+	now := defaultLab
+	now.Ports = []sim.PortSpec{defaultLab.Ports[0], defaultLab.Ports[1],
+		{ConnectionID: "dxcon-lab00003", DeviceID: "dev1", LAGID: lagID}}
+	now.VLANs = []sim.VLANSpec{defaultLab.VLANs[0]}
+	now.VLANs[0].ParentID = lagID
+	drift, err := d.Reconcile(ctx, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(drift) != 0 {
+		t.Fatalf("reconcile after associate: %+v, want no drift", drift)
+	}
+}
+
+func TestUserspaceDefaultLabAssociateConverges(t *testing.T) {
+	d := openTest(t, nil)
+	testDefaultLabAssociate(t, d)
+}
+
+// failingAdd is a backend whose LAGs exist only in memory and whose
+// AddMember fails: for checking what a failed step leaves behind.
+type failingAdd struct {
+	kernelBackend
+	lags map[string]bool
+}
+
+func (f *failingAdd) CreateLAG(_ context.Context, ns *netNS, c lagConfig) error {
+	f.lags[ns.name+"/"+c.Name] = true
+	return nil
+}
+
+func (f *failingAdd) AddMember(context.Context, *netNS, string, string) error {
+	return errors.New("injected failure")
+}
+
+func TestFailedEnslaveRemovesHalfMadePort(t *testing.T) {
+	d := openTest(t, &failingAdd{lags: map[string]bool{}})
+	ctx := context.Background()
+	if err := d.CreateLAG(ctx, sim.LAGSpec{LAGID: "dxlag-aaaa0001", DeviceID: "dev1"}); err != nil {
+		t.Fatal(err)
+	}
+	err := d.CreatePort(ctx, sim.PortSpec{ConnectionID: "dxcon-aaaa0001", DeviceID: "dev1", LAGID: "dxlag-aaaa0001"})
+	if err == nil {
+		t.Fatal("CreatePort into a LAG whose enslave fails succeeded")
+	}
+	for _, r := range []role{roleDevice, roleRouter} {
+		h := handleIn(t, d.names.ns(r, "dev1"))
+		if _, err := h.LinkByName("dxcon-aaaa0001"); err == nil {
+			t.Errorf("half-made port left in the %s namespace", r)
+		}
+	}
+}
+
+func TestFailedAttachLeavesPortStandaloneAndUp(t *testing.T) {
+	d := openTest(t, &failingAdd{lags: map[string]bool{}})
+	ctx := context.Background()
+	if err := d.CreateLAG(ctx, sim.LAGSpec{LAGID: "dxlag-aaaa0001", DeviceID: "dev1"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.CreatePort(ctx, sim.PortSpec{ConnectionID: "dxcon-aaaa0001", DeviceID: "dev1"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.AttachPort(ctx, "dxlag-aaaa0001", "dxcon-aaaa0001"); err == nil {
+		t.Fatal("attach succeeded")
+	}
+	for _, r := range []role{roleDevice, roleRouter} {
+		h := handleIn(t, d.names.ns(r, "dev1"))
+		l, err := h.LinkByName("dxcon-aaaa0001")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !up(l) {
+			t.Errorf("%s end left down after a failed attach", r)
+		}
+	}
+	if pt := d.ports["dxcon-aaaa0001"]; pt.lag != "" {
+		t.Errorf("port recorded as a member of %q after a failed attach", pt.lag)
+	}
+}
+
+// up reports an interface administratively up.
+func up(l netlink.Link) bool { return l.Attrs().RawFlags&1 != 0 }
