@@ -1,0 +1,15 @@
+package main
+
+import "github.com/spf13/cobra"
+
+func init() { subcommands = append(subcommands, newLACPCmd) }
+
+// newLACPCmd groups the LACP tools.
+func newLACPCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "lacp",
+		Short: "Read LACP conversations",
+	}
+	cmd.AddCommand(newLACPDecodeCmd())
+	return cmd
+}
