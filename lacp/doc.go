@@ -3,6 +3,12 @@
 // layers, usable through gopacket.NewPacket and, allocation-free, as
 // DecodingLayers in a gopacket.DecodingLayerParser.
 //
+// Without gopacket, LACPDU and MarkerPDU have MarshalBinary and UnmarshalBinary
+// on the PDU bytes after the EtherType, MarshalFrame and AppendFrame build the
+// whole Ethernet frame, and ParseFrame splits a received one. Decoding errors
+// wrap the sentinels ErrTruncated (an io.ErrUnexpectedEOF), ErrBadSubtype,
+// ErrBadTLVType and ErrBadTLVLength.
+//
 // The 802.1AX state machines live in lacp/engine, capture in lacp/capture and
 // the conversation verifier in lacp/verify.
 package lacp

@@ -10,4 +10,14 @@
 // a Report at any time. The side whose ports were captured is "local" (the
 // Direct Connect endpoint in dxsim); the other is "remote". When the capture
 // does not say which way a frame went, the actor system tells.
+//
+// Live, from lacp/capture:
+//
+//	for f := range c.Frames() {
+//		_ = v.ObserveFrame(verify.Frame{Time: f.Time, Port: f.Port,
+//			Direction: verify.Direction(f.Direction), Data: f.Data})
+//	}
+//	report := v.Report()
+//
+// From a file, ReadCapture returns the Frames of a pcap or pcapng file.
 package verify
