@@ -178,8 +178,10 @@ func TestCaptureKeepsListeningAcrossBounce(t *testing.T) {
 	next(t, c)
 	setUp(t, h, "dxsim-b", false)
 	setUp(t, h, "dxsim-b", true)
-	s.send(lacpFrame(2))
-	if f := next(t, c); !bytes.Equal(f.Data, lacpFrame(2)) {
+	// The sending end drops frames until the kernel has reactivated its
+	// queue after the carrier came back; offer the frame until it passes.
+	f := sendUntilCaptured(t, s, c, lacpFrame(2))
+	if !bytes.Equal(f.Data, lacpFrame(2)) {
 		t.Fatalf("after the bounce captured %x, want the second LACPDU", f.Data)
 	}
 	// The reader saw ENETDOWN before the frame it delivered after it.
@@ -206,26 +208,33 @@ func TestCaptureRebindsToPortMadeAgain(t *testing.T) {
 	makeVeth(t, h)
 	s = newSender(t, ns, h, "dxsim-a")
 
-	// The capture rebinds on its own schedule; keep offering frames until
-	// one is captured.
+	// The capture rebinds on its own schedule; offer the frame until it is
+	// captured.
+	f := sendUntilCaptured(t, s, c, lacpFrame(2))
+	if !bytes.Equal(f.Data, lacpFrame(2)) {
+		t.Fatalf("captured %x, want the LACPDU sent on the new pair", f.Data)
+	}
+	if st := c.Stats(); st.Rebinds != 1 {
+		t.Errorf("Rebinds = %d, want 1", st.Rebinds)
+	}
+}
+
+// sendUntilCaptured sends frame every 20 ms until c delivers a frame, and
+// returns that frame.
+func sendUntilCaptured(t *testing.T, s *sender, c *Capture, frame []byte) Frame {
+	t.Helper()
 	deadline := time.Now().Add(waitLimit)
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		s.send(lacpFrame(2))
+		s.send(frame)
 		select {
 		case f := <-c.Frames():
-			if !bytes.Equal(f.Data, lacpFrame(2)) {
-				t.Fatalf("captured %x, want the LACPDU sent on the new pair", f.Data)
-			}
-			if st := c.Stats(); st.Rebinds != 1 {
-				t.Errorf("Rebinds = %d, want 1", st.Rebinds)
-			}
-			return
+			return f
 		case <-tick.C:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("nothing captured on the remade port; stats %+v", c.Stats())
+			t.Fatalf("nothing captured; stats %+v", c.Stats())
 		}
 	}
 }
@@ -235,23 +244,24 @@ func TestCaptureToPcapngReadsBack(t *testing.T) {
 	c := open(t, Config{NetNS: ns, Ports: []string{"dxsim-a", "dxsim-b"}})
 	s := newSender(t, ns, h, "dxsim-a")
 	var buf bytes.Buffer
-	done := make(chan error, 1)
-	go func() { done <- Record(c, NewPcapngWriter(&buf)) }()
-
+	w := NewPcapngWriter(&buf)
+	write := func(f Frame) {
+		if err := w.WriteFrame(f); err != nil {
+			t.Fatal(err)
+		}
+	}
 	s.send(lacpFrame(1))
+	write(next(t, c))
+	write(next(t, c))
 	setUp(t, h, "dxsim-b", false)
 	setUp(t, h, "dxsim-b", true)
-	s.send(lacpFrame(2))
-	// Wait until the four frames (two ports, two frames) are captured.
-	deadline := time.Now().Add(waitLimit)
-	for c.Stats().Frames < 4 {
-		if time.Now().After(deadline) {
-			t.Fatalf("captured %d frames, want 4", c.Stats().Frames)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	write(sendUntilCaptured(t, s, c, lacpFrame(2)))
+	write(next(t, c)) // the same frame on the other port
 	c.Close()
-	if err := <-done; err != nil {
+	for f := range c.Frames() { // resends that were captured too
+		write(f)
+	}
+	if err := w.Flush(); err != nil {
 		t.Fatal(err)
 	}
 	frames := readPcapng(t, buf.Bytes())
@@ -262,8 +272,8 @@ func TestCaptureToPcapngReadsBack(t *testing.T) {
 			t.Errorf("frame %+v: want 124 bytes and a time", f)
 		}
 	}
-	if count["dxsim-a/out"] != 2 || count["dxsim-b/in"] != 2 || len(frames) != 4 {
-		t.Errorf("pcapng holds %v, want two frames out of dxsim-a and two into dxsim-b", count)
+	if count["dxsim-a/out"] < 2 || count["dxsim-b/in"] != count["dxsim-a/out"] || len(frames) != 2*count["dxsim-b/in"] {
+		t.Errorf("pcapng holds %v, want each frame out of dxsim-a and into dxsim-b", count)
 	}
 }
 

@@ -53,7 +53,8 @@ func (c *Capture) Stats() Stats {
 }
 
 // Close stops the capture: it closes the sockets, waits for the readers to
-// end and then closes Frames. Frames not yet received are dropped.
+// end and then closes Frames; frames already queued on Frames can still be
+// received, frames still in the kernel's socket buffers are dropped.
 func (c *Capture) Close() error {
 	var err error
 	c.once.Do(func() {
