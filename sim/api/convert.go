@@ -1,0 +1,145 @@
+package api
+
+import (
+	"github.com/dxsim/dxsim/sim"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+func i32(n int) *int32 { v := int32(n); return &v }
+
+func toTags(ts []sim.Tag) []Tag {
+	if len(ts) == 0 {
+		return nil
+	}
+	out := make([]Tag, len(ts))
+	for i, t := range ts {
+		out[i] = Tag{Key: t.Key, Value: t.Value}
+	}
+	return out
+}
+
+func fromTags(ts []Tag) []sim.Tag {
+	if len(ts) == 0 {
+		return nil
+	}
+	out := make([]sim.Tag, len(ts))
+	for i, t := range ts {
+		out[i] = sim.Tag{Key: t.Key, Value: t.Value}
+	}
+	return out
+}
+
+func toKeys(ks []sim.MACsecKey) []MacSecKey {
+	if len(ks) == 0 {
+		return nil
+	}
+	out := make([]MacSecKey, len(ks))
+	for i, k := range ks {
+		out[i] = MacSecKey{SecretARN: k.SecretARN, Ckn: k.CKN, State: k.State, StartOn: k.StartOn}
+	}
+	return out
+}
+
+// logicalDevice is the logical device ID AWS reports beside awsDeviceV2.
+func logicalDevice(device string) string { return device + "-logical" }
+
+func portEncryption(macsec bool, mode string) string {
+	if !macsec {
+		return ""
+	}
+	if mode == sim.EncryptNo {
+		return "Encryption Down"
+	}
+	return "Encryption Up"
+}
+
+func toConnection(c *sim.Connection) Connection {
+	out := Connection{
+		OwnerAccount: c.Owner, ConnectionId: c.ID, ConnectionName: c.Name, ConnectionState: c.State,
+		Region: c.Region, Location: c.Location, Bandwidth: c.Bandwidth, PartnerName: c.PartnerName,
+		LoaIssueTime: NewTimestamp(c.LOAIssueTime), LagId: c.LAGID, AwsDevice: c.Device, AwsDeviceV2: c.Device,
+		AwsLogicalDeviceId: logicalDevice(c.Device), JumboFrameCapable: ptr(true), HasLogicalRedundancy: "no",
+		Tags: toTags(c.Tags), ProviderName: c.ProviderName, MacSecCapable: ptr(c.MACsecCapable),
+		EncryptionMode: c.Encryption, MacSecKeys: toKeys(c.MACsecKeys),
+		PortEncryptionStatus: portEncryption(c.MACsecCapable, c.Encryption),
+	}
+	if c.Kind == sim.KindHosted {
+		out.Vlan = i32(c.VLAN)
+		out.PartnerInterconnectMacSecCapable = ptr(false)
+	}
+	return out
+}
+
+func toConnections(cs []*sim.Connection) []Connection {
+	out := make([]Connection, len(cs))
+	for i, c := range cs {
+		out[i] = toConnection(c)
+	}
+	return out
+}
+
+func toInterconnect(c *sim.Connection) Interconnect {
+	return Interconnect{
+		InterconnectId: c.ID, InterconnectName: c.Name, InterconnectState: c.State, Region: c.Region,
+		Location: c.Location, Bandwidth: c.Bandwidth, LoaIssueTime: NewTimestamp(c.LOAIssueTime), LagId: c.LAGID,
+		AwsDevice: c.Device, AwsDeviceV2: c.Device, AwsLogicalDeviceId: logicalDevice(c.Device),
+		JumboFrameCapable: ptr(true), HasLogicalRedundancy: "no", Tags: toTags(c.Tags), ProviderName: c.ProviderName,
+		MacSecCapable: ptr(c.MACsecCapable), EncryptionMode: c.Encryption, MacSecKeys: toKeys(c.MACsecKeys),
+		PortEncryptionStatus: portEncryption(c.MACsecCapable, c.Encryption),
+	}
+}
+
+func toLag(v sim.LAGView) Lag {
+	l := v.LAG
+	return Lag{
+		ConnectionsBandwidth: l.Bandwidth, NumberOfConnections: i32(len(v.Members)), LagId: l.ID,
+		OwnerAccount: l.Owner, LagName: l.Name, LagState: l.State, Location: l.Location, Region: l.Region,
+		MinimumLinks: i32(l.MinimumLinks), AwsDevice: l.Device, AwsDeviceV2: l.Device,
+		AwsLogicalDeviceId: logicalDevice(l.Device), Connections: toConnections(v.Members),
+		AllowsHostedConnections: ptr(l.AllowsHostedConnections), JumboFrameCapable: ptr(true),
+		HasLogicalRedundancy: "no", Tags: toTags(l.Tags), ProviderName: l.ProviderName,
+		MacSecCapable: ptr(l.MACsecCapable), EncryptionMode: l.Encryption, MacSecKeys: toKeys(l.MACsecKeys),
+	}
+}
+
+func toVIF(v *sim.VIF) VirtualInterface {
+	out := VirtualInterface{
+		OwnerAccount: v.Owner, VirtualInterfaceId: v.ID, Location: v.Location, ConnectionId: v.ConnectionID,
+		VirtualInterfaceType: v.Type, VirtualInterfaceName: v.Name, Vlan: i32(v.VLAN), AsnLong: ptr(v.ASN),
+		AmazonSideAsn: ptr(v.AmazonSideASN), AuthKey: v.AuthKey, AmazonAddress: v.AmazonAddress,
+		CustomerAddress: v.CustomerAddress, AddressFamily: v.AddressFamily, VirtualInterfaceState: v.State,
+		Mtu: i32(v.MTU), JumboFrameCapable: ptr(true), VirtualGatewayId: v.VirtualGatewayID,
+		DirectConnectGatewayId: v.DirectConnectGatewayID, Region: v.Region, Tags: toTags(v.Tags),
+		SiteLinkEnabled: ptr(v.EnableSiteLink),
+		BgpPeers: []BGPPeer{{
+			BgpPeerId: "dxpeer-" + v.ID[len(sim.PrefixVIF):], Asn: i32(int(min(v.ASN, 0x7fffffff))), AsnLong: ptr(v.ASN),
+			AuthKey: v.AuthKey, AddressFamily: v.AddressFamily, AmazonAddress: v.AmazonAddress,
+			CustomerAddress: v.CustomerAddress, BgpPeerState: "available", BgpStatus: bgpStatus(v.State),
+		}},
+	}
+	// AWS reports asn as 0 when the ASN does not fit in it.
+	if v.ASN <= 2147483646 {
+		out.Asn = i32(int(v.ASN))
+	} else {
+		out.Asn = i32(0)
+	}
+	for _, p := range v.RouteFilterPrefixes {
+		out.RouteFilterPrefixes = append(out.RouteFilterPrefixes, RouteFilterPrefix{Cidr: p})
+	}
+	return out
+}
+
+func bgpStatus(state string) string {
+	if state == sim.StateAvailable {
+		return "up"
+	}
+	return "down"
+}
+
+func toLocation(l sim.Location) Location {
+	return Location{
+		LocationCode: l.Code, LocationName: l.Name, Region: l.Region, AvailablePortSpeeds: l.PortSpeeds,
+		AvailableProviders: l.Providers, AvailableMacSecPortSpeeds: l.MACsecPortSpeeds,
+	}
+}

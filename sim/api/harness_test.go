@@ -1,0 +1,82 @@
+package api_test
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/directconnect"
+	"github.com/aws/smithy-go"
+
+	"github.com/dxsim/dxsim/sim"
+	"github.com/dxsim/dxsim/sim/api"
+	"github.com/dxsim/dxsim/sim/simtest"
+)
+
+var testSchedule = sim.Schedule{Requested: time.Second, Pending: time.Second, Associate: 5 * time.Second, Confirm: time.Second}
+
+type env struct {
+	t     *testing.T
+	svc   *sim.Service
+	clock *simtest.Clock
+	srv   *httptest.Server
+	dx    *directconnect.Client
+}
+
+type envOpt func(*sim.Config, *api.Options)
+
+// newEnv runs a control plane behind a real HTTP server and returns the Go
+// SDK's Direct Connect client pointed at it.
+func newEnv(t *testing.T, opts ...envOpt) *env {
+	t.Helper()
+	clock := simtest.NewClock()
+	cfg := sim.Config{Clock: clock, Schedule: &testSchedule}
+	var aopts api.Options
+	for _, o := range opts {
+		o(&cfg, &aopts)
+	}
+	svc, err := sim.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(api.NewHandler(svc, aopts))
+	t.Cleanup(func() {
+		srv.Close()
+		svc.Close()
+	})
+	return &env{t: t, svc: svc, clock: clock, srv: srv, dx: client(srv.URL, "AKIDLAB", "lab-secret")}
+}
+
+func client(url, key, secret string) *directconnect.Client {
+	return directconnect.NewFromConfig(aws.Config{
+		Region:      "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider(key, secret, ""),
+		Retryer:     func() aws.Retryer { return aws.NopRetryer{} },
+	}, func(o *directconnect.Options) { o.BaseEndpoint = aws.String(url) })
+}
+
+// apiCode returns the AWS error code of an SDK error, or "" for nil.
+func apiCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return "not an API error: " + err.Error()
+}
+
+func apiMessage(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorMessage()
+	}
+	return ""
+}
+
+var ctx = context.Background()
