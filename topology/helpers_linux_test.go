@@ -31,14 +31,19 @@ func testPrefix() string {
 // host's links are the same at the end as at the start.
 func openTest(t *testing.T, b backend) *DataPlane {
 	t.Helper()
+	return openTestPrefix(t, testPrefix(), "userspace", b)
+}
+
+func openTestPrefix(t *testing.T, prefix, mode string, b backend) *DataPlane {
+	t.Helper()
 	netnstest.RequireRoot(t)
 	before := hostLinks(t)
 	d, err := open(context.Background(), Options{
-		Backend:      "userspace",
-		Prefix:       testPrefix(),
+		Backend:      mode,
+		Prefix:       prefix,
 		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
 		PollInterval: 50 * time.Millisecond,
-	}, nil)
+	}, ProbeFeatures)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,12 +133,24 @@ func record(t *testing.T, d *DataPlane) *recorder {
 	return r
 }
 
+func (r *recorder) snapshot() []sim.Event {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.events
+}
+
 // wait returns the first event that matches, waiting for it with a generous
 // deadline (a bound on a hang, not a measurement).
 func (r *recorder) wait(t *testing.T, what string, match func(sim.Event) bool) sim.Event {
 	t.Helper()
+	return r.waitAfter(t, 0, what, match)
+}
+
+// waitAfter is wait for the events after the first n.
+func (r *recorder) waitAfter(t *testing.T, n int, what string, match func(sim.Event) bool) sim.Event {
+	t.Helper()
 	deadline := time.After(60 * time.Second)
-	seen := 0
+	seen := n
 	for {
 		r.mu.Lock()
 		evs, more := r.events, r.more
