@@ -31,7 +31,15 @@ func BenchmarkUnmarshalBinary(b *testing.B) {
 	}
 }
 
-func BenchmarkDecodingLayerParser(b *testing.B) {
+func BenchmarkDecodingLayerParser(b *testing.B) { benchParser(b, nil) }
+
+// A sparse container finds each layer's decoder by indexing a slice rather
+// than a map.
+func BenchmarkDecodingLayerParserSparse(b *testing.B) {
+	benchParser(b, gopacket.DecodingLayerSparse(nil))
+}
+
+func benchParser(b *testing.B, container gopacket.DecodingLayerContainer) {
 	frame := benchFrame(b)
 	var (
 		eth    layers.Ethernet
@@ -39,7 +47,14 @@ func BenchmarkDecodingLayerParser(b *testing.B) {
 		pdu    LACPDU
 		marker MarkerPDU
 	)
-	parser := gopacket.NewDecodingLayerParser(layers.LayerTypeEthernet, &eth, &slow, &pdu, &marker)
+	parser := gopacket.NewDecodingLayerParser(layers.LayerTypeEthernet)
+	if container == nil {
+		container = gopacket.DecodingLayerMap(map[gopacket.LayerType]gopacket.DecodingLayer{})
+	}
+	for _, d := range []gopacket.DecodingLayer{&eth, &slow, &pdu, &marker} {
+		container = container.Put(d)
+	}
+	parser.SetDecodingLayerContainer(container)
 	decoded := make([]gopacket.LayerType, 0, 4)
 	b.ReportAllocs()
 	b.SetBytes(int64(len(frame)))
