@@ -1,0 +1,136 @@
+// Package lab reads dxsim lab files: a set of AWS devices with their
+// connections, LAGs and virtual interfaces, to be built as real links without
+// a control plane. A file is read into raw structs that mirror its JSON, then
+// resolved into a checked Lab whose Snapshot the data plane reconciles to.
+package lab
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+
+	"github.com/dxsim/dxsim/sim"
+)
+
+// File is a lab file as written.
+type File struct {
+	// Name names the lab; its namespaces are "dxsim-<name>-…".
+	Name    string   `json:"name"`
+	Devices []Device `json:"devices"`
+}
+
+// Device is one AWS device (a DX endpoint) and what terminates on it.
+type Device struct {
+	ID          string       `json:"id"`       // e.g. "EqDC2-1a2b3c4d5e6f"
+	Location    string       `json:"location"` // e.g. "EqDC2"
+	LAGs        []LAG        `json:"lags,omitempty"`
+	Connections []Connection `json:"connections,omitempty"`
+	VIFs        []VIF        `json:"vifs,omitempty"`
+}
+
+// LAG is a link aggregation group on the device.
+type LAG struct {
+	ID           string `json:"id"`
+	Bandwidth    string `json:"bandwidth,omitempty"` // of each member; "10Gbps" when empty
+	MinimumLinks int    `json:"minimumLinks,omitempty"`
+}
+
+// Connection is a dedicated connection: a port.
+type Connection struct {
+	ID        string `json:"id"`
+	Bandwidth string `json:"bandwidth,omitempty"` // "10Gbps" when empty
+	LAG       string `json:"lag,omitempty"`       // the LAG it is a member of
+}
+
+// VIF is a virtual interface: a VLAN on a connection or a LAG.
+type VIF struct {
+	ID              string `json:"id"`
+	On              string `json:"on"` // the dxcon-… or dxlag-… that carries it
+	VLAN            int    `json:"vlan"`
+	AmazonAddress   string `json:"amazonAddress,omitempty"`   // CIDR
+	CustomerAddress string `json:"customerAddress,omitempty"` // CIDR
+}
+
+// Lab is a resolved lab: checked, with defaults filled in.
+type Lab struct {
+	Name     string
+	Prefix   string // the data plane's namespace prefix
+	Snapshot sim.Snapshot
+}
+
+// Load reads and resolves a lab file.
+func Load(path string) (*Lab, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("lab: %w", err)
+	}
+	defer f.Close()
+	l, err := Read(f)
+	if err != nil {
+		return nil, fmt.Errorf("lab %s: %w", path, err)
+	}
+	return l, nil
+}
+
+// Read parses and resolves a lab file's contents. Unknown fields are
+// errors: a misspelt field would otherwise silently build something else.
+func Read(r io.Reader) (*Lab, error) {
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	var f File
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("parsing: %w", err)
+	}
+	return f.Resolve()
+}
+
+// Default is the built-in lab: one location, one device, a LAG of two
+// connections with minimum links 1, and one standalone connection with a
+// private VIF.
+func Default() *Lab {
+	l, err := Read(bytes.NewReader(defaultJSON))
+	if err != nil {
+		panic("lab: the built-in default lab does not resolve: " + err.Error())
+	}
+	return l
+}
+
+// DefaultJSON is the built-in lab as a lab file, a starting point for one's
+// own.
+func DefaultJSON() []byte { return bytes.Clone(defaultJSON) }
+
+var defaultJSON = []byte(`{
+  "name": "default",
+  "devices": [
+    {
+      "id": "EqDC2-1a2b3c4d5e6f",
+      "location": "EqDC2",
+      "lags": [
+        {"id": "dxlag-lab00001", "bandwidth": "10Gbps", "minimumLinks": 1}
+      ],
+      "connections": [
+        {"id": "dxcon-lab00001", "bandwidth": "10Gbps", "lag": "dxlag-lab00001"},
+        {"id": "dxcon-lab00002", "bandwidth": "10Gbps", "lag": "dxlag-lab00001"},
+        {"id": "dxcon-lab00003", "bandwidth": "10Gbps"}
+      ],
+      "vifs": [
+        {"id": "dxvif-lab00001", "on": "dxcon-lab00003", "vlan": 101,
+         "amazonAddress": "169.254.10.1/30", "customerAddress": "169.254.10.2/30"}
+      ]
+    }
+  ]
+}
+`)
+
+var (
+	nameRE   = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,23}$`)
+	deviceRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,39}$`)
+	idRE     = map[string]*regexp.Regexp{
+		"dxcon": regexp.MustCompile(`^dxcon-[a-z0-9]{8}$`),
+		"dxlag": regexp.MustCompile(`^dxlag-[a-z0-9]{8}$`),
+		"dxvif": regexp.MustCompile(`^dxvif-[a-z0-9]{8}$`),
+	}
+)
