@@ -116,11 +116,11 @@ func printReport(out io.Writer, r *verify.Report) error {
 	for _, p := range r.Ports {
 		fmt.Fprintf(w, "\n%s\nTIME\tSIDE\tEVENT\tSTATE\n", p.Name)
 		for _, e := range p.Events {
-			state := ""
+			fmt.Fprintf(w, "%s\t%s\t%s", seconds(r.Start, e.Time), e.Side, e.Kind)
 			if e.Side != verify.SideBoth {
-				state = fmt.Sprintf("%s (0x%02x)", e.State, uint8(e.State))
+				fmt.Fprintf(w, "\t%s (0x%02x)", e.State, uint8(e.State))
 			}
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", seconds(r.Start, e.Time), e.Side, e.Kind, state)
+			fmt.Fprintln(w)
 		}
 	}
 	if len(r.Issues) == 0 {
