@@ -34,7 +34,14 @@ type LAGConfig struct {
 	SystemPriority uint16 // 32768 when zero
 	Key            uint16 // the LACP operational key; 1 when zero
 	Passive        bool   // LACP passive mode; active by default
-	Slow           bool   // slow periodic transmission; fast (1 s) by default
+	Slow           bool   // ask the partner for long timeouts; short (fast) by default
+	// SelectionDelay holds every member out of collecting and distributing
+	// until that long after the first is added: Linux bonding's 8 s
+	// aggregator selection timer. None by default, as the standard has it.
+	SelectionDelay time.Duration
+	// Static aggregates every member whose link is up, with no LACP at all
+	// (a "mode on" channel group).
+	Static bool
 }
 
 // VLANConfig is an 802.1Q interface.

@@ -2,15 +2,15 @@
 // have neither: in one network namespace, a LAG's logical interface is a TAP
 // device named after the LAG, and dxsim moves its frames itself.
 //
-//	                 TAP "dxlag-…" (the LAG's interface: addresses, VLAN TAPs)
-//	                  │ read: distribute            ▲ write: collected frames
-//	                  ▼ (hash of the MACs over      │ (untagged; tagged ones go
-//	                    distributing members)       │  to the VLAN's TAP)
-//	   AF_PACKET on member veth ──────────────── AF_PACKET on member veth
-//	        │ 0x8809 frames                              │
-//	        └──────────────► LACP control ◄──────────────┘
-//	                (lacp/engine: PDUs in and out, per-member
-//	                 collecting/distributing, state events)
+//	              TAP "dxlag-…" (the LAG's interface: addresses, VLAN TAPs)
+//	               │ read: distribute            ▲ write: collected frames
+//	               ▼ (hash of the MACs over      │ (untagged; tagged ones go
+//	                 distributing members)       │  to the VLAN's TAP)
+//	AF_PACKET on member veth ──────────────── AF_PACKET on member veth
+//	     │ 0x8809 frames                              │
+//	     └──────────────► LACP control ◄──────────────┘
+//	             (lacp/engine: PDUs in and out, per-member
+//	              collecting/distributing, state events)
 //
 // A VLAN interface (a VIF or hosted connection) is a TAP device too: frames
 // read from it are tagged with its VLAN ID and sent out of its parent (a

@@ -127,12 +127,9 @@ func linkUp(l netlink.Link) bool {
 }
 
 // CreateLAG makes the LAG's TAP, up, without carrier until enough members
-// carry traffic. Creating an existing LAG again is not an error.
+// carry traffic, and its LACP engine. Creating an existing LAG again is not
+// an error.
 func (h *Host) CreateLAG(cfg LAGConfig) error {
-	return h.createLAG(cfg, func(l LAGConfig) control { return newStaticControl() })
-}
-
-func (h *Host) createLAG(cfg LAGConfig, newControl func(LAGConfig) control) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
@@ -157,7 +154,14 @@ func (h *Host) createLAG(cfg LAGConfig, newControl func(LAGConfig) control) erro
 		}
 		cfg.SystemMAC = link.Attrs().HardwareAddr
 	}
-	h.lags[cfg.Name] = newLAG(h, cfg, t, newControl(cfg))
+	var ctl control = newStaticControl()
+	if !cfg.Static {
+		if ctl, err = newEngineControl(cfg, h.log); err != nil {
+			t.close()
+			return err
+		}
+	}
+	h.lags[cfg.Name] = newLAG(h, cfg, t, ctl)
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dxsim/dxsim/lacp"
 	"github.com/dxsim/dxsim/lacp/capture/afpacket"
 	"github.com/dxsim/dxsim/topology/netnstest"
 	"github.com/vishvananda/netlink"
@@ -119,7 +120,8 @@ func (s *side) waitFor(what string, ok func(Event) bool) Event {
 	}
 }
 
-// waitUsable waits until every named member of lag collects and distributes.
+// waitUsable waits until every named member of lag collects and
+// distributes, and its partner, as last heard, says so too.
 func (s *side) waitUsable(lag string, members ...string) {
 	s.t.Helper()
 	usable := func() bool {
@@ -130,7 +132,7 @@ func (s *side) waitUsable(lag string, members ...string) {
 		n := 0
 		for _, m := range st.Members {
 			for _, want := range members {
-				if m.Name == want && m.CollectingDistributing() {
+				if m.Name == want && m.CollectingDistributing() && m.Partner.Has(inUse) {
 					n++
 				}
 			}
@@ -140,8 +142,10 @@ func (s *side) waitUsable(lag string, members ...string) {
 	if usable() {
 		return
 	}
-	s.waitFor(fmt.Sprintf("%s: %v collecting and distributing", lag, members), func(Event) bool { return usable() })
+	s.waitFor(fmt.Sprintf("%s: %v collecting and distributing both ways", lag, members), func(Event) bool { return usable() })
 }
+
+const inUse = lacp.StateSynchronization | lacp.StateCollecting | lacp.StateDistributing
 
 // udpAcross sends datagrams from one side's address to the other's until one
 // arrives: ARP has to cross the LAG first.
@@ -199,7 +203,7 @@ func TestStaticLAGCarriesTrafficAndVLANs(t *testing.T) {
 	connect(t, aws, "dxcon-p", cust, "cust-p")
 
 	for _, s := range []*side{aws, cust} {
-		if err := s.h.CreateLAG(LAGConfig{Name: "dxlag-t", MinLinks: 1}); err != nil {
+		if err := s.h.CreateLAG(LAGConfig{Name: "dxlag-t", MinLinks: 1, Static: true}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -234,13 +238,28 @@ func TestStaticLAGCarriesTrafficAndVLANs(t *testing.T) {
 	udpAcross(t, aws, "10.9.1.1", cust, "10.9.1.2")
 	udpAcross(t, cust, "10.9.2.2", aws, "10.9.2.1")
 
+	// The port's VIF follows its connection into the LAG: same TAP, same
+	// addresses, new parent; the port's trunk is closed with its last VLAN.
+	for _, s := range []*side{aws, cust} {
+		if err := s.h.MoveVLAN(VLANConfig{Name: "dxvif-p", Parent: "dxlag-t", VID: 202}); err != nil {
+			t.Fatal(err)
+		}
+		if got := s.h.VLANs(); len(got) != 2 || got[1].Parent != "dxlag-t" {
+			t.Fatalf("%s: VLANs after the move: %+v", s.name, got)
+		}
+	}
+	aws.join("dxlag-t", "dxcon-p")
+	cust.join("dxlag-t", "cust-p")
+	udpAcross(t, aws, "10.9.2.1", cust, "10.9.2.2")
+	udpAcross(t, cust, "10.9.1.2", aws, "10.9.1.1")
+
 	// Min links above the members takes the carrier away, and back.
-	if err := aws.h.SetMinLinks("dxlag-t", 3); err != nil {
+	if err := aws.h.SetMinLinks("dxlag-t", 4); err != nil {
 		t.Fatal(err)
 	}
-	aws.waitFor("carrier off at min links 3", func(e Event) bool { return e.Kind == EventCarrier && !e.Up })
-	if st, _ := aws.h.LAGStatus("dxlag-t"); st.Up || st.MinLinks != 3 {
-		t.Errorf("status at min links 3: %+v", st)
+	aws.waitFor("carrier off at min links 4", func(e Event) bool { return e.Kind == EventCarrier && !e.Up })
+	if st, _ := aws.h.LAGStatus("dxlag-t"); st.Up || st.MinLinks != 4 || len(st.Members) != 3 {
+		t.Errorf("status at min links 4: %+v", st)
 	}
 	if err := aws.h.SetMinLinks("dxlag-t", 1); err != nil {
 		t.Fatal(err)

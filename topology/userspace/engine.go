@@ -1,0 +1,134 @@
+package userspace
+
+import (
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/dxsim/dxsim/lacp"
+	"github.com/dxsim/dxsim/lacp/engine"
+)
+
+// engineControl drives a LAG with the 802.1AX engine: one Engine per LAG, as
+// one bond is one System.
+type engineControl struct {
+	e       *engine.Engine
+	log     *slog.Logger
+	lag     string
+	byName  map[string]uint16
+	byNum   map[uint16]string
+	tx      []engine.Transmit
+	dist    []uint16
+	lastErr error
+}
+
+func newEngineControl(cfg LAGConfig, log *slog.Logger) (*engineControl, error) {
+	var sys lacp.SystemID
+	if len(cfg.SystemMAC) != len(sys) {
+		return nil, fmt.Errorf("userspace: LAG %s: system MAC %v is not 6 bytes", cfg.Name, cfg.SystemMAC)
+	}
+	copy(sys[:], cfg.SystemMAC)
+	e, err := engine.New(engine.Config{
+		SystemPriority: cfg.SystemPriority,
+		System:         sys,
+		Key:            cfg.Key,
+		Passive:        cfg.Passive,
+		Slow:           cfg.Slow,
+		SelectionDelay: cfg.SelectionDelay,
+		Logger:         log.With("lag", cfg.Name),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("userspace: LAG %s: %w", cfg.Name, err)
+	}
+	return &engineControl{e: e, log: log, lag: cfg.Name, byName: map[string]uint16{}, byNum: map[uint16]string{}}, nil
+}
+
+func (c *engineControl) addPort(p portID, up bool, now time.Time) actions {
+	if err := c.e.AddPort(now, engine.PortConfig{Number: p.number, MAC: p.mac}); err != nil {
+		c.log.Warn("userspace: engine port", "lag", c.lag, "member", p.name, "err", err)
+		return actions{}
+	}
+	c.byName[p.name], c.byNum[p.number] = p.number, p.name
+	if up {
+		c.check(c.e.SetPortUp(now, p.number, true))
+	}
+	return c.outputs()
+}
+
+func (c *engineControl) removePort(name string, now time.Time) actions {
+	n, ok := c.byName[name]
+	if !ok {
+		return actions{}
+	}
+	c.check(c.e.RemovePort(now, n))
+	delete(c.byName, name)
+	delete(c.byNum, n)
+	return c.outputs()
+}
+
+func (c *engineControl) setLink(name string, up bool, now time.Time) actions {
+	n, ok := c.byName[name]
+	if !ok {
+		return actions{}
+	}
+	c.check(c.e.SetPortUp(now, n, up))
+	return c.outputs()
+}
+
+func (c *engineControl) receive(name string, frame []byte, now time.Time) actions {
+	n, ok := c.byName[name]
+	if !ok {
+		return actions{}
+	}
+	// Malformed PDUs are counted by the engine and dropped.
+	if err := c.e.ReceiveFrame(now, n, frame); err != nil {
+		c.log.Debug("userspace: LACP frame dropped", "lag", c.lag, "member", name, "err", err)
+	}
+	return c.outputs()
+}
+
+func (c *engineControl) advance(now time.Time) actions {
+	c.e.Advance(now)
+	return c.outputs()
+}
+
+func (c *engineControl) deadline() time.Time {
+	d, _ := c.e.NextDeadline()
+	return d
+}
+
+func (c *engineControl) check(err error) {
+	if err != nil {
+		c.log.Warn("userspace: engine", "lag", c.lag, "err", err)
+	}
+}
+
+// outputs collects the frames the engine wants sent and every port's state.
+func (c *engineControl) outputs() actions {
+	var a actions
+	c.tx = c.e.AppendTransmits(c.tx[:0])
+	for i := range c.tx {
+		t := &c.tx[i]
+		frame, err := t.AppendFrame(nil)
+		if err != nil {
+			c.log.Warn("userspace: rendering LACPDU", "lag", c.lag, "err", err)
+			continue
+		}
+		a.send = append(a.send, sendFrame{port: c.byNum[t.Port], frame: frame})
+	}
+	c.e.AppendEvents(nil) // the engine logs them; member states say the rest
+	for _, p := range c.e.Ports() {
+		name, ok := c.byNum[p.Number]
+		if !ok {
+			continue
+		}
+		a.states = append(a.states, portState{
+			port:         name,
+			actor:        p.Actor.State,
+			partner:      p.Partner.State,
+			collecting:   p.Collecting(),
+			distributing: p.Distributing(),
+		})
+	}
+	return a
+}

@@ -1,0 +1,130 @@
+package userspace
+
+import (
+	"fmt"
+	"net"
+	"testing"
+
+	"github.com/dxsim/dxsim/lacp"
+	"github.com/dxsim/dxsim/lacp/capture"
+	"github.com/dxsim/dxsim/topology/netnstest"
+)
+
+// TestLACPConvergesBothWaysAndSurvivesABounce is the userspace LAG as the
+// data plane uses it: a LAG of three members between the DX endpoint's
+// namespace and the customer router's, each side its own LACP System.
+func TestLACPConvergesBothWaysAndSurvivesABounce(t *testing.T) {
+	netnstest.RequireRoot(t)
+	aws := newSide(t, "aws", New)
+	cust := newSide(t, "customer", New)
+	const n = 3
+	awsPorts, custPorts := make([]string, n), make([]string, n)
+	for i := range n {
+		awsPorts[i], custPorts[i] = fmt.Sprintf("dxcon-m%d", i), fmt.Sprintf("cust-m%d", i)
+		connect(t, aws, awsPorts[i], cust, custPorts[i])
+	}
+	awsMAC, _ := net.ParseMAC("02:dd:00:00:00:01")
+	custMAC, _ := net.ParseMAC("02:cc:00:00:00:01")
+	if err := aws.h.CreateLAG(LAGConfig{Name: "dxlag-x", MinLinks: 2, SystemMAC: awsMAC, Key: 7}); err != nil {
+		t.Fatal(err)
+	}
+	if err := cust.h.CreateLAG(LAGConfig{Name: "dxlag-x", MinLinks: 1, SystemMAC: custMAC, Key: 9}); err != nil {
+		t.Fatal(err)
+	}
+	// Record the conversation on one member, both directions.
+	rec, err := capture.Open(capture.Config{NetNS: aws.ns, Ports: []string{awsPorts[0]}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+
+	for i := range n {
+		aws.join("dxlag-x", awsPorts[i])
+		cust.join("dxlag-x", custPorts[i])
+	}
+	aws.waitUsable("dxlag-x", awsPorts...)
+	cust.waitUsable("dxlag-x", custPorts...)
+	for _, s := range []*side{aws, cust} {
+		st, err := s.h.LAGStatus("dxlag-x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !st.Up {
+			t.Errorf("%s: LAG has no carrier with every member usable: %+v", s.name, st)
+		}
+		if len(st.Members) != n {
+			t.Errorf("%s: %d members, want %d", s.name, len(st.Members), n)
+		}
+	}
+	checkConversation(t, rec, awsMAC, custMAC)
+
+	aws.addr("dxlag-x", "10.8.0.1/24")
+	cust.addr("dxlag-x", "10.8.0.2/24")
+	udpAcross(t, aws, "10.8.0.1", cust, "10.8.0.2")
+
+	// A member bounces: both ends stop using it, then take it back.
+	aws.setUp(awsPorts[1], false)
+	cust.waitFor(custPorts[1]+" out of use", func(e Event) bool {
+		return e.Kind == EventMember && e.Member == custPorts[1] &&
+			!e.Actor.Has(lacp.StateCollecting|lacp.StateDistributing)
+	})
+	aws.setUp(awsPorts[1], true)
+	aws.waitUsable("dxlag-x", awsPorts...)
+	cust.waitUsable("dxlag-x", custPorts...)
+	udpAcross(t, cust, "10.8.0.2", aws, "10.8.0.1")
+
+	// VLANs on the LAG: each arrives on its own TAP.
+	for _, s := range []*side{aws, cust} {
+		for _, v := range []VLANConfig{{Name: "dxvif-1", Parent: "dxlag-x", VID: 301}, {Name: "dxvif-2", Parent: "dxlag-x", VID: 302}} {
+			if err := s.h.CreateVLAN(v); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	aws.addr("dxvif-1", "10.8.1.1/24")
+	cust.addr("dxvif-1", "10.8.1.2/24")
+	aws.addr("dxvif-2", "10.8.2.1/24")
+	cust.addr("dxvif-2", "10.8.2.2/24")
+	udpAcross(t, aws, "10.8.1.1", cust, "10.8.1.2")
+	udpAcross(t, cust, "10.8.2.2", aws, "10.8.2.1")
+
+	// Min links: two members on the AWS side; taking one away of three
+	// keeps carrier, taking two loses it.
+	for _, p := range awsPorts[:2] {
+		if err := aws.h.RemoveMember("dxlag-x", p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	aws.waitFor("carrier off below min links", func(e Event) bool { return e.Kind == EventCarrier && !e.Up })
+}
+
+// checkConversation reads what the capture recorded until it has seen the
+// AWS side send, and receive from the customer side, LACPDUs that show each
+// side in sync with the other.
+func checkConversation(t *testing.T, rec *capture.Capture, awsMAC, custMAC net.HardwareAddr) {
+	t.Helper()
+	var sawOut, sawIn bool
+	for f := range rec.Frames() {
+		src, sub, b, err := lacp.ParseFrame(f.Data)
+		if err != nil || sub != lacp.SubtypeLACP {
+			continue
+		}
+		var pdu lacp.LACPDU
+		if err := pdu.UnmarshalBinary(b); err != nil {
+			t.Fatalf("captured LACPDU from %s does not decode: %v", src, err)
+		}
+		insync := pdu.Actor.State.Has(lacp.StateSynchronization) && pdu.Partner.State.Has(lacp.StateSynchronization)
+		switch {
+		case f.Direction == capture.DirectionOut && pdu.Actor.System == lacp.SystemID(awsMAC) && pdu.Actor.Key == 7:
+			sawOut = sawOut || (insync && pdu.Partner.System == lacp.SystemID(custMAC) && pdu.Partner.Key == 9)
+		case f.Direction == capture.DirectionIn && pdu.Actor.System == lacp.SystemID(custMAC) && pdu.Actor.Key == 9:
+			sawIn = sawIn || (insync && pdu.Partner.System == lacp.SystemID(awsMAC) && pdu.Partner.Key == 7)
+		default:
+			t.Errorf("captured %s LACPDU with actor %s partner %s", f.Direction, pdu.Actor, pdu.Partner)
+		}
+		if sawOut && sawIn {
+			return
+		}
+	}
+	t.Fatalf("capture closed before both sides' in-sync LACPDUs: out %v in %v", sawOut, sawIn)
+}
