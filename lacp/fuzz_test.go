@@ -1,10 +1,14 @@
 package lacp
 
 import (
+	"errors"
+	"io"
+	"os"
 	"testing"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
 )
 
 // FuzzDecode feeds arbitrary bytes after an Ethernet header to every decoding
@@ -20,6 +24,9 @@ func FuzzDecode(f *testing.F) {
 	}
 	f.Add([]byte{1})
 	f.Add([]byte{})
+	for _, frame := range goldenFrames(f) {
+		f.Add(frame[HeaderLen:])
+	}
 
 	var (
 		eth    layers.Ethernet
@@ -65,4 +72,29 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("ParseFrame = %v, %d bytes, %v", st, len(pdu), err)
 		}
 	})
+}
+
+// goldenFrames returns the frames of the golden Linux capture.
+func goldenFrames(tb testing.TB) [][]byte {
+	tb.Helper()
+	f, err := os.Open(goldenPcap)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	r, err := pcapgo.NewReader(f)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var frames [][]byte
+	for {
+		data, _, err := r.ReadPacketData()
+		if errors.Is(err, io.EOF) {
+			return frames
+		}
+		if err != nil {
+			tb.Fatal(err)
+		}
+		frames = append(frames, data)
+	}
 }
