@@ -15,6 +15,7 @@ import (
 func (s *Service) AssociateConnectionWithLag(ctx context.Context, account, connID, lagID string) (*Connection, error) {
 	var (
 		resp  *Connection
+		rec   *AssociationRecord
 		moved []string
 	)
 	s.mu.Lock()
@@ -32,7 +33,7 @@ func (s *Service) AssociateConnectionWithLag(ctx context.Context, account, connI
 			}
 		}
 		n := s.joinLAG(t, c, lag)
-		s.recs[c.ID] = &AssociationRecord{Op: "associate", ConnectionID: c.ID, LAGID: lag.ID, FromLAGID: c.LAGID, Requested: t.now}
+		rec = &AssociationRecord{Op: "associate", ConnectionID: c.ID, LAGID: lag.ID, FromLAGID: c.LAGID, Requested: t.now}
 		resp = n.clone()
 		resp.State = StateRequested
 		return nil
@@ -41,6 +42,7 @@ func (s *Service) AssociateConnectionWithLag(ctx context.Context, account, connI
 		s.mu.Unlock()
 		return nil, err
 	}
+	s.recs[rec.ConnectionID] = rec // only once the change is committed
 	release := s.handOff()
 	defer release()
 	if err := s.attach(ctx, connID, lagID, moved); err != nil {
@@ -106,7 +108,10 @@ func (s *Service) dataPlaneFailed(connID, op string, err error) error {
 // again. Its VIFs and hosted connections stay with the LAG; an emptied LAG
 // keeps existing. The response shows the connection in state requested.
 func (s *Service) DisassociateConnectionFromLag(ctx context.Context, account, connID, lagID string) (*Connection, error) {
-	var resp *Connection
+	var (
+		resp *Connection
+		rec  *AssociationRecord
+	)
 	s.mu.Lock()
 	err := s.mutateLocked(func(t *txn) error {
 		c, lag, err := CheckDisassociate(t.st, account, connID, lagID)
@@ -117,7 +122,7 @@ func (s *Service) DisassociateConnectionFromLag(ctx context.Context, account, co
 		n.LAGID, n.Transitioning, n.State = "", true, StateDown
 		t.putConn(n)
 		s.settleLAG(t, lag.ID)
-		s.recs[c.ID] = &AssociationRecord{Op: "disassociate", ConnectionID: c.ID, LAGID: lag.ID, Requested: t.now}
+		rec = &AssociationRecord{Op: "disassociate", ConnectionID: c.ID, LAGID: lag.ID, Requested: t.now}
 		resp = n.clone()
 		resp.State = StateRequested
 		return nil
@@ -126,6 +131,7 @@ func (s *Service) DisassociateConnectionFromLag(ctx context.Context, account, co
 		s.mu.Unlock()
 		return nil, err
 	}
+	s.recs[rec.ConnectionID] = rec // only once the change is committed
 	release := s.handOff()
 	defer release()
 	if s.dp == nil {

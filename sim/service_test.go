@@ -324,3 +324,51 @@ func connOnDevice(t *testing.T, s *sim.Service, loc, bw, device string) *sim.Con
 	t.Fatalf("no connection landed on %s", device)
 	return nil
 }
+
+// failingStore refuses commits once armed.
+type failingStore struct {
+	sim.MemoryStore
+	armed bool
+}
+
+func (f *failingStore) Commit(b sim.Batch) error {
+	if f.armed {
+		return fmt.Errorf("disk full")
+	}
+	return nil
+}
+
+// TestCommitFailureLeavesStateUnchanged: a mutation the store cannot make
+// durable is not acknowledged and leaves no trace.
+func TestCommitFailureLeavesStateUnchanged(t *testing.T) {
+	ctx := context.Background()
+	store := &failingStore{}
+	s, err := sim.New(sim.Config{Clock: simtest.NewClock(), Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	view, err := s.CreateLag(ctx, acct, sim.CreateLagInput{NumberOfConnections: 2, Location: "EqDC2", Bandwidth: "10Gbps", Name: "lag"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store.armed = true
+	_, err = s.DisassociateConnectionFromLag(ctx, acct, view.Members[0].ID, view.LAG.ID)
+	var apiErr *sim.Error
+	if !asErr(err, &apiErr) || apiErr.Code != sim.CodeServer {
+		t.Fatalf("disassociate with a failing store: %v", err)
+	}
+	if _, err := s.CreateConnection(ctx, acct, sim.CreateConnectionInput{Location: "EqDC2", Bandwidth: "10Gbps", Name: "x"}); err == nil {
+		t.Fatal("create acknowledged without a commit")
+	}
+	store.armed = false
+	if got := mustLAG(t, s, view.LAG.ID); len(got.Members) != 2 || got.Members[0].Transitioning {
+		t.Errorf("LAG after a failed commit: %d members, transitioning %v", len(got.Members), got.Members[0].Transitioning)
+	}
+	if n := len(mustConns(t, s)); n != 2 {
+		t.Errorf("%d connections after a failed create, want 2", n)
+	}
+	if _, ok := s.LastAssociation(view.Members[0].ID); ok {
+		t.Error("a refused disassociate left an association record")
+	}
+}

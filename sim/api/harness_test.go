@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http/httptest"
 	"testing"
@@ -80,3 +81,29 @@ func apiMessage(err error) string {
 }
 
 var ctx = context.Background()
+
+// describeAll renders everything the account can see, for comparing states.
+func describeAll(t *testing.T, e *env) string {
+	t.Helper()
+	conns, err := e.dx.DescribeConnections(ctx, &directconnect.DescribeConnectionsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lags, err := e.dx.DescribeLags(ctx, &directconnect.DescribeLagsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vifs, err := e.dx.DescribeVirtualInterfaces(ctx, &directconnect.DescribeVirtualInterfacesInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ics, err := e.dx.DescribeInterconnects(ctx, &directconnect.DescribeInterconnectsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal([]any{conns.Connections, lags.Lags, vifs.VirtualInterfaces, ics.Interconnects})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

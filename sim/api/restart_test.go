@@ -1,0 +1,70 @@
+package api_test
+
+import (
+	"net/http/httptest"
+	"testing"
+
+	"github.com/dxsim/dxsim/sim"
+	"github.com/dxsim/dxsim/sim/api"
+	"github.com/dxsim/dxsim/sim/boltstore"
+	"github.com/dxsim/dxsim/sim/simtest"
+)
+
+// newDurableEnv is newEnv over a bbolt store in dir, sharing clock.
+func newDurableEnv(t *testing.T, dir string, clock *simtest.Clock) *env {
+	t.Helper()
+	store, err := boltstore.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := sim.New(sim.Config{Clock: clock, Schedule: &testSchedule, Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(api.NewHandler(svc, api.Options{}))
+	e := &env{t: t, svc: svc, clock: clock, srv: srv, dx: client(srv.URL, "AKIDLAB", "lab-secret")}
+	t.Cleanup(e.closeDurable(store))
+	return e
+}
+
+func (e *env) closeDurable(store *boltstore.Store) func() {
+	done := false
+	return func() {
+		if done {
+			return
+		}
+		done = true
+		e.srv.Close()
+		e.svc.Close()
+		store.Close()
+	}
+}
+
+// TestLifecycleAcrossRestart stops the server and its store in the middle of
+// the lifecycle (after the LAG, connections and VIF exist) and finishes the
+// lifecycle against a new process's worth of state read back from disk.
+func TestLifecycleAcrossRestart(t *testing.T) {
+	dir := t.TempDir()
+	clock := simtest.NewClock()
+	store, err := boltstore.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := sim.New(sim.Config{Clock: clock, Schedule: &testSchedule, Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(api.NewHandler(svc, api.Options{}))
+	first := &env{t: t, svc: svc, clock: clock, srv: srv, dx: client(srv.URL, "AKIDLAB", "lab-secret")}
+	stop := first.closeDurable(store)
+	t.Cleanup(stop)
+	first.lifecycle(func() *env {
+		before := describeAll(t, first)
+		stop()
+		second := newDurableEnv(t, dir, clock)
+		if after := describeAll(t, second); after != before {
+			t.Fatalf("state changed across restart:\nbefore %s\nafter  %s", before, after)
+		}
+		return second
+	})
+}

@@ -1,0 +1,151 @@
+// Package boltstore keeps the control plane's state in a bbolt file: one
+// bucket per kind of object, one JSON value per object, each mutation one
+// transaction, fsynced before the request it belongs to is acknowledged.
+package boltstore
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/dxsim/dxsim/sim"
+)
+
+// FileName is the state file's name inside the state directory.
+const FileName = "dxsim.db"
+
+var (
+	bucketConnections = []byte("connections")
+	bucketLAGs        = []byte("lags")
+	bucketVIFs        = []byte("vifs")
+	bucketMeta        = []byte("meta")
+	keySchema         = []byte("schema")
+)
+
+// schemaVersion is bumped when the stored JSON changes incompatibly.
+const schemaVersion = "1"
+
+// Store is a sim.Store on a bbolt file.
+type Store struct {
+	db *bolt.DB
+}
+
+var _ sim.Store = (*Store)(nil)
+
+// Open opens (creating if need be) the state in dir. It fails at once,
+// rather than waiting, if another process has the file open.
+func Open(dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating state directory: %w", err)
+	}
+	path := filepath.Join(dir, FileName)
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("opening state %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketConnections, bucketLAGs, bucketVIFs, bucketMeta} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		meta := tx.Bucket(bucketMeta)
+		switch v := meta.Get(keySchema); {
+		case v == nil:
+			return meta.Put(keySchema, []byte(schemaVersion))
+		case string(v) != schemaVersion:
+			return fmt.Errorf("state schema %s, this dxsim reads %s", v, schemaVersion)
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("initialising state %s: %w", path, err)
+	}
+	return &Store{db: db}, nil
+}
+
+// Load reads the whole state.
+func (s *Store) Load() (*sim.State, error) {
+	st := sim.NewState()
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if err := loadBucket(tx, bucketConnections, st.Connections); err != nil {
+			return err
+		}
+		if err := loadBucket(tx, bucketLAGs, st.LAGs); err != nil {
+			return err
+		}
+		return loadBucket(tx, bucketVIFs, st.VIFs)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+func loadBucket[T any](tx *bolt.Tx, name []byte, into map[string]*T) error {
+	return tx.Bucket(name).ForEach(func(k, v []byte) error {
+		obj := new(T)
+		if err := json.Unmarshal(v, obj); err != nil {
+			return fmt.Errorf("decoding %s/%s: %w", name, k, err)
+		}
+		into[string(k)] = obj
+		return nil
+	})
+}
+
+// Commit writes a batch in one transaction.
+func (s *Store) Commit(b sim.Batch) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		for _, c := range b.Connections {
+			if err := put(tx, bucketConnections, c.ID, c); err != nil {
+				return err
+			}
+		}
+		for _, l := range b.LAGs {
+			if err := put(tx, bucketLAGs, l.ID, l); err != nil {
+				return err
+			}
+		}
+		for _, v := range b.VIFs {
+			if err := put(tx, bucketVIFs, v.ID, v); err != nil {
+				return err
+			}
+		}
+		for _, id := range b.Deleted {
+			if err := tx.Bucket(bucketFor(id)).Delete([]byte(id)); err != nil {
+				return fmt.Errorf("deleting %s: %w", id, err)
+			}
+		}
+		return nil
+	})
+}
+
+func put(tx *bolt.Tx, bucket []byte, id string, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encoding %s: %w", id, err)
+	}
+	if err := tx.Bucket(bucket).Put([]byte(id), raw); err != nil {
+		return fmt.Errorf("writing %s: %w", id, err)
+	}
+	return nil
+}
+
+func bucketFor(id string) []byte {
+	switch {
+	case strings.HasPrefix(id, sim.PrefixLAG):
+		return bucketLAGs
+	case strings.HasPrefix(id, sim.PrefixVIF):
+		return bucketVIFs
+	}
+	return bucketConnections
+}
+
+// Close closes the file.
+func (s *Store) Close() error { return s.db.Close() }
