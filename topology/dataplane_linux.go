@@ -153,30 +153,35 @@ func (d *DataPlane) Teardown(ctx context.Context) error {
 	clear(d.ports)
 	clear(d.lags)
 	clear(d.vlans)
-	return TeardownPrefix(d.opts.Prefix)
+	_, err := TeardownPrefix(d.opts.Prefix)
+	return err
 }
 
 // TeardownPrefix deletes the namespaces a data plane with this prefix made:
-// "<prefix>-dx-…" and "<prefix>-cr-…", nothing else.
-func TeardownPrefix(prefix string) error {
+// "<prefix>-dx-…" and "<prefix>-cr-…", nothing else. It reports how many it
+// deleted.
+func TeardownPrefix(prefix string) (int, error) {
 	if err := checkPrefix(prefix); err != nil {
-		return err
+		return 0, err
 	}
 	names, err := listNS(prefix + "-")
 	if err != nil {
-		return err
+		return 0, err
 	}
 	n := namer{prefix: prefix}
 	var errs []error
+	deleted := 0
 	for _, name := range names {
 		if _, _, ok := n.parse(name); !ok {
 			continue
 		}
 		if err := deleteNS(name); err != nil {
 			errs = append(errs, err)
+			continue
 		}
+		deleted++
 	}
-	return errors.Join(errs...)
+	return deleted, errors.Join(errs...)
 }
 
 // device returns the AWS device's namespaces, making them if create.
