@@ -18,6 +18,7 @@ func newLACPDecodeCmd() *cobra.Command {
 	var (
 		asJSON bool
 		local  string
+		key    uint16
 	)
 	cmd := &cobra.Command{
 		Use:   "decode FILE.pcap",
@@ -32,7 +33,7 @@ The local side is the captured one: the direction pcapng records, --local, or
 else the system that spoke last for the first time.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var cfg verify.Config
+			cfg := verify.Config{Key: key}
 			if local != "" {
 				mac, err := net.ParseMAC(local)
 				if err != nil || len(mac) != 6 {
@@ -54,6 +55,7 @@ else the system that spoke last for the first time.`,
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON instead of tables")
 	cmd.Flags().StringVar(&local, "local", "", "actor system MAC of the captured (local) side")
+	cmd.Flags().Uint16Var(&key, "key", 0, "the local side's LAG key, checked on every port (0: not checked)")
 	return cmd
 }
 

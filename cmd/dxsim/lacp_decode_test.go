@@ -52,7 +52,7 @@ func TestLACPDecodeJSON(t *testing.T) {
 		} `json:"ports"`
 		Issues []any `json:"issues"`
 	}
-	out := runDxsim(t, "lacp", "decode", "--json", "--local", "da:c8:69:c7:5b:2d", sharedCapture)
+	out := runDxsim(t, "lacp", "decode", "--json", "--local", "da:c8:69:c7:5b:2d", "--key", "15", sharedCapture)
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatalf("%v:\n%s", err, out)
 	}
@@ -83,5 +83,13 @@ func TestLACPDecodeErrors(t *testing.T) {
 		if err := root.Execute(); err == nil {
 			t.Errorf("dxsim %v succeeded", args)
 		}
+	}
+}
+
+func TestLACPDecodeReportsWrongKey(t *testing.T) {
+	out := runDxsim(t, "lacp", "decode", "--key", "16", sharedCapture)
+	if !regexp.MustCompile(`(?m)^issues: 3$`).MatchString(out) ||
+		!regexp.MustCompile(`(?m)^1\.569 +port 1 +local +keys differ across the LAG: key 15, but the LAG's key is 16 \(1 times\)$`).MatchString(out) {
+		t.Errorf("--key 16 on a LAG with key 15:\n%s", out)
 	}
 }

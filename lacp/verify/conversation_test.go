@@ -199,3 +199,20 @@ func TestReadCapturePcapngKeepsPortAndDirection(t *testing.T) {
 		t.Errorf("frames %+v", frames)
 	}
 }
+
+func TestConfiguredKeyIsChecked(t *testing.T) {
+	for _, tc := range []struct {
+		key    uint16
+		issues int
+	}{{0, 0}, {15, 0}, {16, 1}} {
+		v := New(Config{Local: dxSystem, Key: tc.key})
+		(&exchange{v: v, local: info(dxSystem, 15, 1, 0), remote: info(customerSystem, 15, 1, 0)}).converge(0)
+		r := v.Report()
+		if len(r.Issues) != tc.issues {
+			t.Errorf("key %d: issues %v, want %d", tc.key, r.Issues, tc.issues)
+		}
+		if tc.issues > 0 && (r.Issues[0].Kind != IssueKey || r.Issues[0].Side != SideLocal) {
+			t.Errorf("key %d: issue %v", tc.key, r.Issues[0])
+		}
+	}
+}

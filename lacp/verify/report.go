@@ -157,7 +157,9 @@ var stateEvents = [...]struct {
 // Issue is an inconsistency in the conversation. Repeats of the same issue
 // on the same port and side are counted, not listed.
 type Issue struct {
-	Time   time.Time // first occurrence
+	// Time is the first PDU that shows the issue; for a LAG-wide issue,
+	// the first PDU of that side on the port.
+	Time   time.Time
 	Port   string
 	Side   Side // the side whose PDU shows it
 	Kind   IssueKind

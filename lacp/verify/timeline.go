@@ -41,7 +41,7 @@ func (r *Report) build(cfg Config, obs []Observation, enslaved map[string]time.T
 		}
 	}
 	slices.SortFunc(r.Ports, func(a, b *Port) int { return cmp.Compare(a.Name, b.Name) })
-	checkLAG(r.Ports, iss)
+	checkLAG(r.Ports, cfg.Key, iss)
 	r.Issues = iss.sorted()
 }
 
@@ -173,14 +173,21 @@ func checkEcho(port string, side Side, o *Observation, other lacp.PortInfo, othe
 }
 
 // checkLAG checks that each side uses one system and one key on all its
-// aggregatable ports, as ports of one LAG must.
-func checkLAG(ports []*Port, iss *issues) {
+// aggregatable ports, as ports of one LAG must, and that the local key is the
+// configured one.
+func checkLAG(ports []*Port, key uint16, iss *issues) {
+	for _, p := range ports {
+		if key != 0 && p.Local.State.Has(lacp.StateAggregation) && p.Local.Key != key {
+			iss.add(Issue{Time: p.FirstLocal, Port: p.Name, Side: SideLocal, Kind: IssueKey,
+				Detail: fmt.Sprintf("key %d, but the LAG's key is %d", p.Local.Key, key)})
+		}
+	}
 	for _, side := range []Side{SideLocal, SideRemote} {
 		var first *Port
 		for _, p := range ports {
-			info := p.Local
+			info, since := p.Local, p.FirstLocal
 			if side == SideRemote {
-				info = p.Remote
+				info, since = p.Remote, p.FirstRemote
 			}
 			if info.System == (lacp.SystemID{}) || !info.State.Has(lacp.StateAggregation) {
 				continue
@@ -194,11 +201,11 @@ func checkLAG(ports []*Port, iss *issues) {
 				ref = first.Remote
 			}
 			if info.System != ref.System {
-				iss.add(Issue{Port: p.Name, Side: side, Kind: IssueSystem,
+				iss.add(Issue{Time: since, Port: p.Name, Side: side, Kind: IssueSystem,
 					Detail: fmt.Sprintf("system %s, but %s has %s", info.System, first.Name, ref.System)})
 			}
 			if info.Key != ref.Key {
-				iss.add(Issue{Port: p.Name, Side: side, Kind: IssueKey,
+				iss.add(Issue{Time: since, Port: p.Name, Side: side, Kind: IssueKey,
 					Detail: fmt.Sprintf("key %d, but %s has key %d", info.Key, first.Name, ref.Key)})
 			}
 		}

@@ -53,6 +53,9 @@ type Config struct {
 	// the system that spoke last for the first time (the side whose ports
 	// were enslaved during the capture).
 	Local lacp.SystemID
+	// Key is the local side's LAG key, when known; each aggregatable local
+	// port must use it. Zero: not checked.
+	Key uint16
 }
 
 // Verifier accumulates observations. Its methods may be called from several
