@@ -109,14 +109,16 @@ func (h *Host) watchLinks() {
 	defer h.wg.Done()
 	for u := range h.updates {
 		name := u.Attrs().Name
-		h.mu.Lock()
-		l := h.memberOf[name]
-		h.mu.Unlock()
-		if l == nil {
-			continue
-		}
 		up := u.Header.Type != unix.RTM_DELLINK && linkUp(u.Link)
-		l.setLink(name, up)
+		h.mu.Lock()
+		l, t := h.memberOf[name], h.trunks[name]
+		h.mu.Unlock()
+		if l != nil {
+			l.setLink(name, up)
+		}
+		if t != nil {
+			t.setLink(h, up)
+		}
 	}
 }
 

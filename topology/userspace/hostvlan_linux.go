@@ -29,10 +29,7 @@ func (h *Host) CreateVLAN(cfg VLANConfig) error {
 	}
 	t, err := openTAP(h.cfg.NetNS, cfg.Name)
 	if err == nil {
-		if err = h.setupTAP(t, nil); err == nil {
-			err = t.setCarrier(true)
-		}
-		if err != nil {
+		if err = h.setupTAP(t, nil); err != nil {
 			t.close()
 		}
 	}
@@ -73,18 +70,21 @@ func (h *Host) attachVLANLocked(cfg VLANConfig, self *vlanIf) (func([]byte), err
 	return t.send, nil
 }
 
-// registerVLANLocked lets the parent deliver the VLAN's frames to it.
+// registerVLANLocked lets the parent deliver the VLAN's frames to it, and
+// gives the VLAN its parent's carrier.
 func (h *Host) registerVLANLocked(v *vlanIf) {
 	vid := uint16(v.cfg.VID)
 	if l := h.lags[v.cfg.Parent]; l != nil {
 		l.mu.Lock()
 		l.vlans[vid] = v
+		v.setCarrier(h, l.carrier)
 		l.mu.Unlock()
 		return
 	}
 	if t := h.trunks[v.cfg.Parent]; t != nil {
 		t.mu.Lock()
 		t.vlans[vid] = v
+		v.setCarrier(h, t.up)
 		t.mu.Unlock()
 	}
 }

@@ -96,6 +96,15 @@ func TestLACPConvergesBothWaysAndSurvivesABounce(t *testing.T) {
 		}
 	}
 	aws.waitFor("carrier off below min links", func(e Event) bool { return e.Kind == EventCarrier && !e.Up })
+	// The LAG's VLANs lose carrier with it.
+	for _, name := range []string{"dxlag-x", "dxvif-1", "dxvif-2"} {
+		if aws.lowerUp(name) {
+			t.Errorf("%s has carrier with the LAG below min links", name)
+		}
+	}
+	if !cust.lowerUp("dxvif-1") {
+		t.Error("the customer side's VLAN lost carrier too")
+	}
 }
 
 // checkConversation reads what the capture recorded until it has seen the

@@ -179,6 +179,10 @@ func (l *lag) redistributeLocked(now time.Time) []Event {
 	if err := l.tap.setCarrier(carrier); err != nil {
 		l.h.log.Warn("userspace: LAG carrier", "lag", l.cfg.Name, "err", err)
 	}
+	// VLANs follow their parent's carrier, as 802.1Q devices do.
+	for _, v := range l.vlans {
+		v.setCarrier(l.h, carrier)
+	}
 	return []Event{{Time: now, Kind: EventCarrier, LAG: l.cfg.Name, Up: carrier}}
 }
 
@@ -235,6 +239,9 @@ func (l *lag) readMember(m *member) {
 				continue // the link bounced: the socket carries on
 			}
 			l.h.log.Debug("userspace: member read", "member", m.name, "err", err)
+			if !pause(m.done) {
+				return
+			}
 			continue
 		}
 		frame := buf[:n]
@@ -381,3 +388,16 @@ func (l *lag) close() error {
 }
 
 func (l *lag) systemMAC() net.HardwareAddr { return l.cfg.SystemMAC }
+
+// pause waits a little before an unexpected read error is retried, so that a
+// persistent one does not spin; false when done closed meanwhile.
+func pause(done <-chan struct{}) bool {
+	t := time.NewTimer(10 * time.Millisecond)
+	defer t.Stop()
+	select {
+	case <-done:
+		return false
+	case <-t.C:
+		return true
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 	"go.uber.org/goleak"
+	"golang.org/x/sys/unix"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -86,6 +87,16 @@ func (s *side) join(lag, port string) {
 		s.t.Fatal(err)
 	}
 	s.setUp(port, true)
+}
+
+// lowerUp reports whether the kernel says link has carrier.
+func (s *side) lowerUp(link string) bool {
+	s.t.Helper()
+	l, err := s.nl.LinkByName(link)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return l.Attrs().RawFlags&unix.IFF_LOWER_UP != 0
 }
 
 func (s *side) addr(link, cidr string) {

@@ -18,6 +18,7 @@ type vlanIf struct {
 	vid  uint16
 	tap  *tap
 	send atomic.Pointer[func([]byte)] // the parent's way out; swapped on move
+	done atomic.Bool                  // the TAP is closed or closing
 	wg   sync.WaitGroup
 }
 
@@ -46,7 +47,17 @@ func (v *vlanIf) readTAP() {
 	}
 }
 
+func (v *vlanIf) setCarrier(h *Host, on bool) {
+	if v.done.Load() {
+		return
+	}
+	if err := v.tap.setCarrier(on); err != nil {
+		h.log.Warn("userspace: VLAN carrier", "vlan", v.tap.name, "err", err)
+	}
+}
+
 func (v *vlanIf) close() error {
+	v.done.Store(true)
 	err := v.tap.close()
 	v.wg.Wait()
 	return err
@@ -62,6 +73,7 @@ type trunk struct {
 
 	mu    sync.Mutex
 	vlans map[uint16]*vlanIf
+	up    bool // the port's link, which its VLANs' carrier follows
 }
 
 func openTrunk(h *Host, port string) (*trunk, error) {
@@ -73,7 +85,7 @@ func openTrunk(h *Host, port string) (*trunk, error) {
 	if err != nil {
 		return nil, fmt.Errorf("userspace: VLAN trunk on %s: %w", port, err)
 	}
-	t := &trunk{port: port, conn: conn, done: make(chan struct{}), vlans: map[uint16]*vlanIf{}}
+	t := &trunk{port: port, conn: conn, done: make(chan struct{}), vlans: map[uint16]*vlanIf{}, up: linkUp(link)}
 	t.wg.Add(1)
 	go t.read(h)
 	return t, nil
@@ -94,6 +106,9 @@ func (t *trunk) read(h *Host) {
 			}
 			if !errors.Is(err, syscall.ENETDOWN) {
 				h.log.Debug("userspace: trunk read", "port", t.port, "err", err)
+				if !pause(t.done) {
+					return
+				}
 			}
 			continue
 		}
@@ -110,6 +125,19 @@ func (t *trunk) read(h *Host) {
 		if v != nil {
 			_ = v.tap.write(inner)
 		}
+	}
+}
+
+// setLink makes the port's VLANs follow its link.
+func (t *trunk) setLink(h *Host, up bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.up == up {
+		return
+	}
+	t.up = up
+	for _, v := range t.vlans {
+		v.setCarrier(h, up)
 	}
 }
 

@@ -1,0 +1,125 @@
+package userspace
+
+import (
+	"log/slog"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/dxsim/dxsim/lacp"
+)
+
+// wire connects two controls' ports pairwise (a's "p0" to b's "p0", ...) in
+// virtual time: whatever one sends, the other receives at once.
+type wire struct {
+	t      *testing.T
+	now    time.Time
+	a, b   control
+	states map[control]map[string]portState
+}
+
+func (w *wire) apply(from control, acts actions) {
+	w.t.Helper()
+	to := w.b
+	if from == w.b {
+		to = w.a
+	}
+	for _, st := range acts.states {
+		w.states[from][st.port] = st
+	}
+	for _, s := range acts.send {
+		if s.port == "" {
+			w.t.Fatal("control sent a frame on a port it cannot name")
+		}
+		w.apply(to, to.receive(s.port, s.frame, w.now))
+	}
+}
+
+// runUntil advances virtual time deadline by deadline until ok or limit.
+func (w *wire) runUntil(limit time.Duration, ok func() bool) bool {
+	end := w.now.Add(limit)
+	for !ok() {
+		next := end
+		for _, c := range []control{w.a, w.b} {
+			if d := c.deadline(); !d.IsZero() && d.Before(next) {
+				next = d
+			}
+		}
+		if !next.Before(end) {
+			return ok()
+		}
+		w.now = next
+		w.apply(w.a, w.a.advance(w.now))
+		w.apply(w.b, w.b.advance(w.now))
+	}
+	return true
+}
+
+func (w *wire) usable(c control, ports ...string) bool {
+	for _, p := range ports {
+		st := w.states[c][p]
+		if !st.collecting || !st.distributing || !st.partner.Has(lacp.StateSynchronization) {
+			return false
+		}
+	}
+	return true
+}
+
+func newTestControl(t *testing.T, mac string, key uint16) control {
+	t.Helper()
+	m, _ := net.ParseMAC(mac)
+	c, err := newEngineControl(LAGConfig{Name: "dxlag-v", SystemMAC: m, Key: key}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestEngineControlConvergesInVirtualTime(t *testing.T) {
+	a := newTestControl(t, "02:dd:00:00:00:01", 7)
+	b := newTestControl(t, "02:cc:00:00:00:01", 9)
+	w := &wire{t: t, now: time.Unix(1_700_000_000, 0), a: a, b: b,
+		states: map[control]map[string]portState{a: {}, b: {}}}
+	ports := []string{"p0", "p1"}
+	for i, p := range ports {
+		mac := net.HardwareAddr{2, 0, 0, 0, 0, byte(i + 1)}
+		w.apply(a, a.addPort(portID{name: p, mac: mac, number: uint16(i + 1)}, true, w.now))
+		w.apply(b, b.addPort(portID{name: p, mac: mac, number: uint16(i + 1)}, true, w.now))
+	}
+	if !w.runUntil(time.Minute, func() bool { return w.usable(a, ports...) && w.usable(b, ports...) }) {
+		t.Fatalf("no convergence in a virtual minute: a %+v b %+v", w.states[a], w.states[b])
+	}
+
+	// One side's link goes down: that side stops using the port at once,
+	// the other once it times the partner out (3 s short timeout).
+	w.apply(a, a.setLink("p1", false, w.now))
+	if w.states[a]["p1"].collecting {
+		t.Error("a still collects on a port whose link is down")
+	}
+	if !w.runUntil(time.Minute, func() bool { return !w.states[b]["p1"].distributing }) {
+		t.Fatal("b kept distributing on a port whose partner went silent")
+	}
+	w.apply(a, a.setLink("p1", true, w.now))
+	if !w.runUntil(time.Minute, func() bool { return w.usable(a, ports...) && w.usable(b, ports...) }) {
+		t.Fatal("no convergence after the link came back")
+	}
+
+	// A removed port is forgotten: no state, no frames for it.
+	acts := a.removePort("p0", w.now)
+	for _, s := range acts.send {
+		if s.port == "p0" {
+			t.Error("control sent on a removed port")
+		}
+	}
+	for _, st := range acts.states {
+		if st.port == "p0" {
+			t.Error("control reported a removed port")
+		}
+	}
+}
+
+func TestEngineControlNeedsSystemMAC(t *testing.T) {
+	if _, err := newEngineControl(LAGConfig{Name: "dxlag-v"}, slog.New(slog.DiscardHandler)); err == nil {
+		t.Fatal("an engine without a system MAC was made")
+	}
+}
