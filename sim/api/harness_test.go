@@ -21,7 +21,7 @@ import (
 var testSchedule = sim.Schedule{Requested: time.Second, Pending: time.Second, Associate: 5 * time.Second, Confirm: time.Second}
 
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	svc   *sim.Service
 	clock *simtest.Clock
 	srv   *httptest.Server
@@ -32,7 +32,7 @@ type envOpt func(*sim.Config, *api.Options)
 
 // newEnv runs a control plane behind a real HTTP server and returns the Go
 // SDK's Direct Connect client pointed at it.
-func newEnv(t *testing.T, opts ...envOpt) *env {
+func newEnv(t testing.TB, opts ...envOpt) *env {
 	t.Helper()
 	clock := simtest.NewClock()
 	cfg := sim.Config{Clock: clock, Schedule: &testSchedule}
@@ -83,7 +83,7 @@ func apiMessage(err error) string {
 var ctx = context.Background()
 
 // describeAll renders everything the account can see, for comparing states.
-func describeAll(t *testing.T, e *env) string {
+func describeAll(t testing.TB, e *env) string {
 	t.Helper()
 	conns, err := e.dx.DescribeConnections(ctx, &directconnect.DescribeConnectionsInput{})
 	if err != nil {
