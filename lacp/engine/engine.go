@@ -67,7 +67,7 @@ func New(cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("%w: System must be set", ErrInvalid)
 	}
 	cfg = cfg.withDefaults()
-	return &Engine{cfg: cfg, log: cfg.Logger, ports: make(map[uint16]*port), holdDone: cfg.SelectionDelay <= 0}, nil
+	return &Engine{cfg: cfg, log: cfg.Logger, ports: make(map[uint16]*port), holdDone: true}, nil
 }
 
 // System is the Engine's System ID.
@@ -87,8 +87,10 @@ func (e *Engine) AddPort(now time.Time, pc PortConfig) error {
 		return fmt.Errorf("%w: port %d MAC %v is not 6 bytes", ErrInvalid, pc.Number, pc.MAC)
 	}
 	e.setNow(now)
-	if len(e.ports) == 0 && !e.holdDone {
-		e.holdUntil = e.now.Add(e.cfg.SelectionDelay)
+	if len(e.ports) == 0 && e.cfg.SelectionDelay > 0 {
+		// Linux arms its aggregator selection timer when a bond gets its
+		// first port (bond_3ad_initialize).
+		e.holdUntil, e.holdDone = e.now.Add(e.cfg.SelectionDelay), false
 	}
 	p := &port{
 		e:   e,
@@ -306,8 +308,8 @@ func (e *Engine) AppendTransmits(dst []Transmit) []Transmit {
 }
 
 // AppendEvents appends the events since the last call, oldest first, to
-// dst and forgets them. At most 65536 are kept between calls; DroppedEvents
-// counts the rest.
+// dst and forgets them. At most 65536 are kept between calls, the newest;
+// DroppedEvents counts the rest.
 func (e *Engine) AppendEvents(dst []Event) []Event {
 	dst = append(dst, e.events...)
 	e.events = e.events[:0]
@@ -397,9 +399,10 @@ func (e *Engine) markDirty(p *port) {
 
 func (e *Engine) emit(ev Event) {
 	if len(e.events) >= maxEvents {
-		copy(e.events, e.events[1:])
-		e.events = e.events[:len(e.events)-1]
-		e.droppedEvents++
+		// Nobody is draining: drop the older half at once.
+		n := copy(e.events, e.events[maxEvents/2:])
+		e.events = e.events[:n]
+		e.droppedEvents += maxEvents / 2
 	}
 	e.events = append(e.events, ev)
 	if e.log.Enabled(context.Background(), slog.LevelDebug) {

@@ -148,3 +148,42 @@ func TestReceiveFrameRejects(t *testing.T) {
 		t.Errorf("ReceiveFrame on an unknown port: %v", err)
 	}
 }
+
+// FuzzReceivePDUs feeds a port of a working LAG a sequence of well-formed
+// LACPDUs with arbitrary contents (each 37 bytes of input: Actor, Partner,
+// and a delay in units of 50 ms), interleaved with the real partner's own,
+// and checks the engine's invariants after each, then that the LAG recovers
+// once the stray PDUs stop.
+func FuzzReceivePDUs(f *testing.F) {
+	f.Add(make([]byte, 37))
+	f.Add([]byte("\xff\xff\x02\xc0\x00\x00\x00\x0b\x00\x0f\x00\xff\x00\x01\x3f\xff\xff\x02\xdc\x00\x00\x00\x0a\x00\x0f\x00\xff\x00\x01\x3f\x10"))
+	f.Add([]byte("\x00\x01\x02\xc0\x00\x00\x00\x0b\x00\x63\x00\x01\x00\x02\x0d\x00\x01\x02\xdc\x00\x00\x00\x0a\x00\x0f\x00\x01\x00\x01\x0f\x01\x05"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		net, a, b := convergedPair(t)
+		for len(data) >= 37 {
+			var pdu lacp.LACPDU
+			frame := make([]byte, lacp.PDULen)
+			frame[0], frame[1] = 1, 1
+			frame[2], frame[3], frame[22], frame[23], frame[42], frame[43] = 1, 20, 2, 20, 3, 16
+			copy(frame[4:19], data[0:15])
+			copy(frame[24:39], data[15:30])
+			if err := pdu.UnmarshalBinary(frame); err != nil {
+				t.Fatal(err)
+			}
+			err := a.Receive(net.Now, 1, &pdu)
+			if err != nil && !errors.Is(err, engine.ErrMalformed) {
+				t.Fatal(err)
+			}
+			checkInvariants(t, a)
+			if err := net.RunFor(time.Duration(data[36]) * 50 * time.Millisecond); err != nil {
+				t.Fatal(err)
+			}
+			checkInvariants(t, a)
+			data = data[37:]
+		}
+		// The stray PDUs stop; the real partner's carry on.
+		if _, ok, err := net.RunUntil(net.Now.Add(time.Minute), bothWays(a, b, 1)); err != nil || !ok {
+			t.Fatalf("LAG did not recover: %v, %v; A %+v", ok, err, status(t, a, 1))
+		}
+	})
+}
