@@ -2,7 +2,6 @@ package userspace
 
 import (
 	"encoding/binary"
-	"hash/fnv"
 )
 
 const (
@@ -48,7 +47,11 @@ func flowHash(frame []byte) uint32 {
 	if len(frame) < macHeaderLen {
 		return 0
 	}
-	h := fnv.New32a()
-	h.Write(frame[:macHeaderLen])
-	return h.Sum32()
+	// FNV-1a, inline: the hash runs once per frame and must not allocate.
+	h := uint32(2166136261)
+	for _, b := range frame[:macHeaderLen] {
+		h ^= uint32(b)
+		h *= 16777619
+	}
+	return h
 }

@@ -2,6 +2,7 @@ package userspace
 
 import (
 	"bytes"
+	"hash/fnv"
 	"testing"
 )
 
@@ -40,5 +41,36 @@ func TestFlowHashIsPerMACPair(t *testing.T) {
 	}
 	if flowHash(a) == flowHash(c) {
 		t.Error("frames of different MAC pairs hash together")
+	}
+}
+
+func TestFlowHashIsFNV1a(t *testing.T) {
+	frame := []byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0x08, 0x00}
+	h := fnv.New32a()
+	h.Write(frame[:12])
+	if got, want := flowHash(frame), h.Sum32(); got != want {
+		t.Fatalf("flowHash = %#x, want FNV-1a of the MACs %#x", got, want)
+	}
+}
+
+func BenchmarkTagUntag(b *testing.B) {
+	frame := make([]byte, 1514)
+	frame[12], frame[13] = 0x08, 0x00
+	buf := make([]byte, 0, 1518)
+	b.SetBytes(int64(len(frame)))
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = tag(buf[:0], frame, 101)
+		if _, _, ok := untag(buf); !ok {
+			b.Fatal("no tag")
+		}
+	}
+}
+
+func BenchmarkFlowHash(b *testing.B) {
+	frame := make([]byte, 1514)
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = flowHash(frame)
 	}
 }

@@ -26,14 +26,14 @@ const waitLimit = 30 * time.Second
 
 // side is one namespace with its netlink handle and Host.
 type side struct {
-	t    *testing.T
+	t    testing.TB
 	name string
 	ns   netns.NsHandle
 	nl   *netlink.Handle
 	h    *Host
 }
 
-func newSide(t *testing.T, name string, newHost func(Config) (*Host, error)) *side {
+func newSide(t testing.TB, name string, newHost func(Config) (*Host, error)) *side {
 	t.Helper()
 	ns, nl := netnstest.NewNS(t)
 	h, err := newHost(Config{NetNS: ns, Events: 4096})
@@ -49,7 +49,7 @@ func newSide(t *testing.T, name string, newHost func(Config) (*Host, error)) *si
 }
 
 // connect makes a veth pair from a's port to b's.
-func connect(t *testing.T, a *side, aPort string, b *side, bPort string) {
+func connect(t testing.TB, a *side, aPort string, b *side, bPort string) {
 	t.Helper()
 	veth := &netlink.Veth{
 		LinkAttrs:     netlink.LinkAttrs{Name: aPort},
