@@ -65,7 +65,7 @@ func TestAgainstLinuxCapture(t *testing.T) {
 	customer := pdus[0].pdu.Actor.System
 
 	var dx lacp.PortInfo
-	up := map[uint16]time.Time{}         // when Linux enslaved each DX port: its first PDU
+	up := map[uint16]time.Time{}          // when Linux enslaved each DX port: its first PDU
 	linuxUsable := map[uint16]time.Time{} // when the DX bond said Collecting+Distributing
 	var firstLinux = map[uint16]lacp.LACPDU{}
 	for _, c := range pdus {
