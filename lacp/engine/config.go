@@ -17,6 +17,10 @@ const (
 	AggregateWaitTime = 2 * time.Second  // wait_while_timer: ports that arrive together attach together
 )
 
+// LinuxSelectionDelay is Linux bonding's aggregator selection timer
+// (bond_3ad.c AD_AGGREGATOR_SELECTION_TIMER), for Config.SelectionDelay.
+const LinuxSelectionDelay = 8 * time.Second
+
 // maxTxPerFastPeriod is the transmit machine's limit (6.4.16): no more than
 // three LACPDUs in any Fast_Periodic_Time.
 const maxTxPerFastPeriod = 3
@@ -54,9 +58,8 @@ type Config struct {
 	AggregateWait time.Duration
 	// SelectionDelay, when positive, holds every port out of
 	// COLLECTING_DISTRIBUTING until that long after the first port is added:
-	// Linux bonding's aggregator selection timer, 8 s (bond_3ad.c
-	// AD_AGGREGATOR_SELECTION_TIMER). Zero, the standard's behaviour, by
-	// default.
+	// Linux bonding's aggregator selection timer (LinuxSelectionDelay).
+	// Zero, the standard's behaviour, by default.
 	SelectionDelay time.Duration
 
 	// CollectorMaxDelay is sent in the Collector TLV, in tens of

@@ -364,7 +364,7 @@ func TestFlap(t *testing.T) {
 // then. Later members take the usual 2 s.
 func TestSelectionDelayLikeLinuxBond(t *testing.T) {
 	a := newEngine(t, sysA, 2, nil)
-	b := newEngine(t, sysB, 2, func(c *engine.Config) { c.SelectionDelay = 8 * time.Second })
+	b := newEngine(t, sysB, 2, func(c *engine.Config) { c.SelectionDelay = engine.LinuxSelectionDelay })
 	net := enginetest.New()
 	connect(t, net, a, b, 1, 0)
 	if took := runUntil(t, net, time.Minute, func() bool { return usable(a, 1) }); took != 2*time.Second {
@@ -502,4 +502,44 @@ func TestNamesAreComplete(t *testing.T) {
 	if got, want := ev.String(), "port 3 mux ATTACHED -> COLLECTING_DISTRIBUTING (partner in sync)"; got != want {
 		t.Errorf("Event.String() = %q, want %q", got, want)
 	}
+}
+
+// Turning the only active end passive (the "passive" fault) stops the
+// conversation: the LAG stops working at once and both ends end up
+// defaulted and quiet.
+func TestGoingPassiveAgainstPassivePartner(t *testing.T) {
+	a := newEngine(t, sysA, 1, nil)
+	b := newEngine(t, sysB, 1, func(c *engine.Config) { c.Passive = true })
+	net := enginetest.New()
+	pair(t, net, a, b, 1, time.Millisecond)
+	runUntil(t, net, time.Minute, bothWays(a, b, 1))
+
+	adm, _ := a.PortAdmin(1)
+	adm.Passive = true
+	if err := a.SetPortAdmin(net.Now, 1, adm); err != nil {
+		t.Fatal(err)
+	}
+	run(t, net, 10*time.Millisecond)
+	if usable(a, 1) {
+		t.Error("A still usable after going passive against a passive partner")
+	}
+	run(t, net, time.Minute)
+	for name, e := range map[string]*engine.Engine{"A": a, "B": b} {
+		s := status(t, e, 1)
+		if s.Receive != engine.RxDefaulted || s.Periodic != engine.NoPeriodic || s.Collecting() {
+			t.Errorf("%s: %+v", name, s)
+		}
+	}
+	sent := func() uint64 { return status(t, a, 1).Counters.TxLACPDUs + status(t, b, 1).Counters.TxLACPDUs }
+	before := sent()
+	run(t, net, time.Hour)
+	if after := sent(); after != before {
+		t.Errorf("%d LACPDUs sent between two passive ends", after-before)
+	}
+	// Going active again brings the LAG back.
+	adm.Passive = false
+	if err := a.SetPortAdmin(net.Now, 1, adm); err != nil {
+		t.Fatal(err)
+	}
+	runUntil(t, net, time.Minute, bothWays(a, b, 1))
 }

@@ -89,7 +89,7 @@ func TestAgainstLinuxCapture(t *testing.T) {
 		SystemPriority: dx.SystemPriority,
 		System:         dx.System,
 		Key:            dx.Key,
-		SelectionDelay: 8 * time.Second,
+		SelectionDelay: engine.LinuxSelectionDelay,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -98,3 +98,19 @@ type AggregatorStatus struct {
 	Partner    lacp.PortInfo // Partner System, priority and key shared by its ports
 	Ports      []uint16
 }
+
+// Decision reports whether ev changed the port's collecting and
+// distributing decision, and to what: true when the port entered
+// COLLECTING_DISTRIBUTING, false when it left it.
+func (ev Event) Decision() (usable, changed bool) {
+	if ev.Machine != MachineMux {
+		return false, false
+	}
+	switch {
+	case ev.To == MuxCollectingDistributing:
+		return true, true
+	case ev.From == MuxCollectingDistributing:
+		return false, true
+	}
+	return false, false
+}
