@@ -11,5 +11,6 @@ func newLACPCmd() *cobra.Command {
 		Short: "Read LACP conversations",
 	}
 	cmd.AddCommand(newLACPDecodeCmd())
+	cmd.AddCommand(newLACPCaptureCmd())
 	return cmd
 }
