@@ -330,11 +330,16 @@ func (e *Engine) Port(n uint16) (PortStatus, error) {
 
 // Ports returns a snapshot of every port, by port number.
 func (e *Engine) Ports() []PortStatus {
-	s := make([]PortStatus, 0, len(e.order))
+	return e.AppendPorts(make([]PortStatus, 0, len(e.order)))
+}
+
+// AppendPorts appends a snapshot of every port, by port number, to dst:
+// Ports without the allocation, for a driver that polls after each call.
+func (e *Engine) AppendPorts(dst []PortStatus) []PortStatus {
 	for _, p := range e.order {
-		s = append(s, p.status())
+		dst = append(dst, p.status())
 	}
-	return s
+	return dst
 }
 
 // AppendDistributing appends the numbers of the ports the bond may send on
