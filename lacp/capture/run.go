@@ -114,10 +114,25 @@ func (r *reader) run() {
 		default:
 			r.c.nErrors.Add(1)
 			r.c.cfg.Logger.Warn("capture: read", "port", r.port, "err", err)
-			// Unknown errors are not expected to clear on their own; wait
-			// before reading again rather than spinning.
+			// Unknown errors are not expected to clear at once: wait before
+			// reading again rather than spin, and look the port up again.
+			if !r.pause() {
+				return
+			}
 			r.watch()
 		}
+	}
+}
+
+// pause waits RecheckInterval; false when the capture closed meanwhile.
+func (r *reader) pause() bool {
+	t := time.NewTimer(r.c.cfg.RecheckInterval)
+	defer t.Stop()
+	select {
+	case <-r.c.done:
+		return false
+	case <-t.C:
+		return true
 	}
 }
 

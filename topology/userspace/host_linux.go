@@ -22,8 +22,10 @@ type Host struct {
 	log *slog.Logger
 	nl  *netlink.Handle
 
-	events  chan Event
-	dropped atomic.Uint64
+	events   chan Event
+	dropped  atomic.Uint64
+	evMu     sync.RWMutex // makes emit and closing events exclusive
+	evClosed bool
 
 	updates    chan netlink.LinkUpdate
 	updateDone chan struct{}
@@ -98,6 +100,11 @@ func (h *Host) Events() <-chan Event { return h.events }
 func (h *Host) Dropped() uint64 { return h.dropped.Load() }
 
 func (h *Host) emit(e Event) {
+	h.evMu.RLock()
+	defer h.evMu.RUnlock()
+	if h.evClosed {
+		return
+	}
 	select {
 	case h.events <- e:
 	default:
@@ -351,6 +358,9 @@ func (h *Host) Close() error {
 	close(h.updateDone)
 	h.wg.Wait()
 	h.nl.Close()
+	h.evMu.Lock()
+	h.evClosed = true
 	close(h.events)
+	h.evMu.Unlock()
 	return err
 }
