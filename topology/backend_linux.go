@@ -43,9 +43,11 @@ type backend interface {
 	// VLANs lists the VLAN interfaces present in ns.
 	VLANs(ctx context.Context, ns *netNS) ([]vlanConfig, error)
 
-	// Forget drops whatever the backend holds for ns before the namespace
-	// is deleted.
-	Forget(ns *netNS)
+	// Forget drops whatever the backend holds for ns, which is going: at
+	// once, so that a namespace of the same name made next is new to it. It
+	// returns the slow part of letting go (closing files, waiting for
+	// goroutines), which the caller may run in the background.
+	Forget(ns *netNS) (stop func())
 	Close() error
 }
 

@@ -30,7 +30,8 @@ type DataPlane struct {
 
 	ev      *eventSink
 	stop    chan struct{}
-	wg      sync.WaitGroup
+	wg      sync.WaitGroup // event goroutines
+	bg      sync.WaitGroup // background releases of torn-down namespaces
 	closeMu sync.Once
 }
 
@@ -122,14 +123,10 @@ func (d *DataPlane) closeAll() {
 	d.mu.Unlock()
 	d.wg.Wait()
 	d.mu.Lock()
-	for id, dev := range d.devices {
-		d.backend.Forget(dev.aws)
-		d.backend.Forget(dev.cust)
-		dev.aws.close()
-		dev.cust.close()
-		delete(d.devices, id)
-	}
+	d.release(d.devices)
+	clear(d.devices)
 	d.mu.Unlock()
+	d.bg.Wait()
 	_ = d.backend.Close()
 	close(d.ev.ch)
 }
@@ -143,18 +140,38 @@ func (d *DataPlane) Teardown(ctx context.Context) error {
 	for _, dev := range d.devices {
 		dev.unwatch()
 	}
-	for id, dev := range d.devices {
-		d.backend.Forget(dev.aws)
-		d.backend.Forget(dev.cust)
-		dev.aws.close()
-		dev.cust.close()
-		delete(d.devices, id)
-	}
+	// Unmount first: that is what makes the namespaces disappear for
+	// everyone else at once; the kernel frees them when the last handle
+	// below is closed.
+	_, err := TeardownPrefix(d.opts.Prefix)
+	d.release(d.devices)
+	clear(d.devices)
 	clear(d.ports)
 	clear(d.lags)
 	clear(d.vlans)
-	_, err := TeardownPrefix(d.opts.Prefix)
 	return err
+}
+
+// release stops the backend in each device's namespaces and closes their
+// handles, in the background: a userspace engine closes a TAP device and a
+// packet socket per LAG and member, and the kernel quiesces after each close,
+// which for hundreds of LAGs takes seconds. The namespaces are already out
+// of sight (unmounted) when this is called from Teardown; Close waits for
+// the background work. d.mu is held.
+func (d *DataPlane) release(devs map[string]*device) {
+	for _, dev := range devs {
+		for _, ns := range []*netNS{dev.aws, dev.cust} {
+			stop := d.backend.Forget(ns)
+			d.bg.Add(1)
+			go func() {
+				defer d.bg.Done()
+				// The engine uses the namespace's handle until it has
+				// stopped, so the handle closes after it.
+				stop()
+				ns.close()
+			}()
+		}
+	}
 }
 
 // TeardownPrefix deletes the namespaces a data plane with this prefix made:

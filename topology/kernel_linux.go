@@ -23,7 +23,9 @@ func (kernelBackend) Name() string { return "kernel" }
 func (k kernelBackend) CreateLAG(ctx context.Context, ns *netNS, c lagConfig) error {
 	// NewLinkBond's -1 defaults mean "leave to the kernel": an explicit
 	// ArpInterval of 0, for one, makes the kernel refuse an 802.3ad bond.
-	bond := netlink.NewLinkBond(netlink.LinkAttrs{Name: c.Name, HardwareAddr: c.SystemMAC})
+	attrs := netlink.NewLinkAttrs() // TxQLen -1: leave the queue length alone
+	attrs.Name, attrs.HardwareAddr = c.Name, c.SystemMAC
+	bond := netlink.NewLinkBond(attrs)
 	bond.Mode = netlink.BOND_MODE_802_3AD
 	bond.LacpRate = netlink.BOND_LACP_RATE_FAST
 	bond.Miimon = 100
@@ -62,7 +64,11 @@ func (kernelBackend) SetMinLinks(_ context.Context, ns *netNS, name string, n in
 	if err != nil {
 		return err
 	}
-	bond := netlink.NewLinkBond(netlink.LinkAttrs{Name: name, Index: l.Attrs().Index})
+	// Only min_links: NewLinkBond's -1s and NewLinkAttrs' TxQLen -1 send
+	// nothing else, so no other setting of a bond with members is touched.
+	attrs := netlink.NewLinkAttrs()
+	attrs.Name, attrs.Index = name, l.Attrs().Index
+	bond := netlink.NewLinkBond(attrs)
 	bond.MinLinks = n
 	if err := ns.h.LinkModify(bond); err != nil {
 		return fmt.Errorf("bond %s in %s: min_links %d: %w", name, ns.name, n, err)
@@ -113,10 +119,9 @@ func (kernelBackend) CreateVLAN(_ context.Context, ns *netNS, v vlanConfig) erro
 		}
 		return fmt.Errorf("VLAN %s in %s: %w", v.Name, ns.name, unix.EEXIST)
 	}
-	vl := &netlink.Vlan{
-		LinkAttrs: netlink.LinkAttrs{Name: v.Name, ParentIndex: parent.Attrs().Index, Flags: net.FlagUp},
-		VlanId:    v.VID,
-	}
+	attrs := netlink.NewLinkAttrs()
+	attrs.Name, attrs.ParentIndex, attrs.Flags = v.Name, parent.Attrs().Index, net.FlagUp
+	vl := &netlink.Vlan{LinkAttrs: attrs, VlanId: v.VID}
 	if err := ns.h.LinkAdd(vl); err != nil {
 		return fmt.Errorf("VLAN %s (%d on %s) in %s: %w", v.Name, v.VID, v.Parent, ns.name, err)
 	}
@@ -186,8 +191,8 @@ func (kernelBackend) VLANs(_ context.Context, ns *netNS) ([]vlanConfig, error) {
 	return out, nil
 }
 
-func (kernelBackend) Forget(*netNS) {}
-func (kernelBackend) Close() error  { return nil }
+func (kernelBackend) Forget(*netNS) func() { return func() {} }
+func (kernelBackend) Close() error         { return nil }
 
 // lagStatusFrom picks one LAG out of a listing.
 func lagStatusFrom(all []LAGStatus, err error) func(string) (LAGStatus, error) {

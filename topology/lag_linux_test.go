@@ -117,6 +117,9 @@ type failingAdd struct {
 	lags map[string]bool
 }
 
+// LAGs reports none: they exist only in f.lags.
+func (f *failingAdd) LAGs(context.Context, *netNS) ([]LAGStatus, error) { return nil, nil }
+
 func (f *failingAdd) CreateLAG(_ context.Context, ns *netNS, c lagConfig) error {
 	f.lags[ns.name+"/"+c.Name] = true
 	return nil

@@ -153,10 +153,7 @@ func (r *reconciler) removeUnexpected(ctx context.Context) error {
 			continue
 		}
 		dev.unwatch()
-		d.backend.Forget(dev.aws)
-		d.backend.Forget(dev.cust)
-		dev.aws.close()
-		dev.cust.close()
+		d.release(map[string]*device{id: dev})
 		delete(d.devices, id)
 		for _, name := range []string{dev.aws.name, dev.cust.name} {
 			if err := deleteNS(name); err != nil {
@@ -224,6 +221,12 @@ func (r *reconciler) makePorts(ctx context.Context) error {
 			if err := d.setMembership(ctx, pt, w.LAGID); err != nil {
 				return err
 			}
+			// Releasing took the ends down; a move brings them up, staying
+			// standalone does not.
+			if err := dev.both(func(ns *netNS) error { return setUp(ns, id, true) }); err != nil {
+				return err
+			}
+			p.awsUp, p.custUp = true, true
 			r.note(id, fmt.Sprintf("member of %q (customer side %q), want %q", p.awsLAG, p.custLAG, w.LAGID), "re-enslaved")
 		}
 		if !p.awsUp || !p.custUp {

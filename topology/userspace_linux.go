@@ -164,13 +164,17 @@ func (u *userspaceBackend) VLANs(_ context.Context, ns *netNS) ([]vlanConfig, er
 	return out, nil
 }
 
-// Forget stops ns's Host: its TAPs go, its members are released.
-func (u *userspaceBackend) Forget(ns *netNS) {
+// Forget detaches ns's Host; the returned stop closes it: its TAPs go,
+// its members are released.
+func (u *userspaceBackend) Forget(ns *netNS) func() {
 	u.mu.Lock()
 	h := u.hosts[ns.name]
 	delete(u.hosts, ns.name)
 	u.mu.Unlock()
-	if h != nil {
+	return func() {
+		if h == nil {
+			return
+		}
 		if err := h.Close(); err != nil {
 			u.log.Warn("stopping userspace engine", "ns", ns.name, "err", err)
 		}
