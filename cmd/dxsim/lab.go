@@ -58,9 +58,10 @@ func newLabUpCmd() *cobra.Command {
 		Short: "Build the lab, report what had to be made, and show its status",
 		Long: `Builds the lab (idempotently: what exists and matches is left alone) and
 prints each object it had to make or repair, then the status of every object.
-With the userspace backend the LACP engine runs in this process, so up stays in
-the foreground, printing link and LACP events, until interrupted; the veth
-pairs stay after it ends, the userspace LAGs and VLANs do not.`,
+With the userspace backend the LACP engine runs in this process, so for a lab
+with LAGs or VIFs up stays in the foreground, printing link and LACP events,
+until interrupted; the veth pairs stay after it ends, the userspace LAGs and
+VIFs do not.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return labUp(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), f, watch)
@@ -154,8 +155,8 @@ func labUp(ctx context.Context, out, stderr io.Writer, f labFlags, watch bool) e
 	}
 	defer dp.Close()
 	backend, _ := dp.Backend()
-	if backend == "userspace" {
-		watch = true
+	if backend == "userspace" && (len(l.Snapshot.LAGs) > 0 || len(l.Snapshot.VLANs) > 0) {
+		watch = true // the engine behind the LAGs and VIFs runs in this process
 	}
 	var events <-chan struct{}
 	if watch {
