@@ -1,12 +1,16 @@
 package userspace
 
 import (
+	"errors"
 	"fmt"
 	"net"
+	"os"
 	"testing"
+	"time"
 
 	"github.com/dxsim/dxsim/lacp"
 	"github.com/dxsim/dxsim/lacp/capture"
+	"github.com/dxsim/dxsim/lacp/capture/afpacket"
 	"github.com/dxsim/dxsim/topology/netnstest"
 )
 
@@ -87,6 +91,7 @@ func TestLACPConvergesBothWaysAndSurvivesABounce(t *testing.T) {
 	cust.addr("dxvif-2", "10.8.2.2/24")
 	udpAcross(t, aws, "10.8.1.1", cust, "10.8.1.2")
 	udpAcross(t, cust, "10.8.2.2", aws, "10.8.2.1")
+	checkVLANsApart(t, aws, cust, "dxlag-x", map[string]byte{"dxvif-1": 1, "dxvif-2": 2})
 
 	// Min links: two members on the AWS side; taking one away of three
 	// keeps carrier, taking two loses it.
@@ -136,4 +141,87 @@ func checkConversation(t *testing.T, rec *capture.Capture, awsMAC, custMAC net.H
 		}
 	}
 	t.Fatalf("capture closed before both sides' in-sync LACPDUs: out %v in %v", sawOut, sawIn)
+}
+
+// checkVLANsApart sends raw frames (EtherType 0x88b5, marked with a byte)
+// into each VLAN TAP on one side and checks that each arrives on the same
+// VLAN's TAP on the other side and on no other TAP. Addresses cannot show
+// this: the kernel answers ARP for any of its addresses on any interface.
+func checkVLANsApart(t *testing.T, from, to *side, lag string, marks map[string]byte) {
+	t.Helper()
+	const et = 0x88b5
+	rx := map[string]*afpacket.Conn{lag: rawSocket(t, to, lag, et)}
+	for name := range marks {
+		rx[name] = rawSocket(t, to, name, et)
+	}
+	for name, mark := range marks {
+		tx := rawSocket(t, from, name, 0xffff)
+		frame := make([]byte, 60)
+		copy(frame, []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0xdd, 0, 0, 0, mark, et >> 8, et & 0xff, mark})
+		deadline := time.Now().Add(waitLimit)
+		for {
+			if err := tx.WriteFrame(frame, 0); err != nil {
+				t.Fatal(err)
+			}
+			if got := readMarks(t, rx[name], 50*time.Millisecond); len(got) > 0 {
+				for _, m := range got {
+					if m != mark {
+						t.Errorf("%s received a frame marked %d, want only %d", name, m, mark)
+					}
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("nothing sent into %s arrived on the other side's %s", name, name)
+			}
+		}
+	}
+	// Whatever is still queued anywhere must be on its own VLAN's TAP.
+	for name, c := range rx {
+		for _, m := range readMarks(t, c, 100*time.Millisecond) {
+			if name == lag || m != marks[name] {
+				t.Errorf("%s received a frame marked %d", name, m)
+			}
+		}
+	}
+}
+
+// readMarks reads frames until none arrives for wait, returning their marks.
+func readMarks(t *testing.T, c *afpacket.Conn, wait time.Duration) []byte {
+	t.Helper()
+	var marks []byte
+	buf := make([]byte, 2048)
+	for {
+		_ = c.SetReadDeadline(time.Now().Add(wait))
+		n, _, err := c.ReadFrame(buf)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return marks
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n > 14 {
+			marks = append(marks, buf[14])
+		}
+	}
+}
+
+// rawSocket opens a packet socket on one of s's interfaces that lets only
+// EtherType et through.
+func rawSocket(t *testing.T, s *side, link string, et uint16) *afpacket.Conn {
+	t.Helper()
+	l, err := s.nl.LinkByName(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	filter, err := afpacket.EtherTypeFilter(et)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := afpacket.Open(afpacket.Config{NetNS: s.ns, Ifindex: l.Attrs().Index, Filter: filter, IgnoreOutgoing: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
 }
