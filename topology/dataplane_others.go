@@ -1,0 +1,52 @@
+//go:build !linux
+
+package topology
+
+import (
+	"context"
+	"errors"
+
+	"github.com/dxsim/dxsim/sim"
+)
+
+// errNotLinux is what every operation answers off Linux: the data plane is
+// network namespaces, veth, bonds and TAP devices.
+var errNotLinux = errors.New("topology: the data plane needs Linux")
+
+// DataPlane is Linux-only; elsewhere Open fails and this type exists so that
+// callers build.
+type DataPlane struct{}
+
+var _ sim.DataPlane = (*DataPlane)(nil)
+
+// Open fails off Linux.
+func Open(context.Context, Options) (*DataPlane, error) { return nil, errNotLinux }
+
+// ProbeFeatures fails off Linux.
+func ProbeFeatures() (Features, error) { return Features{}, errNotLinux }
+
+// TeardownPrefix fails off Linux.
+func TeardownPrefix(string) (int, error) { return 0, errNotLinux }
+
+func (*DataPlane) Backend() (string, string)                      { return "", "" }
+func (*DataPlane) Status(context.Context) (Status, error)         { return Status{}, errNotLinux }
+func (*DataPlane) Teardown(context.Context) error                 { return errNotLinux }
+func (*DataPlane) CreatePort(context.Context, sim.PortSpec) error { return errNotLinux }
+func (*DataPlane) DeletePort(context.Context, string) error       { return errNotLinux }
+func (*DataPlane) CreateLAG(context.Context, sim.LAGSpec) error   { return errNotLinux }
+func (*DataPlane) DeleteLAG(context.Context, string) error        { return errNotLinux }
+func (*DataPlane) SetMinLinks(context.Context, string, int) error { return errNotLinux }
+func (*DataPlane) AttachPort(context.Context, string, string) (sim.StepTimes, error) {
+	return sim.StepTimes{}, errNotLinux
+}
+func (*DataPlane) DetachPort(context.Context, string, string) (sim.StepTimes, error) {
+	return sim.StepTimes{}, errNotLinux
+}
+func (*DataPlane) CreateVLAN(context.Context, sim.VLANSpec) error { return errNotLinux }
+func (*DataPlane) MoveVLAN(context.Context, string, string) error { return errNotLinux }
+func (*DataPlane) DeleteVLAN(context.Context, string) error       { return errNotLinux }
+func (*DataPlane) Reconcile(context.Context, sim.Snapshot) ([]sim.Drift, error) {
+	return nil, errNotLinux
+}
+func (*DataPlane) Events() <-chan sim.Event { return nil }
+func (*DataPlane) Close() error             { return nil }
