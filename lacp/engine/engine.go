@@ -39,16 +39,18 @@ type Engine struct {
 	cfg Config
 	log *slog.Logger
 
-	now   time.Time
-	epoch uint64 // counts runs, to mark ports touched in the current one
+	now   time.Time // as the caller last said
+	t     vtime     // now, as the timers count
+	base  time.Time // engine time 0
+	epoch uint64    // counts runs, to mark ports touched in the current one
 
-	ports  map[uint16]*port
+	byNum  []*port // indexed by port number
 	order  []*port // by port number
 	aggs   []*aggregator
 	active *aggregator
 
 	aggsChanged bool
-	holdUntil   time.Time // Config.SelectionDelay: no COLLECTING_DISTRIBUTING before
+	holdUntil   vtime // Config.SelectionDelay: no COLLECTING_DISTRIBUTING before
 	holdDone    bool
 
 	timers  timerHeap
@@ -67,7 +69,7 @@ func New(cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("%w: System must be set", ErrInvalid)
 	}
 	cfg = cfg.withDefaults()
-	return &Engine{cfg: cfg, log: cfg.Logger, ports: make(map[uint16]*port), holdDone: true}, nil
+	return &Engine{cfg: cfg, log: cfg.Logger, holdDone: true}, nil
 }
 
 // System is the Engine's System ID.
@@ -80,17 +82,17 @@ func (e *Engine) AddPort(now time.Time, pc PortConfig) error {
 	if pc.Number == 0 {
 		return fmt.Errorf("%w: port number 0", ErrInvalid)
 	}
-	if _, ok := e.ports[pc.Number]; ok {
+	if int(pc.Number) < len(e.byNum) && e.byNum[pc.Number] != nil {
 		return fmt.Errorf("%w: %d", ErrPortExists, pc.Number)
 	}
 	if pc.MAC != nil && len(pc.MAC) != 6 {
 		return fmt.Errorf("%w: port %d MAC %v is not 6 bytes", ErrInvalid, pc.Number, pc.MAC)
 	}
 	e.setNow(now)
-	if len(e.ports) == 0 && e.cfg.SelectionDelay > 0 {
+	if len(e.order) == 0 && e.cfg.SelectionDelay > 0 {
 		// Linux arms its aggregator selection timer when a bond gets its
 		// first port (bond_3ad_initialize).
-		e.holdUntil, e.holdDone = e.now.Add(e.cfg.SelectionDelay), false
+		e.holdUntil, e.holdDone = e.after(e.cfg.SelectionDelay), false
 	}
 	p := &port{
 		e:   e,
@@ -115,7 +117,10 @@ func (e *Engine) AddPort(now time.Time, pc PortConfig) error {
 		State:          lacp.StateAggregation,
 	}
 	p.applyAdmin()
-	e.ports[p.num] = p
+	if int(p.num) >= len(e.byNum) {
+		e.byNum = append(e.byNum, make([]*port, int(p.num)+1-len(e.byNum))...)
+	}
+	e.byNum[p.num] = p
 	i, _ := slices.BinarySearchFunc(e.order, p.num, func(q *port, n uint16) int { return int(q.num) - int(n) })
 	e.order = slices.Insert(e.order, i, p)
 	// BEGIN: the receive machine starts in INITIALIZE, the mux in DETACHED
@@ -142,139 +147,10 @@ func (e *Engine) RemovePort(now time.Time, n uint16) error {
 	if p.heapIndex >= 0 {
 		heap.Remove(&e.timers, p.heapIndex)
 	}
-	delete(e.ports, n)
+	e.byNum[n] = nil
 	e.order = slices.DeleteFunc(e.order, func(q *port) bool { return q == p })
 	e.dirty = slices.DeleteFunc(e.dirty, func(q *port) bool { return q == p })
 	e.run()
-	return nil
-}
-
-// SetPortUp tells the Engine the port's link went up or down.
-func (e *Engine) SetPortUp(now time.Time, n uint16, up bool) error {
-	p, err := e.port(n)
-	if err != nil {
-		return err
-	}
-	e.setNow(now)
-	if p.linkUp != up {
-		p.linkUp = up
-		reason := ReasonPortDown
-		if up {
-			reason = ReasonPortUp
-			p.startFlap()
-		} else {
-			p.flapDown, p.flapAt = false, zeroTime
-		}
-		p.setEnabled(reason)
-		e.markDirty(p)
-	}
-	e.run()
-	return nil
-}
-
-// PortAdmin returns a port's administrative settings.
-func (e *Engine) PortAdmin(n uint16) (PortAdmin, error) {
-	p, err := e.port(n)
-	if err != nil {
-		return PortAdmin{}, err
-	}
-	return p.admin, nil
-}
-
-// SetPortAdmin changes a port's administrative settings. A new key
-// unselects the port, which then looks for the aggregator of its new LAG ID
-// (6.4.14); any change the Partner should hear of is transmitted.
-func (e *Engine) SetPortAdmin(now time.Time, n uint16, a PortAdmin) error {
-	p, err := e.port(n)
-	if err != nil {
-		return err
-	}
-	if a.Key == 0 || a.Priority == 0 {
-		return fmt.Errorf("%w: port %d key and priority must not be zero", ErrInvalid, n)
-	}
-	e.setNow(now)
-	old := p.admin
-	p.admin = a
-	before := p.actor
-	p.applyAdmin()
-	if before.Key != p.actor.Key {
-		p.setSelected(Unselected, ReasonAdmin)
-	}
-	if before != p.actor {
-		p.ntt = true
-	}
-	if old.Flap != a.Flap {
-		p.flapDown, p.flapAt = false, zeroTime
-		p.startFlap()
-		p.setEnabled(ReasonFlap)
-	}
-	e.markDirty(p)
-	e.run()
-	return nil
-}
-
-// applyAdmin copies the administrative settings into the Actor's
-// operational values.
-func (p *port) applyAdmin() {
-	p.actor.Key = p.admin.Key
-	p.actor.PortPriority = p.admin.Priority
-	p.actor.State &^= lacp.StateActivity | lacp.StateTimeout
-	if !p.admin.Passive {
-		p.actor.State |= lacp.StateActivity
-	}
-	if !p.admin.Slow {
-		p.actor.State |= lacp.StateTimeout
-	}
-}
-
-// startFlap arms the flap schedule's first bounce, when it is set and the
-// link is up.
-func (p *port) startFlap() {
-	if p.admin.Flap.enabled() && p.linkUp {
-		p.flapAt = p.e.now.Add(p.admin.Flap.Up)
-	}
-}
-
-// stepFlap bounces the port when its flap schedule says so.
-func (p *port) stepFlap() {
-	if !expired(p.flapAt, p.e.now) {
-		return
-	}
-	if !p.admin.Flap.enabled() || !p.linkUp {
-		p.flapAt, p.flapDown = zeroTime, false
-		return
-	}
-	p.flapDown = !p.flapDown
-	if p.flapDown {
-		p.flapAt = p.e.now.Add(p.admin.Flap.Down)
-	} else {
-		p.flapAt = p.e.now.Add(p.admin.Flap.Up)
-	}
-	p.setEnabled(ReasonFlap)
-}
-
-// Receive hands the Engine an LACPDU received on port n. A PDU that names
-// port number 0 as its Actor is dropped as malformed (802.1AX-2014 6.3.4:
-// port numbers start at 1); one that arrives on a disabled port is ignored.
-func (e *Engine) Receive(now time.Time, n uint16, pdu *lacp.LACPDU) error {
-	p, err := e.port(n)
-	if err != nil {
-		return err
-	}
-	e.setNow(now)
-	defer e.run()
-	if pdu.Actor.Port == 0 {
-		p.counters.RxMalformed++
-		return fmt.Errorf("%w: port %d: Actor port number 0", ErrMalformed, n)
-	}
-	if !p.enabled {
-		p.counters.RxIgnored++
-		return nil
-	}
-	p.counters.RxLACPDUs++
-	p.pdu = *pdu
-	p.pduPending = true
-	e.markDirty(p)
 	return nil
 }
 
@@ -288,14 +164,17 @@ func (e *Engine) Advance(now time.Time) {
 // NextDeadline is when the Engine next needs Advance; false when no timer
 // runs (every port down, or passive with a passive Partner).
 func (e *Engine) NextDeadline() (time.Time, bool) {
-	var d time.Time
+	d := never
 	if len(e.timers) > 0 {
 		d = e.timers[0].deadline
 	}
-	if !e.holdDone && (d.IsZero() || e.holdUntil.Before(d)) {
-		d = e.holdUntil
+	if !e.holdDone {
+		d = earliest(d, e.holdUntil)
 	}
-	return d, !d.IsZero()
+	if d == never {
+		return time.Time{}, false
+	}
+	return e.wall(d), true
 }
 
 // AppendTransmits appends the PDUs the Engine wants sent, oldest first, to
@@ -379,21 +258,24 @@ func (e *Engine) Aggregators() []AggregatorStatus {
 }
 
 func (e *Engine) port(n uint16) (*port, error) {
-	p, ok := e.ports[n]
-	if !ok {
+	if int(n) >= len(e.byNum) || e.byNum[n] == nil {
 		return nil, fmt.Errorf("%w: %d", ErrUnknownPort, n)
 	}
-	return p, nil
+	return e.byNum[n], nil
 }
 
 // setNow moves the Engine's clock; it never goes back.
 func (e *Engine) setNow(now time.Time) {
+	if e.base.IsZero() {
+		e.base = now.Add(-time.Second)
+	}
 	if now.After(e.now) {
 		e.now = now
+		e.t = vtime(now.Sub(e.base))
 	}
 }
 
-func (e *Engine) holding() bool { return !e.holdDone && e.now.Before(e.holdUntil) }
+func (e *Engine) holding() bool { return !e.holdDone && e.t < e.holdUntil }
 
 func (e *Engine) markDirty(p *port) {
 	if !p.dirty {

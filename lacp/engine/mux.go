@@ -17,9 +17,9 @@ func (p *port) stepMux() bool {
 			p.enterMux(MuxDetached, ReasonUnselected)
 			return true
 		}
-		if !p.readyN && (p.waitWhile.IsZero() || expired(p.waitWhile, e.now)) {
+		if !p.readyN && (p.waitWhile == never || expired(p.waitWhile, e.t)) {
 			// wait_while_timer expired: Ready_N (6.4.8).
-			p.waitWhile = zeroTime
+			p.waitWhile = never
 			p.readyN = true
 			p.setBlocking()
 		}
@@ -68,11 +68,11 @@ func (p *port) enterMux(s MachineState, r Reason) {
 		// Detach_Mux_From_Aggregator, Disable_Collecting_Distributing.
 		p.leaveAggregator()
 		p.actor.State &^= lacp.StateSynchronization | lacp.StateCollecting | lacp.StateDistributing
-		p.waitWhile = zeroTime
+		p.waitWhile = never
 		p.ntt = true
 	case MuxWaiting:
 		p.readyN = false
-		p.waitWhile = p.e.now.Add(p.e.cfg.AggregateWait)
+		p.waitWhile = p.e.after(p.e.cfg.AggregateWait)
 	case MuxAttached:
 		// Attach_Mux_To_Aggregator; Disable_Collecting_Distributing.
 		p.actor.State &^= lacp.StateSynchronization | lacp.StateCollecting | lacp.StateDistributing

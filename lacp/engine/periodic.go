@@ -6,7 +6,7 @@ import "github.com/dxsim/dxsim/lacp"
 // Figure 6-19) once and reports whether it changed state. PERIODIC_TX is
 // transient: it sets NTT and goes straight on to FAST_ or SLOW_PERIODIC.
 func (p *port) stepPeriodic() bool {
-	now := p.e.now
+	now := p.e.t
 	partnerShort := p.partner.State.Has(lacp.StateTimeout)
 	if !p.enabled {
 		return p.enterPeriodic(NoPeriodic, p.disableReason)
@@ -37,7 +37,7 @@ func (p *port) stepPeriodic() bool {
 // periodicTx is PERIODIC_TX: NTT, then back to the rate the Partner asks for.
 func (p *port) periodicTx() {
 	p.ntt = true
-	p.periodicT = zeroTime
+	p.periodicT = never
 	if p.partner.State.Has(lacp.StateTimeout) {
 		p.enterPeriodic(FastPeriodic, ReasonPartnerChanged)
 	} else {
@@ -54,11 +54,11 @@ func (p *port) enterPeriodic(s MachineState, r Reason) bool {
 		if from == NoPeriodic {
 			return false
 		}
-		p.periodicT = zeroTime
+		p.periodicT = never
 	case FastPeriodic:
-		p.periodicT = p.e.now.Add(FastPeriodicTime)
+		p.periodicT = p.e.after(FastPeriodicTime)
 	case SlowPeriodic:
-		p.periodicT = p.e.now.Add(SlowPeriodicTime)
+		p.periodicT = p.e.after(SlowPeriodicTime)
 	}
 	p.periodic = s
 	if from != s {

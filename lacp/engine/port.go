@@ -1,13 +1,9 @@
 package engine
 
-import (
-	"time"
-
-	"github.com/dxsim/dxsim/lacp"
-)
+import "github.com/dxsim/dxsim/lacp"
 
 // port is one Aggregation Port: the variables of 802.1AX-2014 6.4.7 and the
-// timers of 6.4.8. A zero time.Time is a stopped timer.
+// timers of 6.4.8.
 type port struct {
 	e     *Engine
 	num   uint16
@@ -33,24 +29,24 @@ type port struct {
 
 	pdu        lacp.LACPDU // the received LACPDU the receive machine has yet to take
 	pduPending bool
-	// reason explains the next receive machine change that has no reason of
-	// its own (port down or flap).
+	// disableReason explains the receive and periodic machines' next move
+	// caused by port_enabled changing: port up or down, or a flap.
 	disableReason Reason
 
-	currentWhile time.Time
-	periodicT    time.Time
-	waitWhile    time.Time
-	flapAt       time.Time
-	txRetry      time.Time                     // when a rate-limited NTT may go
-	txTimes      [maxTxPerFastPeriod]time.Time // the last transmissions, a ring
+	currentWhile vtime
+	periodicT    vtime
+	waitWhile    vtime
+	flapAt       vtime
+	txRetry      vtime                     // when a rate-limited NTT may go
+	txTimes      [maxTxPerFastPeriod]vtime // the last transmissions, a ring
 	txNext       int
 
 	counters Counters
 
-	heapIndex int       // in e.timers, -1 when absent
-	deadline  time.Time // the earliest running timer
-	dirty     bool      // queued in e.dirty
-	touched   uint64    // e.epoch when last stepped
+	heapIndex int    // in e.timers, -1 when absent
+	deadline  vtime  // the earliest running timer
+	dirty     bool   // queued in e.dirty
+	touched   uint64 // e.epoch when last stepped
 }
 
 // setEnabled recomputes port_enabled from the link and the flap schedule.
@@ -65,24 +61,29 @@ func (p *port) setEnabled(reason Reason) {
 		// A disabled port says nothing (6.4.13: NO_PERIODIC) and, as Linux
 		// does on link loss, gives up its aggregator.
 		p.ntt = false
-		p.txRetry = time.Time{}
+		p.txRetry = never
 		p.setSelected(Unselected, reason)
 	}
 }
 
 // nextDeadline is the earliest of the port's running timers.
-func (p *port) nextDeadline() time.Time {
-	var d time.Time
-	for _, t := range [...]time.Time{p.currentWhile, p.periodicT, p.waitWhile, p.flapAt, p.txRetry} {
-		if !t.IsZero() && (d.IsZero() || t.Before(d)) {
-			d = t
-		}
+func (p *port) nextDeadline() vtime {
+	d := earliest(p.currentWhile, p.periodicT)
+	d = earliest(d, p.waitWhile)
+	d = earliest(d, p.flapAt)
+	return earliest(d, p.txRetry)
+}
+
+// earliest is the earlier of two timers, a stopped one being never.
+func earliest(a, b vtime) vtime {
+	if a == never || (b != never && b < a) {
+		return b
 	}
-	return d
+	return a
 }
 
 // expired reports whether timer t is running and has run out at now.
-func expired(t, now time.Time) bool { return !t.IsZero() && !now.Before(t) }
+func expired(t, now vtime) bool { return t != never && now >= t }
 
 func (p *port) event(m Machine, from, to MachineState, r Reason) {
 	var agg uint16

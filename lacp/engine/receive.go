@@ -32,8 +32,8 @@ func (p *port) stepRx() bool {
 			p.enterRx(RxCurrent, ReasonPDU)
 			return true
 		}
-		if expired(p.currentWhile, p.e.now) {
-			p.currentWhile = zeroTime
+		if expired(p.currentWhile, p.e.t) {
+			p.currentWhile = never
 			if p.rx == RxExpired {
 				p.enterRx(RxDefaulted, ReasonCurrentWhile)
 			} else if p.rx == RxCurrent {
@@ -56,11 +56,11 @@ func (p *port) enterRx(s MachineState, r Reason) {
 		p.actor.State &^= lacp.StateExpired
 	case RxPortDisabled:
 		p.partner.State &^= lacp.StateSynchronization
-		p.currentWhile = zeroTime
+		p.currentWhile = never
 	case RxExpired:
 		p.partner.State &^= lacp.StateSynchronization
 		p.partner.State |= lacp.StateTimeout // short, so we speak fast to revive it
-		p.currentWhile = p.e.now.Add(ShortTimeoutTime)
+		p.currentWhile = p.e.after(ShortTimeoutTime)
 		p.actor.State |= lacp.StateExpired
 	case RxDefaulted:
 		p.updateDefaultSelected()
@@ -71,9 +71,9 @@ func (p *port) enterRx(s MachineState, r Reason) {
 		p.updateNTT(&p.pdu)
 		p.recordPDU(&p.pdu)
 		if p.actor.State.Has(lacp.StateTimeout) {
-			p.currentWhile = p.e.now.Add(ShortTimeoutTime)
+			p.currentWhile = p.e.after(ShortTimeoutTime)
 		} else {
-			p.currentWhile = p.e.now.Add(LongTimeoutTime)
+			p.currentWhile = p.e.after(LongTimeoutTime)
 		}
 		p.actor.State &^= lacp.StateExpired
 	}

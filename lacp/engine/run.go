@@ -7,7 +7,7 @@ import "container/heap"
 // gets its chance to transmit.
 func (e *Engine) run() {
 	e.epoch++
-	for len(e.timers) > 0 && !e.now.Before(e.timers[0].deadline) {
+	for len(e.timers) > 0 && e.t >= e.timers[0].deadline {
 		p := heap.Pop(&e.timers).(*port)
 		e.markDirty(p)
 	}

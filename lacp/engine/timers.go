@@ -5,14 +5,26 @@ import (
 	"time"
 )
 
-var zeroTime time.Time
+// vtime is the engine's clock: nanoseconds since Engine.base, which lies a
+// second before the first time the engine was given, so that no timer
+// that runs is ever zero.
+type vtime int64
+
+// never is a stopped timer.
+const never vtime = 0
+
+// after is the engine time d from now.
+func (e *Engine) after(d time.Duration) vtime { return e.t + vtime(d) }
+
+// wall is the time.Time of engine time v.
+func (e *Engine) wall(v vtime) time.Time { return e.base.Add(time.Duration(v)) }
 
 // timerHeap orders ports by their earliest running timer, so Advance
 // touches only the ports that have something to do.
 type timerHeap []*port
 
 func (h timerHeap) Len() int           { return len(h) }
-func (h timerHeap) Less(i, j int) bool { return h[i].deadline.Before(h[j].deadline) }
+func (h timerHeap) Less(i, j int) bool { return h[i].deadline < h[j].deadline }
 func (h timerHeap) Swap(i, j int) {
 	h[i], h[j] = h[j], h[i]
 	h[i].heapIndex = i
@@ -37,11 +49,14 @@ func (h *timerHeap) Pop() any {
 // schedule puts p in the heap at its current deadline, or takes it out.
 func (e *Engine) schedule(p *port) {
 	d := p.nextDeadline()
+	if d == p.deadline && (p.heapIndex >= 0) == (d != never) {
+		return // most often: a PDU moved current_while, the periodic timer still comes first
+	}
 	p.deadline = d
 	switch {
-	case d.IsZero() && p.heapIndex >= 0:
+	case d == never && p.heapIndex >= 0:
 		heap.Remove(&e.timers, p.heapIndex)
-	case d.IsZero():
+	case d == never:
 	case p.heapIndex >= 0:
 		heap.Fix(&e.timers, p.heapIndex)
 	default:

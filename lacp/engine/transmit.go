@@ -10,21 +10,21 @@ import (
 // machine is in NO_PERIODIC: a passive port with a passive (or unknown)
 // Partner stays quiet.
 func (p *port) stepTx() {
-	now := p.e.now
+	now := p.e.t
 	if !p.ntt || !p.enabled || p.periodic == NoPeriodic {
-		p.txRetry = zeroTime
+		p.txRetry = never
 		return
 	}
 	oldest := p.txTimes[p.txNext]
-	if !oldest.IsZero() && now.Before(oldest.Add(FastPeriodicTime)) {
-		if p.txRetry.IsZero() {
+	if oldest != never && now < oldest+vtime(FastPeriodicTime) {
+		if p.txRetry == never {
 			p.counters.TxDeferred++
 		}
-		p.txRetry = oldest.Add(FastPeriodicTime)
+		p.txRetry = oldest + vtime(FastPeriodicTime)
 		return
 	}
 	p.ntt = false
-	p.txRetry = zeroTime
+	p.txRetry = never
 	p.txTimes[p.txNext] = now
 	p.txNext = (p.txNext + 1) % len(p.txTimes)
 	if p.admin.Silent {
