@@ -11,6 +11,7 @@ import (
 	"github.com/dxsim/dxsim/lacp"
 	"github.com/dxsim/dxsim/lacp/capture"
 	"github.com/dxsim/dxsim/lacp/capture/afpacket"
+	"github.com/dxsim/dxsim/lacp/verify"
 	"github.com/dxsim/dxsim/topology/netnstest"
 )
 
@@ -36,7 +37,7 @@ func TestLACPConvergesBothWaysAndSurvivesABounce(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Record the conversation on one member, both directions.
-	rec, err := capture.Open(capture.Config{NetNS: aws.ns, Ports: []string{awsPorts[0]}})
+	rec, err := capture.Open(capture.Config{NetNS: aws.ns, Ports: awsPorts})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +61,7 @@ func TestLACPConvergesBothWaysAndSurvivesABounce(t *testing.T) {
 			t.Errorf("%s: %d members, want %d", s.name, len(st.Members), n)
 		}
 	}
-	checkConversation(t, rec, awsMAC, custMAC)
+	checkConversation(t, rec, awsMAC, custMAC, n)
 
 	aws.addr("dxlag-x", "10.8.0.1/24")
 	cust.addr("dxlag-x", "10.8.0.2/24")
@@ -112,12 +113,13 @@ func TestLACPConvergesBothWaysAndSurvivesABounce(t *testing.T) {
 	}
 }
 
-// checkConversation reads what the capture recorded until it has seen the
-// AWS side send, and receive from the customer side, LACPDUs that show each
-// side in sync with the other.
-func checkConversation(t *testing.T, rec *capture.Capture, awsMAC, custMAC net.HardwareAddr) {
+// checkConversation reads what the capture recorded on the AWS side's
+// members until lacp/verify finds every member usable both ways, and checks
+// the conversation as the verifier and as raw PDUs: each side speaks with its
+// own system and key and echoes the other's.
+func checkConversation(t *testing.T, rec *capture.Capture, awsMAC, custMAC net.HardwareAddr, members int) {
 	t.Helper()
-	var sawOut, sawIn bool
+	v := verify.New(verify.Config{Local: lacp.SystemID(awsMAC), Key: 7})
 	for f := range rec.Frames() {
 		src, sub, b, err := lacp.ParseFrame(f.Data)
 		if err != nil || sub != lacp.SubtypeLACP {
@@ -127,20 +129,35 @@ func checkConversation(t *testing.T, rec *capture.Capture, awsMAC, custMAC net.H
 		if err := pdu.UnmarshalBinary(b); err != nil {
 			t.Fatalf("captured LACPDU from %s does not decode: %v", src, err)
 		}
-		insync := pdu.Actor.State.Has(lacp.StateSynchronization) && pdu.Partner.State.Has(lacp.StateSynchronization)
-		switch {
-		case f.Direction == capture.DirectionOut && pdu.Actor.System == lacp.SystemID(awsMAC) && pdu.Actor.Key == 7:
-			sawOut = sawOut || (insync && pdu.Partner.System == lacp.SystemID(custMAC) && pdu.Partner.Key == 9)
-		case f.Direction == capture.DirectionIn && pdu.Actor.System == lacp.SystemID(custMAC) && pdu.Actor.Key == 9:
-			sawIn = sawIn || (insync && pdu.Partner.System == lacp.SystemID(awsMAC) && pdu.Partner.Key == 7)
-		default:
-			t.Errorf("captured %s LACPDU with actor %s partner %s", f.Direction, pdu.Actor, pdu.Partner)
+		wantActor, wantKey := lacp.SystemID(awsMAC), uint16(7)
+		if f.Direction == capture.DirectionIn {
+			wantActor, wantKey = lacp.SystemID(custMAC), 9
 		}
-		if sawOut && sawIn {
-			return
+		if pdu.Actor.System != wantActor || pdu.Actor.Key != wantKey {
+			t.Errorf("captured %s on %s: actor %s, want system %s key %d", f.Direction, f.Port, pdu.Actor, wantActor, wantKey)
 		}
+		if err := v.ObserveFrame(verify.Frame{Time: f.Time, Port: f.Port, Direction: verify.Direction(f.Direction), Data: f.Data}); err != nil {
+			t.Fatal(err)
+		}
+		r := v.Report()
+		usable := 0
+		for _, p := range r.Ports {
+			if !p.Usable.IsZero() {
+				usable++
+			}
+		}
+		if usable < members {
+			continue
+		}
+		if len(r.Issues) != 0 {
+			t.Errorf("verifier found issues: %v", r.Issues)
+		}
+		if r.Remote != lacp.SystemID(custMAC) {
+			t.Errorf("verifier's remote system %s, want %s", r.Remote, lacp.SystemID(custMAC))
+		}
+		return
 	}
-	t.Fatalf("capture closed before both sides' in-sync LACPDUs: out %v in %v", sawOut, sawIn)
+	t.Fatalf("capture closed before lacp/verify found %d members usable: %+v", members, v.Report())
 }
 
 // checkVLANsApart sends raw frames (EtherType 0x88b5, marked with a byte)
