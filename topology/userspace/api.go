@@ -51,6 +51,22 @@ type VLANConfig struct {
 	VID    int    // 1-4094
 }
 
+// Fault is a training fault on one member's LACP (the zero Fault is none):
+// what a misconfigured or failing partner does to a LAG.
+type Fault struct {
+	// Silent: the member keeps running LACP but sends nothing, so its
+	// partner times it out (3 s with short timeouts, 90 s with long).
+	Silent bool
+	// Key, when not zero, replaces the LAG's key on this member: a key the
+	// partner's LAG does not share keeps the member out of it.
+	Key uint16
+	// Passive makes the member speak only to an active partner.
+	Passive bool
+	// FlapUp and FlapDown, both positive, bounce the member's LACP port on
+	// that schedule while its link is up.
+	FlapUp, FlapDown time.Duration
+}
+
 // LAGStatus is a LAG as its Host sees it.
 type LAGStatus struct {
 	Name     string

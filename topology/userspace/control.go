@@ -1,6 +1,7 @@
 package userspace
 
 import (
+	"fmt"
 	"net"
 	"time"
 
@@ -16,6 +17,8 @@ type control interface {
 	setLink(name string, up bool, now time.Time) actions
 	// receive takes a Slow Protocols frame received on a member.
 	receive(name string, frame []byte, now time.Time) actions
+	// setFault applies a training fault to a member.
+	setFault(name string, f Fault, now time.Time) (actions, error)
 	// advance runs the timers up to now.
 	advance(now time.Time) actions
 	// deadline is when advance must next be called; zero for never.
@@ -85,6 +88,10 @@ func (s *staticControl) setLink(name string, up bool, _ time.Time) actions {
 	}
 	s.up[name] = up
 	return s.state(name)
+}
+
+func (s *staticControl) setFault(string, Fault, time.Time) (actions, error) {
+	return actions{}, fmt.Errorf("%w: a static LAG has no LACP to break", ErrUnsupported)
 }
 
 func (s *staticControl) receive(string, []byte, time.Time) actions { return actions{} }

@@ -13,6 +13,7 @@ import (
 // one bond is one System.
 type engineControl struct {
 	e       *engine.Engine
+	key     uint16 // the LAG's key, which a cleared Fault restores
 	log     *slog.Logger
 	lag     string
 	byName  map[string]uint16
@@ -40,7 +41,11 @@ func newEngineControl(cfg LAGConfig, log *slog.Logger) (*engineControl, error) {
 	if err != nil {
 		return nil, fmt.Errorf("userspace: LAG %s: %w", cfg.Name, err)
 	}
-	return &engineControl{e: e, log: log, lag: cfg.Name, byName: map[string]uint16{}, byNum: map[uint16]string{}}, nil
+	key := cfg.Key
+	if key == 0 {
+		key = engine.DefaultKey
+	}
+	return &engineControl{e: e, key: key, log: log, lag: cfg.Name, byName: map[string]uint16{}, byNum: map[uint16]string{}}, nil
 }
 
 func (c *engineControl) addPort(p portID, up bool, now time.Time) actions {
@@ -73,6 +78,26 @@ func (c *engineControl) setLink(name string, up bool, now time.Time) actions {
 	}
 	c.check(c.e.SetPortUp(now, n, up))
 	return c.outputs()
+}
+
+func (c *engineControl) setFault(name string, f Fault, now time.Time) (actions, error) {
+	n, ok := c.byName[name]
+	if !ok {
+		return actions{}, notFound("member", name)
+	}
+	a, err := c.e.PortAdmin(n)
+	if err != nil {
+		return actions{}, fmt.Errorf("userspace: member %s: %w", name, err)
+	}
+	a.Silent, a.Passive, a.Key = f.Silent, f.Passive, c.key
+	if f.Key != 0 {
+		a.Key = f.Key
+	}
+	a.Flap = engine.Flap{Up: f.FlapUp, Down: f.FlapDown}
+	if err := c.e.SetPortAdmin(now, n, a); err != nil {
+		return actions{}, fmt.Errorf("userspace: member %s: %w", name, err)
+	}
+	return c.outputs(), nil
 }
 
 func (c *engineControl) receive(name string, frame []byte, now time.Time) actions {

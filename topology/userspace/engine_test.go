@@ -1,6 +1,7 @@
 package userspace
 
 import (
+	"errors"
 	"log/slog"
 	"net"
 	"testing"
@@ -121,5 +122,55 @@ func TestEngineControlConvergesInVirtualTime(t *testing.T) {
 func TestEngineControlNeedsSystemMAC(t *testing.T) {
 	if _, err := newEngineControl(LAGConfig{Name: "dxlag-v"}, slog.New(slog.DiscardHandler)); err == nil {
 		t.Fatal("an engine without a system MAC was made")
+	}
+}
+
+func TestEngineControlFaults(t *testing.T) {
+	a := newTestControl(t, "02:dd:00:00:00:01", 7)
+	b := newTestControl(t, "02:cc:00:00:00:01", 9)
+	w := &wire{t: t, now: time.Unix(1_700_000_000, 0), a: a, b: b,
+		states: map[control]map[string]portState{a: {}, b: {}}}
+	ports := []string{"p0", "p1"}
+	for i, p := range ports {
+		mac := net.HardwareAddr{2, 0, 0, 0, 0, byte(i + 1)}
+		w.apply(a, a.addPort(portID{name: p, mac: mac, number: uint16(i + 1)}, true, w.now))
+		w.apply(b, b.addPort(portID{name: p, mac: mac, number: uint16(i + 1)}, true, w.now))
+	}
+	converged := func() bool { return w.usable(a, ports...) && w.usable(b, ports...) }
+	if !w.runUntil(time.Minute, converged) {
+		t.Fatal("no convergence")
+	}
+	for _, tc := range []struct {
+		name  string
+		fault Fault
+	}{
+		{"silent", Fault{Silent: true}},
+		{"wrong key", Fault{Key: 99}},
+	} {
+		acts, err := a.setFault("p0", tc.fault, w.now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.apply(a, acts)
+		if !w.runUntil(time.Minute, func() bool { return !w.states[b]["p0"].distributing }) {
+			t.Errorf("%s: the partner kept distributing on p0", tc.name)
+		}
+		if !w.usable(b, "p1") {
+			t.Errorf("%s: the fault on p0 took p1 out too", tc.name)
+		}
+		acts, err = a.setFault("p0", Fault{}, w.now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.apply(a, acts)
+		if !w.runUntil(time.Minute, converged) {
+			t.Fatalf("%s: no convergence after the fault was cleared", tc.name)
+		}
+	}
+	if _, err := a.setFault("p9", Fault{Silent: true}, w.now); !errors.Is(err, ErrNotFound) {
+		t.Errorf("fault on an unknown member: %v, want ErrNotFound", err)
+	}
+	if _, err := newStaticControl().setFault("p0", Fault{}, w.now); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("fault on a static LAG: %v, want ErrUnsupported", err)
 	}
 }

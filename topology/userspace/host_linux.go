@@ -287,6 +287,16 @@ func (h *Host) RemoveMember(lagName, port string) error {
 	return nil
 }
 
+// SetFault applies a training fault to a member's LACP; the zero Fault
+// clears it. A static LAG has none to apply (ErrUnsupported).
+func (h *Host) SetFault(lagName, port string, f Fault) error {
+	l, err := h.lag(lagName)
+	if err != nil {
+		return err
+	}
+	return l.do(func(now time.Time) (actions, error) { return l.ctl.setFault(port, f, now) })
+}
+
 // LAGStatus reports a LAG's carrier and members.
 func (h *Host) LAGStatus(name string) (LAGStatus, error) {
 	l, err := h.lag(name)

@@ -78,6 +78,21 @@ func TestLACPConvergesBothWaysAndSurvivesABounce(t *testing.T) {
 	cust.waitUsable("dxlag-x", custPorts...)
 	udpAcross(t, cust, "10.8.0.2", aws, "10.8.0.1")
 
+	// A silent member is timed out by its partner, and taken back when it
+	// speaks again.
+	if err := aws.h.SetFault("dxlag-x", awsPorts[2], Fault{Silent: true}); err != nil {
+		t.Fatal(err)
+	}
+	cust.waitFor(custPorts[2]+" timed out", func(e Event) bool {
+		return e.Kind == EventMember && e.Member == custPorts[2] &&
+			!e.Actor.Has(lacp.StateCollecting|lacp.StateDistributing)
+	})
+	if err := aws.h.SetFault("dxlag-x", awsPorts[2], Fault{}); err != nil {
+		t.Fatal(err)
+	}
+	aws.waitUsable("dxlag-x", awsPorts...)
+	cust.waitUsable("dxlag-x", custPorts...)
+
 	// VLANs on the LAG: each arrives on its own TAP.
 	for _, s := range []*side{aws, cust} {
 		for _, v := range []VLANConfig{{Name: "dxvif-1", Parent: "dxlag-x", VID: 301}, {Name: "dxvif-2", Parent: "dxlag-x", VID: 302}} {
