@@ -7,6 +7,7 @@ import (
 	"net"
 
 	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netlink/nl"
 	"golang.org/x/sys/unix"
 
 	"github.com/dxsim/dxsim/lacp"
@@ -64,13 +65,21 @@ func (kernelBackend) SetMinLinks(_ context.Context, ns *netNS, name string, n in
 	if err != nil {
 		return err
 	}
-	// Only min_links: NewLinkBond's -1s and NewLinkAttrs' TxQLen -1 send
-	// nothing else, so no other setting of a bond with members is touched.
-	attrs := netlink.NewLinkAttrs()
-	attrs.Name, attrs.Index = name, l.Attrs().Index
-	bond := netlink.NewLinkBond(attrs)
-	bond.MinLinks = n
-	if err := ns.h.LinkModify(bond); err != nil {
+	// By index and with min_links alone, as `ip link set … type bond
+	// min_links` does: the library's LinkModify also sends the name, which
+	// a 6.1 kernel refuses for an interface that is up (EBUSY), even
+	// unchanged.
+	req := nl.NewNetlinkRequest(unix.RTM_NEWLINK, unix.NLM_F_ACK)
+	req.Sockets = map[int]*nl.SocketHandle{unix.NETLINK_ROUTE: ns.sock}
+	msg := nl.NewIfInfomsg(unix.AF_UNSPEC)
+	msg.Index = int32(l.Attrs().Index)
+	req.AddData(msg)
+	info := nl.NewRtAttr(unix.IFLA_LINKINFO, nil)
+	info.AddRtAttr(nl.IFLA_INFO_KIND, nl.NonZeroTerminated("bond"))
+	data := info.AddRtAttr(nl.IFLA_INFO_DATA, nil)
+	data.AddRtAttr(nl.IFLA_BOND_MIN_LINKS, nl.Uint32Attr(uint32(n)))
+	req.AddData(info)
+	if _, err := req.Execute(unix.NETLINK_ROUTE, 0); err != nil {
 		return fmt.Errorf("bond %s in %s: min_links %d: %w", name, ns.name, n, err)
 	}
 	return nil
