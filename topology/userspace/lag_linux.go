@@ -3,16 +3,12 @@ package userspace
 import (
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"sort"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
-
-	"github.com/dxsim/dxsim/lacp"
-	"github.com/dxsim/dxsim/lacp/capture/afpacket"
 )
 
 const frameBuf = 65536 // room for any frame a veth or TAP passes
@@ -38,19 +34,6 @@ type lag struct {
 	nextPort uint16
 
 	dist atomic.Pointer[[]*member] // distributing members, by name
-}
-
-// member is one member veth.
-type member struct {
-	name    string
-	ifindex int
-	number  uint16
-	conn    *afpacket.Conn
-	done    chan struct{} // closed when the member leaves
-
-	up, collectingDist bool // guarded by lag.mu
-	actor, partner     lacp.State
-	collecting         atomic.Bool
 }
 
 func newLAG(h *Host, cfg LAGConfig, t *tap, ctl control) *lag {
@@ -222,129 +205,6 @@ func (l *lag) closed() bool {
 	}
 }
 
-// readMember takes what arrives on a member: LACP frames to control, data
-// frames, while collecting, to the LAG's TAP or its VLAN's TAP.
-func (l *lag) readMember(m *member) {
-	defer l.wg.Done()
-	buf := make([]byte, frameBuf)
-	for {
-		n, info, err := m.conn.ReadFrame(buf)
-		if err != nil {
-			select {
-			case <-m.done:
-				return
-			default:
-			}
-			if errors.Is(err, syscall.ENETDOWN) {
-				continue // the link bounced: the socket carries on
-			}
-			l.h.log.Debug("userspace: member read", "member", m.name, "err", err)
-			if !pause(m.done) {
-				return
-			}
-			continue
-		}
-		frame := buf[:n]
-		if !info.VLANValid && etherType(frame) == etherTypeSlow {
-			pdu := append([]byte(nil), frame...)
-			l.post(func(now time.Time) actions { return l.ctl.receive(m.name, pdu, now) })
-			continue
-		}
-		if !m.collecting.Load() {
-			continue
-		}
-		l.collect(frame, info)
-	}
-}
-
-func (l *lag) collect(frame []byte, info afpacket.Info) {
-	vid, inner, tagged := info.VLAN&0x0fff, frame, info.VLANValid
-	if !tagged {
-		vid, inner, tagged = untag(frame)
-	}
-	if !tagged {
-		_ = l.tap.write(frame)
-		return
-	}
-	l.mu.Lock()
-	v := l.vlans[vid]
-	l.mu.Unlock()
-	if v != nil {
-		_ = v.tap.write(inner)
-	}
-}
-
-// addMember joins a veth to the LAG.
-func (l *lag) addMember(name string) error {
-	link, err := l.h.nl.LinkByName(name)
-	if err != nil {
-		return fmt.Errorf("%w: %v", notFound("port", name), err)
-	}
-	attrs := link.Attrs()
-	if err := l.h.quietMember(name, true); err != nil {
-		return err
-	}
-	conn, err := afpacket.Open(afpacket.Config{NetNS: l.h.cfg.NetNS, Ifindex: attrs.Index, IgnoreOutgoing: true})
-	if err != nil {
-		_ = l.h.quietMember(name, false)
-		return fmt.Errorf("userspace: member %s: %w", name, err)
-	}
-	return l.do(func(now time.Time) (actions, error) {
-		l.mu.Lock()
-		l.nextPort++
-		m := &member{name: name, ifindex: attrs.Index, number: l.nextPort, conn: conn, done: make(chan struct{}), up: linkUp(link)}
-		l.members[name] = m
-		l.mu.Unlock()
-		l.wg.Add(1)
-		go l.readMember(m)
-		return l.ctl.addPort(portID{name: name, mac: attrs.HardwareAddr, number: m.number}, m.up, now), nil
-	})
-}
-
-// removeMember releases a member.
-func (l *lag) removeMember(name string) error {
-	var m *member
-	err := l.do(func(now time.Time) (actions, error) {
-		l.mu.Lock()
-		m = l.members[name]
-		if m == nil {
-			l.mu.Unlock()
-			return actions{}, notFound("member", name)
-		}
-		delete(l.members, name)
-		events := l.redistributeLocked(now)
-		l.mu.Unlock()
-		for _, e := range events {
-			l.h.emit(e)
-		}
-		close(m.done)
-		m.conn.Close()
-		return l.ctl.removePort(name, now), nil
-	})
-	if err != nil {
-		return err
-	}
-	return l.h.quietMember(name, false)
-}
-
-// setLink tells control a member's link changed.
-func (l *lag) setLink(name string, up bool) {
-	l.post(func(now time.Time) actions {
-		l.mu.Lock()
-		m := l.members[name]
-		changed := m != nil && m.up != up
-		if changed {
-			m.up = up
-		}
-		l.mu.Unlock()
-		if !changed {
-			return actions{}
-		}
-		l.h.emit(Event{Time: now, Kind: EventLink, LAG: l.cfg.Name, Member: name, Up: up})
-		return l.ctl.setLink(name, up, now)
-	})
-}
-
 func (l *lag) setMinLinks(n int) {
 	l.mu.Lock()
 	l.minLinks = n
@@ -385,19 +245,4 @@ func (l *lag) close() error {
 		err = errors.Join(err, l.h.quietMember(m.name, false))
 	}
 	return err
-}
-
-func (l *lag) systemMAC() net.HardwareAddr { return l.cfg.SystemMAC }
-
-// pause waits a little before an unexpected read error is retried, so that a
-// persistent one does not spin; false when done closed meanwhile.
-func pause(done <-chan struct{}) bool {
-	t := time.NewTimer(10 * time.Millisecond)
-	defer t.Stop()
-	select {
-	case <-done:
-		return false
-	case <-t.C:
-		return true
-	}
 }
