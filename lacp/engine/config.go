@@ -10,11 +10,12 @@ import (
 
 // Timer constants of 802.1AX-2014 6.4.4, which Linux bonding uses too.
 const (
-	FastPeriodicTime  = 1 * time.Second  // periodic transmission while the Partner uses short timeouts
-	SlowPeriodicTime  = 30 * time.Second // periodic transmission while the Partner uses long timeouts
-	ShortTimeoutTime  = 3 * time.Second  // current_while_timer with short timeouts
-	LongTimeoutTime   = 90 * time.Second // current_while_timer with long timeouts
-	AggregateWaitTime = 2 * time.Second  // wait_while_timer: ports that arrive together attach together
+	FastPeriodicTime   = 1 * time.Second  // periodic transmission while the Partner uses short timeouts
+	SlowPeriodicTime   = 30 * time.Second // periodic transmission while the Partner uses long timeouts
+	ShortTimeoutTime   = 3 * time.Second  // current_while_timer with short timeouts
+	LongTimeoutTime    = 90 * time.Second // current_while_timer with long timeouts
+	AggregateWaitTime  = 2 * time.Second  // wait_while_timer: ports that arrive together attach together
+	ChurnDetectionTime = 60 * time.Second // actor_ and partner_churn_timer, as Linux's AD_CHURN_DETECTION_TIME
 )
 
 // LinuxSelectionDelay is Linux bonding's aggregator selection timer

@@ -44,8 +44,14 @@
 // Fast_Periodic_Time (1 s); a fourth waits until the oldest of the three is a
 // second old.
 //
-// Not modelled: churn detection (6.4.17), STANDBY selection (no limit on the
-// ports of an aggregator), LACP version 2 TLVs and independent control.
+// Churn detection (6.4.17): ACTOR_CHURN (PARTNER_CHURN) when the Actor
+// (Partner) has not been in sync for Churn_Detection_Time, 60 s, while the
+// port is enabled: a port that cannot join its LAG says so, as Linux's
+// "churned" does.
+//
+// Not modelled: STANDBY selection (no limit on the ports of an aggregator),
+// Port_Moved, loopback detection, LACP version 2 TLVs and independent
+// control.
 //
 // # Differences from the bare standard, taken from Linux bonding
 //

@@ -103,11 +103,13 @@ func (e *Engine) AddPort(now time.Time, pc PortConfig) error {
 			Passive:  e.cfg.Passive,
 			Slow:     e.cfg.Slow,
 		},
-		rx:        RxInitialize,
-		selected:  Unselected,
-		mux:       MuxDetached,
-		periodic:  NoPeriodic,
-		heapIndex: -1,
+		rx:           RxInitialize,
+		selected:     Unselected,
+		mux:          MuxDetached,
+		actorChurn:   ActorChurnMonitor,
+		partnerChurn: PartnerChurnMonitor,
+		periodic:     NoPeriodic,
+		heapIndex:    -1,
 	}
 	copy(p.mac[:], pc.MAC)
 	p.actor = lacp.PortInfo{

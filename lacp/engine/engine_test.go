@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -488,13 +489,13 @@ func TestRemovePortLeavesAggregator(t *testing.T) {
 }
 
 func TestNamesAreComplete(t *testing.T) {
-	for s := engine.RxInitialize; s <= engine.MuxCollectingDistributing; s++ {
-		if got := s.String(); got == "" || got[0] == 'M' && got != "MachineState" && len(got) > 12 && got[:12] == "MachineState" {
+	for s := engine.RxInitialize; s <= engine.PartnerChurn; s++ {
+		if got := s.String(); strings.HasPrefix(got, "MachineState(") {
 			t.Errorf("state %d has no name", s)
 		}
 	}
-	for r := engine.ReasonBegin; r <= engine.ReasonSelectionDelay; r++ {
-		if got := r.String(); len(got) > 7 && got[:7] == "Reason(" {
+	for r := engine.ReasonBegin; r <= engine.ReasonChurn; r++ {
+		if got := r.String(); strings.HasPrefix(got, "Reason(") {
 			t.Errorf("reason %d has no name", r)
 		}
 	}
@@ -542,4 +543,61 @@ func TestGoingPassiveAgainstPassivePartner(t *testing.T) {
 		t.Fatal(err)
 	}
 	runUntil(t, net, time.Minute, bothWays(a, b, 1))
+}
+
+// Churn detection (6.4.17): a working LAG never churns; the wrong-key port,
+// which never gets in sync, churns on both sides Churn_Detection_Time after
+// it came up; a partner that goes silent churns that long after it fell
+// out of sync.
+func TestChurnDetection(t *testing.T) {
+	a, b := newEngine(t, sysA, 3, nil), newEngine(t, sysB, 3, nil)
+	adm, _ := b.PortAdmin(3)
+	adm.Key = 99
+	if err := b.SetPortAdmin(enginetest.Epoch, 3, adm); err != nil {
+		t.Fatal(err)
+	}
+	net := enginetest.New()
+	pair(t, net, a, b, 3, time.Millisecond)
+	run(t, net, 5*time.Minute)
+	for name, e := range map[string]*engine.Engine{"A": a, "B": b} {
+		for _, port := range []uint16{1, 2} {
+			s := status(t, e, port)
+			if s.ActorChurn != engine.NoActorChurn || s.PartnerChurn != engine.NoPartnerChurn ||
+				s.Counters.ActorChurns+s.Counters.PartnerChurns != 0 {
+				t.Errorf("%s: working port %d churns: %+v", name, port, s)
+			}
+		}
+		s := status(t, e, 3)
+		if s.ActorChurn != engine.ActorChurn || s.PartnerChurn != engine.PartnerChurn {
+			t.Errorf("%s: wrong-key port: actor %v, partner %v", name, s.ActorChurn, s.PartnerChurn)
+		}
+		for m, to := range map[engine.Machine]engine.MachineState{engine.MachineActorChurn: engine.ActorChurn, engine.MachinePartnerChurn: engine.PartnerChurn} {
+			ev, ok := findEvent(net, e, 3, m, to, enginetest.Epoch)
+			if !ok || ev.Time != enginetest.Epoch.Add(engine.ChurnDetectionTime) || ev.Reason != engine.ReasonChurn {
+				t.Errorf("%s: %v event %v (found %v), want at 60s", name, m, ev, ok)
+			}
+		}
+	}
+
+	silent := net.Now
+	adm, _ = b.PortAdmin(1)
+	adm.Silent = true
+	if err := b.SetPortAdmin(net.Now, 1, adm); err != nil {
+		t.Fatal(err)
+	}
+	run(t, net, 2*time.Minute)
+	out, ok := findEvent(net, a, 1, engine.MachinePartnerChurn, engine.PartnerChurnMonitor, silent)
+	if !ok || out.Reason != engine.ReasonPartnerOutOfSync {
+		t.Fatalf("partner churn monitor event %v (found %v)", out, ok)
+	}
+	churn, ok := findEvent(net, a, 1, engine.MachinePartnerChurn, engine.PartnerChurn, silent)
+	if !ok || churn.Time != out.Time.Add(engine.ChurnDetectionTime) {
+		t.Errorf("partner churn at %v (found %v), want 60s after %v", churn.Time, ok, out.Time)
+	}
+	// Defaulted, the port left the LAG for an Individual aggregator that
+	// is not the active one, so it withdrew its own Synchronization and
+	// churns too.
+	if s := status(t, a, 1); s.ActorChurn != engine.ActorChurn || s.AggregatorActive || s.Aggregator == status(t, a, 2).Aggregator {
+		t.Errorf("A port 1 after its partner went silent: %+v", s)
+	}
 }

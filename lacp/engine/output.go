@@ -52,13 +52,15 @@ func (t *Transmit) AppendFrame(b []byte) ([]byte, error) {
 
 // Counters count a port's PDUs.
 type Counters struct {
-	RxLACPDUs    uint64 // LACPDUs accepted by the receive machine
-	RxMarkers    uint64 // Marker Information PDUs answered
-	RxMalformed  uint64 // frames or PDUs dropped as malformed
-	RxIgnored    uint64 // well-formed PDUs dropped: port disabled, or a subtype the engine does not speak
-	TxLACPDUs    uint64 // LACPDUs handed to the caller
-	TxDeferred   uint64 // times NTT waited for the rate limit
-	TxSuppressed uint64 // LACPDUs not sent because the port is Silent
+	RxLACPDUs     uint64 // LACPDUs accepted by the receive machine
+	RxMarkers     uint64 // Marker Information PDUs answered
+	RxMalformed   uint64 // frames or PDUs dropped as malformed
+	RxIgnored     uint64 // well-formed PDUs dropped: port disabled, or a subtype the engine does not speak
+	TxLACPDUs     uint64 // LACPDUs handed to the caller
+	TxDeferred    uint64 // times NTT waited for the rate limit
+	TxSuppressed  uint64 // LACPDUs not sent because the port is Silent
+	ActorChurns   uint64 // entries to ACTOR_CHURN (6.4.17)
+	PartnerChurns uint64 // entries to PARTNER_CHURN
 }
 
 // PortStatus is a snapshot of one port.
@@ -70,6 +72,11 @@ type PortStatus struct {
 	Periodic  MachineState
 	Selection MachineState
 	Mux       MachineState
+
+	// Churn detection (6.4.17): ACTOR_CHURN (PARTNER_CHURN) once the Actor
+	// (Partner) has been out of sync for Churn_Detection_Time.
+	ActorChurn   MachineState
+	PartnerChurn MachineState
 
 	Aggregator       uint16 // 0 when detached
 	AggregatorActive bool

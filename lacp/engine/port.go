@@ -22,6 +22,9 @@ type port struct {
 	selected MachineState
 	mux      MachineState
 
+	actorChurn   MachineState
+	partnerChurn MachineState
+
 	agg      *aggregator
 	readyN   bool // Ready_N: this port's wait_while_timer has expired
 	blocking bool // counted in agg.blocking: WAITING with Ready_N FALSE
@@ -33,13 +36,15 @@ type port struct {
 	// caused by port_enabled changing: port up or down, or a flap.
 	disableReason Reason
 
-	currentWhile vtime
-	periodicT    vtime
-	waitWhile    vtime
-	flapAt       vtime
-	txRetry      vtime                     // when a rate-limited NTT may go
-	txTimes      [maxTxPerFastPeriod]vtime // the last transmissions, a ring
-	txNext       int
+	currentWhile  vtime
+	periodicT     vtime
+	waitWhile     vtime
+	flapAt        vtime
+	actorChurnT   vtime
+	partnerChurnT vtime
+	txRetry       vtime                     // when a rate-limited NTT may go
+	txTimes       [maxTxPerFastPeriod]vtime // the last transmissions, a ring
+	txNext        int
 
 	counters Counters
 
@@ -71,6 +76,8 @@ func (p *port) nextDeadline() vtime {
 	d := earliest(p.currentWhile, p.periodicT)
 	d = earliest(d, p.waitWhile)
 	d = earliest(d, p.flapAt)
+	d = earliest(d, p.actorChurnT)
+	d = earliest(d, p.partnerChurnT)
 	return earliest(d, p.txRetry)
 }
 
@@ -125,16 +132,18 @@ func (p *port) setBlocking() {
 // status is the port's snapshot.
 func (p *port) status() PortStatus {
 	s := PortStatus{
-		Number:    p.num,
-		Enabled:   p.enabled,
-		Receive:   p.rx,
-		Periodic:  p.periodic,
-		Selection: p.selected,
-		Mux:       p.mux,
-		Actor:     p.actor,
-		Partner:   p.partner,
-		Admin:     p.admin,
-		Counters:  p.counters,
+		Number:       p.num,
+		Enabled:      p.enabled,
+		Receive:      p.rx,
+		Periodic:     p.periodic,
+		Selection:    p.selected,
+		Mux:          p.mux,
+		ActorChurn:   p.actorChurn,
+		PartnerChurn: p.partnerChurn,
+		Actor:        p.actor,
+		Partner:      p.partner,
+		Admin:        p.admin,
+		Counters:     p.counters,
 	}
 	if p.agg != nil {
 		s.Aggregator = p.agg.id

@@ -60,6 +60,7 @@ func (e *Engine) step(p *port) {
 		changed = p.stepPeriodic() || changed
 		changed = p.stepSelection() || changed
 		changed = p.stepMux() || changed
+		changed = p.stepChurn() || changed
 		if !changed {
 			return
 		}

@@ -7,10 +7,12 @@ type Machine uint8
 
 // The machines whose state changes are reported as events.
 const (
-	MachineReceive   Machine = iota + 1 // 802.1AX-2014 6.4.12
-	MachinePeriodic                     // 6.4.13
-	MachineSelection                    // 6.4.14
-	MachineMux                          // 6.4.15
+	MachineReceive      Machine = iota + 1 // 802.1AX-2014 6.4.12
+	MachinePeriodic                        // 6.4.13
+	MachineSelection                       // 6.4.14
+	MachineMux                             // 6.4.15
+	MachineActorChurn                      // 6.4.17
+	MachinePartnerChurn                    // 6.4.17
 )
 
 func (m Machine) String() string {
@@ -23,6 +25,10 @@ func (m Machine) String() string {
 		return "selection"
 	case MachineMux:
 		return "mux"
+	case MachineActorChurn:
+		return "actor churn"
+	case MachinePartnerChurn:
+		return "partner churn"
 	}
 	return fmt.Sprintf("Machine(%d)", uint8(m))
 }
@@ -33,7 +39,8 @@ type MachineState uint8
 
 // States of the receive machine (6.4.12), the periodic transmission machine
 // (6.4.13), the selection logic's Selected variable (6.4.8) and the mux
-// machine (6.4.15, coupled control).
+// machine (6.4.15, coupled control), and of the churn detection machines
+// (6.4.17).
 const (
 	RxInitialize MachineState = iota + 1
 	RxPortDisabled
@@ -52,6 +59,13 @@ const (
 	MuxWaiting
 	MuxAttached
 	MuxCollectingDistributing
+
+	NoActorChurn
+	ActorChurnMonitor
+	ActorChurn
+	NoPartnerChurn
+	PartnerChurnMonitor
+	PartnerChurn
 )
 
 var stateNames = [...]string{
@@ -69,6 +83,12 @@ var stateNames = [...]string{
 	MuxWaiting:                "WAITING",
 	MuxAttached:               "ATTACHED",
 	MuxCollectingDistributing: "COLLECTING_DISTRIBUTING",
+	NoActorChurn:              "NO_ACTOR_CHURN",
+	ActorChurnMonitor:         "ACTOR_CHURN_MONITOR",
+	ActorChurn:                "ACTOR_CHURN",
+	NoPartnerChurn:            "NO_PARTNER_CHURN",
+	PartnerChurnMonitor:       "PARTNER_CHURN_MONITOR",
+	PartnerChurn:              "PARTNER_CHURN",
 }
 
 func (s MachineState) String() string {
@@ -99,6 +119,9 @@ const (
 	ReasonAggregatorActive                     // the port's aggregator became the bond's active one
 	ReasonAggregatorInactive                   // another aggregator became the bond's active one
 	ReasonSelectionDelay                       // Config.SelectionDelay ran out
+	ReasonActorInSync                          // the Actor asserted Synchronization
+	ReasonActorOutOfSync                       // the Actor withdrew Synchronization
+	ReasonChurn                                // a churn detection timer expired: no Synchronization for Churn_Detection_Time
 )
 
 var reasonNames = [...]string{
@@ -118,6 +141,9 @@ var reasonNames = [...]string{
 	ReasonAggregatorActive:   "aggregator active",
 	ReasonAggregatorInactive: "aggregator inactive",
 	ReasonSelectionDelay:     "selection delay over",
+	ReasonActorInSync:        "actor in sync",
+	ReasonActorOutOfSync:     "actor out of sync",
+	ReasonChurn:              "churn detected",
 }
 
 func (r Reason) String() string {
