@@ -8,15 +8,18 @@
 // (SetPortAdmin) and the current time, passed to every call and to Advance.
 // Its outputs are drained by the caller: LACPDUs and Marker Responses to send
 // (AppendTransmits, each able to render its frame), events that name every
-// receive, selection and mux state change with a Reason (AppendEvents), and
-// per-port collecting and distributing decisions (Port, AppendDistributing).
+// state change of every machine with a Reason (AppendEvents), and per-port
+// collecting and distributing decisions (Event.Decision, Port,
+// AppendDistributing).
 // NextDeadline says when the engine next needs Advance, so a driver sleeps
 // until then and a test jumps there: a 90 s timeout runs in microseconds.
 //
 // One Engine behaves like one Linux 802.3ad bond: one System (priority and
 // MAC), any number of ports, an aggregator per LAG ID, and one active
-// aggregator whose ports collect and distribute (the bond's ad_select=count
-// policy). A customer router is simply another Engine.
+// aggregator whose ports collect and distribute. The active aggregator is
+// chosen as Linux's ad_select=count policy does (most ports wins) rather
+// than its default "stable", so the outcome does not depend on which port
+// came up first. A customer router is simply another Engine.
 //
 // # Machines
 //
@@ -32,8 +35,14 @@
 // Partner asks for short timeouts and SLOW_PERIODIC (30 s) while it asks for
 // long ones, setting NTT each time the periodic timer expires.
 //
-// Mux (6.4.15), coupled control (Figure 6-21), as Linux bonding uses by
-// default: collecting and distributing are switched together.
+// Selection logic (6.4.14): an UNSELECTED port whose mux is DETACHED joins
+// the aggregator of its LAG ID (Actor and Partner System and key), or a new
+// one; an Individual port (either end not aggregatable, as a defaulted
+// Partner is not) gets one of its own. A change of Partner or of key
+// unselects the port.
+//
+// Mux (6.4.15), coupled control, as Linux bonding uses by default:
+// collecting and distributing are switched together.
 //
 //	DETACHED -(SELECTED)-> WAITING -(SELECTED && Ready)-> ATTACHED
 //	ATTACHED -(SELECTED && Partner.Sync && aggregator active)-> COLLECTING_DISTRIBUTING
@@ -42,7 +51,8 @@
 //
 // Transmit (6.4.16): an LACPDU whenever NTT is set, at most three in any
 // Fast_Periodic_Time (1 s); a fourth waits until the oldest of the three is a
-// second old.
+// second old. Nothing is sent while the periodic machine is in NO_PERIODIC.
+// Marker Information PDUs are answered with Marker Responses (6.5).
 //
 // Churn detection (6.4.17): ACTOR_CHURN (PARTNER_CHURN) when the Actor
 // (Partner) has not been in sync for Churn_Detection_Time, 60 s, while the

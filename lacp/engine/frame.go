@@ -11,7 +11,7 @@ import (
 // ReceiveFrame hands the Engine an Ethernet frame received on port n, as a
 // packet socket delivers it. An LACPDU goes to the receive machine; a Marker
 // Information PDU is answered with a Marker Response (the Marker Responder,
-// 802.1AX-2014 6.5.4.2); a malformed Slow Protocols PDU is counted in the
+// 802.1AX-2014 6.5); a malformed Slow Protocols PDU is counted in the
 // port's RxMalformed and dropped with an error wrapping ErrMalformed and the
 // codec's reason; anything else is counted in RxIgnored and dropped with
 // ErrNotLACP.
@@ -52,7 +52,7 @@ func (e *Engine) ReceiveFrame(now time.Time, n uint16, frame []byte) error {
 	return fmt.Errorf("%w: port %d: Slow Protocols subtype %d", ErrNotLACP, n, uint8(subtype))
 }
 
-// answerMarker is the Marker Responder (6.5.4.2): a Marker Information PDU
+// answerMarker is the Marker Responder (6.5): a Marker Information PDU
 // is echoed as a Marker Response on the port it came in on. Responses are
 // not sent on disabled ports.
 func (e *Engine) answerMarker(p *port, m *lacp.MarkerPDU) {

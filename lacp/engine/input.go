@@ -111,9 +111,10 @@ func (p *port) stepFlap() {
 	p.setEnabled(ReasonFlap)
 }
 
-// Receive hands the Engine an LACPDU received on port n. A PDU that names
-// port number 0 as its Actor is dropped as malformed (802.1AX-2014 6.3.4:
-// port numbers start at 1); one that arrives on a disabled port is ignored.
+// Receive hands the Engine an LACPDU received on port n. A PDU whose Actor
+// port number is 0, which identifies no port and which real switches
+// reject, is dropped as malformed; one that arrives on a disabled port is
+// ignored.
 func (e *Engine) Receive(now time.Time, n uint16, pdu *lacp.LACPDU) error {
 	p, err := e.port(n)
 	if err != nil {

@@ -2,8 +2,7 @@ package engine
 
 import "github.com/dxsim/dxsim/lacp"
 
-// stepMux runs the mux machine (802.1AX-2014 6.4.15, coupled control,
-// Figure 6-21) once and reports whether it changed anything.
+// stepMux runs the mux machine (802.1AX-2014 6.4.15, coupled control) once and reports whether it changed anything.
 func (p *port) stepMux() bool {
 	e := p.e
 	switch p.mux {

@@ -29,7 +29,7 @@ type TransmitKind uint8
 // Kinds of PDU an engine sends.
 const (
 	TransmitLACPDU         TransmitKind = iota + 1
-	TransmitMarkerResponse              // the Marker Responder's answer (6.5.4.2)
+	TransmitMarkerResponse              // the Marker Responder's answer (6.5)
 )
 
 // Transmit is a PDU the engine asks the caller to send on a port.

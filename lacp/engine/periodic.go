@@ -2,8 +2,8 @@ package engine
 
 import "github.com/dxsim/dxsim/lacp"
 
-// stepPeriodic runs the periodic transmission machine (802.1AX-2014 6.4.13,
-// Figure 6-19) once and reports whether it changed state. PERIODIC_TX is
+// stepPeriodic runs the periodic transmission machine (802.1AX-2014 6.4.13)
+// once and reports whether it changed state. PERIODIC_TX is
 // transient: it sets NTT and goes straight on to FAST_ or SLOW_PERIODIC.
 func (p *port) stepPeriodic() bool {
 	now := p.e.t

@@ -3,7 +3,7 @@ package engine
 import "github.com/dxsim/dxsim/lacp"
 
 // port is one Aggregation Port: the variables of 802.1AX-2014 6.4.7 and the
-// timers of 6.4.8.
+// timers of 6.4.10.
 type port struct {
 	e     *Engine
 	num   uint16

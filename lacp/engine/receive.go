@@ -2,7 +2,7 @@ package engine
 
 import "github.com/dxsim/dxsim/lacp"
 
-// stepRx runs the receive machine (802.1AX-2014 6.4.12, Figure 6-18) once
+// stepRx runs the receive machine (802.1AX-2014 6.4.12) once
 // and reports whether it changed anything.
 func (p *port) stepRx() bool {
 	if !p.enabled {
