@@ -87,4 +87,7 @@ type Stats struct {
 	Downs   uint64 // ENETDOWN reports: a port went down under the capture
 	Rebinds uint64 // sockets moved to a port made again under the same name
 	Errors  uint64 // other read errors
+	// Dropped counts frames the kernel dropped because a socket's buffer
+	// was full: the consumer of Frames fell too far behind.
+	Dropped uint64
 }

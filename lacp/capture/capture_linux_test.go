@@ -284,3 +284,32 @@ func TestOpenMissingPort(t *testing.T) {
 		t.Fatalf("Open on a missing port: %v, want ErrNoSuchPort", err)
 	}
 }
+
+func TestCaptureCountsKernelDrops(t *testing.T) {
+	ns, h := pair(t)
+	// Nobody reads Frames: the reader blocks on the channel and the
+	// socket's buffer (about 200 KiB by default) overflows.
+	c := open(t, Config{NetNS: ns, Ports: []string{"dxsim-b"}, Buffer: 1})
+	s := newSender(t, ns, h, "dxsim-a")
+	const sent = 5000
+	for range sent {
+		s.send(lacpFrame(1))
+	}
+	deadline := time.Now().Add(waitLimit)
+	for {
+		st := c.Stats()
+		if st.Dropped > 0 && st.Dropped < sent {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("stats %+v after %d frames into a stalled capture, want some dropped", st, sent)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// What the socket kept still flows once the consumer reads again.
+	for range 3 {
+		if f := next(t, c); !bytes.Equal(f.Data, lacpFrame(1)) {
+			t.Fatalf("after the overflow captured %x", f.Data)
+		}
+	}
+}

@@ -44,12 +44,16 @@ func (c *Capture) Frames() <-chan Frame { return c.frames }
 
 // Stats returns the capture's counters so far.
 func (c *Capture) Stats() Stats {
-	return Stats{
+	s := Stats{
 		Frames:  c.nFrames.Load(),
 		Downs:   c.nDowns.Load(),
 		Rebinds: c.nRebinds.Load(),
 		Errors:  c.nErrors.Load(),
 	}
+	for _, conn := range c.conns {
+		s.Dropped += conn.Drops()
+	}
+	return s
 }
 
 // Close stops the capture: it closes the sockets, waits for the readers to

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"syscall"
 	"time"
 	"unsafe"
@@ -20,6 +21,9 @@ type Conn struct {
 	rc      syscall.RawConn
 	ifindex int
 	oob     []byte // only touched by the (single) reader
+
+	dropsMu sync.Mutex
+	drops   uint64
 }
 
 // ethPAll is ETH_P_ALL in network byte order, as bind(2) wants it.
@@ -187,6 +191,21 @@ func (c *Conn) WriteFrame(frame []byte, ifindex int) error {
 		return os.NewSyscallError("sendto", err)
 	}
 	return nil
+}
+
+// Drops is how many frames the kernel has dropped since the socket was
+// opened because its receive buffer was full (PACKET_STATISTICS). After
+// Close it keeps the last count read.
+func (c *Conn) Drops() uint64 {
+	c.dropsMu.Lock()
+	defer c.dropsMu.Unlock()
+	_ = c.rc.Control(func(fd uintptr) {
+		// Reading the statistics resets them: keep the running sum.
+		if st, err := unix.GetsockoptTpacketStats(int(fd), unix.SOL_PACKET, unix.PACKET_STATISTICS); err == nil {
+			c.drops += uint64(st.Drops)
+		}
+	})
+	return c.drops
 }
 
 // SetReadDeadline makes a pending or future ReadFrame return

@@ -17,4 +17,5 @@ func (*Conn) Bind(int) error                         { return ErrUnsupported }
 func (*Conn) ReadFrame([]byte) (int, Info, error)    { return 0, Info{}, ErrUnsupported }
 func (*Conn) WriteFrame([]byte, int) error           { return ErrUnsupported }
 func (*Conn) SetReadDeadline(time.Time) error        { return ErrUnsupported }
+func (*Conn) Drops() uint64                          { return 0 }
 func (*Conn) Close() error                           { return nil }
