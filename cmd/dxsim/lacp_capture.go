@@ -78,7 +78,8 @@ classic Ethernet pcap. "dxsim lacp decode" reads either.`,
 			}
 			werr = firstErr(werr, w.Flush(), closeOut())
 			st := c.Stats()
-			fmt.Fprintf(cmd.ErrOrStderr(), "%d frames; ports went down %d times, rebound %d times\n", st.Frames, st.Downs, st.Rebinds)
+			fmt.Fprintf(cmd.ErrOrStderr(), "%d frames, %d dropped by the kernel; ports went down %d times, rebound %d times\n",
+				st.Frames, st.Dropped, st.Downs, st.Rebinds)
 			return werr
 		},
 	}
