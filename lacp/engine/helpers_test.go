@@ -100,9 +100,13 @@ func run(t testing.TB, net *enginetest.Net, d time.Duration) {
 	}
 }
 
-// checkInvariants checks what must hold of every port at any time.
+// checkInvariants checks what must hold of every port at any time, and
+// the engine's internal bookkeeping.
 func checkInvariants(t testing.TB, e *engine.Engine) {
 	t.Helper()
+	if err := engine.CheckInternal(e); err != nil {
+		t.Error(err)
+	}
 	for _, s := range e.Ports() {
 		attached := s.Mux != engine.MuxDetached
 		if attached != (s.Aggregator != 0) {
