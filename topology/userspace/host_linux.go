@@ -115,16 +115,20 @@ func (h *Host) emit(e Event) {
 func (h *Host) watchLinks() {
 	defer h.wg.Done()
 	for u := range h.updates {
-		name := u.Attrs().Name
-		up := u.Header.Type != unix.RTM_DELLINK && linkUp(u.Link)
+		name, idx := u.Attrs().Name, u.Attrs().Index
+		deleted := u.Header.Type == unix.RTM_DELLINK
+		up := !deleted && linkUp(u.Link)
+		if deleted {
+			idx = 0 // nothing to bind to until the name returns
+		}
 		h.mu.Lock()
 		l, t := h.memberOf[name], h.trunks[name]
 		h.mu.Unlock()
 		if l != nil {
-			l.setLink(name, up)
+			l.setLink(name, idx, up)
 		}
 		if t != nil {
-			t.setLink(h, up)
+			t.setLink(h, idx, up)
 		}
 	}
 }

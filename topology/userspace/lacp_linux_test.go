@@ -78,6 +78,23 @@ func TestLACPConvergesBothWaysAndSurvivesABounce(t *testing.T) {
 	cust.waitUsable("dxlag-x", custPorts...)
 	udpAcross(t, cust, "10.8.0.2", aws, "10.8.0.1")
 
+	// A member pair deleted and made again under the same names (as a
+	// reconcile or a hand edit would) is found again and converges.
+	l, err := aws.nl.LinkByName(awsPorts[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := aws.nl.LinkDel(l); err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range []*side{aws, cust} {
+		port := []string{awsPorts[0], custPorts[0]}[i]
+		s.waitFor(port+" gone", func(e Event) bool { return e.Kind == EventLink && e.Member == port && !e.Up })
+	}
+	connect(t, aws, awsPorts[0], cust, custPorts[0])
+	aws.waitUsable("dxlag-x", awsPorts...)
+	cust.waitUsable("dxlag-x", custPorts...)
+
 	// A silent member is timed out by its partner, and taken back when it
 	// speaks again.
 	if err := aws.h.SetFault("dxlag-x", awsPorts[2], Fault{Silent: true}); err != nil {

@@ -129,15 +129,23 @@ func (l *lag) removeMember(name string) error {
 	return l.h.quietMember(name, false)
 }
 
-// setLink tells control a member's link changed.
-func (l *lag) setLink(name string, up bool) {
+// setLink tells control a member's link changed. ifindex is the link's
+// index now: a member deleted and made again under its name (a reconcile,
+// a hand edit) has a new one, and its socket is moved to it.
+func (l *lag) setLink(name string, ifindex int, up bool) {
 	l.post(func(now time.Time) actions {
 		l.mu.Lock()
 		m := l.members[name]
-		changed := m != nil && m.up != up
-		if changed {
-			m.up = up
+		l.mu.Unlock()
+		if m == nil {
+			return actions{}
 		}
+		if ifindex != 0 && ifindex != m.ifindex {
+			l.rebind(m, ifindex)
+		}
+		l.mu.Lock()
+		changed := m.up != up
+		m.up = up
 		l.mu.Unlock()
 		if !changed {
 			return actions{}
@@ -145,6 +153,21 @@ func (l *lag) setLink(name string, up bool) {
 		l.h.emit(Event{Time: now, Kind: EventLink, LAG: l.cfg.Name, Member: name, Up: up})
 		return l.ctl.setLink(name, up, now)
 	})
+}
+
+// rebind moves a member's socket to the interface that now has its name,
+// and quiets that interface as it did the old one.
+func (l *lag) rebind(m *member, ifindex int) {
+	if err := m.conn.Bind(ifindex); err != nil {
+		l.h.log.Warn("userspace: rebinding member", "lag", l.cfg.Name, "member", m.name, "err", err)
+		return
+	}
+	l.h.log.Info("userspace: member made again, rebound", "lag", l.cfg.Name, "member", m.name,
+		"old_ifindex", m.ifindex, "ifindex", ifindex)
+	m.ifindex = ifindex
+	if err := l.h.quietMember(m.name, true); err != nil {
+		l.h.log.Warn("userspace: member sysctls", "member", m.name, "err", err)
+	}
 }
 
 // pause waits a little before an unexpected read error is retried, so that a

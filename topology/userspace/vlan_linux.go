@@ -71,9 +71,10 @@ type trunk struct {
 	done chan struct{}
 	wg   sync.WaitGroup
 
-	mu    sync.Mutex
-	vlans map[uint16]*vlanIf
-	up    bool // the port's link, which its VLANs' carrier follows
+	mu      sync.Mutex
+	vlans   map[uint16]*vlanIf
+	up      bool // the port's link, which its VLANs' carrier follows
+	ifindex int
 }
 
 func openTrunk(h *Host, port string) (*trunk, error) {
@@ -85,7 +86,8 @@ func openTrunk(h *Host, port string) (*trunk, error) {
 	if err != nil {
 		return nil, fmt.Errorf("userspace: VLAN trunk on %s: %w", port, err)
 	}
-	t := &trunk{port: port, conn: conn, done: make(chan struct{}), vlans: map[uint16]*vlanIf{}, up: linkUp(link)}
+	t := &trunk{port: port, conn: conn, done: make(chan struct{}), vlans: map[uint16]*vlanIf{},
+		up: linkUp(link), ifindex: link.Attrs().Index}
 	t.wg.Add(1)
 	go t.read(h)
 	return t, nil
@@ -128,10 +130,18 @@ func (t *trunk) read(h *Host) {
 	}
 }
 
-// setLink makes the port's VLANs follow its link.
-func (t *trunk) setLink(h *Host, up bool) {
+// setLink makes the port's VLANs follow its link, and moves the socket to
+// the port's new interface if it was deleted and made again.
+func (t *trunk) setLink(h *Host, ifindex int, up bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if ifindex != 0 && ifindex != t.ifindex {
+		if err := t.conn.Bind(ifindex); err != nil {
+			h.log.Warn("userspace: rebinding trunk", "port", t.port, "err", err)
+		} else {
+			t.ifindex = ifindex
+		}
+	}
 	if t.up == up {
 		return
 	}
