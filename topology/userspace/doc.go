@@ -23,7 +23,12 @@
 // (arp_ignore 8) and has IPv6 disabled while it is enslaved.
 //
 // Minimum links: the LAG's TAP has carrier only while at least MinLinks
-// members are collecting and distributing (TUNSETCARRIER).
+// members are collecting and distributing (TUNSETCARRIER); VLAN TAPs follow
+// their parent's carrier.
+//
+// A Host watches its namespace's links (rtnetlink): a member's link going
+// down or up reaches the LACP engine, and a member or VLAN trunk port deleted
+// and made again under its name has its socket rebound to the new interface.
 //
 // A Host serves one namespace; the DX endpoint's side and the customer
 // router's side are two Hosts. Host knows nothing of Direct Connect: the
