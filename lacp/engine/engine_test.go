@@ -377,6 +377,9 @@ func TestSelectionDelayLikeLinuxBond(t *testing.T) {
 	if at, _, _ := net.RunUntil(net.Now.Add(time.Minute), func() bool { return usable(b, 1) }); at != enginetest.Epoch.Add(8*time.Second) {
 		t.Errorf("B usable at %v, want 8s", at.Sub(enginetest.Epoch))
 	}
+	if ev, ok := findEvent(net, b, 1, engine.MachineMux, engine.MuxCollectingDistributing, enginetest.Epoch); !ok || ev.Reason != engine.ReasonSelectionDelay {
+		t.Errorf("B's move to COLLECTING_DISTRIBUTING: %v, want reason %v", ev, engine.ReasonSelectionDelay)
+	}
 	run(t, net, 5*time.Second)
 	connect(t, net, a, b, 2, 0)
 	if took := runUntil(t, net, time.Minute, bothWays(a, b, 1, 2)); took != 2*time.Second {

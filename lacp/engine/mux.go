@@ -31,8 +31,17 @@ func (p *port) stepMux() bool {
 			p.enterMux(MuxDetached, ReasonUnselected)
 			return true
 		}
-		if p.partner.State.Has(lacp.StateSynchronization) && p.agg.active && !e.holding() {
-			p.enterMux(MuxCollectingDistributing, ReasonPartnerInSync)
+		// Of the conditions for COLLECTING_DISTRIBUTING, the one that held
+		// last is the reason for the move.
+		switch {
+		case !p.partner.State.Has(lacp.StateSynchronization):
+			p.heldBy = ReasonPartnerInSync
+		case !p.agg.active:
+			p.heldBy = ReasonAggregatorActive
+		case e.holding():
+			p.heldBy = ReasonSelectionDelay
+		default:
+			p.enterMux(MuxCollectingDistributing, p.heldBy)
 			return true
 		}
 		// Linux asserts Synchronization only on the active aggregator's
@@ -74,6 +83,7 @@ func (p *port) enterMux(s MachineState, r Reason) {
 		p.waitWhile = p.e.after(p.e.cfg.AggregateWait)
 	case MuxAttached:
 		// Attach_Mux_To_Aggregator; Disable_Collecting_Distributing.
+		p.heldBy = ReasonPartnerInSync
 		p.actor.State &^= lacp.StateSynchronization | lacp.StateCollecting | lacp.StateDistributing
 		if p.agg.active {
 			p.actor.State |= lacp.StateSynchronization

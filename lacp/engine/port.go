@@ -26,9 +26,10 @@ type port struct {
 	partnerChurn MachineState
 
 	agg      *aggregator
-	readyN   bool // Ready_N: this port's wait_while_timer has expired
-	blocking bool // counted in agg.blocking: WAITING with Ready_N FALSE
-	ntt      bool // Need To Transmit
+	readyN   bool   // Ready_N: this port's wait_while_timer has expired
+	blocking bool   // counted in agg.blocking: WAITING with Ready_N FALSE
+	ntt      bool   // Need To Transmit
+	heldBy   Reason // in ATTACHED: the condition COLLECTING_DISTRIBUTING last waited for
 
 	pdu        lacp.LACPDU // the received LACPDU the receive machine has yet to take
 	pduPending bool
