@@ -1,0 +1,217 @@
+package probe
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+
+	"github.com/dxsim/dxsim/lacp/capture/afpacket"
+)
+
+// Probe is a running probe. Stop ends it.
+type Probe struct {
+	cfg    Config
+	run    uint64
+	tx, rx *afpacket.Conn
+	rxh    *netlink.Handle
+	src    net.HardwareAddr
+	dst    net.HardwareAddr
+	txIdx  int
+
+	accept atomic.Pointer[map[int]string] // ifindex → name
+
+	mu       sync.Mutex
+	arrivals []Arrival
+	ignored  int
+	last     Arrival
+
+	sent     atomic.Uint64
+	stopTx   chan struct{}
+	txDone   chan struct{}
+	rxDone   chan struct{}
+	stopOnce sync.Once
+	result   Result
+}
+
+// Start opens the receiver, then starts sending. Every interface named in
+// cfg.Accept and cfg.Port must exist.
+func Start(cfg Config) (*Probe, error) {
+	cfg.setDefaults()
+	p := &Probe{cfg: cfg, stopTx: make(chan struct{}), txDone: make(chan struct{}), rxDone: make(chan struct{})}
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return nil, fmt.Errorf("probe: run ID: %w", err)
+	}
+	p.run = binary.BigEndian.Uint64(b[:])
+	if err := p.open(); err != nil {
+		p.closeAll()
+		return nil, err
+	}
+	go p.receive()
+	go p.send()
+	return p, nil
+}
+
+func (p *Probe) open() error {
+	txh, err := netlink.NewHandleAt(p.cfg.SendNS, unix.NETLINK_ROUTE)
+	if err != nil {
+		return fmt.Errorf("probe: netlink in the sender's namespace: %w", err)
+	}
+	defer txh.Close()
+	l, err := txh.LinkByName(p.cfg.Port)
+	if err != nil {
+		return fmt.Errorf("probe: sender port %s: %w", p.cfg.Port, err)
+	}
+	p.txIdx, p.src = l.Attrs().Index, l.Attrs().HardwareAddr
+	if p.rxh, err = netlink.NewHandleAt(p.cfg.RecvNS, unix.NETLINK_ROUTE); err != nil {
+		return fmt.Errorf("probe: netlink in the receiver's namespace: %w", err)
+	}
+	if err := p.Accept(p.cfg.Accept...); err != nil {
+		return err
+	}
+	p.dst = p.cfg.Dst
+	if p.dst == nil {
+		p.dst = net.HardwareAddr{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
+	}
+	filter, err := afpacket.EtherTypeFilter(EtherType)
+	if err != nil {
+		return fmt.Errorf("probe: filter: %w", err)
+	}
+	if p.rx, err = afpacket.Open(afpacket.Config{NetNS: p.cfg.RecvNS, Filter: filter, IgnoreOutgoing: true}); err != nil {
+		return fmt.Errorf("probe: receiver: %w", err)
+	}
+	// The sender receives nothing: a filter that rejects every frame.
+	none := []afpacket.RawInstruction{{Op: 0x06, K: 0}} // BPF_RET|BPF_K 0
+	if p.tx, err = afpacket.Open(afpacket.Config{NetNS: p.cfg.SendNS, Ifindex: p.txIdx, Filter: none, IgnoreOutgoing: true}); err != nil {
+		return fmt.Errorf("probe: sender: %w", err)
+	}
+	return nil
+}
+
+// Accept sets the interfaces of the receiver's namespace whose frames count,
+// replacing those accepted before.
+func (p *Probe) Accept(ports ...string) error {
+	m := make(map[int]string, len(ports))
+	for _, name := range ports {
+		l, err := p.rxh.LinkByName(name)
+		if err != nil {
+			return fmt.Errorf("probe: receiver interface %s: %w", name, err)
+		}
+		m[l.Attrs().Index] = name
+	}
+	p.accept.Store(&m)
+	return nil
+}
+
+// Last is the latest frame counted, and false if none has been.
+func (p *Probe) Last() (Arrival, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.last, !p.last.At.IsZero()
+}
+
+// Sent is how many frames have been sent so far.
+func (p *Probe) Sent() uint64 { return p.sent.Load() }
+
+func (p *Probe) send() {
+	defer close(p.txDone)
+	t := time.NewTicker(time.Second / time.Duration(p.cfg.Rate))
+	defer t.Stop()
+	buf := make([]byte, FrameLen)
+	var seq uint64
+	for {
+		frame := Encode(buf, p.dst, p.src, Header{Run: p.run, Seq: seq, Sent: p.cfg.Now()})
+		// A port that is down refuses the frame (ENETDOWN): it is lost,
+		// as it would be on the wire.
+		if err := p.tx.WriteFrame(frame, p.txIdx); err != nil && !errors.Is(err, unix.ENETDOWN) && !errors.Is(err, unix.ENXIO) {
+			p.cfg.Logger.Debug("probe: send", "seq", seq, "err", err)
+		}
+		seq++
+		p.sent.Store(seq)
+		select {
+		case <-p.stopTx:
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (p *Probe) receive() {
+	defer close(p.rxDone)
+	buf := make([]byte, 256)
+	for {
+		n, info, err := p.rx.ReadFrame(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) || errors.Is(err, unix.EBADF) {
+				return
+			}
+			if errors.Is(err, unix.ENETDOWN) {
+				continue
+			}
+			select {
+			case <-p.txDone:
+				return
+			default:
+			}
+			p.cfg.Logger.Debug("probe: receive", "err", err)
+			time.Sleep(time.Millisecond)
+			continue
+		}
+		h, err := Decode(buf[:n])
+		if err != nil || h.Run != p.run {
+			continue
+		}
+		at := info.Time
+		if at.IsZero() {
+			at = p.cfg.Now()
+		}
+		name, ok := (*p.accept.Load())[info.Ifindex]
+		p.mu.Lock()
+		if ok {
+			a := Arrival{Seq: h.Seq, Sent: h.Sent, At: at, Port: name}
+			p.arrivals = append(p.arrivals, a)
+			p.last = a
+		} else {
+			p.ignored++
+		}
+		p.mu.Unlock()
+	}
+}
+
+// Stop stops sending, gives the frames in flight Config.Drain to arrive,
+// stops receiving and returns what the probe saw. It may be called more than
+// once; later calls return the same Result.
+func (p *Probe) Stop() Result {
+	p.stopOnce.Do(func() {
+		close(p.stopTx)
+		<-p.txDone
+		time.Sleep(p.cfg.Drain)
+		p.closeAll()
+		<-p.rxDone
+		p.mu.Lock()
+		p.result = summarise(p.cfg.Rate, p.sent.Load(), p.arrivals)
+		p.result.Ignored = p.ignored
+		p.mu.Unlock()
+	})
+	return p.result
+}
+
+func (p *Probe) closeAll() {
+	if p.rx != nil {
+		p.rx.Close()
+	}
+	if p.tx != nil {
+		p.tx.Close()
+	}
+	if p.rxh != nil {
+		p.rxh.Close()
+	}
+}

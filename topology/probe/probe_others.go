@@ -1,0 +1,21 @@
+//go:build !linux
+
+package probe
+
+// Probe is a running probe; off Linux there is none.
+type Probe struct{}
+
+// Start fails off Linux.
+func Start(Config) (*Probe, error) { return nil, ErrUnsupported }
+
+// Accept does nothing off Linux.
+func (*Probe) Accept(...string) error { return ErrUnsupported }
+
+// Last reports no frame off Linux.
+func (*Probe) Last() (Arrival, bool) { return Arrival{}, false }
+
+// Sent is zero off Linux.
+func (*Probe) Sent() uint64 { return 0 }
+
+// Stop returns an empty Result off Linux.
+func (*Probe) Stop() Result { return Result{} }
