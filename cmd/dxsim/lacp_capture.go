@@ -69,6 +69,9 @@ classic Ethernet pcap. "dxsim lacp decode" reads either.`,
 			go func() { <-ctx.Done(); c.Close() }()
 			n, werr := 0, error(nil)
 			for f := range c.Frames() {
+				if count > 0 && n >= count {
+					continue // closing: frames already queued are not written
+				}
 				if werr == nil {
 					werr = w.WriteFrame(f)
 				}
