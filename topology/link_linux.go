@@ -1,14 +1,19 @@
 package topology
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
+	"syscall"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netlink/nl"
 	"golang.org/x/sys/unix"
 )
+
+// native is the byte order of netlink's fixed fields.
+var native = binary.NativeEndian
 
 // carrier reports whether a link is up and has carrier: what "the link is
 // up" means to the other end and to a bond.
@@ -62,26 +67,10 @@ func setUp(ns *netNS, name string, up bool) error {
 
 // addVeth makes a veth pair from aws into cust, both ends named name and
 // both up. The pair is made inside aws with its peer placed in cust, so it
-// never exists in the host's namespace. Two requests, no lookups: a lab of a
-// thousand ports costs two thousand round trips rather than the library's
-// five thousand.
+// never exists in the host's namespace. Two requests, no lookups.
 func addVeth(aws, cust *netNS, name string) error {
-	req := nl.NewNetlinkRequest(unix.RTM_NEWLINK, unix.NLM_F_CREATE|unix.NLM_F_EXCL|unix.NLM_F_ACK)
+	req := vethRequest(cust, name)
 	req.Sockets = map[int]*nl.SocketHandle{unix.NETLINK_ROUTE: aws.sock}
-	msg := nl.NewIfInfomsg(unix.AF_UNSPEC)
-	msg.Flags, msg.Change = unix.IFF_UP, unix.IFF_UP
-	req.AddData(msg)
-	req.AddData(nl.NewRtAttr(unix.IFLA_IFNAME, nl.ZeroTerminated(name)))
-	info := nl.NewRtAttr(unix.IFLA_LINKINFO, nil)
-	info.AddRtAttr(nl.IFLA_INFO_KIND, nl.NonZeroTerminated("veth"))
-	data := info.AddRtAttr(nl.IFLA_INFO_DATA, nil)
-	peer := data.AddRtAttr(nl.VETH_INFO_PEER, nil)
-	// The peer's ifinfomsg cannot ask for IFF_UP: this kernel (6.18)
-	// answers ENOTCONN. The customer end is brought up by a second request.
-	nl.NewIfInfomsgChild(peer, unix.AF_UNSPEC)
-	peer.AddRtAttr(unix.IFLA_IFNAME, nl.ZeroTerminated(name))
-	peer.AddRtAttr(unix.IFLA_NET_NS_FD, nl.Uint32Attr(uint32(cust.ns)))
-	req.AddData(info)
 	if _, err := req.Execute(unix.NETLINK_ROUTE, 0); err != nil {
 		return fmt.Errorf("veth %s from %s to %s: %w", name, aws.name, cust.name, err)
 	}
@@ -92,15 +81,117 @@ func addVeth(aws, cust *netNS, name string) error {
 	return nil
 }
 
-// setUpByName brings an interface up in one request, naming it rather than
-// looking its index up first.
-func setUpByName(ns *netNS, name string) error {
-	req := nl.NewNetlinkRequest(unix.RTM_SETLINK, unix.NLM_F_ACK)
-	req.Sockets = map[int]*nl.SocketHandle{unix.NETLINK_ROUTE: ns.sock}
+// vethRequest asks for a veth pair named name, up, with its peer in cust.
+func vethRequest(cust *netNS, name string) *nl.NetlinkRequest {
+	req := nl.NewNetlinkRequest(unix.RTM_NEWLINK, unix.NLM_F_CREATE|unix.NLM_F_EXCL|unix.NLM_F_ACK)
 	msg := nl.NewIfInfomsg(unix.AF_UNSPEC)
 	msg.Flags, msg.Change = unix.IFF_UP, unix.IFF_UP
 	req.AddData(msg)
 	req.AddData(nl.NewRtAttr(unix.IFLA_IFNAME, nl.ZeroTerminated(name)))
+	info := nl.NewRtAttr(unix.IFLA_LINKINFO, nil)
+	info.AddRtAttr(nl.IFLA_INFO_KIND, nl.NonZeroTerminated("veth"))
+	data := info.AddRtAttr(nl.IFLA_INFO_DATA, nil)
+	peer := data.AddRtAttr(nl.VETH_INFO_PEER, nil)
+	// The peer's ifinfomsg cannot ask for IFF_UP: the kernel opens the peer
+	// before it is joined to its other end, and veth then answers ENOTCONN.
+	// The customer end is brought up by a second request.
+	nl.NewIfInfomsgChild(peer, unix.AF_UNSPEC)
+	peer.AddRtAttr(unix.IFLA_IFNAME, nl.ZeroTerminated(name))
+	peer.AddRtAttr(unix.IFLA_NET_NS_FD, nl.Uint32Attr(uint32(cust.ns)))
+	req.AddData(info)
+	return req
+}
+
+// upRequest asks for an interface, named rather than looked up, to be up.
+func upRequest(name string) *nl.NetlinkRequest {
+	req := nl.NewNetlinkRequest(unix.RTM_SETLINK, unix.NLM_F_ACK)
+	msg := nl.NewIfInfomsg(unix.AF_UNSPEC)
+	msg.Flags, msg.Change = unix.IFF_UP, unix.IFF_UP
+	req.AddData(msg)
+	req.AddData(nl.NewRtAttr(unix.IFLA_IFNAME, nl.ZeroTerminated(name)))
+	return req
+}
+
+// addVeths makes many pairs as addVeth does, pipelining the requests: the
+// kernel carries out each request as it is sent, and the acks are read a
+// window at a time rather than one round trip each. It returns one error per
+// name (nil for a pair made); a pair whose customer end could not be brought
+// up is deleted.
+func addVeths(aws, cust *netNS, names []string) []error {
+	errs := pipeline(aws.sock, len(names), func(i int) *nl.NetlinkRequest { return vethRequest(cust, names[i]) })
+	var made []int
+	for i, err := range errs {
+		if err == nil {
+			made = append(made, i)
+		} else {
+			errs[i] = fmt.Errorf("veth %s from %s to %s: %w", names[i], aws.name, cust.name, err)
+		}
+	}
+	upErrs := pipeline(cust.sock, len(made), func(j int) *nl.NetlinkRequest { return upRequest(names[made[j]]) })
+	for j, err := range upErrs {
+		if err != nil {
+			i := made[j]
+			_ = delLink(aws, names[i])
+			errs[i] = fmt.Errorf("setting %s up in %s: %w", names[i], cust.name, err)
+		}
+	}
+	return errs
+}
+
+// pipelineWindow bounds the acks in flight: they queue in the socket's
+// receive buffer until read.
+const pipelineWindow = 64
+
+// pipeline sends n requests on sh, window by window, and returns each one's
+// outcome from its ack.
+func pipeline(sh *nl.SocketHandle, n int, build func(i int) *nl.NetlinkRequest) []error {
+	errs := make([]error, n)
+	s := sh.Socket
+	s.Lock()
+	defer s.Unlock()
+	for start := 0; start < n; start += pipelineWindow {
+		end := min(start+pipelineWindow, n)
+		bySeq := make(map[uint32]int, end-start)
+		for i := start; i < end; i++ {
+			req := build(i)
+			bySeq[req.Seq] = i
+			if err := s.Send(req); err != nil {
+				errs[i] = err
+				delete(bySeq, req.Seq)
+			}
+		}
+		for len(bySeq) > 0 {
+			msgs, from, err := s.Receive()
+			if err != nil {
+				for _, i := range bySeq {
+					errs[i] = err
+				}
+				break
+			}
+			if from.Pid != nl.PidKernel {
+				continue
+			}
+			for _, m := range msgs {
+				i, ok := bySeq[m.Header.Seq]
+				if !ok || m.Header.Type != unix.NLMSG_ERROR || len(m.Data) < 4 {
+					continue
+				}
+				delete(bySeq, m.Header.Seq)
+				if errno := int32(native.Uint32(m.Data[0:4])); errno != 0 {
+					errs[i] = syscall.Errno(-errno)
+				}
+			}
+		}
+	}
+	return errs
+}
+
+// setUpByName brings an interface up in one request, naming it rather than
+// looking its index up first. (Naming an interface that is already up makes
+// a 6.1 kernel answer EBUSY; a new veth end is down.)
+func setUpByName(ns *netNS, name string) error {
+	req := upRequest(name)
+	req.Sockets = map[int]*nl.SocketHandle{unix.NETLINK_ROUTE: ns.sock}
 	if _, err := req.Execute(unix.NETLINK_ROUTE, 0); err != nil {
 		return fmt.Errorf("setting %s up in %s: %w", name, ns.name, err)
 	}

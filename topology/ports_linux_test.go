@@ -2,7 +2,11 @@ package topology
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"testing"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/vishvananda/netlink"
 
@@ -103,5 +107,35 @@ func TestTeardownRemovesOnlyItsOwnNamespaces(t *testing.T) {
 	// The torn-down data plane builds afresh.
 	if err := d.CreatePort(ctx, sim.PortSpec{ConnectionID: "dxcon-aaaa0002", DeviceID: "dev1"}); err != nil {
 		t.Fatalf("after teardown: %v", err)
+	}
+}
+
+func TestAddVethsReportsEachPair(t *testing.T) {
+	d := openTest(t, nil)
+	ctx := context.Background()
+	// One pair exists already: its request fails, the others' do not.
+	if err := d.CreatePort(ctx, sim.PortSpec{ConnectionID: "dxcon-bat00002", DeviceID: "dev1"}); err != nil {
+		t.Fatal(err)
+	}
+	dev := d.devices["dev1"]
+	var names []string
+	for i := range 150 { // more than one window
+		names = append(names, fmt.Sprintf("dxcon-bat%05d", i))
+	}
+	errs := addVeths(dev.aws, dev.cust, names)
+	for i, err := range errs {
+		if (i == 2) != (err != nil) {
+			t.Errorf("%s: %v", names[i], err)
+		}
+	}
+	if !errors.Is(errs[2], unix.EEXIST) {
+		t.Errorf("existing pair: %v, want EEXIST", errs[2])
+	}
+	cust := handleIn(t, d.names.ns(roleRouter, "dev1"))
+	for _, name := range []string{names[0], names[149]} {
+		l, err := cust.LinkByName(name)
+		if err != nil || !up(l) {
+			t.Errorf("customer end %s: %v, up %v", name, err, err == nil && up(l))
+		}
 	}
 }

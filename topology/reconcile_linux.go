@@ -188,9 +188,19 @@ func (r *reconciler) makeLAGs(ctx context.Context) error {
 
 func (r *reconciler) makePorts(ctx context.Context) error {
 	d := r.d
+	made, err := r.makeMissingPorts(ctx)
+	if err != nil {
+		return err
+	}
 	for _, id := range sortedKeys(r.want.ports) {
 		w := r.want.ports[id]
 		pt, ok := d.ports[id]
+		if made[id] {
+			if err := d.setMembership(ctx, pt, w.LAGID); err != nil {
+				return err
+			}
+			continue
+		}
 		if !ok {
 			if err := d.createPort(ctx, w); err != nil {
 				return err
@@ -238,6 +248,47 @@ func (r *reconciler) makePorts(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// makeMissingPorts makes the missing ports' veth pairs device by device in
+// pipelined batches (a lab of a thousand ports is built in the time of a few
+// hundred round trips) and records them standalone. A port the batch could
+// not make is left to the one-by-one path, which reports why.
+func (r *reconciler) makeMissingPorts(ctx context.Context) (map[string]bool, error) {
+	d := r.d
+	byDevice := map[string][]string{}
+	for _, id := range sortedKeys(r.want.ports) {
+		if _, ok := d.ports[id]; !ok {
+			dev := r.want.ports[id].DeviceID
+			byDevice[dev] = append(byDevice[dev], id)
+		}
+	}
+	made := map[string]bool{}
+	for _, devID := range sortedKeys(byDevice) {
+		ids := byDevice[devID]
+		for _, id := range ids {
+			if err := checkIfName(id); err != nil {
+				return made, fmt.Errorf("port: %w", err)
+			}
+		}
+		dev, err := d.device(devID, true)
+		if err != nil {
+			return made, err
+		}
+		for i, err := range addVeths(dev.aws, dev.cust, ids) {
+			if err != nil {
+				d.log.Debug("batch port creation", "connection", ids[i], "err", err)
+				continue
+			}
+			d.ports[ids[i]] = &port{id: ids[i], device: devID}
+			made[ids[i]] = true
+			r.note(ids[i], "missing", "created")
+		}
+		if err := checkCtx(ctx); err != nil {
+			return made, err
+		}
+	}
+	return made, nil
 }
 
 func (r *reconciler) makeVLANs(ctx context.Context) error {

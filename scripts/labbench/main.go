@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -28,8 +29,22 @@ func main() {
 	members := flag.Int("lag", 4, "members per LAG (0: no LAGs)")
 	runs := flag.Int("runs", 3, "runs of each; the table shows the median")
 	backend := flag.String("dataplane", "auto", "dxsim backend: auto, kernel or userspace")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "labbench:", err)
+			os.Exit(1)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "labbench:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if err := run(*conns, *members, *runs, *backend); err != nil {
+		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "labbench:", err)
 		os.Exit(1)
 	}
@@ -51,41 +66,40 @@ func run(conns, members, runs int, backend string) error {
 	}
 	ctx := context.Background()
 	rows := []*result{
-		{name: "dxsim, veth pairs only"},
-		{name: fmt.Sprintf("dxsim, %d LAGs of %d", conns/max(members, 1), members)},
+		{name: "dxsim lab build, veth pairs"},
+		{name: "dxsim CreatePort each, veth pairs"},
+		{name: fmt.Sprintf("dxsim lab build, %d LAGs of %d", conns/max(members, 1), members)},
 		{name: "ip, one command per link", note: "veths left down"},
 		{name: "ip -batch", note: "veths left down"},
+		{name: "ip -batch, both ends up", note: "the same work as dxsim's veth pairs"},
 	}
 	for i := 0; i < runs; i++ {
-		b, t, _, err := dxsimRun(ctx, conns, 0, backend)
-		if err != nil {
-			return err
-		}
-		rows[0].add(b, t)
-		if members > 0 {
-			b, t, note, err := dxsimRun(ctx, conns, members, backend)
+		for j, m := range []struct {
+			members int
+			each    bool
+		}{{0, false}, {0, true}, {members, false}} {
+			if j == 2 && members == 0 {
+				continue
+			}
+			b, t, note, err := dxsimRun(ctx, conns, m.members, m.each, backend)
 			if err != nil {
 				return err
 			}
-			rows[1].add(b, t)
-			rows[1].note = note
+			rows[j].add(b, t)
+			rows[j].note = note
 		}
-		b, t, err = ipRun(conns, false)
-		if err != nil {
-			return err
+		for j, mode := range []ipMode{ipPerLink, ipBatch, ipBatchUp} {
+			b, t, err := ipRun(conns, mode)
+			if err != nil {
+				return err
+			}
+			rows[3+j].add(b, t)
 		}
-		rows[2].add(b, t)
-		b, t, err = ipRun(conns, true)
-		if err != nil {
-			return err
-		}
-		rows[3].add(b, t)
 	}
+	perLink, batch := median(rows[3].build), median(rows[4].build)
 	if members == 0 {
-		rows = append(rows[:1], rows[2:]...)
+		rows = append(rows[:2], rows[3:]...)
 	}
-	batch := median(rows[len(rows)-1].build)
-	perLink := median(rows[len(rows)-2].build)
 	fmt.Printf("%d connections, median of %d runs; teardown deletes the namespaces\n\n", conns, runs)
 	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(w, "how\tbuild\tteardown\tbuild / ip -batch\tip per link / build\t\t")
@@ -103,8 +117,10 @@ func (r *result) add(build, teardown time.Duration) {
 }
 
 // dxsimRun builds conns ports (in LAGs of members when members > 0) with the
-// data plane, then tears them down.
-func dxsimRun(ctx context.Context, conns, members int, backend string) (build, teardown time.Duration, note string, err error) {
+// data plane, as `dxsim lab up` does (one Reconcile) or, with each, one
+// CreatePort (and CreateLAG) call at a time as the control plane does, then
+// tears them down.
+func dxsimRun(ctx context.Context, conns, members int, each bool, backend string) (build, teardown time.Duration, note string, err error) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	prefix := fmt.Sprintf("dxsim-bench%d", os.Getpid())
 	dp, err := topology.Open(ctx, topology.Options{Backend: backend, Prefix: prefix, Logger: log})
@@ -119,22 +135,26 @@ func dxsimRun(ctx context.Context, conns, members int, backend string) (build, t
 	}()
 	name, _ := dp.Backend()
 	note = name + " backend"
-	start := time.Now()
+	var s sim.Snapshot
 	for i := 0; i < conns; i++ {
 		p := sim.PortSpec{ConnectionID: fmt.Sprintf("dxcon-%08x", i), DeviceID: "bench"}
 		if members > 0 {
 			p.LAGID = fmt.Sprintf("dxlag-%08x", i/members)
 			if i%members == 0 {
-				if err := dp.CreateLAG(ctx, sim.LAGSpec{LAGID: p.LAGID, DeviceID: "bench", MinLinks: 1}); err != nil {
-					_ = dp.Teardown(ctx)
-					return 0, 0, "", err
-				}
+				s.LAGs = append(s.LAGs, sim.LAGSpec{LAGID: p.LAGID, DeviceID: "bench", MinLinks: 1})
 			}
 		}
-		if err := dp.CreatePort(ctx, p); err != nil {
-			_ = dp.Teardown(ctx)
-			return 0, 0, "", err
-		}
+		s.Ports = append(s.Ports, p)
+	}
+	start := time.Now()
+	if each {
+		err = createEach(ctx, dp, s)
+	} else {
+		_, err = dp.Reconcile(ctx, s)
+	}
+	if err != nil {
+		_ = dp.Teardown(ctx)
+		return 0, 0, "", err
 	}
 	build = time.Since(start)
 	start = time.Now()
@@ -152,9 +172,17 @@ func dxsimRun(ctx context.Context, conns, members int, backend string) (build, t
 	return build, teardown, note, nil
 }
 
+type ipMode int
+
+const (
+	ipPerLink ipMode = iota // one ip process per veth pair
+	ipBatch                 // one ip -batch for all pairs
+	ipBatchUp               // ip -batch, then both ends brought up
+)
+
 // ipRun makes the same veth pairs between two fresh namespaces with iproute2,
 // then deletes the namespaces.
-func ipRun(conns int, batch bool) (build, teardown time.Duration, err error) {
+func ipRun(conns int, mode ipMode) (build, teardown time.Duration, err error) {
 	a, b := fmt.Sprintf("dxsim-benchip%d-a", os.Getpid()), fmt.Sprintf("dxsim-benchip%d-b", os.Getpid())
 	link := func(i int) string {
 		return fmt.Sprintf("link add dxcon-%08x type veth peer name dxcon-%08x netns %s", i, i, b)
@@ -165,15 +193,22 @@ func ipRun(conns int, batch bool) (build, teardown time.Duration, err error) {
 			return 0, 0, err
 		}
 	}
-	if batch {
-		var sb strings.Builder
+	if mode != ipPerLink {
+		var sa, sb strings.Builder
 		for i := 0; i < conns; i++ {
-			sb.WriteString(link(i) + "\n")
+			sa.WriteString(link(i) + "\n")
+			if mode == ipBatchUp {
+				fmt.Fprintf(&sa, "link set dxcon-%08x up\n", i)
+				fmt.Fprintf(&sb, "link set dxcon-%08x up\n", i)
+			}
 		}
-		cmd := exec.Command("ip", "-n", a, "-batch", "-")
-		cmd.Stdin = strings.NewReader(sb.String())
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return 0, 0, fmt.Errorf("ip -batch: %v: %s", err, out)
+		if err := ipBatchIn(a, sa.String()); err != nil {
+			return 0, 0, err
+		}
+		if mode == ipBatchUp {
+			if err := ipBatchIn(b, sb.String()); err != nil {
+				return 0, 0, err
+			}
 		}
 	} else {
 		for i := 0; i < conns; i++ {
@@ -190,6 +225,29 @@ func ipRun(conns int, batch bool) (build, teardown time.Duration, err error) {
 		}
 	}
 	return build, time.Since(start), nil
+}
+
+func createEach(ctx context.Context, dp *topology.DataPlane, s sim.Snapshot) error {
+	for _, l := range s.LAGs {
+		if err := dp.CreateLAG(ctx, l); err != nil {
+			return err
+		}
+	}
+	for _, p := range s.Ports {
+		if err := dp.CreatePort(ctx, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func ipBatchIn(ns, cmds string) error {
+	cmd := exec.Command("ip", "-n", ns, "-batch", "-")
+	cmd.Stdin = strings.NewReader(cmds)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("ip -n %s -batch: %v: %s", ns, err, out)
+	}
+	return nil
 }
 
 func ip(args ...string) error {
