@@ -20,11 +20,11 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 func pair(t *testing.T) (netns.NsHandle, *netlink.Handle) {
 	t.Helper()
 	ns, h := netnstest.NewNS(t)
-	makeVeth(t, h)
+	makeVeth(t, ns, h)
 	return ns, h
 }
 
-func makeVeth(t *testing.T, h *netlink.Handle) {
+func makeVeth(t *testing.T, ns netns.NsHandle, h *netlink.Handle) {
 	t.Helper()
 	veth := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "dxsim-a"}, PeerName: "dxsim-b"}
 	if err := h.LinkAdd(veth); err != nil {
@@ -33,6 +33,40 @@ func makeVeth(t *testing.T, h *netlink.Handle) {
 	for _, n := range []string{"dxsim-a", "dxsim-b"} {
 		setUp(t, h, n, true)
 	}
+	waitLive(t, ns, h)
+}
+
+// waitLive sends probe frames from dxsim-a until one arrives on dxsim-b: a
+// veth that has just come up drops what it is given until the kernel has
+// activated its queue. The probes' EtherType is not one a capture takes.
+func waitLive(t *testing.T, ns netns.NsHandle, h *netlink.Handle) {
+	t.Helper()
+	const probe = 0x88b6
+	filter, err := afpacket.EtherTypeFilter(probe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newSender(t, ns, h, "dxsim-a")
+	defer s.conn.Close()
+	b, err := h.LinkByName("dxsim-b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rx, err := afpacket.Open(afpacket.Config{NetNS: ns, Ifindex: b.Attrs().Index, Filter: filter})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rx.Close()
+	frame := otherFrame(probe)
+	buf := make([]byte, 128)
+	for deadline := time.Now().Add(waitLimit); time.Now().Before(deadline); {
+		s.send(frame)
+		_ = rx.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+		if _, _, err := rx.ReadFrame(buf); err == nil {
+			return
+		}
+	}
+	t.Fatal("the veth pair passes no frames")
 }
 
 func setUp(t *testing.T, h *netlink.Handle, name string, up bool) {
@@ -205,7 +239,7 @@ func TestCaptureRebindsToPortMadeAgain(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.conn.Close()
-	makeVeth(t, h)
+	makeVeth(t, ns, h)
 	s = newSender(t, ns, h, "dxsim-a")
 
 	// The capture rebinds on its own schedule; offer the frame until it is
