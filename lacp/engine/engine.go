@@ -106,8 +106,8 @@ func (e *Engine) AddPort(now time.Time, pc PortConfig) error {
 		rx:           RxInitialize,
 		selected:     Unselected,
 		mux:          MuxDetached,
-		actorChurn:   ActorChurnMonitor,
-		partnerChurn: PartnerChurnMonitor,
+		actorChurn:   churnMachine{kind: &actorChurnKind, state: ActorChurnMonitor},
+		partnerChurn: churnMachine{kind: &partnerChurnKind, state: PartnerChurnMonitor},
 		periodic:     NoPeriodic,
 		heapIndex:    -1,
 	}

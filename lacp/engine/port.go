@@ -22,8 +22,8 @@ type port struct {
 	selected MachineState
 	mux      MachineState
 
-	actorChurn   MachineState
-	partnerChurn MachineState
+	actorChurn   churnMachine
+	partnerChurn churnMachine
 
 	agg      *aggregator
 	readyN   bool   // Ready_N: this port's wait_while_timer has expired
@@ -37,15 +37,13 @@ type port struct {
 	// caused by port_enabled changing: port up or down, or a flap.
 	disableReason Reason
 
-	currentWhile  vtime
-	periodicT     vtime
-	waitWhile     vtime
-	flapAt        vtime
-	actorChurnT   vtime
-	partnerChurnT vtime
-	txRetry       vtime                     // when a rate-limited NTT may go
-	txTimes       [maxTxPerFastPeriod]vtime // the last transmissions, a ring
-	txNext        int
+	currentWhile vtime
+	periodicT    vtime
+	waitWhile    vtime
+	flapAt       vtime
+	txRetry      vtime                     // when a rate-limited NTT may go
+	txTimes      [maxTxPerFastPeriod]vtime // the last transmissions, a ring
+	txNext       int
 
 	counters Counters
 
@@ -77,8 +75,8 @@ func (p *port) nextDeadline() vtime {
 	d := earliest(p.currentWhile, p.periodicT)
 	d = earliest(d, p.waitWhile)
 	d = earliest(d, p.flapAt)
-	d = earliest(d, p.actorChurnT)
-	d = earliest(d, p.partnerChurnT)
+	d = earliest(d, p.actorChurn.timer)
+	d = earliest(d, p.partnerChurn.timer)
 	return earliest(d, p.txRetry)
 }
 
@@ -139,13 +137,14 @@ func (p *port) status() PortStatus {
 		Periodic:     p.periodic,
 		Selection:    p.selected,
 		Mux:          p.mux,
-		ActorChurn:   p.actorChurn,
-		PartnerChurn: p.partnerChurn,
+		ActorChurn:   p.actorChurn.state,
+		PartnerChurn: p.partnerChurn.state,
 		Actor:        p.actor,
 		Partner:      p.partner,
 		Admin:        p.admin,
 		Counters:     p.counters,
 	}
+	s.Counters.ActorChurns, s.Counters.PartnerChurns = p.actorChurn.count, p.partnerChurn.count
 	if p.agg != nil {
 		s.Aggregator = p.agg.id
 		s.AggregatorActive = p.agg.active
