@@ -8,7 +8,7 @@ func init() { subcommands = append(subcommands, newLACPCmd) }
 func newLACPCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "lacp",
-		Short: "Read LACP conversations",
+		Short: "Capture and read LACP conversations",
 	}
 	cmd.AddCommand(newLACPDecodeCmd())
 	cmd.AddCommand(newLACPCaptureCmd())
