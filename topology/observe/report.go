@@ -1,0 +1,239 @@
+package observe
+
+import (
+	"math"
+	"slices"
+	"time"
+
+	"github.com/dxsim/dxsim/lacp/verify"
+	"github.com/dxsim/dxsim/sim"
+	"github.com/dxsim/dxsim/topology/probe"
+)
+
+// AgreeWithin is how close the probe's outage and the LACP timeline's must
+// be for a Report to say they agree.
+const AgreeWithin = 10 * time.Millisecond
+
+// Milestone names, in the order they normally happen.
+const (
+	MilestoneRequested         = "request_accepted"
+	MilestoneDXPortDown        = "dx_port_down"
+	MilestoneCustomerDown      = "customer_carrier_lost"
+	MilestoneEnslaved          = "enslaved"
+	MilestoneReleased          = "released"
+	MilestoneDXPortUp          = "dx_port_up"
+	MilestoneCustomerUp        = "customer_carrier_up"
+	MilestoneFirstPDUDX        = "first_lacpdu_from_dx"
+	MilestoneFirstPDUCustomer  = "first_lacpdu_from_customer"
+	MilestoneSyncDX            = "dx_in_sync"
+	MilestoneSyncCustomer      = "customer_in_sync"
+	MilestoneCollDistDX        = "dx_collecting_distributing"
+	MilestoneCollDistCustomer  = "customer_collecting_distributing"
+	MilestoneLACPConverged     = "lacp_converged"
+	MilestoneProbeRestored     = "probe_restored"
+	MilestoneObservationFailed = "observation_failed"
+)
+
+// Milestone is one step of an operation, timed from the request.
+type Milestone struct {
+	Name string    `json:"name"`
+	TMS  float64   `json:"t_ms"` // milliseconds after the request was accepted
+	Time time.Time `json:"time"`
+}
+
+// Report is what one associate or disassociate did to the links.
+type Report struct {
+	Op           string `json:"op"` // "associate" or "disassociate"
+	Backend      string `json:"backend,omitempty"`
+	ConnectionID string `json:"connectionId"`
+	LAGID        string `json:"lagId"`
+	// Requested is when the control plane accepted the request.
+	Requested  time.Time   `json:"requested"`
+	Milestones []Milestone `json:"milestones"`
+
+	// InterruptionMS runs from carrier loss (the customer router's, else
+	// the DX port going down) to traffic restored (the first probe frame
+	// delivered again).
+	InterruptionMS *float64 `json:"interruption_ms"`
+	// LACPConvergedMS runs from carrier loss to both sides collecting and
+	// distributing; nil on disassociate, where there is no LACP.
+	LACPConvergedMS *float64 `json:"lacp_converged_ms"`
+	// OverheadMS is dxsim's own part: from the request to the DX port up
+	// again.
+	OverheadMS *float64 `json:"overhead_ms"`
+	// ProbeOutageMS is the probe's longest outage, ProbesLost how many
+	// frames were lost in all.
+	ProbeOutageMS *float64 `json:"probe_outage_ms"`
+	ProbesSent    uint64   `json:"probes_sent"`
+	ProbesLost    int      `json:"probes_lost"`
+	ProbeRate     int      `json:"probe_rate"`
+	// LACPOutageMS is the same outage as the link and LACP timeline tell
+	// it: from the DX port going down to the DX side collecting on the
+	// member (on disassociate, to the link up on both sides).
+	LACPOutageMS *float64 `json:"lacp_outage_ms"`
+	// Agree says whether ProbeOutageMS and LACPOutageMS are within
+	// AgreeWithin of each other.
+	Agree bool `json:"agree"`
+
+	Pcap   string   `json:"pcap,omitempty"`
+	Issues []string `json:"issues,omitempty"`
+	Err    string   `json:"error,omitempty"`
+}
+
+// Milestone returns the named milestone.
+func (r *Report) Milestone(name string) (Milestone, bool) {
+	for _, m := range r.Milestones {
+		if m.Name == name {
+			return m, true
+		}
+	}
+	return Milestone{}, false
+}
+
+// inputs is everything a Report is built from.
+type inputs struct {
+	op, conn, lag, backend string
+	requested              time.Time
+	steps                  sim.StepTimes
+	links                  []sim.Event  // link events of the connection, both sides
+	lacp                   *verify.Port // the member's LACP timeline; nil if none
+	issues                 []verify.Issue
+	probe                  *probe.Result // nil while the probe runs
+	pcap                   string
+	err                    error
+}
+
+// build makes a Report. It is pure: the same inputs make the same Report.
+func build(in inputs) *Report {
+	r := &Report{
+		Op: in.op, Backend: in.backend, ConnectionID: in.conn, LAGID: in.lag,
+		Requested: in.requested, Pcap: in.pcap,
+	}
+	if in.err != nil {
+		r.Err = in.err.Error()
+	}
+	add := func(name string, t time.Time) {
+		if !t.IsZero() {
+			r.Milestones = append(r.Milestones, Milestone{Name: name, Time: t})
+		}
+	}
+	down := in.steps.Down
+	add(MilestoneRequested, in.requested)
+	add(MilestoneDXPortDown, down)
+	changed := MilestoneEnslaved
+	if in.op == "disassociate" {
+		changed = MilestoneReleased
+	}
+	add(changed, in.steps.Changed)
+	add(MilestoneDXPortUp, in.steps.Up)
+	custDown := firstLink(in.links, sim.SideCustomer, false, in.requested)
+	add(MilestoneCustomerDown, custDown)
+	custUp := firstLink(in.links, sim.SideCustomer, true, latest(custDown, in.steps.Up))
+	add(MilestoneCustomerUp, custUp)
+
+	var dxColl time.Time
+	if p := in.lacp; p != nil && !down.IsZero() {
+		add(MilestoneFirstPDUDX, firstEvent(p, verify.SideLocal, verify.EventFirstPDU, down))
+		add(MilestoneFirstPDUCustomer, firstEvent(p, verify.SideRemote, verify.EventFirstPDU, down))
+		add(MilestoneSyncDX, firstEvent(p, verify.SideLocal, verify.EventSync, down))
+		add(MilestoneSyncCustomer, firstEvent(p, verify.SideRemote, verify.EventSync, down))
+		dxColl = firstEvent(p, verify.SideLocal, verify.EventCollecting, down)
+		add(MilestoneCollDistDX, both(dxColl, firstEvent(p, verify.SideLocal, verify.EventDistributing, down)))
+		add(MilestoneCollDistCustomer, both(
+			firstEvent(p, verify.SideRemote, verify.EventCollecting, down),
+			firstEvent(p, verify.SideRemote, verify.EventDistributing, down)))
+		if !p.Usable.IsZero() && !p.Usable.Before(down) {
+			add(MilestoneLACPConverged, p.Usable)
+		}
+	}
+	for _, i := range in.issues {
+		r.Issues = append(r.Issues, i.String())
+	}
+
+	loss := down
+	if !custDown.IsZero() {
+		loss = custDown
+	}
+	if pr := in.probe; pr != nil {
+		r.ProbesSent, r.ProbesLost, r.ProbeRate = pr.Sent, pr.Lost, pr.Rate
+		add(MilestoneProbeRestored, pr.Restored())
+		if pr.Outage.Lost > 0 {
+			r.ProbeOutageMS = msp(pr.Outage.Duration(), pr.Outage.Duration() > 0)
+		} else if pr.Received > 0 {
+			r.ProbeOutageMS = msp(0, true)
+		}
+		r.InterruptionMS = msp(pr.Restored().Sub(loss), !pr.Restored().IsZero() && !loss.IsZero())
+	}
+	if m, ok := r.Milestone(MilestoneLACPConverged); ok && !loss.IsZero() {
+		r.LACPConvergedMS = msp(m.Time.Sub(loss), true)
+	}
+	r.OverheadMS = msp(in.steps.Up.Sub(in.requested), !in.steps.Up.IsZero() && !in.requested.IsZero())
+
+	restoredByLink := dxColl
+	if in.op == "disassociate" {
+		restoredByLink = latest(in.steps.Up, custUp)
+		if in.steps.Up.IsZero() {
+			restoredByLink = time.Time{}
+		}
+	}
+	r.LACPOutageMS = msp(restoredByLink.Sub(down), !restoredByLink.IsZero() && !down.IsZero())
+	if r.LACPOutageMS != nil && r.ProbeOutageMS != nil {
+		r.Agree = math.Abs(*r.LACPOutageMS-*r.ProbeOutageMS) <= ms(AgreeWithin)
+	}
+
+	slices.SortStableFunc(r.Milestones, func(a, b Milestone) int { return a.Time.Compare(b.Time) })
+	if !in.requested.IsZero() {
+		for i := range r.Milestones {
+			r.Milestones[i].TMS = ms(r.Milestones[i].Time.Sub(in.requested))
+		}
+	}
+	return r
+}
+
+// firstLink is the first link event of the side going the given way at or
+// after from.
+func firstLink(evs []sim.Event, side sim.Side, up bool, from time.Time) time.Time {
+	for _, e := range evs {
+		if e.Kind == sim.EventLink && e.Side == side && e.Up == up && !e.Time.Before(from) {
+			return e.Time
+		}
+	}
+	return time.Time{}
+}
+
+// firstEvent is the time of the first LACP event of kind on side at or after
+// from.
+func firstEvent(p *verify.Port, side verify.Side, kind verify.EventKind, from time.Time) time.Time {
+	for _, e := range p.Events {
+		if e.Side == side && e.Kind == kind && !e.Time.Before(from) {
+			return e.Time
+		}
+	}
+	return time.Time{}
+}
+
+// both is the later of two times, or zero if either is.
+func both(a, b time.Time) time.Time {
+	if a.IsZero() || b.IsZero() {
+		return time.Time{}
+	}
+	return latest(a, b)
+}
+
+func latest(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// ms is d in milliseconds, to a tenth.
+func ms(d time.Duration) float64 { return math.Round(float64(d)/float64(time.Millisecond)*10) / 10 }
+
+func msp(d time.Duration, ok bool) *float64 {
+	if !ok {
+		return nil
+	}
+	v := ms(d)
+	return &v
+}

@@ -1,0 +1,130 @@
+package observe
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/dxsim/dxsim/lacp"
+	"github.com/dxsim/dxsim/lacp/verify"
+	"github.com/dxsim/dxsim/sim"
+	"github.com/dxsim/dxsim/topology/probe"
+)
+
+var t0 = time.Unix(1_700_000_000, 0)
+
+func at(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+
+// associateInputs is an association as the links would tell it: the port
+// down at 2 ms, enslaved at 3, up at 4, the DX side collecting at 2,504.
+func associateInputs(restoredMS int) inputs {
+	usable := lacp.StateSynchronization | lacp.StateCollecting | lacp.StateDistributing
+	port := &verify.Port{Name: "dxcon-aaaaaaaa", Usable: at(2510), Events: []verify.Event{
+		{Time: at(-500), Side: verify.SideLocal, Kind: verify.EventFirstPDU}, // an earlier session: ignored
+		{Time: at(5), Side: verify.SideLocal, Kind: verify.EventFirstPDU},
+		{Time: at(6), Side: verify.SideRemote, Kind: verify.EventFirstPDU},
+		{Time: at(2004), Side: verify.SideLocal, Kind: verify.EventSync},
+		{Time: at(2006), Side: verify.SideRemote, Kind: verify.EventSync},
+		{Time: at(2504), Side: verify.SideLocal, Kind: verify.EventCollecting, State: usable},
+		{Time: at(2504), Side: verify.SideLocal, Kind: verify.EventDistributing, State: usable},
+		{Time: at(2510), Side: verify.SideRemote, Kind: verify.EventCollecting, State: usable},
+		{Time: at(2510), Side: verify.SideRemote, Kind: verify.EventDistributing, State: usable},
+		{Time: at(2510), Side: verify.SideBoth, Kind: verify.EventUsable},
+	}}
+	res := &probe.Result{Rate: 1000, Sent: 5000, Received: 5000 - (restoredMS - 2), Lost: restoredMS - 2, Outage: probe.Outage{
+		Lost:       restoredMS - 2,
+		LastBefore: probe.Arrival{Seq: 1, At: at(1)},
+		FirstAfter: probe.Arrival{Seq: uint64(restoredMS), At: at(restoredMS)},
+	}}
+	return inputs{
+		op: "associate", conn: "dxcon-aaaaaaaa", lag: "dxlag-bbbbbbbb", backend: "userspace",
+		requested: t0,
+		steps:     sim.StepTimes{Down: at(2), Changed: at(3), Up: at(4)},
+		links: []sim.Event{
+			{Time: at(2), Kind: sim.EventLink, Side: sim.SideAWS, Up: false},
+			{Time: at(3), Kind: sim.EventLink, Side: sim.SideCustomer, Up: false},
+			{Time: at(5), Kind: sim.EventLink, Side: sim.SideAWS, Up: true},
+			{Time: at(6), Kind: sim.EventLink, Side: sim.SideCustomer, Up: true},
+		},
+		lacp: port, probe: res, pcap: "/tmp/x.pcapng",
+	}
+}
+
+func TestBuildAssociate(t *testing.T) {
+	r := build(associateInputs(2505))
+	want := []struct {
+		name string
+		ms   float64
+	}{
+		{MilestoneRequested, 0}, {MilestoneDXPortDown, 2}, {MilestoneEnslaved, 3}, {MilestoneCustomerDown, 3},
+		{MilestoneDXPortUp, 4}, {MilestoneFirstPDUDX, 5}, {MilestoneCustomerUp, 6}, {MilestoneFirstPDUCustomer, 6},
+		{MilestoneSyncDX, 2004}, {MilestoneSyncCustomer, 2006}, {MilestoneCollDistDX, 2504},
+		{MilestoneProbeRestored, 2505}, {MilestoneCollDistCustomer, 2510}, {MilestoneLACPConverged, 2510},
+	}
+	if len(r.Milestones) != len(want) {
+		t.Fatalf("%d milestones, want %d: %+v", len(r.Milestones), len(want), r.Milestones)
+	}
+	for i, w := range want {
+		if m := r.Milestones[i]; m.Name != w.name || m.TMS != w.ms {
+			t.Errorf("milestone %d: %s at %v ms, want %s at %v", i, m.Name, m.TMS, w.name, w.ms)
+		}
+	}
+	check := func(name string, got *float64, want float64) {
+		t.Helper()
+		if got == nil || *got != want {
+			t.Errorf("%s = %v, want %v", name, deref(got), want)
+		}
+	}
+	check("interruption_ms", r.InterruptionMS, 2502) // customer carrier lost at 3 to restored at 2,505
+	check("lacp_converged_ms", r.LACPConvergedMS, 2507)
+	check("probe_outage_ms", r.ProbeOutageMS, 2504)
+	check("lacp_outage_ms", r.LACPOutageMS, 2502)
+	check("overhead_ms", r.OverheadMS, 4)
+	if !r.Agree || r.ProbesLost != 2503 || r.Pcap != "/tmp/x.pcapng" {
+		t.Errorf("agree %v, lost %d, pcap %q", r.Agree, r.ProbesLost, r.Pcap)
+	}
+}
+
+func TestBuildDisagrees(t *testing.T) {
+	// The probe restored 30 ms after the DX side said it collects.
+	r := build(associateInputs(2535))
+	if r.Agree {
+		t.Fatalf("agree with probe outage %v and LACP outage %v", deref(r.ProbeOutageMS), deref(r.LACPOutageMS))
+	}
+}
+
+func TestBuildPartial(t *testing.T) {
+	in := associateInputs(2505)
+	in.probe, in.lacp, in.steps.Up = nil, nil, time.Time{}
+	in.err = errors.New("boom")
+	r := build(in)
+	if r.InterruptionMS != nil || r.ProbeOutageMS != nil || r.LACPOutageMS != nil || r.Agree || r.Err != "boom" {
+		t.Fatalf("partial report claims too much: %+v", r)
+	}
+	if _, ok := r.Milestone(MilestoneDXPortUp); ok {
+		t.Fatal("port up without a time")
+	}
+}
+
+func TestBuildDisassociate(t *testing.T) {
+	in := associateInputs(2505)
+	in.op, in.lacp = "disassociate", nil
+	in.probe.Outage.FirstAfter.At = at(7)
+	r := build(in)
+	if _, ok := r.Milestone(MilestoneReleased); !ok {
+		t.Fatal("no released milestone")
+	}
+	if r.LACPConvergedMS != nil {
+		t.Fatal("LACP convergence on disassociate")
+	}
+	if r.LACPOutageMS == nil || *r.LACPOutageMS != 4 || !r.Agree { // down at 2, customer up at 6; probe 1→7
+		t.Fatalf("lacp outage %v probe %v agree %v", deref(r.LACPOutageMS), deref(r.ProbeOutageMS), r.Agree)
+	}
+}
+
+func deref(f *float64) any {
+	if f == nil {
+		return nil
+	}
+	return *f
+}
