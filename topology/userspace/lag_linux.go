@@ -106,8 +106,13 @@ func (l *lag) arm(t *time.Timer) {
 	t.Reset(d)
 }
 
-// apply sends what control asked to send and takes in member states.
+// apply takes in member states, then sends what control asked to send: a
+// member collects before its LACPDUs say so, and stops distributing before
+// they say it has (802.1AX 6.4.15, coupled control).
 func (l *lag) apply(a actions) {
+	if len(a.states) > 0 {
+		l.applyStates(a.states)
+	}
 	for _, s := range a.send {
 		l.mu.Lock()
 		m := l.members[s.port]
@@ -119,13 +124,13 @@ func (l *lag) apply(a actions) {
 			l.h.log.Debug("userspace: sending LACPDU", "lag", l.cfg.Name, "member", s.port, "err", err)
 		}
 	}
-	if len(a.states) == 0 {
-		return
-	}
+}
+
+func (l *lag) applyStates(states []portState) {
 	now := l.h.cfg.Now()
 	l.mu.Lock()
 	var events []Event
-	for _, st := range a.states {
+	for _, st := range states {
 		m := l.members[st.port]
 		if m == nil {
 			continue
