@@ -147,12 +147,14 @@ func CheckAssociate(st *State, account, connID, lagID string) (*Connection, *LAG
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := ruleNotTransitioning(c); err != nil {
+		return nil, nil, err
+	}
 	if c.LAGID == lag.ID {
 		return nil, nil, clientErr(RuleInvalidArgument, "Connection %s is already associated with Lag %s.", c.ID, lag.ID)
 	}
 	checks := []func() error{
 		func() error { return ruleHostedNotInLAG(c, lag) },
-		func() error { return ruleNotTransitioning(c) },
 		func() error { return ruleUsable(c) },
 		func() error { return ruleBandwidth(c, lag) },
 		func() error { return ruleSameDevice(c, lag) },
