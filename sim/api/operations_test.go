@@ -250,7 +250,9 @@ func TestTagsAndMACsec(t *testing.T) {
 // TestRulesThroughSDK breaks each LAG rule through the Go SDK and checks the
 // error type and that the message names the rule's IDs.
 func TestRulesThroughSDK(t *testing.T) {
-	e := newEnv(t, func(c *sim.Config, _ *api.Options) { c.Quotas = sim.Quotas{LAGsPerRegion: 4, VIFsPerLAG: 1, TagsPerResource: 50} })
+	e := newEnv(t, func(c *sim.Config, _ *api.Options) {
+		c.Quotas = sim.Quotas{LAGsPerRegion: 4, VIFsPerLAG: 1, TagsPerResource: 50}
+	})
 	lag10 := e.lag(1, "10Gbps")
 	lag10ID, dev := aws.ToString(lag10.LagId), aws.ToString(lag10.AwsDevice)
 	lag100 := e.lag(2, "100Gbps")
