@@ -32,7 +32,7 @@ type DataPlane struct {
 	stop    chan struct{}
 	wg      sync.WaitGroup // event goroutines
 	bg      sync.WaitGroup // background releases of torn-down namespaces
-	closeMu sync.Once
+	closeOnce sync.Once
 }
 
 var _ sim.DataPlane = (*DataPlane)(nil)
@@ -110,7 +110,7 @@ func (d *DataPlane) Events() <-chan sim.Event { return d.ev.ch }
 // Close stops event delivery and releases the namespaces' handles. The links
 // stay; Teardown removes them.
 func (d *DataPlane) Close() error {
-	d.closeMu.Do(d.closeAll)
+	d.closeOnce.Do(d.closeAll)
 	return nil
 }
 
@@ -261,4 +261,10 @@ func checkCtx(ctx context.Context) error {
 		return fmt.Errorf("data plane: %w", err)
 	}
 	return nil
+}
+
+// Namespaces names an AWS device's namespace and its customer router's, for
+// tools that work beside the data plane (captures, probes, `ip netns exec`).
+func (d *DataPlane) Namespaces(deviceID string) (aws, customer string) {
+	return d.names.ns(roleDevice, deviceID), d.names.ns(roleRouter, deviceID)
 }

@@ -34,7 +34,7 @@ func (d *DataPlane) watchLinks(ns *netNS) (stop func(), err error) {
 			d.onLinkUpdate(ns.name, side, u)
 		}
 	}()
-	return sync1(func() { close(done) }), nil
+	return runOnce(func() { close(done) }), nil
 }
 
 // watchError logs a subscription failure unless it is the subscription

@@ -9,8 +9,8 @@ import (
 // goroutines, which end through d.stop rather than a caller's context.
 var ctxBackground = context.Background()
 
-// sync1 makes f safe to call more than once: only the first call runs it.
-func sync1(f func()) func() {
+// runOnce makes f safe to call more than once: only the first call runs it.
+func runOnce(f func()) func() {
 	var once sync.Once
 	return func() { once.Do(f) }
 }
