@@ -28,10 +28,10 @@ type DataPlane struct {
 	lags    map[string]*lag
 	vlans   map[string]*vlan
 
-	ev      *eventSink
-	stop    chan struct{}
-	wg      sync.WaitGroup // event goroutines
-	bg      sync.WaitGroup // background releases of torn-down namespaces
+	ev        *eventSink
+	stop      chan struct{}
+	wg        sync.WaitGroup // event goroutines
+	bg        sync.WaitGroup // background releases of torn-down namespaces
 	closeOnce sync.Once
 }
 
