@@ -69,15 +69,24 @@ func (o *Observer) observe(ctx context.Context, op, lagID, connID string, call s
 			err: errors.Join(fmt.Errorf("not observed: %w", err), cerr)}))
 		return steps, cerr
 	}
-	after := connID // where the probe's frames arrive once the operation is done
+	// The probe's frames arrive on the port (or the LAG it was in) until
+	// the port goes down, and on the LAG (or the port) once the operation
+	// is done.
+	before, after := connID, connID
+	if from != "" {
+		before = from
+	}
 	if op == "associate" {
 		after = lagID
 	}
-	if err := s.prb.Accept(after); err != nil {
+	if err := s.prb.Accept(before, after); err != nil {
 		o.cfg.Logger.Warn("probe", "connection", connID, "err", err)
 	}
 	steps, cerr := call(ctx, lagID, connID)
 	s.in.steps, s.in.err = steps, cerr
+	if before != after && !steps.Down.IsZero() {
+		s.prb.Retire(before, steps.Down)
+	}
 	if !steps.Changed.IsZero() {
 		s.ver.MarkEnslaved(connID, steps.Changed)
 	}

@@ -28,6 +28,9 @@ type Probe struct {
 
 	accept atomic.Pointer[map[int]string] // ifindex → name
 
+	retiredMu sync.Mutex
+	retired   map[string]time.Time // port → frames after this no longer count
+
 	mu       sync.Mutex
 	arrivals []Arrival
 	ignored  int
@@ -111,6 +114,36 @@ func (p *Probe) Accept(ports ...string) error {
 	return nil
 }
 
+// Retire stops counting frames that arrive on port after t, including any
+// already counted: traffic that reached a member's port after it went down
+// did not reach the LAG. The port stays accepted until then.
+func (p *Probe) Retire(port string, t time.Time) {
+	p.retiredMu.Lock()
+	if p.retired == nil {
+		p.retired = map[string]time.Time{}
+	}
+	p.retired[port] = t
+	p.retiredMu.Unlock()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.last.Port == port && p.last.At.After(t) {
+		p.last = Arrival{}
+		for _, a := range p.arrivals {
+			if p.counts(a) && a.At.After(p.last.At) {
+				p.last = a
+			}
+		}
+	}
+}
+
+// counts reports whether an arrival still counts (not retired).
+func (p *Probe) counts(a Arrival) bool {
+	p.retiredMu.Lock()
+	defer p.retiredMu.Unlock()
+	t, ok := p.retired[a.Port]
+	return !ok || !a.At.After(t)
+}
+
 // Last is the latest frame counted, and false if none has been.
 func (p *Probe) Last() (Arrival, bool) {
 	p.mu.Lock()
@@ -121,21 +154,28 @@ func (p *Probe) Last() (Arrival, bool) {
 // Sent is how many frames have been sent so far.
 func (p *Probe) Sent() uint64 { return p.sent.Load() }
 
+// send sends a frame every 1/Rate seconds. A tick the scheduler delivers
+// late is made up for at once, so the sequence numbers keep time: frame n
+// leaves at n/Rate seconds, give or take the lateness.
 func (p *Probe) send() {
 	defer close(p.txDone)
-	t := time.NewTicker(time.Second / time.Duration(p.cfg.Rate))
+	period := time.Second / time.Duration(p.cfg.Rate)
+	t := time.NewTicker(period)
 	defer t.Stop()
 	buf := make([]byte, FrameLen)
+	start := p.cfg.Now()
 	var seq uint64
 	for {
-		frame := Encode(buf, p.dst, p.src, Header{Run: p.run, Seq: seq, Sent: p.cfg.Now()})
-		// A port that is down refuses the frame (ENETDOWN): it is lost,
-		// as it would be on the wire.
-		if err := p.tx.WriteFrame(frame, p.txIdx); err != nil && !errors.Is(err, unix.ENETDOWN) && !errors.Is(err, unix.ENXIO) {
-			p.cfg.Logger.Debug("probe: send", "seq", seq, "err", err)
+		due := uint64(p.cfg.Now().Sub(start)/period) + 1
+		for ; seq < due; seq++ {
+			frame := Encode(buf, p.dst, p.src, Header{Run: p.run, Seq: seq, Sent: p.cfg.Now()})
+			// A port that is down refuses the frame (ENETDOWN): it is
+			// lost, as it would be on the wire.
+			if err := p.tx.WriteFrame(frame, p.txIdx); err != nil && !errors.Is(err, unix.ENETDOWN) && !errors.Is(err, unix.ENXIO) {
+				p.cfg.Logger.Debug("probe: send", "seq", seq, "err", err)
+			}
+			p.sent.Store(seq + 1)
 		}
-		seq++
-		p.sent.Store(seq)
 		select {
 		case <-p.stopTx:
 			return
@@ -174,9 +214,10 @@ func (p *Probe) receive() {
 			at = p.cfg.Now()
 		}
 		name, ok := (*p.accept.Load())[info.Ifindex]
+		a := Arrival{Seq: h.Seq, Sent: h.Sent, At: at, Port: name}
+		ok = ok && p.counts(a)
 		p.mu.Lock()
 		if ok {
-			a := Arrival{Seq: h.Seq, Sent: h.Sent, At: at, Port: name}
 			p.arrivals = append(p.arrivals, a)
 			p.last = a
 		} else {
@@ -197,7 +238,15 @@ func (p *Probe) Stop() Result {
 		p.closeAll()
 		<-p.rxDone
 		p.mu.Lock()
-		p.result = summarise(p.cfg.Rate, p.sent.Load(), p.arrivals)
+		kept := p.arrivals[:0]
+		for _, a := range p.arrivals {
+			if p.counts(a) {
+				kept = append(kept, a)
+			} else {
+				p.ignored++
+			}
+		}
+		p.result = summarise(p.cfg.Rate, p.sent.Load(), kept)
 		p.result.Ignored = p.ignored
 		p.mu.Unlock()
 	})

@@ -115,3 +115,43 @@ func waitFor(t *testing.T, p *Probe, after time.Time) {
 	}
 	t.Fatalf("no probe frame counted after %v", after)
 }
+
+// TestProbeRetire checks that frames on a retired port stop counting from
+// the given time, including those counted already.
+func TestProbeRetire(t *testing.T) {
+	netnstest.RequireRoot(t)
+	crNS, cr := netnstest.NewNS(t)
+	dxNS, dx := netnstest.NewNS(t)
+	if err := cr.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "pcr"}, PeerName: "pdx", PeerNamespace: netlink.NsFd(int(dxNS))}); err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range []struct {
+		h    *netlink.Handle
+		name string
+	}{{cr, "pcr"}, {dx, "pdx"}} {
+		l, _ := x.h.LinkByName(x.name)
+		if err := x.h.LinkSetUp(l); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := Start(Config{SendNS: crNS, Port: "pcr", RecvNS: dxNS, Accept: []string{"pdx"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, p, time.Time{})
+	cut := time.Now()
+	waitFor(t, p, cut)
+	p.Retire("pdx", cut)
+	r := p.Stop()
+	if r.Received == 0 || r.Ignored == 0 {
+		t.Fatalf("received %d, ignored %d", r.Received, r.Ignored)
+	}
+	for _, a := range r.Arrivals {
+		if a.At.After(cut) {
+			t.Fatalf("frame %d arrived at %v, after the port was retired at %v", a.Seq, a.At, cut)
+		}
+	}
+	if !r.Outage.FirstAfter.At.IsZero() || r.Outage.Lost == 0 {
+		t.Fatalf("the retired port's frames should end in an open outage: %+v", r.Outage)
+	}
+}

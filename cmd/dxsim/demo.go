@@ -1,0 +1,122 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dxsim/dxsim/topology/observe"
+	"github.com/dxsim/dxsim/topology/probe"
+)
+
+func init() { subcommands = append(subcommands, newDemoCmd) }
+
+func newDemoCmd() *cobra.Command {
+	var (
+		o       demoOptions
+		asJSON  bool
+		verbose bool
+	)
+	c := &cobra.Command{
+		Use:   "demo",
+		Short: "Build the default lab, associate its standalone connection with its LAG, and show the interruption",
+		Long: `demo shows what AssociateConnectionWithLag does to a link. As root it builds the
+default lab through the Direct Connect control plane on real links (a LAG of two
+connections with minimum links 1, a standalone connection with a private VIF),
+starts a probe of 1,000 frames a second from the customer router across the
+standalone connection, associates the connection with the LAG, and prints the
+timeline: the port going down, the customer router losing carrier, the port
+enslaved and up again, the LACPDUs each way, each side in sync, collecting and
+distributing, and the first probe frame delivered again. The LACPDUs are kept
+as pcapng. Everything is torn down afterwards, whatever happens (Ctrl-C too).
+
+It uses kernel bonds where the kernel has bonding and 802.1Q, dxsim's userspace
+LACP engine where it does not, and says which. State lives in a temporary
+directory, so a dxsim serve's state is never touched.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			level := slog.LevelWarn
+			if verbose {
+				level = slog.LevelInfo
+			}
+			o.Log = slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
+			out := cmd.OutOrStdout()
+			if !asJSON {
+				o.Progress = out
+			}
+			res, err := runDemo(cmd.Context(), o)
+			if res != nil {
+				if asJSON {
+					enc := json.NewEncoder(out)
+					enc.SetIndent("", "  ")
+					if jerr := enc.Encode(res); jerr != nil {
+						return jerr
+					}
+				} else {
+					printDemo(out, res)
+				}
+			}
+			return err
+		},
+	}
+	c.Flags().StringVar(&o.Dataplane, "dataplane", "auto", "backend: auto, kernel or userspace")
+	c.Flags().StringVar(&o.StateDir, "state", "", "state directory (default: a temporary one, removed afterwards)")
+	c.Flags().StringVar(&o.PcapDir, "pcap-dir", "", "where the LACPDU capture is written (default: the temporary directory)")
+	c.Flags().IntVar(&o.ProbeRate, "rate", probe.DefaultRate, "probe frames a second")
+	c.Flags().BoolVar(&asJSON, "json", false, "print one JSON object instead of the timeline")
+	c.Flags().BoolVarP(&verbose, "verbose", "v", false, "log what the data plane does")
+	return c
+}
+
+// printDemo prints the timeline and the summary.
+func printDemo(w io.Writer, r *demoResult) {
+	printTimeline(w, r.Report)
+	fmt.Fprintf(w, "\nAPI states of %s after the request: %s\n", r.ConnectionID, strings.Join(r.APIStates, " -> "))
+	printSummary(w, r.Report)
+	if r.Namespaces > 0 {
+		fmt.Fprintf(w, "torn down: %d namespaces deleted\n", r.Namespaces)
+	}
+}
+
+func printTimeline(w io.Writer, r *observe.Report) {
+	fmt.Fprintf(w, "\n%10s  %s\n", "t (ms)", "milestone")
+	for _, m := range r.Milestones {
+		fmt.Fprintf(w, "%10.1f  %s\n", m.TMS, m.Name)
+	}
+}
+
+func printSummary(w io.Writer, r *observe.Report) {
+	fmt.Fprintf(w, "\n%s %s -> %s on the %s backend\n", r.Op, r.ConnectionID, r.LAGID, r.Backend)
+	fmt.Fprintf(w, "  interruption        %s  (carrier lost -> first probe frame delivered again)\n", msOr(r.InterruptionMS))
+	if r.Op == "associate" {
+		fmt.Fprintf(w, "  LACP converged      %s  (carrier lost -> both sides collecting and distributing)\n", msOr(r.LACPConvergedMS))
+	}
+	fmt.Fprintf(w, "  probe outage        %s  (%d of %d frames lost at %d/s)\n", msOr(r.ProbeOutageMS), r.ProbesLost, r.ProbesSent, r.ProbeRate)
+	agree := "no"
+	if r.Agree {
+		agree = "yes"
+	}
+	fmt.Fprintf(w, "  link/LACP outage    %s  (DX port down -> DX side collecting); agrees with the probe within %v: %s\n",
+		msOr(r.LACPOutageMS), observe.AgreeWithin, agree)
+	fmt.Fprintf(w, "  dxsim overhead      %s  (request accepted -> DX port up again)\n", msOr(r.OverheadMS))
+	if r.Pcap != "" {
+		fmt.Fprintf(w, "  pcap                %s\n", r.Pcap)
+	}
+	for _, i := range r.Issues {
+		fmt.Fprintf(w, "  issue: %s\n", i)
+	}
+	if r.Err != "" {
+		fmt.Fprintf(w, "  error: %s\n", r.Err)
+	}
+}
+
+func msOr(v *float64) string {
+	if v == nil {
+		return fmt.Sprintf("%9s", "-")
+	}
+	return fmt.Sprintf("%7.1f ms", *v)
+}

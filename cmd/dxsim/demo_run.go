@@ -1,0 +1,267 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/dxsim/dxsim/sim"
+	"github.com/dxsim/dxsim/sim/boltstore"
+	"github.com/dxsim/dxsim/topology"
+	"github.com/dxsim/dxsim/topology/lab"
+	"github.com/dxsim/dxsim/topology/observe"
+)
+
+// demoAccount owns everything the demo makes.
+const demoAccount = "123456789012"
+
+// demoOptions configure a demo run.
+type demoOptions struct {
+	Dataplane string        // auto, kernel or userspace
+	Prefix    string        // namespace prefix; "dxsim-demo"
+	StateDir  string        // "" for a temporary directory, removed afterwards
+	PcapDir   string        // "" for os.TempDir()
+	ProbeRate int           // probe frames a second
+	Ready     time.Duration // the longest the lab may take to come up
+	Log       *slog.Logger
+	Progress  io.Writer // narration as the demo goes; io.Discard for none
+}
+
+// demoResult is what a demo run measured.
+type demoResult struct {
+	*observe.Report
+	BackendWhy string   `json:"backendReason"`
+	VIFID      string   `json:"vifId"`
+	APIStates  []string `json:"api_states"` // the connection's states after the request, as the API reported them
+	Namespaces int      `json:"-"`          // how many namespaces teardown deleted
+}
+
+// lab is the control plane and data plane of a demo run.
+type demoLab struct {
+	dp    *topology.DataPlane
+	obs   *observe.Observer
+	svc   *sim.Service
+	store *boltstore.Store
+	dir   string // the state directory, when temporary
+	opts  demoOptions
+}
+
+// runDemo builds the default lab through the control plane with the real
+// data plane, associates its standalone connection with its LAG while the
+// probe runs, and tears everything down whatever happens.
+func runDemo(ctx context.Context, o demoOptions) (res *demoResult, err error) {
+	if o.Prefix == "" {
+		o.Prefix = "dxsim-demo"
+	}
+	if o.Ready <= 0 {
+		o.Ready = 2 * time.Minute
+	}
+	if o.Progress == nil {
+		o.Progress = io.Discard
+	}
+	l, err := openDemoLab(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		n, terr := l.close()
+		if res != nil {
+			res.Namespaces = n
+		}
+		err = errors.Join(err, terr)
+	}()
+	return l.run(ctx)
+}
+
+func openDemoLab(ctx context.Context, o demoOptions) (*demoLab, error) {
+	l := &demoLab{opts: o}
+	dir := o.StateDir
+	if dir == "" {
+		d, err := os.MkdirTemp("", "dxsim-demo-state-")
+		if err != nil {
+			return nil, err
+		}
+		dir, l.dir = d, d
+	}
+	var err error
+	if l.store, err = boltstore.Open(dir); err != nil {
+		l.close()
+		return nil, err
+	}
+	if l.dp, err = topology.Open(ctx, topology.Options{Backend: o.Dataplane, Prefix: o.Prefix, Logger: o.Log}); err != nil {
+		l.close()
+		return nil, err
+	}
+	backend, _ := l.dp.Backend()
+	l.obs = observe.New(l.dp, observe.Config{
+		Prefix: o.Prefix, Backend: backend, PcapDir: o.PcapDir, ProbeRate: o.ProbeRate, Logger: o.Log,
+	})
+	l.svc, err = sim.New(sim.Config{Catalogue: demoCatalogue(), DataPlane: l.obs, Store: l.store, Log: o.Log})
+	if err != nil {
+		l.close()
+		return nil, err
+	}
+	l.obs.SetRecords(l.svc)
+	return l, nil
+}
+
+// demoCatalogue offers one location with one device, the default lab's, so
+// the LAG and the standalone connection land on the same device. The device
+// is listed twice: a catalogue location needs two, and the control plane
+// places ports on a location's devices in turn.
+func demoCatalogue() *sim.Catalogue {
+	def := lab.Default().Snapshot.Ports[0]
+	cat := sim.DefaultCatalogue()
+	for _, loc := range cat.Locations {
+		if loc.Code == def.Location {
+			loc.Devices = []string{def.DeviceID, def.DeviceID}
+			cat.Locations = []sim.Location{loc}
+			break
+		}
+	}
+	return cat
+}
+
+// close stops the control plane, tears the data plane's namespaces down and
+// removes a temporary state directory. It runs on a context of its own: the
+// caller's may be cancelled already (Ctrl-C).
+func (l *demoLab) close() (int, error) {
+	var errs []error
+	if l.svc != nil {
+		errs = append(errs, l.svc.Close())
+	}
+	if l.obs != nil {
+		errs = append(errs, l.obs.Close())
+	}
+	n := 0
+	if l.dp != nil {
+		// Every namespace under the prefix goes, counted, and then the
+		// data plane lets go of its handles on them.
+		m, err := topology.TeardownPrefix(l.opts.Prefix)
+		n += m
+		errs = append(errs, err)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := l.dp.Teardown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("tearing down: %w", err))
+		}
+		errs = append(errs, l.dp.Close())
+	}
+	if l.store != nil {
+		errs = append(errs, l.store.Close())
+	}
+	if l.dir != "" {
+		errs = append(errs, os.RemoveAll(l.dir))
+	}
+	return n, errors.Join(errs...)
+}
+
+func (l *demoLab) run(ctx context.Context) (*demoResult, error) {
+	backend, why := l.dp.Backend()
+	p := l.opts.Progress
+	fmt.Fprintf(p, "dxsim demo: %s backend (%s)\n", backend, why)
+	def := lab.Default().Snapshot
+	loc, vifSpec := def.Ports[0].Location, def.VLANs[0]
+
+	fmt.Fprintln(p, "building the default lab through the Direct Connect API...")
+	view, err := l.svc.CreateLag(ctx, demoAccount, sim.CreateLagInput{NumberOfConnections: 2, Location: loc, Bandwidth: "10Gbps", Name: "demo-lag"})
+	if err != nil {
+		return nil, fmt.Errorf("CreateLag: %w", err)
+	}
+	lagID := view.LAG.ID
+	one := 1
+	if _, err := l.svc.UpdateLag(ctx, demoAccount, lagID, sim.UpdateLagInput{MinimumLinks: &one}); err != nil {
+		return nil, fmt.Errorf("UpdateLag: %w", err)
+	}
+	conn, err := l.svc.CreateConnection(ctx, demoAccount, sim.CreateConnectionInput{Location: loc, Bandwidth: "10Gbps", Name: "demo-standalone"})
+	if err != nil {
+		return nil, fmt.Errorf("CreateConnection: %w", err)
+	}
+	vif, err := l.svc.CreateVirtualInterface(ctx, demoAccount, sim.CreateVIFInput{
+		Type: sim.VIFPrivate, ConnectionID: conn.ID, Name: "demo-vif", VLAN: vifSpec.VLAN, ASN: 65000,
+		AmazonAddress: vifSpec.AmazonAddress, CustomerAddress: vifSpec.CustomerAddress,
+		AddressFamily: "ipv4", VirtualGatewayID: "vgw-0123456789abcdef0",
+	})
+	if err != nil {
+		return nil, fmt.Errorf("CreatePrivateVirtualInterface: %w", err)
+	}
+	if err := l.waitReady(ctx, lagID); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(p, "  %s  available, minimumLinks 1, members %s %s\n", lagID, view.Members[0].ID, view.Members[1].ID)
+	fmt.Fprintf(p, "  %s  available, standalone, carrying %s (VLAN %d)\n", conn.ID, vif.ID, vif.VLAN)
+
+	changes, unsubscribe := l.svc.Subscribe(1024)
+	defer unsubscribe()
+	fmt.Fprintf(p, "AssociateConnectionWithLag %s -> %s, probing at %d frames/s...\n", conn.ID, lagID, max(l.opts.ProbeRate, 0))
+	if _, err := l.svc.AssociateConnectionWithLag(ctx, demoAccount, conn.ID, lagID); err != nil {
+		return nil, fmt.Errorf("AssociateConnectionWithLag: %w", err)
+	}
+	rep, err := l.obs.Wait(ctx, conn.ID)
+	if err != nil {
+		return nil, err
+	}
+	res := &demoResult{Report: rep, BackendWhy: why, VIFID: vif.ID}
+	res.APIStates = l.apiStates(ctx, changes, conn.ID)
+	return res, nil
+}
+
+// apiStates collects the states the control plane gave the connection after
+// the request, until it is available again.
+func (l *demoLab) apiStates(ctx context.Context, changes <-chan sim.StateChange, id string) []string {
+	var states []string
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case c, ok := <-changes:
+			if !ok {
+				return states
+			}
+			if c.ID != id || (len(states) > 0 && states[len(states)-1] == c.To) {
+				continue
+			}
+			states = append(states, c.To)
+			if c.To == sim.StateAvailable {
+				return states
+			}
+		case <-timeout:
+			return states
+		case <-ctx.Done():
+			return states
+		}
+	}
+}
+
+// waitReady waits until every connection and the LAG are available.
+func (l *demoLab) waitReady(ctx context.Context, lagID string) error {
+	ctx, cancel := context.WithTimeout(ctx, l.opts.Ready)
+	defer cancel()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		conns, err := l.svc.Connections(demoAccount, "")
+		if err != nil {
+			return err
+		}
+		lags, err := l.svc.LAGs(demoAccount, lagID)
+		if err != nil {
+			return err
+		}
+		ready := len(lags) == 1 && lags[0].LAG.State == sim.StateAvailable
+		for _, c := range conns {
+			ready = ready && c.State == sim.StateAvailable && !c.Transitioning
+		}
+		if ready {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for the lab to come up: %w", ctx.Err())
+		case <-tick.C:
+		}
+	}
+}
