@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/dxsim/dxsim/sim"
+	"github.com/dxsim/dxsim/sim/api"
+	"github.com/dxsim/dxsim/sim/boltstore"
+)
+
+func init() { subcommands = append(subcommands, newServeCmd) }
+
+// ServeRoute adds handlers beside the Direct Connect API on the serve
+// command's mux (for example under /dxsim/v1/). Files of this command
+// register them in init functions.
+type ServeRoute func(mux *http.ServeMux, svc *sim.Service, dp sim.DataPlane, log *slog.Logger)
+
+var serveRoutes []ServeRoute
+
+// serveConfig is what `dxsim serve` runs with.
+type serveConfig struct {
+	listen      string
+	state       string
+	dataplane   string
+	auth        string
+	credentials string
+	region      string
+	catalogue   string
+	schedule    sim.Schedule
+	logLevel    string
+}
+
+func newServeCmd() *cobra.Command {
+	cfg := serveConfig{schedule: sim.DefaultSchedule()}
+	c := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the Direct Connect API (AWS JSON 1.1) over durable state and real links",
+		Long: `Serves the AWS Direct Connect API on --listen, so the aws CLI, boto3, the Go SDK
+and Terraform work against it with an endpoint override, e.g.
+  aws directconnect describe-locations --endpoint-url http://127.0.0.1:8080
+
+State lives in a bbolt file under --state; every change is committed before it
+is acknowledged, and a restart restores everything. --dataplane picks the
+links beneath: kernel (bonds and VLANs), userspace (dxsim's LACP engine), auto
+(kernel where it can), or none (no links: states move on the provisioning
+schedule set by the --*-time flags).
+
+Without --auth sigv4 any credentials map to the lab account 123456789012. With
+--auth sigv4 --credentials FILE, requests must be signed with a key from FILE:
+  {"credentials":[{"accessKeyId":"AKID…","secretAccessKey":"…","account":"111122223333"}]}`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runServe(cmd.Context(), cfg, cmd.ErrOrStderr(), nil)
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&cfg.listen, "listen", "127.0.0.1:8080", "address to serve on (loopback unless you say otherwise)")
+	f.StringVar(&cfg.state, "state", defaultStateDir(), "directory of the durable state")
+	f.StringVar(&cfg.dataplane, "dataplane", "auto", "links beneath the API: auto, kernel, userspace or none")
+	f.StringVar(&cfg.auth, "auth", "none", "request authentication: none (any credentials, one lab account) or sigv4")
+	f.StringVar(&cfg.credentials, "credentials", "", "credentials file for --auth sigv4")
+	f.StringVar(&cfg.region, "region", "us-east-1", "the Region this endpoint answers for")
+	f.StringVar(&cfg.catalogue, "catalogue", "", "locations and devices (JSON); the built-in catalogue when empty")
+	f.DurationVar(&cfg.schedule.Requested, "requested-time", cfg.schedule.Requested, "with --dataplane none: requested → pending")
+	f.DurationVar(&cfg.schedule.Pending, "pending-time", cfg.schedule.Pending, "with --dataplane none: pending → available")
+	f.DurationVar(&cfg.schedule.Associate, "associate-time", cfg.schedule.Associate, "with --dataplane none: how long an associated link is down")
+	f.DurationVar(&cfg.schedule.Confirm, "confirm-time", cfg.schedule.Confirm, "hosted connections and VIFs: pending → available")
+	f.StringVar(&cfg.logLevel, "log-level", "info", "debug, info, warn or error")
+	return c
+}
+
+// defaultStateDir is /var/lib/dxsim for root, else $XDG_STATE_HOME/dxsim
+// (~/.local/state/dxsim).
+func defaultStateDir() string {
+	if os.Geteuid() == 0 {
+		return "/var/lib/dxsim"
+	}
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" {
+		return filepath.Join(d, "dxsim")
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return filepath.Join(home, ".local", "state", "dxsim")
+	}
+	return "dxsim-state"
+}
+
+// runServe serves until ctx ends. ready, when set, is called with the
+// address once the listener is open.
+func runServe(ctx context.Context, cfg serveConfig, stderr io.Writer, ready func(addr string)) (err error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	var auth api.Authenticator
+	switch cfg.auth {
+	case "none":
+		auth = api.AnyCredentials{Account: api.DefaultAccount}
+	case "sigv4":
+		if cfg.credentials == "" {
+			return errors.New("--auth sigv4 needs --credentials FILE")
+		}
+		creds, err := api.LoadCredentials(cfg.credentials)
+		if err != nil {
+			return err
+		}
+		auth = api.NewSigV4(creds, cfg.region, nil)
+	default:
+		return fmt.Errorf("unknown --auth %q: want none or sigv4", cfg.auth)
+	}
+	cat := sim.DefaultCatalogue()
+	if cfg.catalogue != "" {
+		if cat, err = sim.LoadCatalogue(cfg.catalogue); err != nil {
+			return err
+		}
+	}
+	if len(cat.InRegion(cfg.region)) == 0 {
+		return fmt.Errorf("the catalogue has no location in --region %s", cfg.region)
+	}
+
+	ln, err := net.Listen("tcp", cfg.listen)
+	if err != nil {
+		return fmt.Errorf("--listen: %w", err)
+	}
+	defer ln.Close()
+	if host, _, _ := net.SplitHostPort(ln.Addr().String()); !net.ParseIP(host).IsLoopback() && cfg.auth == "none" {
+		log.Warn("serving beyond loopback without --auth sigv4: anyone who can reach it can change the state", "listen", ln.Addr().String())
+	}
+
+	store, err := boltstore.Open(cfg.state)
+	if err != nil {
+		return err
+	}
+	defer closeLogged(log, "state", store)
+	dp, err := openDataPlane(ctx, cfg.dataplane, log)
+	if err != nil {
+		return err
+	}
+	if dp != nil {
+		defer closeLogged(log, "data plane", dp)
+	}
+	svc, err := sim.New(sim.Config{Region: cfg.region, Catalogue: cat, Schedule: &cfg.schedule, DataPlane: dp, Store: store, Log: log})
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+
+	mux := http.NewServeMux()
+	mux.Handle("/", api.NewHandler(svc, api.Options{Auth: auth, Log: log}))
+	for _, add := range serveRoutes {
+		add(mux, svc, dp, log)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	log.Info("serving the Direct Connect API", "listen", ln.Addr().String(), "state", filepath.Join(cfg.state, boltstore.FileName),
+		"dataplane", cfg.dataplane, "auth", cfg.auth, "region", cfg.region)
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serving: %w", err)
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		return fmt.Errorf("shutting down: %w", err)
+	}
+	<-errc
+	log.Info("stopped")
+	return nil
+}
+
+func closeLogged(log *slog.Logger, what string, c io.Closer) {
+	if err := c.Close(); err != nil {
+		log.Error("closing "+what, "err", err)
+	}
+}
