@@ -128,3 +128,43 @@ func sortDrift(ds []sim.Drift) {
 		}
 	}
 }
+
+func TestReconcileRestoresVIFAddressAndMembership(t *testing.T) {
+	d := openTest(t, nil)
+	ctx := context.Background()
+	build(t, d, defaultLab)
+	aws := handleIn(t, d.names.ns(roleDevice, "dev1"))
+	vif, err := aws.LinkByName("dxvif-lab00001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addrs, err := aws.AddrList(vif, netlink.FAMILY_V4)
+	if err != nil || len(addrs) != 1 {
+		t.Fatalf("VIF addresses %v, %v", addrs, err)
+	}
+	if err := aws.AddrDel(vif, &addrs[0]); err != nil {
+		t.Fatal(err)
+	}
+	// Take a member out of the LAG behind the data plane's back.
+	if _, err := d.DetachPort(ctx, "dxlag-lab00001", "dxcon-lab00002"); err != nil {
+		t.Fatal(err)
+	}
+	drift, err := d.Reconcile(ctx, defaultLab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []sim.Drift{
+		{ObjectID: "dxcon-lab00002", Problem: `member of "" (customer side ""), want "dxlag-lab00001"`, Action: "re-enslaved"},
+		{ObjectID: "dxvif-lab00001", Problem: "addresses differ", Action: "set"},
+	}
+	if !reflect.DeepEqual(drift, want) {
+		t.Fatalf("drift:\n got %+v\nwant %+v", drift, want)
+	}
+	addrs, _ = aws.AddrList(vif, netlink.FAMILY_V4)
+	if len(addrs) != 1 || addrs[0].IPNet.String() != "169.254.10.1/30" {
+		t.Fatalf("VIF addresses after reconcile: %v", addrs)
+	}
+	if drift, err := d.Reconcile(ctx, defaultLab); err != nil || len(drift) != 0 {
+		t.Fatalf("second reconcile: %+v, %v", drift, err)
+	}
+}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/vishvananda/netlink"
 
+	"github.com/dxsim/dxsim/topology/lab"
 	"github.com/dxsim/dxsim/topology/netnstest"
 )
 
@@ -82,6 +83,39 @@ func TestLabUpStatusDown(t *testing.T) {
 		t.Errorf("lab status after down:\n%s", out)
 	}
 	runLabCmd(t, "lab", "down", "-f", file) // status made nothing to leave behind
+	if after := labHostLinks(t); !slices.Equal(before, after) {
+		t.Errorf("host links changed: before %v, after %v", before, after)
+	}
+}
+
+// TestLabUpDefaultOnKernel builds the built-in lab (under a name of its
+// own) with bonds and VLANs; scripts/vmtest runs it on a kernel that has
+// them.
+func TestLabUpDefaultOnKernel(t *testing.T) {
+	netnstest.RequireBondingAndVLAN(t)
+	before := labHostLinks(t)
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	file := filepath.Join(t.TempDir(), "lab.json")
+	def := strings.Replace(string(lab.DefaultJSON()), `"name": "default"`, `"name": "k`+hex.EncodeToString(b[:])+`"`, 1)
+	if err := os.WriteFile(file, []byte(def), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { runLabCmd(t, "lab", "down", "-f", file) })
+	out := runLabCmd(t, "lab", "up", "-f", file, "--dataplane", "kernel")
+	for _, id := range []string{"dxlag-lab00001", "dxcon-lab00001", "dxcon-lab00002", "dxcon-lab00003", "dxvif-lab00001"} {
+		if !regexp.MustCompile(id + ` +missing +created`).MatchString(out) {
+			t.Errorf("lab up did not report %s created:\n%s", id, out)
+		}
+	}
+	out = runLabCmd(t, "lab", "status", "-f", file, "--dataplane", "kernel")
+	if strings.Contains(out, "missing") || !strings.Contains(out, "backend kernel") {
+		t.Errorf("lab status:\n%s", out)
+	}
+	if !regexp.MustCompile(`dxvif-lab00001 +vlan 101 on dxcon-lab00003 +up 169.254.10.1/30 +up 169.254.10.2/30`).MatchString(out) {
+		t.Errorf("lab status does not show the VIF up with its addresses:\n%s", out)
+	}
+	runLabCmd(t, "lab", "down", "-f", file)
 	if after := labHostLinks(t); !slices.Equal(before, after) {
 		t.Errorf("host links changed: before %v, after %v", before, after)
 	}
