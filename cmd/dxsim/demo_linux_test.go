@@ -1,0 +1,189 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/vishvananda/netlink"
+
+	"github.com/dxsim/dxsim/sim"
+	"github.com/dxsim/dxsim/topology/netnstest"
+	"github.com/dxsim/dxsim/topology/observe"
+)
+
+// TestDemoUserspace runs the demo end to end on the userspace LACP engine:
+// the default lab through the control plane, the association observed, and
+// nothing left behind.
+func TestDemoUserspace(t *testing.T) {
+	netnstest.RequireRoot(t)
+	testDemo(t, "userspace")
+}
+
+// TestDemoKernel is the same on kernel bonds (scripts/vmtest runs it where
+// the host has no bonding).
+func TestDemoKernel(t *testing.T) {
+	netnstest.RequireRoot(t)
+	netnstest.RequireBondingAndVLAN(t)
+	testDemo(t, "kernel")
+}
+
+func testDemo(t *testing.T, backend string) {
+	before := hostLinks(t)
+	prefix := testPrefix(t)
+	var progress bytes.Buffer
+	res, err := runDemo(context.Background(), demoOptions{
+		Dataplane: backend, Prefix: prefix, PcapDir: t.TempDir(), Progress: &progress,
+	})
+	t.Logf("progress:\n%s", progress.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var summary bytes.Buffer
+	printDemo(&summary, res)
+	t.Logf("report:\n%s", summary.String())
+	if dir := os.Getenv("DXSIM_ARTIFACTS_DIR"); dir != "" {
+		_ = os.WriteFile(dir+"/demo-"+backend+".txt", append(progress.Bytes(), summary.Bytes()...), 0o644)
+	}
+
+	if res.Backend != backend {
+		t.Errorf("backend %q, want %q", res.Backend, backend)
+	}
+	checkMilestones(t, res.Report)
+	if res.ProbeOutageMS == nil || res.LACPOutageMS == nil || !res.Agree {
+		t.Errorf("probe outage %v and LACP outage %v do not agree within %v",
+			fmtMS(res.ProbeOutageMS), fmtMS(res.LACPOutageMS), observe.AgreeWithin)
+	}
+	if res.ProbesLost == 0 || res.InterruptionMS == nil || res.LACPConvergedMS == nil {
+		t.Errorf("no interruption measured: lost %d, interruption %v, converged %v",
+			res.ProbesLost, fmtMS(res.InterruptionMS), fmtMS(res.LACPConvergedMS))
+	}
+	if i := slices.Index(res.APIStates, sim.StateDown); i < 0 || !slices.Contains(res.APIStates[i:], sim.StateAvailable) ||
+		res.APIStates[len(res.APIStates)-1] != sim.StateAvailable {
+		t.Errorf("API states %v: want down, then available", res.APIStates)
+	}
+	if st, err := os.Stat(res.Pcap); err != nil || st.Size() == 0 {
+		t.Errorf("pcap %q: %v", res.Pcap, err)
+	}
+	checkNothingLeft(t, prefix, before)
+}
+
+// TestDemoTearsDownWhenCancelled cancels the demo as soon as it has asked
+// for the association, as Ctrl-C would, and checks it leaves nothing.
+func TestDemoTearsDownWhenCancelled(t *testing.T) {
+	netnstest.RequireRoot(t)
+	before := hostLinks(t)
+	prefix := testPrefix(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := &cancelOn{word: "AssociateConnectionWithLag", cancel: cancel}
+	_, err := runDemo(ctx, demoOptions{Dataplane: "userspace", Prefix: prefix, PcapDir: t.TempDir(), Progress: w})
+	if err == nil {
+		t.Fatal("a cancelled demo reported no error")
+	}
+	t.Logf("cancelled demo: %v", err)
+	if !w.fired {
+		t.Fatalf("the demo never got to the association: %v", err)
+	}
+	checkNothingLeft(t, prefix, before)
+}
+
+// cancelOn cancels when word is written.
+type cancelOn struct {
+	word   string
+	cancel func()
+	fired  bool
+}
+
+func (c *cancelOn) Write(b []byte) (int, error) {
+	if strings.Contains(string(b), c.word) {
+		c.fired = true
+		c.cancel()
+	}
+	return len(b), nil
+}
+
+// checkMilestones checks that the milestones are in time order and that
+// each arrives after what must precede it.
+func checkMilestones(t *testing.T, r *observe.Report) {
+	t.Helper()
+	at := map[string]float64{}
+	for i, m := range r.Milestones {
+		if i > 0 && m.TMS < r.Milestones[i-1].TMS {
+			t.Errorf("milestone %s at %.1f ms comes after %s at %.1f ms", m.Name, m.TMS, r.Milestones[i-1].Name, r.Milestones[i-1].TMS)
+		}
+		at[m.Name] = m.TMS
+	}
+	for _, chain := range [][]string{
+		{observe.MilestoneRequested, observe.MilestoneDXPortDown, observe.MilestoneEnslaved, observe.MilestoneDXPortUp,
+			observe.MilestoneFirstPDUDX, observe.MilestoneSyncDX, observe.MilestoneCollDistDX, observe.MilestoneLACPConverged},
+		{observe.MilestoneDXPortDown, observe.MilestoneCustomerDown, observe.MilestoneCustomerUp,
+			observe.MilestoneFirstPDUCustomer, observe.MilestoneSyncCustomer, observe.MilestoneCollDistCustomer, observe.MilestoneLACPConverged},
+		{observe.MilestoneDXPortUp, observe.MilestoneProbeRestored},
+	} {
+		for i, name := range chain {
+			ms, ok := at[name]
+			if !ok {
+				t.Errorf("no %s milestone: %+v", name, r.Milestones)
+				continue
+			}
+			if i > 0 {
+				if prev, ok := at[chain[i-1]]; ok && ms < prev {
+					t.Errorf("%s at %.1f ms before %s at %.1f ms", name, ms, chain[i-1], prev)
+				}
+			}
+		}
+	}
+}
+
+// checkNothingLeft checks that no namespace under prefix remains and that
+// the host's links are as they were.
+func checkNothingLeft(t *testing.T, prefix string, before []string) {
+	t.Helper()
+	ents, err := os.ReadDir("/run/netns")
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), prefix+"-") {
+			t.Errorf("namespace %s left behind", e.Name())
+		}
+	}
+	if after := hostLinks(t); !slices.Equal(before, after) {
+		t.Errorf("host links changed: before %v, after %v", before, after)
+	}
+}
+
+func hostLinks(t *testing.T) []string {
+	t.Helper()
+	ls, err := netlink.LinkList()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, l := range ls {
+		names = append(names, l.Attrs().Name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+func testPrefix(t *testing.T) string {
+	b := make([]byte, 3)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	return "dxsim-e2e" + hex.EncodeToString(b)
+}
+
+func fmtMS(v *float64) any {
+	if v == nil {
+		return "none"
+	}
+	return *v
+}
