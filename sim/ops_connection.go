@@ -36,17 +36,22 @@ func (s *Service) createPort(ctx context.Context, account string, kind Connectio
 		if err != nil {
 			return err
 		}
-		c, err = s.newConnection(t, account, kind, loc, in.Bandwidth, in.Name, tags)
+		var lag *LAG
+		device := ""
+		if in.LAGID != "" {
+			if lag, err = findLAG(t.st, account, in.LAGID); err != nil {
+				return err
+			}
+			device = lag.Device // a connection ordered into a LAG is placed on its device
+		} else {
+			device = s.device(loc)
+		}
+		c, err = s.newConnection(t, account, kind, loc, device, in.Bandwidth, in.Name, tags)
 		if err != nil {
 			return err
 		}
 		c.ProviderName, c.MACsecCapable = in.ProviderName, in.RequestMACsec
-		if in.LAGID != "" {
-			lag, err := findLAG(t.st, account, in.LAGID)
-			if err != nil {
-				return err
-			}
-			c.Device = lag.Device
+		if lag != nil {
 			for _, rule := range []error{ruleBandwidth(c, lag), ruleSameDevice(c, lag), ruleCapacity(t.st, lag, 1)} {
 				if rule != nil {
 					return rule
@@ -69,9 +74,9 @@ func (s *Service) createPort(ctx context.Context, account string, kind Connectio
 	return c, nil
 }
 
-// newConnection builds (but does not store) a connection on the next device
-// of a location.
-func (s *Service) newConnection(t *txn, account string, kind ConnectionKind, loc Location, bandwidth, name string, tags []Tag) (*Connection, error) {
+// newConnection builds (but does not store) a connection on a device of a
+// location.
+func (s *Service) newConnection(t *txn, account string, kind ConnectionKind, loc Location, device, bandwidth, name string, tags []Tag) (*Connection, error) {
 	id, err := s.newID(PrefixConnection)
 	if err != nil {
 		return nil, err
@@ -82,7 +87,7 @@ func (s *Service) newConnection(t *txn, account string, kind ConnectionKind, loc
 	}
 	return &Connection{
 		ID: id, Kind: kind, Name: name, Owner: account, State: state, Region: s.region,
-		Location: loc.Code, Bandwidth: bandwidth, Device: s.device(loc), Encryption: EncryptNo,
+		Location: loc.Code, Bandwidth: bandwidth, Device: device, Encryption: EncryptNo,
 		Tags: tags, Since: t.now,
 	}, nil
 }

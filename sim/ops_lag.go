@@ -95,11 +95,11 @@ func (s *Service) CreateLag(ctx context.Context, account string, in CreateLagInp
 			t.putLAG(lag)
 		}
 		for i := len(t.st.Members(lag.ID)); i < in.NumberOfConnections; i++ {
-			c, err := s.newConnection(t, account, KindDedicated, loc, in.Bandwidth, fmt.Sprintf("Requested Connection %d for Lag %s", i+1, lag.ID), slices.Clone(childTags))
+			c, err := s.newConnection(t, account, KindDedicated, loc, lag.Device, in.Bandwidth, fmt.Sprintf("Requested Connection %d for Lag %s", i+1, lag.ID), slices.Clone(childTags))
 			if err != nil {
 				return err
 			}
-			c.Device, c.LAGID, c.Encryption, c.ProviderName, c.MACsecCapable = lag.Device, lag.ID, lag.Encryption, in.ProviderName, in.RequestMACsec
+			c.LAGID, c.Encryption, c.ProviderName, c.MACsecCapable = lag.ID, lag.Encryption, in.ProviderName, in.RequestMACsec
 			t.putConn(c)
 			fresh = append(fresh, c)
 		}
