@@ -262,13 +262,17 @@ func (h *Host) AddMember(lagName, port string) error {
 	}
 	h.memberOf[port] = l
 	h.mu.Unlock()
-	if err := l.addMember(port); err != nil {
-		h.mu.Lock()
-		delete(h.memberOf, port)
-		h.mu.Unlock()
-		return err
+	err = l.addMember(port)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err == nil && h.lags[lagName] != l {
+		// DeleteLAG won the race: closing the LAG released the port.
+		err = notFound("LAG", lagName)
 	}
-	return nil
+	if err != nil && h.memberOf[port] == l {
+		delete(h.memberOf, port)
+	}
+	return err
 }
 
 // RemoveMember releases a member; removing a port that is not a member is

@@ -19,12 +19,15 @@ type lag struct {
 	cfg LAGConfig
 	tap *tap
 
-	// inputs run on the control goroutine, which alone touches ctl and
-	// adds or removes members.
-	inputs chan func(now time.Time) actions
-	ctl    control
-	done   chan struct{}
-	wg     sync.WaitGroup
+	// inputs (queued) and calls (handed over: the caller waits for them)
+	// run on the control goroutine, which alone touches ctl and adds or
+	// removes members.
+	inputs  chan func(now time.Time) actions
+	calls   chan func(now time.Time) actions
+	ctl     control
+	done    chan struct{}
+	ctlDone chan struct{} // closed when the control goroutine has returned
+	wg      sync.WaitGroup
 
 	mu       sync.Mutex // guards members, minLinks, carrier, vlans
 	members  map[string]*member
@@ -40,7 +43,9 @@ func newLAG(h *Host, cfg LAGConfig, t *tap, ctl control) *lag {
 	l := &lag{
 		h: h, cfg: cfg, tap: t, ctl: ctl,
 		inputs:   make(chan func(time.Time) actions, 64),
+		calls:    make(chan func(time.Time) actions),
 		done:     make(chan struct{}),
+		ctlDone:  make(chan struct{}),
 		members:  map[string]*member{},
 		minLinks: cfg.MinLinks,
 		vlans:    map[uint16]*vlanIf{},
@@ -52,21 +57,18 @@ func newLAG(h *Host, cfg LAGConfig, t *tap, ctl control) *lag {
 	return l
 }
 
-// do runs fn on the control goroutine and waits for it.
+// do runs fn on the control goroutine and waits for it. Once the control
+// goroutine has taken fn, fn runs to the end even if the LAG is closing.
 func (l *lag) do(fn func(now time.Time) (actions, error)) error {
 	errc := make(chan error, 1)
-	select {
-	case l.inputs <- func(now time.Time) actions {
+	call := func(now time.Time) actions {
 		a, err := fn(now)
 		errc <- err
 		return a
-	}:
-	case <-l.done:
-		return fmt.Errorf("userspace: LAG %s is closed", l.cfg.Name)
 	}
 	select {
-	case err := <-errc:
-		return err
+	case l.calls <- call:
+		return <-errc
 	case <-l.done:
 		return fmt.Errorf("userspace: LAG %s is closed", l.cfg.Name)
 	}
@@ -82,6 +84,7 @@ func (l *lag) post(fn func(now time.Time) actions) {
 
 func (l *lag) controlLoop() {
 	defer l.wg.Done()
+	defer close(l.ctlDone)
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
@@ -90,6 +93,8 @@ func (l *lag) controlLoop() {
 		case <-l.done:
 			return
 		case fn := <-l.inputs:
+			l.apply(fn(l.h.cfg.Now()))
+		case fn := <-l.calls:
 			l.apply(fn(l.h.cfg.Now()))
 		case <-timer.C:
 			l.apply(l.ctl.advance(l.h.cfg.Now()))
@@ -234,6 +239,9 @@ func (l *lag) status() LAGStatus {
 // close stops the LAG, releases its members and removes its TAP.
 func (l *lag) close() error {
 	close(l.done)
+	// Members are added on the control goroutine: once it has returned,
+	// the set is final.
+	<-l.ctlDone
 	l.mu.Lock()
 	members := make([]*member, 0, len(l.members))
 	for _, m := range l.members {

@@ -91,16 +91,24 @@ func (l *lag) addMember(name string) error {
 		_ = l.h.quietMember(name, false)
 		return fmt.Errorf("userspace: member %s: %w", name, err)
 	}
-	return l.do(func(now time.Time) (actions, error) {
+	added := false
+	err = l.do(func(now time.Time) (actions, error) {
 		l.mu.Lock()
 		l.nextPort++
 		m := &member{name: name, ifindex: attrs.Index, number: l.nextPort, conn: conn, done: make(chan struct{}), up: linkUp(link)}
 		l.members[name] = m
 		l.mu.Unlock()
+		added = true
 		l.wg.Add(1)
 		go l.readMember(m)
 		return l.ctl.addPort(portID{name: name, mac: attrs.HardwareAddr, number: m.number}, m.up, now), nil
 	})
+	if err != nil && !added {
+		// The LAG closed first: the socket is nobody's.
+		conn.Close()
+		_ = l.h.quietMember(name, false)
+	}
+	return err
 }
 
 // removeMember releases a member.

@@ -277,3 +277,46 @@ func TestStaticLAGCarriesTrafficAndVLANs(t *testing.T) {
 	}
 	aws.waitFor("carrier on at min links 1", func(e Event) bool { return e.Kind == EventCarrier && e.Up })
 }
+
+// TestDeleteLAGWhileAddingMembers races member additions against the LAG's
+// deletion: every call returns, and no socket or goroutine is left behind
+// (TestMain checks for leaked goroutines).
+func TestDeleteLAGWhileAddingMembers(t *testing.T) {
+	netnstest.RequireRoot(t)
+	s := newSide(t, "aws", New)
+	const n = 6
+	for i := range n {
+		veth := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: fmt.Sprintf("dxcon-r%d", i)}, PeerName: fmt.Sprintf("cust-r%d", i)}
+		if err := s.nl.LinkAdd(veth); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mac, _ := net.ParseMAC("02:dd:00:00:00:07")
+	for round := range 3 {
+		if err := s.h.CreateLAG(LAGConfig{Name: "dxlag-r", SystemMAC: mac}); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, n)
+		for i := range n {
+			go func() { done <- s.h.AddMember("dxlag-r", fmt.Sprintf("dxcon-r%d", i)) }()
+		}
+		if err := s.h.DeleteLAG("dxlag-r"); err != nil {
+			t.Fatal(err)
+		}
+		for range n {
+			<-done // joined, or refused because the LAG went: either is fine
+		}
+		if got := s.h.LAGs(); len(got) != 0 {
+			t.Fatalf("round %d: LAGs after delete: %+v", round, got)
+		}
+	}
+	// No port is left marked as a member of a LAG that is gone.
+	if err := s.h.CreateLAG(LAGConfig{Name: "dxlag-s", SystemMAC: mac}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		if err := s.h.AddMember("dxlag-s", fmt.Sprintf("dxcon-r%d", i)); err != nil {
+			t.Errorf("joining a fresh LAG after the races: %v", err)
+		}
+	}
+}
