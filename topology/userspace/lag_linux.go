@@ -70,7 +70,7 @@ func (l *lag) do(fn func(now time.Time) (actions, error)) error {
 	case l.calls <- call:
 		return <-errc
 	case <-l.done:
-		return fmt.Errorf("userspace: LAG %s is closed", l.cfg.Name)
+		return fmt.Errorf("%w: LAG %q was deleted", ErrNotFound, l.cfg.Name)
 	}
 }
 
