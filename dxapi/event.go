@@ -1,0 +1,51 @@
+package dxapi
+
+import (
+	"time"
+
+	"github.com/dxsim/dxsim/sim"
+	"github.com/dxsim/dxsim/topology/observe"
+)
+
+// Event types.
+const (
+	TypeState        = "state"        // a control-plane state change
+	TypeMilestone    = "milestone"    // an observed operation reached a milestone
+	TypeInterruption = "interruption" // an observed operation finished: Report holds it
+)
+
+// Event is one line of the event stream.
+type Event struct {
+	Type string    `json:"type"`
+	Time time.Time `json:"time"`
+	ID   string    `json:"id"` // the connection, LAG or VIF
+
+	// State changes.
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
+
+	// Milestones and reports.
+	Op        string          `json:"op,omitempty"`
+	Milestone string          `json:"milestone,omitempty"`
+	TMS       *float64        `json:"t_ms,omitempty"`
+	Report    *observe.Report `json:"report,omitempty"`
+}
+
+func stateEvent(c sim.StateChange) Event {
+	return Event{Type: TypeState, Time: c.Time, ID: c.ID, From: c.From, To: c.To}
+}
+
+func updateEvent(u observe.Update) Event {
+	e := Event{ID: u.ConnectionID, Op: u.Op}
+	switch {
+	case u.Report != nil:
+		e.Type, e.Report = TypeInterruption, u.Report
+		if n := len(u.Report.Milestones); n > 0 {
+			e.Time = u.Report.Milestones[n-1].Time
+		}
+	case u.Milestone != nil:
+		t := u.Milestone.TMS
+		e.Type, e.Time, e.Milestone, e.TMS = TypeMilestone, u.Milestone.Time, u.Milestone.Name, &t
+	}
+	return e
+}

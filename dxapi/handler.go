@@ -1,0 +1,134 @@
+package dxapi
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+
+	"github.com/dxsim/dxsim/sim"
+	"github.com/dxsim/dxsim/topology/observe"
+)
+
+// Prefix is where dxsim's own API lives.
+const Prefix = "/dxsim/v1/"
+
+// States is where state changes come from; a *sim.Service is one.
+type States interface {
+	Subscribe(buf int) (<-chan sim.StateChange, func())
+}
+
+// Observations is where milestones and interruption reports come from; an
+// *observe.Observer is one.
+type Observations interface {
+	Subscribe(buf int) (<-chan observe.Update, func())
+	Report(connectionID string) (*observe.Report, bool)
+}
+
+// Handler serves dxsim's own API.
+type Handler struct {
+	states States
+	obs    Observations // nil: no data plane is observed
+	log    *slog.Logger
+	mux    *http.ServeMux
+}
+
+// New returns a Handler. obs may be nil (no data plane, nothing observed);
+// log may be nil.
+func New(states States, obs Observations, log *slog.Logger) *Handler {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	h := &Handler{states: states, obs: obs, log: log, mux: http.NewServeMux()}
+	h.mux.HandleFunc("GET "+Prefix+"events", h.events)
+	h.mux.HandleFunc("GET "+Prefix+"interruptions/{id}", h.interruption)
+	h.mux.HandleFunc(Prefix, func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no such resource: "+r.Method+" "+r.URL.Path)
+	})
+	return h
+}
+
+// Register mounts the handler on mux under Prefix.
+func (h *Handler) Register(mux *http.ServeMux) { mux.Handle(Prefix, h) }
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+func (h *Handler) interruption(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if !sim.ValidID(sim.PrefixConnection, id) {
+		writeError(w, http.StatusBadRequest, "not a connection ID: "+id)
+		return
+	}
+	if h.obs == nil {
+		writeError(w, http.StatusNotFound, "no data plane is observed: dxsim serve runs with --dataplane none")
+		return
+	}
+	rep, ok := h.obs.Report(id)
+	if !ok {
+		writeError(w, http.StatusNotFound, (&observe.NotObservedError{ConnectionID: id}).Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
+}
+
+// events streams Events as newline-delimited JSON until the client goes or
+// the sources close.
+func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
+	only := r.URL.Query().Get("id")
+	states, stopStates := h.states.Subscribe(1024)
+	defer stopStates()
+	var updates <-chan observe.Update
+	if h.obs != nil {
+		u, stop := h.obs.Subscribe(1024)
+		defer stop()
+		updates = u
+	}
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	rc := http.NewResponseController(w)
+	_ = rc.Flush()
+	enc := json.NewEncoder(w)
+	send := func(e Event) bool {
+		if only != "" && e.ID != only {
+			return true
+		}
+		if err := enc.Encode(e); err != nil {
+			return false
+		}
+		return rc.Flush() == nil
+	}
+	ctx := r.Context()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case c, ok := <-states:
+			if !ok || !send(stateEvent(c)) {
+				return
+			}
+		case u, ok := <-updates:
+			if !ok {
+				return
+			}
+			if !send(updateEvent(u)) {
+				return
+			}
+		}
+	}
+}
+
+type errorBody struct {
+	Message string `json:"message"`
+}
+
+func writeError(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, errorBody{Message: msg})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}
