@@ -28,6 +28,13 @@ type ServeRoute func(mux *http.ServeMux, svc *sim.Service, dp sim.DataPlane, log
 
 var serveRoutes []ServeRoute
 
+// ServeWrap wraps the data plane before the control plane is given it (for
+// example to observe each operation); the result is closed before the data
+// plane is.
+type ServeWrap func(dp sim.DataPlane, stateDir string, log *slog.Logger) sim.DataPlane
+
+var serveWraps []ServeWrap
+
 // serveConfig is what `dxsim serve` runs with.
 type serveConfig struct {
 	listen      string
@@ -150,6 +157,10 @@ func runServe(ctx context.Context, cfg serveConfig, stderr io.Writer, ready func
 	}
 	if dp != nil {
 		defer closeLogged(log, "data plane", dp)
+		for _, wrap := range serveWraps {
+			dp = wrap(dp, cfg.state, log)
+			defer closeLogged(log, "data plane wrapper", dp)
+		}
 	}
 	svc, err := sim.New(sim.Config{Region: cfg.region, Catalogue: cat, Schedule: &cfg.schedule, DataPlane: dp, Store: store, Log: log})
 	if err != nil {
@@ -162,7 +173,9 @@ func runServe(ctx context.Context, cfg serveConfig, stderr io.Writer, ready func
 	for _, add := range serveRoutes {
 		add(mux, svc, dp, log)
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		// Streams (/dxsim/v1/events) end when serving ends.
+		BaseContext: func(net.Listener) context.Context { return ctx }}
 	log.Info("serving the Direct Connect API", "listen", ln.Addr().String(), "state", filepath.Join(cfg.state, boltstore.FileName),
 		"dataplane", cfg.dataplane, "auth", cfg.auth, "region", cfg.region)
 	if ready != nil {
