@@ -10,7 +10,7 @@ type AllocateHostedConnectionRequest struct {
 	ConnectionId   string `json:"connectionId,omitempty"`
 	ConnectionName string `json:"connectionName,omitempty"`
 	OwnerAccount   string `json:"ownerAccount,omitempty"`
-	Tags           []Tag  `json:"tags,omitempty"`
+	Tags           []Tag  `json:"tags,omitzero"`
 	Vlan           *int32 `json:"vlan,omitempty"`
 }
 
@@ -100,7 +100,7 @@ func (v *AssociateMacSecKeyRequest) validate(path string) error {
 // AssociateMacSecKeyResponse is the model's AssociateMacSecKeyResponse shape.
 type AssociateMacSecKeyResponse struct {
 	ConnectionId string      `json:"connectionId,omitempty"`
-	MacSecKeys   []MacSecKey `json:"macSecKeys,omitempty"`
+	MacSecKeys   []MacSecKey `json:"macSecKeys,omitzero"`
 }
 
 // AssociateVirtualInterfaceRequest is the model's AssociateVirtualInterfaceRequest shape.
@@ -173,20 +173,20 @@ type Connection struct {
 	LoaIssueTime                     *Timestamp  `json:"loaIssueTime,omitempty"`
 	Location                         string      `json:"location,omitempty"`
 	MacSecCapable                    *bool       `json:"macSecCapable,omitempty"`
-	MacSecKeys                       []MacSecKey `json:"macSecKeys,omitempty"`
+	MacSecKeys                       []MacSecKey `json:"macSecKeys,omitzero"`
 	OwnerAccount                     string      `json:"ownerAccount,omitempty"`
 	PartnerInterconnectMacSecCapable *bool       `json:"partnerInterconnectMacSecCapable,omitempty"`
 	PartnerName                      string      `json:"partnerName,omitempty"`
 	PortEncryptionStatus             string      `json:"portEncryptionStatus,omitempty"`
 	ProviderName                     string      `json:"providerName,omitempty"`
 	Region                           string      `json:"region,omitempty"`
-	Tags                             []Tag       `json:"tags,omitempty"`
+	Tags                             []Tag       `json:"tags,omitzero"`
 	Vlan                             *int32      `json:"vlan,omitempty"`
 }
 
 // Connections is the model's Connections shape.
 type Connections struct {
-	Connections []Connection `json:"connections,omitempty"`
+	Connections []Connection `json:"connections,omitzero"`
 	NextToken   string       `json:"nextToken,omitempty"`
 }
 
@@ -198,7 +198,7 @@ type CreateConnectionRequest struct {
 	Location       string `json:"location,omitempty"`
 	ProviderName   string `json:"providerName,omitempty"`
 	RequestMACSec  *bool  `json:"requestMACSec,omitempty"`
-	Tags           []Tag  `json:"tags,omitempty"`
+	Tags           []Tag  `json:"tags,omitzero"`
 }
 
 func (v *CreateConnectionRequest) validate(path string) error {
@@ -230,7 +230,7 @@ type CreateInterconnectRequest struct {
 	Location         string `json:"location,omitempty"`
 	ProviderName     string `json:"providerName,omitempty"`
 	RequestMACSec    *bool  `json:"requestMACSec,omitempty"`
-	Tags             []Tag  `json:"tags,omitempty"`
+	Tags             []Tag  `json:"tags,omitzero"`
 }
 
 func (v *CreateInterconnectRequest) validate(path string) error {
@@ -256,7 +256,7 @@ func (v *CreateInterconnectRequest) validate(path string) error {
 
 // CreateLagRequest is the model's CreateLagRequest shape.
 type CreateLagRequest struct {
-	ChildConnectionTags  []Tag  `json:"childConnectionTags,omitempty"`
+	ChildConnectionTags  []Tag  `json:"childConnectionTags,omitzero"`
 	ConnectionId         string `json:"connectionId,omitempty"`
 	ConnectionsBandwidth string `json:"connectionsBandwidth,omitempty"`
 	LagName              string `json:"lagName,omitempty"`
@@ -264,7 +264,7 @@ type CreateLagRequest struct {
 	NumberOfConnections  *int32 `json:"numberOfConnections,omitempty"`
 	ProviderName         string `json:"providerName,omitempty"`
 	RequestMACSec        *bool  `json:"requestMACSec,omitempty"`
-	Tags                 []Tag  `json:"tags,omitempty"`
+	Tags                 []Tag  `json:"tags,omitzero"`
 }
 
 func (v *CreateLagRequest) validate(path string) error {
@@ -498,7 +498,7 @@ func (v *DescribeLagsRequest) validate(path string) error {
 
 // DescribeTagsRequest is the model's DescribeTagsRequest shape.
 type DescribeTagsRequest struct {
-	ResourceArns []string `json:"resourceArns,omitempty"`
+	ResourceArns []string `json:"resourceArns,omitzero"`
 }
 
 func (v *DescribeTagsRequest) validate(path string) error {
@@ -513,7 +513,7 @@ func (v *DescribeTagsRequest) validate(path string) error {
 
 // DescribeTagsResponse is the model's DescribeTagsResponse shape.
 type DescribeTagsResponse struct {
-	ResourceTags []ResourceTag `json:"resourceTags,omitempty"`
+	ResourceTags []ResourceTag `json:"resourceTags,omitzero"`
 }
 
 // DescribeVirtualInterfacesRequest is the model's DescribeVirtualInterfacesRequest shape.
@@ -572,7 +572,7 @@ func (v *DisassociateMacSecKeyRequest) validate(path string) error {
 // DisassociateMacSecKeyResponse is the model's DisassociateMacSecKeyResponse shape.
 type DisassociateMacSecKeyResponse struct {
 	ConnectionId string      `json:"connectionId,omitempty"`
-	MacSecKeys   []MacSecKey `json:"macSecKeys,omitempty"`
+	MacSecKeys   []MacSecKey `json:"macSecKeys,omitzero"`
 }
 
 // Interconnect is the model's Interconnect shape.
@@ -591,16 +591,16 @@ type Interconnect struct {
 	LoaIssueTime         *Timestamp  `json:"loaIssueTime,omitempty"`
 	Location             string      `json:"location,omitempty"`
 	MacSecCapable        *bool       `json:"macSecCapable,omitempty"`
-	MacSecKeys           []MacSecKey `json:"macSecKeys,omitempty"`
+	MacSecKeys           []MacSecKey `json:"macSecKeys,omitzero"`
 	PortEncryptionStatus string      `json:"portEncryptionStatus,omitempty"`
 	ProviderName         string      `json:"providerName,omitempty"`
 	Region               string      `json:"region,omitempty"`
-	Tags                 []Tag       `json:"tags,omitempty"`
+	Tags                 []Tag       `json:"tags,omitzero"`
 }
 
 // Interconnects is the model's Interconnects shape.
 type Interconnects struct {
-	Interconnects []Interconnect `json:"interconnects,omitempty"`
+	Interconnects []Interconnect `json:"interconnects,omitzero"`
 	NextToken     string         `json:"nextToken,omitempty"`
 }
 
@@ -610,7 +610,7 @@ type Lag struct {
 	AwsDevice               string       `json:"awsDevice,omitempty"`
 	AwsDeviceV2             string       `json:"awsDeviceV2,omitempty"`
 	AwsLogicalDeviceId      string       `json:"awsLogicalDeviceId,omitempty"`
-	Connections             []Connection `json:"connections,omitempty"`
+	Connections             []Connection `json:"connections,omitzero"`
 	ConnectionsBandwidth    string       `json:"connectionsBandwidth,omitempty"`
 	EncryptionMode          string       `json:"encryptionMode,omitempty"`
 	HasLogicalRedundancy    string       `json:"hasLogicalRedundancy,omitempty"`
@@ -620,26 +620,26 @@ type Lag struct {
 	LagState                string       `json:"lagState,omitempty"`
 	Location                string       `json:"location,omitempty"`
 	MacSecCapable           *bool        `json:"macSecCapable,omitempty"`
-	MacSecKeys              []MacSecKey  `json:"macSecKeys,omitempty"`
+	MacSecKeys              []MacSecKey  `json:"macSecKeys,omitzero"`
 	MinimumLinks            *int32       `json:"minimumLinks,omitempty"`
 	NumberOfConnections     *int32       `json:"numberOfConnections,omitempty"`
 	OwnerAccount            string       `json:"ownerAccount,omitempty"`
 	ProviderName            string       `json:"providerName,omitempty"`
 	Region                  string       `json:"region,omitempty"`
-	Tags                    []Tag        `json:"tags,omitempty"`
+	Tags                    []Tag        `json:"tags,omitzero"`
 }
 
 // Lags is the model's Lags shape.
 type Lags struct {
-	Lags      []Lag  `json:"lags,omitempty"`
+	Lags      []Lag  `json:"lags,omitzero"`
 	NextToken string `json:"nextToken,omitempty"`
 }
 
 // Location is the model's Location shape.
 type Location struct {
-	AvailableMacSecPortSpeeds []string `json:"availableMacSecPortSpeeds,omitempty"`
-	AvailablePortSpeeds       []string `json:"availablePortSpeeds,omitempty"`
-	AvailableProviders        []string `json:"availableProviders,omitempty"`
+	AvailableMacSecPortSpeeds []string `json:"availableMacSecPortSpeeds,omitzero"`
+	AvailablePortSpeeds       []string `json:"availablePortSpeeds,omitzero"`
+	AvailableProviders        []string `json:"availableProviders,omitzero"`
 	LocationCode              string   `json:"locationCode,omitempty"`
 	LocationName              string   `json:"locationName,omitempty"`
 	Region                    string   `json:"region,omitempty"`
@@ -647,7 +647,7 @@ type Location struct {
 
 // Locations is the model's Locations shape.
 type Locations struct {
-	Locations []Location `json:"locations,omitempty"`
+	Locations []Location `json:"locations,omitzero"`
 }
 
 // MacSecKey is the model's MacSecKey shape.
@@ -669,7 +669,7 @@ type NewPrivateVirtualInterface struct {
 	DirectConnectGatewayId string `json:"directConnectGatewayId,omitempty"`
 	EnableSiteLink         *bool  `json:"enableSiteLink,omitempty"`
 	Mtu                    *int32 `json:"mtu,omitempty"`
-	Tags                   []Tag  `json:"tags,omitempty"`
+	Tags                   []Tag  `json:"tags,omitzero"`
 	VirtualGatewayId       string `json:"virtualGatewayId,omitempty"`
 	VirtualInterfaceName   string `json:"virtualInterfaceName,omitempty"`
 	Vlan                   *int32 `json:"vlan,omitempty"`
@@ -704,8 +704,8 @@ type NewPublicVirtualInterface struct {
 	AsnLong              *int64              `json:"asnLong,omitempty"`
 	AuthKey              string              `json:"authKey,omitempty"`
 	CustomerAddress      string              `json:"customerAddress,omitempty"`
-	RouteFilterPrefixes  []RouteFilterPrefix `json:"routeFilterPrefixes,omitempty"`
-	Tags                 []Tag               `json:"tags,omitempty"`
+	RouteFilterPrefixes  []RouteFilterPrefix `json:"routeFilterPrefixes,omitzero"`
+	Tags                 []Tag               `json:"tags,omitzero"`
 	VirtualInterfaceName string              `json:"virtualInterfaceName,omitempty"`
 	Vlan                 *int32              `json:"vlan,omitempty"`
 }
@@ -747,7 +747,7 @@ type NewTransitVirtualInterface struct {
 	DirectConnectGatewayId string `json:"directConnectGatewayId,omitempty"`
 	EnableSiteLink         *bool  `json:"enableSiteLink,omitempty"`
 	Mtu                    *int32 `json:"mtu,omitempty"`
-	Tags                   []Tag  `json:"tags,omitempty"`
+	Tags                   []Tag  `json:"tags,omitzero"`
 	VirtualInterfaceName   string `json:"virtualInterfaceName,omitempty"`
 	Vlan                   *int32 `json:"vlan,omitempty"`
 }
@@ -770,7 +770,7 @@ func (v *NewTransitVirtualInterface) validate(path string) error {
 // ResourceTag is the model's ResourceTag shape.
 type ResourceTag struct {
 	ResourceArn string `json:"resourceArn,omitempty"`
-	Tags        []Tag  `json:"tags,omitempty"`
+	Tags        []Tag  `json:"tags,omitzero"`
 }
 
 // RouteFilterPrefix is the model's RouteFilterPrefix shape.
@@ -804,7 +804,7 @@ func (v *Tag) validate(path string) error {
 // TagResourceRequest is the model's TagResourceRequest shape.
 type TagResourceRequest struct {
 	ResourceArn string `json:"resourceArn,omitempty"`
-	Tags        []Tag  `json:"tags,omitempty"`
+	Tags        []Tag  `json:"tags,omitzero"`
 }
 
 func (v *TagResourceRequest) validate(path string) error {
@@ -832,7 +832,7 @@ type TagResourceResponse struct {
 // UntagResourceRequest is the model's UntagResourceRequest shape.
 type UntagResourceRequest struct {
 	ResourceArn string   `json:"resourceArn,omitempty"`
-	TagKeys     []string `json:"tagKeys,omitempty"`
+	TagKeys     []string `json:"tagKeys,omitzero"`
 }
 
 func (v *UntagResourceRequest) validate(path string) error {
@@ -897,7 +897,7 @@ type VirtualInterface struct {
 	AuthKey                string              `json:"authKey,omitempty"`
 	AwsDeviceV2            string              `json:"awsDeviceV2,omitempty"`
 	AwsLogicalDeviceId     string              `json:"awsLogicalDeviceId,omitempty"`
-	BgpPeers               []BGPPeer           `json:"bgpPeers,omitempty"`
+	BgpPeers               []BGPPeer           `json:"bgpPeers,omitzero"`
 	ConnectionId           string              `json:"connectionId,omitempty"`
 	CustomerAddress        string              `json:"customerAddress,omitempty"`
 	CustomerRouterConfig   string              `json:"customerRouterConfig,omitempty"`
@@ -907,9 +907,9 @@ type VirtualInterface struct {
 	Mtu                    *int32              `json:"mtu,omitempty"`
 	OwnerAccount           string              `json:"ownerAccount,omitempty"`
 	Region                 string              `json:"region,omitempty"`
-	RouteFilterPrefixes    []RouteFilterPrefix `json:"routeFilterPrefixes,omitempty"`
+	RouteFilterPrefixes    []RouteFilterPrefix `json:"routeFilterPrefixes,omitzero"`
 	SiteLinkEnabled        *bool               `json:"siteLinkEnabled,omitempty"`
-	Tags                   []Tag               `json:"tags,omitempty"`
+	Tags                   []Tag               `json:"tags,omitzero"`
 	VirtualGatewayId       string              `json:"virtualGatewayId,omitempty"`
 	VirtualInterfaceId     string              `json:"virtualInterfaceId,omitempty"`
 	VirtualInterfaceName   string              `json:"virtualInterfaceName,omitempty"`
@@ -921,7 +921,7 @@ type VirtualInterface struct {
 // VirtualInterfaces is the model's VirtualInterfaces shape.
 type VirtualInterfaces struct {
 	NextToken         string             `json:"nextToken,omitempty"`
-	VirtualInterfaces []VirtualInterface `json:"virtualInterfaces,omitempty"`
+	VirtualInterfaces []VirtualInterface `json:"virtualInterfaces,omitzero"`
 }
 
 // Operations is the Direct Connect API as dxsim serves it; one method per operation.

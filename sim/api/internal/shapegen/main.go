@@ -189,7 +189,13 @@ func (g *gen) structure(name string) {
 	s := g.m.Shapes[name]
 	g.p("// %s is the model's %s shape.\ntype %s struct {\n", name, name, name)
 	for _, mem := range sortedMembers(s) {
-		g.p("\t%s %s `json:\"%s,omitempty\"`\n", exported(mem), g.goType(s.Members[mem].Shape), mem)
+		// Lists use omitzero: a nil list is left out, an empty one is sent as
+		// [] (as AWS sends "connections": [] when there are none).
+		omit := "omitempty"
+		if g.m.Shapes[s.Members[mem].Shape].Type == "list" {
+			omit = "omitzero"
+		}
+		g.p("\t%s %s `json:\"%s,%s\"`\n", exported(mem), g.goType(s.Members[mem].Shape), mem, omit)
 	}
 	g.p("}\n\n")
 	if g.inputs[name] {
