@@ -64,6 +64,7 @@ type Connection struct {
 	Device        string         `json:"device"`
 	LAGID         string         `json:"lagId,omitempty"`
 	ParentID      string         `json:"parentId,omitempty"` // hosted: the interconnect or LAG carrying it
+	Partner       string         `json:"partner,omitempty"`  // hosted: the account that allocated it
 	VLAN          int            `json:"vlan,omitempty"`     // hosted only
 	PartnerName   string         `json:"partnerName,omitempty"`
 	ProviderName  string         `json:"providerName,omitempty"`

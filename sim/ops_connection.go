@@ -180,6 +180,9 @@ func (s *Service) DeleteConnection(ctx context.Context, account, id string) (*Co
 	s.mu.Lock()
 	err := s.mutateLocked(func(t *txn) error {
 		c, err := findConnection(t.st, account, id)
+		if h, ok := t.st.Connections[id]; err != nil && ok && h.Kind == KindHosted && h.Partner == account && h.State != StateDeleted {
+			c, err = h, nil // the partner that allocated a hosted connection may delete it
+		}
 		if err != nil {
 			return err
 		}

@@ -97,7 +97,7 @@ func (s *Service) AllocateHostedConnection(ctx context.Context, account string, 
 			return err
 		}
 		c = &Connection{
-			ID: id, Kind: KindHosted, Name: in.Name, Owner: in.Owner, State: StateOrdering, Region: s.region,
+			ID: id, Kind: KindHosted, Name: in.Name, Owner: in.Owner, Partner: account, State: StateOrdering, Region: s.region,
 			Location: parent.location, Bandwidth: in.Bandwidth, Device: parent.device, ParentID: parent.id,
 			VLAN: in.VLAN, PartnerName: parent.provider, Encryption: EncryptNo, Tags: tags, Since: t.now,
 		}

@@ -372,3 +372,42 @@ func TestCommitFailureLeavesStateUnchanged(t *testing.T) {
 		t.Error("a refused disassociate left an association record")
 	}
 }
+
+// TestHostedConnectionAccounts: a partner allocates a hosted connection for a
+// customer; the customer sees and confirms it, the partner sees it on its
+// interconnect and may delete it, a third account may do neither.
+func TestHostedConnectionAccounts(t *testing.T) {
+	ctx := context.Background()
+	s, clock := newService(t, nil)
+	const partner, customer, stranger = "111111111111", "222222222222", "333333333333"
+	ic, err := s.CreateInterconnect(ctx, partner, sim.CreateConnectionInput{Location: "EqDC2", Bandwidth: "10Gbps", Name: "ic"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := s.AllocateHostedConnection(ctx, partner, sim.AllocateHostedConnectionInput{ParentID: ic.ID, Owner: customer, Bandwidth: "1Gbps", Name: "h", VLAN: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AllocateHostedConnection(ctx, stranger, sim.AllocateHostedConnectionInput{ParentID: ic.ID, Owner: customer, Bandwidth: "1Gbps", Name: "x", VLAN: 11}); sim.RuleOf(err) != sim.RuleNotFound {
+		t.Errorf("a stranger allocating on the partner's interconnect: %v", err)
+	}
+	if got, err := s.Connections(customer, ""); err != nil || len(got) != 1 || got[0].State != sim.StateOrdering {
+		t.Fatalf("customer's view: %v %v", got, err)
+	}
+	if _, err := s.ConfirmConnection(customer, h.ID); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Second)
+	if hs, err := s.HostedConnections(partner, ic.ID); err != nil || len(hs) != 1 || hs[0].State != sim.StateAvailable {
+		t.Fatalf("partner's view: %v %v", hs, err)
+	}
+	if _, err := s.DeleteConnection(ctx, stranger, h.ID); sim.RuleOf(err) != sim.RuleNotFound {
+		t.Errorf("a stranger deleting: %v", err)
+	}
+	if _, err := s.DeleteConnection(ctx, partner, h.ID); err != nil {
+		t.Errorf("the partner deleting: %v", err)
+	}
+	if got, _ := s.Connections(customer, ""); len(got) != 0 {
+		t.Errorf("customer still sees %d", len(got))
+	}
+}
