@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -57,6 +58,7 @@ the operation's LACPDUs as pcapng; the summary gives the path.`,
 func runAssociate(ctx context.Context, out io.Writer, f clientFlags, conn, lag string, asJSON bool) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	out = &lockedWriter{w: out} // the call's goroutine and the stream both print
 	callErr := make(chan error, 1)
 	var report *observe.Report
 	opened := func() {
@@ -103,4 +105,16 @@ func runAssociate(ctx context.Context, out io.Writer, f clientFlags, conn, lag s
 	printTimeline(out, report)
 	printSummary(out, report)
 	return nil
+}
+
+// lockedWriter serialises writes from several goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
 }
