@@ -99,10 +99,14 @@ func (d *DataPlane) move(ctx context.Context, pt *port, to string) (sim.StepTime
 		return st, cause
 	}
 
+	// Down is stamped as the request goes out: the customer end loses
+	// carrier while the kernel carries it out, and a timeline must not show
+	// that before the port went down. Changed and Up are stamped when their
+	// step has been done.
+	st.Down = d.now()
 	if err := setUp(dev.aws, pt.id, false); err != nil {
 		return undo(err)
 	}
-	st.Down = d.now()
 	if err := setUp(dev.cust, pt.id, false); err != nil {
 		return undo(err)
 	}
