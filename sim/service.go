@@ -96,6 +96,16 @@ func New(cfg Config) (*Service, error) {
 	}
 	s.state = st
 	s.recomputeNext()
+	// Resume device placement where it stood, so a restart does not pile
+	// new connections onto each location's first device.
+	for _, c := range st.Connections {
+		if c.Kind != KindHosted {
+			s.rr[c.Location]++
+		}
+	}
+	for _, l := range st.LAGs {
+		s.rr[l.Location]++
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s.stop = cancel
 	if s.dp != nil {
@@ -190,9 +200,10 @@ func (s *Service) read(fn func(st *State) error) error {
 	return fn(s.state)
 }
 
-// withDataPlane runs fn holding the data-plane lock, which it takes before
-// releasing the state lock so data-plane calls happen in commit order. The
-// caller holds s.mu; withDataPlane releases it.
+// handOff trades the state lock for the data-plane lock: it takes dpMu
+// before releasing s.mu, so data-plane calls happen in commit order. The
+// caller holds s.mu; it calls the returned function when its data-plane
+// calls are done.
 func (s *Service) handOff() func() {
 	s.dpMu.Lock()
 	s.mu.Unlock()

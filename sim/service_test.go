@@ -411,3 +411,52 @@ func TestHostedConnectionAccounts(t *testing.T) {
 		t.Errorf("customer still sees %d", len(got))
 	}
 }
+
+// TestConcurrentRequestsKeepInvariants races requests that would each be
+// allowed alone but not together: one connection into two LAGs, and two
+// disassociates that would together break minimumLinks.
+func TestConcurrentRequestsKeepInvariants(t *testing.T) {
+	ctx := context.Background()
+	s, clock := newService(t, nil)
+	a, err := s.CreateLag(ctx, acct, sim.CreateLagInput{NumberOfConnections: 3, Location: "EqDC2", Bandwidth: "10Gbps", Name: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UpdateLag(ctx, acct, a.LAG.ID, sim.UpdateLagInput{MinimumLinks: ptr(2)}); err != nil {
+		t.Fatal(err)
+	}
+	var lagB []string // LAGs on a's device, so only the rules decide
+	for len(lagB) < 2 {
+		l, err := s.CreateLag(ctx, acct, sim.CreateLagInput{NumberOfConnections: 0, Location: "EqDC2", Bandwidth: "10Gbps", Name: "b"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.LAG.Device == a.LAG.Device {
+			lagB = append(lagB, l.LAG.ID)
+		}
+	}
+	c := connOnDevice(t, s, "EqDC2", "10Gbps", a.LAG.Device)
+	clock.Advance(10 * time.Second)
+
+	var wg sync.WaitGroup
+	for _, lag := range lagB {
+		wg.Go(func() { _, _ = s.AssociateConnectionWithLag(ctx, acct, c.ID, lag) })
+	}
+	for _, m := range a.Members {
+		wg.Go(func() { _, _ = s.DisassociateConnectionFromLag(ctx, acct, m.ID, a.LAG.ID) })
+	}
+	wg.Wait()
+	if got := mustConn(t, s, c.ID); got.LAGID != lagB[0] && got.LAGID != lagB[1] {
+		t.Errorf("connection in %q", got.LAGID)
+	}
+	n := 0
+	for _, l := range lagB {
+		n += len(mustLAG(t, s, l).Members)
+	}
+	if n != 1 {
+		t.Errorf("the connection is a member of %d LAGs", n)
+	}
+	if left := len(mustLAG(t, s, a.LAG.ID).Members); left != 2 {
+		t.Errorf("LAG with minimumLinks 2 has %d members after racing disassociates, want 2", left)
+	}
+}
