@@ -95,14 +95,15 @@ func printSummary(w io.Writer, r *observe.Report) {
 	if r.Op == "associate" {
 		fmt.Fprintf(w, "  LACP converged      %s  (carrier lost -> both sides collecting and distributing)\n", msOr(r.LACPConvergedMS))
 	}
-	fmt.Fprintf(w, "  probe outage        %s  (%d of %d frames lost at %d/s)\n", msOr(r.ProbeOutageMS), r.ProbesLost, r.ProbesSent, r.ProbeRate)
+	fmt.Fprintf(w, "  probe outage        %s  (lost sequence numbers; %d of %d frames lost in all at %d/s)\n", msOr(r.ProbeOutageMS), r.ProbesLost, r.ProbesSent, r.ProbeRate)
 	agree := "no"
 	if r.Agree {
 		agree = "yes"
 	}
 	fmt.Fprintf(w, "  link/LACP outage    %s  (DX port down -> DX side collecting); agrees with the probe within %v: %s\n",
 		msOr(r.LACPOutageMS), observe.AgreeWithin, agree)
-	fmt.Fprintf(w, "  dxsim overhead      %s  (request accepted -> DX port up again)\n", msOr(r.OverheadMS))
+	fmt.Fprintf(w, "  dxsim overhead      %s  (request accepted -> DX port up again; %s of it down, enslave, up)\n",
+		msOr(r.OverheadMS), strings.TrimSpace(msOr(r.DataPlaneMS)))
 	if r.Pcap != "" {
 		fmt.Fprintf(w, "  pcap                %s\n", r.Pcap)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/dxsim/dxsim/topology"
 	"github.com/dxsim/dxsim/topology/lab"
 	"github.com/dxsim/dxsim/topology/observe"
+	"github.com/dxsim/dxsim/topology/probe"
 )
 
 // demoAccount owns everything the demo makes.
@@ -197,7 +198,7 @@ func (l *demoLab) run(ctx context.Context) (*demoResult, error) {
 
 	changes, unsubscribe := l.svc.Subscribe(1024)
 	defer unsubscribe()
-	fmt.Fprintf(p, "AssociateConnectionWithLag %s -> %s, probing at %d frames/s...\n", conn.ID, lagID, max(l.opts.ProbeRate, 0))
+	fmt.Fprintf(p, "AssociateConnectionWithLag %s -> %s, probing at %d frames/s...\n", conn.ID, lagID, l.probeRate())
 	if _, err := l.svc.AssociateConnectionWithLag(ctx, demoAccount, conn.ID, lagID); err != nil {
 		return nil, fmt.Errorf("AssociateConnectionWithLag: %w", err)
 	}
@@ -264,4 +265,11 @@ func (l *demoLab) waitReady(ctx context.Context, lagID string) error {
 		case <-tick.C:
 		}
 	}
+}
+
+func (l *demoLab) probeRate() int {
+	if l.opts.ProbeRate > 0 {
+		return l.opts.ProbeRate
+	}
+	return probe.DefaultRate
 }

@@ -61,8 +61,12 @@ type Report struct {
 	// OverheadMS is dxsim's own part: from the request to the DX port up
 	// again.
 	OverheadMS *float64 `json:"overhead_ms"`
-	// ProbeOutageMS is the probe's longest outage, ProbesLost how many
-	// frames were lost in all.
+	// DataPlaneMS is the data plane's own part of OverheadMS: from the DX
+	// port down to up again (down, enslave or release, up).
+	DataPlaneMS *float64 `json:"dataplane_ms"`
+	// ProbeOutageMS is the probe's longest outage, as its lost sequence
+	// numbers tell it (lost frames / rate); ProbesLost how many frames were
+	// lost in all.
 	ProbeOutageMS *float64 `json:"probe_outage_ms"`
 	ProbesSent    uint64   `json:"probes_sent"`
 	ProbesLost    int      `json:"probes_lost"`
@@ -157,8 +161,11 @@ func build(in inputs) *Report {
 	if pr := in.probe; pr != nil {
 		r.ProbesSent, r.ProbesLost, r.ProbeRate = pr.Sent, pr.Lost, pr.Rate
 		add(MilestoneProbeRestored, pr.Restored())
-		if pr.Outage.Lost > 0 {
-			r.ProbeOutageMS = msp(pr.Outage.Duration(), pr.Outage.Duration() > 0)
+		// The outage is the lost sequence numbers: the sender keeps time
+		// (frame n leaves at n/rate), so n lost frames are n/rate seconds
+		// without delivery, whatever the receiver's scheduling.
+		if pr.Outage.Lost > 0 && pr.Rate > 0 {
+			r.ProbeOutageMS = msp(time.Duration(pr.Outage.Lost)*time.Second/time.Duration(pr.Rate), !pr.Restored().IsZero())
 		} else if pr.Received > 0 {
 			r.ProbeOutageMS = msp(0, true)
 		}
@@ -168,6 +175,7 @@ func build(in inputs) *Report {
 		r.LACPConvergedMS = msp(m.Time.Sub(loss), true)
 	}
 	r.OverheadMS = msp(in.steps.Up.Sub(in.requested), !in.steps.Up.IsZero() && !in.requested.IsZero())
+	r.DataPlaneMS = msp(in.steps.Up.Sub(down), !in.steps.Up.IsZero() && !down.IsZero())
 
 	restoredByLink := dxColl
 	if in.op == "disassociate" {

@@ -77,9 +77,10 @@ func TestBuildAssociate(t *testing.T) {
 	}
 	check("interruption_ms", r.InterruptionMS, 2502) // customer carrier lost at 3 to restored at 2,505
 	check("lacp_converged_ms", r.LACPConvergedMS, 2507)
-	check("probe_outage_ms", r.ProbeOutageMS, 2504)
+	check("probe_outage_ms", r.ProbeOutageMS, 2503) // 2,503 frames lost at 1,000 a second
 	check("lacp_outage_ms", r.LACPOutageMS, 2502)
 	check("overhead_ms", r.OverheadMS, 4)
+	check("dataplane_ms", r.DataPlaneMS, 2)
 	if !r.Agree || r.ProbesLost != 2503 || r.Pcap != "/tmp/x.pcapng" {
 		t.Errorf("agree %v, lost %d, pcap %q", r.Agree, r.ProbesLost, r.Pcap)
 	}
@@ -109,7 +110,7 @@ func TestBuildPartial(t *testing.T) {
 func TestBuildDisassociate(t *testing.T) {
 	in := associateInputs(2505)
 	in.op, in.lacp = "disassociate", nil
-	in.probe.Outage.FirstAfter.At = at(7)
+	in.probe.Outage.Lost, in.probe.Outage.FirstAfter.At = 5, at(7)
 	r := build(in)
 	if _, ok := r.Milestone(MilestoneReleased); !ok {
 		t.Fatal("no released milestone")
@@ -117,7 +118,7 @@ func TestBuildDisassociate(t *testing.T) {
 	if r.LACPConvergedMS != nil {
 		t.Fatal("LACP convergence on disassociate")
 	}
-	if r.LACPOutageMS == nil || *r.LACPOutageMS != 4 || !r.Agree { // down at 2, customer up at 6; probe 1→7
+	if r.LACPOutageMS == nil || *r.LACPOutageMS != 4 || !r.Agree { // down at 2, customer up at 6; 5 frames lost
 		t.Fatalf("lacp outage %v probe %v agree %v", deref(r.LACPOutageMS), deref(r.ProbeOutageMS), r.Agree)
 	}
 }
