@@ -86,8 +86,8 @@ func TestServeOverUserspaceDataPlane(t *testing.T) {
 	if !sawConverged {
 		t.Errorf("record events lack the member's convergence: %+v", rec.Events)
 	}
-	t.Logf("attach: down→up %v, up→converged %v, link-down event seen: %v, %d events",
-		rec.Steps.Up.Sub(rec.Steps.Down), rec.Converged.Sub(rec.Steps.Up), sawDown, len(rec.Events))
+	t.Logf("attach: request→down %v, down→up %v, up→converged %v, link-down event seen: %v, %d events",
+		rec.Steps.Down.Sub(rec.Requested), rec.Steps.Up.Sub(rec.Steps.Down), rec.Converged.Sub(rec.Steps.Up), sawDown, len(rec.Events))
 	out, err := dx.DescribeLags(ctx, &directconnect.DescribeLagsInput{LagId: aws.String(lagID)})
 	if err != nil || len(out.Lags[0].Connections) != 2 || out.Lags[0].LagState != "available" {
 		t.Fatalf("LAG after associate: %+v %v", out, err)
