@@ -79,6 +79,11 @@ type Connection struct {
 	// Transitioning is set from an associate or disassociate until the link
 	// has converged; another associate or disassociate is refused meanwhile.
 	Transitioning bool `json:"transitioning,omitempty"`
+
+	// EncryptionDown is derived, never stored: the connection must encrypt
+	// (its own or its LAG's encryptionMode is must_encrypt) and has no MACsec
+	// key to encrypt with, so it carries no traffic and reports down.
+	EncryptionDown bool `json:"-"`
 }
 
 // LAG is a link aggregation group. Its members are the connections whose
@@ -194,11 +199,43 @@ func (s *State) VIFsOn(id string) []*VIF {
 func (s *State) Operational(lagID string) int {
 	n := 0
 	for _, c := range s.Members(lagID) {
-		if c.State == StateAvailable && !c.Transitioning {
+		if c.State == StateAvailable && !c.Transitioning && !s.encryptionDown(c) {
 			n++
 		}
 	}
 	return n
+}
+
+// encryptionDown reports whether c must encrypt but cannot: with
+// must_encrypt, a member goes down when encryption is down. The keys and
+// mode that govern a LAG member are the LAG's.
+func (s *State) encryptionDown(c *Connection) bool {
+	mode, keys := c.Encryption, len(c.MACsecKeys)
+	if l, ok := s.LAGs[c.LAGID]; ok {
+		mode, keys = l.Encryption, len(l.MACsecKeys)
+	}
+	return mode == EncryptMust && keys == 0
+}
+
+// Present returns c as clients see it: a connection whose encryption is
+// down reports down, whatever its link.
+func (s *State) Present(c *Connection) *Connection {
+	if !s.encryptionDown(c) {
+		return c
+	}
+	n := c.clone()
+	n.EncryptionDown = true
+	if n.State == StateAvailable {
+		n.State = StateDown
+	}
+	return n
+}
+
+func (s *State) presentAll(cs []*Connection) []*Connection {
+	for i, c := range cs {
+		cs[i] = s.Present(c)
+	}
+	return cs
 }
 
 func compareIDs(a, b string) int {

@@ -21,12 +21,12 @@ func (s *Service) Interconnects(account, id string) ([]*Connection, error) {
 			if err != nil {
 				return err
 			}
-			out = []*Connection{c}
+			out = []*Connection{st.Present(c)}
 			return nil
 		}
 		for _, c := range st.Connections {
 			if c.Owner == account && c.Kind == KindInterconnect {
-				out = append(out, c)
+				out = append(out, st.Present(c))
 			}
 		}
 		slices.SortFunc(out, func(a, b *Connection) int { return compareIDs(a.ID, b.ID) })

@@ -173,12 +173,12 @@ func (s *Service) LAGs(account, id string) ([]LAGView, error) {
 			if err != nil {
 				return err
 			}
-			out = []LAGView{{LAG: l, Members: st.Members(l.ID)}}
+			out = []LAGView{{LAG: l, Members: st.presentAll(st.Members(l.ID))}}
 			return nil
 		}
 		for _, l := range st.LAGs {
 			if l.Owner == account {
-				out = append(out, LAGView{LAG: l, Members: st.Members(l.ID)})
+				out = append(out, LAGView{LAG: l, Members: st.presentAll(st.Members(l.ID))})
 			}
 		}
 		slices.SortFunc(out, func(a, b LAGView) int { return compareIDs(a.LAG.ID, b.LAG.ID) })

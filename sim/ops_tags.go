@@ -168,6 +168,7 @@ func (s *Service) updateKeys(t *txn, account, id string, fn func([]MACsecKey, st
 		n := l.clone()
 		n.MACsecKeys = keys
 		t.putLAG(n)
+		s.settleLAG(t, n.ID) // with must_encrypt, keys decide whether members carry traffic
 		return nil
 	}
 	c, err := findLinkable(t.st, account, id)

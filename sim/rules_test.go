@@ -323,3 +323,50 @@ func TestCatalogue(t *testing.T) {
 		t.Error("one-device location accepted")
 	}
 }
+
+// TestEncryptionDown: with must_encrypt, a member without a key to encrypt
+// with carries no traffic; the LAG's mode and keys govern its members.
+func TestEncryptionDown(t *testing.T) {
+	key := []MACsecKey{{SecretARN: "arn", CKN: "c", State: "associated"}}
+	for _, tc := range []struct {
+		name      string
+		lagMode   string
+		lagKeys   []MACsecKey
+		ownMode   string
+		ownKeys   []MACsecKey
+		member    bool
+		wantDown  bool
+		wantState string
+	}{
+		{"standalone must_encrypt without key", "", nil, EncryptMust, nil, false, true, StateDown},
+		{"standalone must_encrypt with key", "", nil, EncryptMust, key, false, false, StateAvailable},
+		{"standalone should_encrypt without key", "", nil, EncryptShould, nil, false, false, StateAvailable},
+		{"member of must_encrypt LAG without key", EncryptMust, nil, EncryptMust, key, true, true, StateDown},
+		{"member of must_encrypt LAG with key", EncryptMust, key, EncryptMust, nil, true, false, StateAvailable},
+		{"member of no_encrypt LAG", EncryptNo, nil, EncryptMust, nil, true, false, StateAvailable},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := fixture()
+			lag := st.LAGs["dxlag-aaaaaaaa"]
+			lag.Encryption, lag.MACsecKeys = tc.lagMode, tc.lagKeys
+			c := st.Connections["dxcon-a1member"]
+			if !tc.member {
+				c = st.Connections["dxcon-free0001"]
+			}
+			c.Encryption, c.MACsecKeys = tc.ownMode, tc.ownKeys
+			got := st.Present(c)
+			if got.EncryptionDown != tc.wantDown || got.State != tc.wantState {
+				t.Errorf("encryption down %v, state %s; want %v, %s", got.EncryptionDown, got.State, tc.wantDown, tc.wantState)
+			}
+			if tc.member {
+				wantOps := 1
+				if tc.wantDown {
+					wantOps = 0
+				}
+				if ops := st.Operational(lag.ID); ops != wantOps {
+					t.Errorf("operational members %d, want %d", ops, wantOps)
+				}
+			}
+		})
+	}
+}

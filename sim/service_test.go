@@ -460,3 +460,56 @@ func TestConcurrentRequestsKeepInvariants(t *testing.T) {
 		t.Errorf("LAG with minimumLinks 2 has %d members after racing disassociates, want 2", left)
 	}
 }
+
+// TestMustEncrypt: with must_encrypt and no MACsec key, a LAG's members carry
+// no traffic, so they report down and the LAG is down; a key brings them
+// back. A connection joining the LAG gives up its own keys for the LAG's.
+func TestMustEncrypt(t *testing.T) {
+	ctx := context.Background()
+	s, clock := newService(t, nil)
+	view, err := s.CreateLag(ctx, acct, sim.CreateLagInput{NumberOfConnections: 2, Location: "EqDC2", Bandwidth: "10Gbps", Name: "l", RequestMACsec: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lag := view.LAG.ID
+	clock.Advance(2 * time.Second)
+	if got := mustLAG(t, s, lag).LAG.State; got != sim.StateAvailable {
+		t.Fatalf("LAG %s before must_encrypt", got)
+	}
+	if _, err := s.UpdateLag(ctx, acct, lag, sim.UpdateLagInput{Encryption: ptr(sim.EncryptMust)}); err != nil {
+		t.Fatal(err)
+	}
+	v := mustLAG(t, s, lag)
+	if v.LAG.State != sim.StateDown || v.Members[0].State != sim.StateDown || !v.Members[0].EncryptionDown || v.Members[0].Encryption != sim.EncryptMust {
+		t.Errorf("must_encrypt without a key: LAG %s, member %s (encryption down %v, mode %s)", v.LAG.State, v.Members[0].State, v.Members[0].EncryptionDown, v.Members[0].Encryption)
+	}
+	key := "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	if _, err := s.AssociateMACsecKey(acct, lag, "", key, key); err != nil {
+		t.Fatal(err)
+	}
+	if v := mustLAG(t, s, lag); v.LAG.State != sim.StateAvailable || v.Members[0].State != sim.StateAvailable {
+		t.Errorf("with a key: LAG %s, member %s", v.LAG.State, v.Members[0].State)
+	}
+
+	// A MACsec connection with a key of its own, on the LAG's device.
+	var c2 *sim.Connection
+	for c2 == nil || c2.Device != view.LAG.Device {
+		if c2, err = s.CreateConnection(ctx, acct, sim.CreateConnectionInput{Location: "EqDC2", Bandwidth: "10Gbps", Name: "m", RequestMACsec: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	own := "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
+	if _, err := s.AssociateMACsecKey(acct, c2.ID, "", own, own); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DisassociateConnectionFromLag(ctx, acct, view.Members[0].ID, lag); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AssociateConnectionWithLag(ctx, acct, c2.ID, lag); err != nil {
+		t.Fatal(err)
+	}
+	got := mustConn(t, s, c2.ID)
+	if len(got.MACsecKeys) != 0 || got.Encryption != sim.EncryptMust {
+		t.Errorf("joined member keeps keys %v, mode %s; want the LAG's", got.MACsecKeys, got.Encryption)
+	}
+}

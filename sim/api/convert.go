@@ -44,11 +44,11 @@ func toKeys(ks []sim.MACsecKey) []MacSecKey {
 // logicalDevice is the logical device ID AWS reports beside awsDeviceV2.
 func logicalDevice(device string) string { return device + "-logical" }
 
-func portEncryption(macsec bool, mode string) string {
-	if !macsec {
+func portEncryption(c *sim.Connection) string {
+	switch {
+	case !c.MACsecCapable:
 		return ""
-	}
-	if mode == sim.EncryptNo {
+	case c.EncryptionDown || c.Encryption == sim.EncryptNo:
 		return "Encryption Down"
 	}
 	return "Encryption Up"
@@ -62,7 +62,7 @@ func toConnection(c *sim.Connection) Connection {
 		AwsLogicalDeviceId: logicalDevice(c.Device), JumboFrameCapable: ptr(true), HasLogicalRedundancy: "no",
 		Tags: toTags(c.Tags), ProviderName: c.ProviderName, MacSecCapable: ptr(c.MACsecCapable),
 		EncryptionMode: c.Encryption, MacSecKeys: toKeys(c.MACsecKeys),
-		PortEncryptionStatus: portEncryption(c.MACsecCapable, c.Encryption),
+		PortEncryptionStatus: portEncryption(c),
 	}
 	if c.Kind == sim.KindHosted {
 		out.Vlan = i32(c.VLAN)
@@ -86,7 +86,7 @@ func toInterconnect(c *sim.Connection) Interconnect {
 		AwsDevice: c.Device, AwsDeviceV2: c.Device, AwsLogicalDeviceId: logicalDevice(c.Device),
 		JumboFrameCapable: ptr(true), HasLogicalRedundancy: "no", Tags: toTags(c.Tags), ProviderName: c.ProviderName,
 		MacSecCapable: ptr(c.MACsecCapable), EncryptionMode: c.Encryption, MacSecKeys: toKeys(c.MACsecKeys),
-		PortEncryptionStatus: portEncryption(c.MACsecCapable, c.Encryption),
+		PortEncryptionStatus: portEncryption(c),
 	}
 }
 
