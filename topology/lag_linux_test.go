@@ -176,3 +176,27 @@ func TestFailedAttachLeavesPortStandaloneAndUp(t *testing.T) {
 
 // up reports an interface administratively up.
 func up(l netlink.Link) bool { return l.Attrs().RawFlags&1 != 0 }
+
+func TestReconcileRemovesMembersItCouldNotEnslave(t *testing.T) {
+	d := openTest(t, &failingAdd{lags: map[string]bool{}})
+	_, err := d.Reconcile(context.Background(), sim.Snapshot{
+		LAGs: []sim.LAGSpec{{LAGID: "dxlag-aaaa0001", DeviceID: "dev1"}},
+		Ports: []sim.PortSpec{
+			{ConnectionID: "dxcon-aaaa0001", DeviceID: "dev1", LAGID: "dxlag-aaaa0001"},
+			{ConnectionID: "dxcon-aaaa0002", DeviceID: "dev1", LAGID: "dxlag-aaaa0001"},
+			{ConnectionID: "dxcon-aaaa0003", DeviceID: "dev1"},
+		},
+	})
+	if err == nil {
+		t.Fatal("reconcile succeeded though no member can be enslaved")
+	}
+	h := handleIn(t, d.names.ns(roleDevice, "dev1"))
+	for _, id := range []string{"dxcon-aaaa0001", "dxcon-aaaa0002"} {
+		if _, err := h.LinkByName(id); err == nil {
+			t.Errorf("%s left behind after its enslave failed", id)
+		}
+	}
+	if l, err := h.LinkByName("dxcon-aaaa0003"); err != nil || !up(l) {
+		t.Errorf("the standalone port: %v", err)
+	}
+}

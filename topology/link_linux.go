@@ -69,7 +69,7 @@ func setUp(ns *netNS, name string, up bool) error {
 // both up. The pair is made inside aws with its peer placed in cust, so it
 // never exists in the host's namespace. Two requests, no lookups.
 func addVeth(aws, cust *netNS, name string) error {
-	req := vethRequest(cust, name)
+	req := vethRequest(cust, name, true)
 	req.Sockets = map[int]*nl.SocketHandle{unix.NETLINK_ROUTE: aws.sock}
 	if _, err := req.Execute(unix.NETLINK_ROUTE, 0); err != nil {
 		return fmt.Errorf("veth %s from %s to %s: %w", name, aws.name, cust.name, err)
@@ -81,11 +81,14 @@ func addVeth(aws, cust *netNS, name string) error {
 	return nil
 }
 
-// vethRequest asks for a veth pair named name, up, with its peer in cust.
-func vethRequest(cust *netNS, name string) *nl.NetlinkRequest {
+// vethRequest asks for a veth pair named name, with its peer in cust and its
+// near end up if up.
+func vethRequest(cust *netNS, name string, up bool) *nl.NetlinkRequest {
 	req := nl.NewNetlinkRequest(unix.RTM_NEWLINK, unix.NLM_F_CREATE|unix.NLM_F_EXCL|unix.NLM_F_ACK)
 	msg := nl.NewIfInfomsg(unix.AF_UNSPEC)
-	msg.Flags, msg.Change = unix.IFF_UP, unix.IFF_UP
+	if up {
+		msg.Flags, msg.Change = unix.IFF_UP, unix.IFF_UP
+	}
 	req.AddData(msg)
 	req.AddData(nl.NewRtAttr(unix.IFLA_IFNAME, nl.ZeroTerminated(name)))
 	info := nl.NewRtAttr(unix.IFLA_LINKINFO, nil)
@@ -112,13 +115,13 @@ func upRequest(name string) *nl.NetlinkRequest {
 	return req
 }
 
-// addVeths makes many pairs as addVeth does, pipelining the requests: the
-// kernel carries out each request as it is sent, and the acks are read a
-// window at a time rather than one round trip each. It returns one error per
-// name (nil for a pair made); a pair whose customer end could not be brought
-// up is deleted.
-func addVeths(aws, cust *netNS, names []string) []error {
-	errs := pipeline(aws.sock, len(names), func(i int) *nl.NetlinkRequest { return vethRequest(cust, names[i]) })
+// addVeths makes many pairs as addVeth does (or, unless up, leaves both
+// ends down), pipelining the requests: the kernel carries out each request
+// as it is sent, and the acks are read a window at a time rather than one
+// round trip each. It returns one error per name (nil for a pair made); a
+// pair whose customer end could not be brought up is deleted.
+func addVeths(aws, cust *netNS, names []string, up bool) []error {
+	errs := pipeline(aws.sock, len(names), func(i int) *nl.NetlinkRequest { return vethRequest(cust, names[i], up) })
 	var made []int
 	for i, err := range errs {
 		if err == nil {
@@ -126,6 +129,9 @@ func addVeths(aws, cust *netNS, names []string) []error {
 		} else {
 			errs[i] = fmt.Errorf("veth %s from %s to %s: %w", names[i], aws.name, cust.name, err)
 		}
+	}
+	if !up {
+		return errs
 	}
 	upErrs := pipeline(cust.sock, len(made), func(j int) *nl.NetlinkRequest { return upRequest(names[made[j]]) })
 	for j, err := range upErrs {
@@ -136,6 +142,39 @@ func addVeths(aws, cust *netNS, names []string) []error {
 		}
 	}
 	return errs
+}
+
+// upAll brings the named interfaces of ns up: one dump to learn their
+// indexes, then pipelined requests by index (naming an interface that is up
+// makes a 6.1 kernel answer EBUSY, and enslaving may have brought it up).
+func upAll(ns *netNS, names []string) error {
+	links, err := ns.h.LinkList()
+	if err != nil {
+		return fmt.Errorf("listing links in %s: %w", ns.name, err)
+	}
+	index := make(map[string]int32, len(links))
+	for _, l := range links {
+		index[l.Attrs().Name] = int32(l.Attrs().Index)
+	}
+	for _, name := range names {
+		if index[name] == 0 {
+			return &NotFoundError{Kind: "interface", ID: name + " in " + ns.name}
+		}
+	}
+	errs := pipeline(ns.sock, len(names), func(i int) *nl.NetlinkRequest {
+		req := nl.NewNetlinkRequest(unix.RTM_SETLINK, unix.NLM_F_ACK)
+		msg := nl.NewIfInfomsg(unix.AF_UNSPEC)
+		msg.Index = index[names[i]]
+		msg.Flags, msg.Change = unix.IFF_UP, unix.IFF_UP
+		req.AddData(msg)
+		return req
+	})
+	for i, err := range errs {
+		if err != nil {
+			return fmt.Errorf("setting %s up in %s: %w", names[i], ns.name, err)
+		}
+	}
+	return nil
 }
 
 // pipelineWindow bounds the acks in flight: they queue in the socket's

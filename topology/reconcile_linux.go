@@ -252,43 +252,108 @@ func (r *reconciler) makePorts(ctx context.Context) error {
 
 // makeMissingPorts makes the missing ports' veth pairs device by device in
 // pipelined batches (a lab of a thousand ports is built in the time of a few
-// hundred round trips) and records them standalone. A port the batch could
-// not make is left to the one-by-one path, which reports why.
+// hundred round trips). A port that is to be a LAG member is made down,
+// enslaved on both sides and then brought up, rather than made up and
+// bounced. A port the batch could not make is left to the one-by-one path,
+// which reports why.
 func (r *reconciler) makeMissingPorts(ctx context.Context) (map[string]bool, error) {
 	d := r.d
-	byDevice := map[string][]string{}
+	type batch struct{ standalone, members []string }
+	byDevice := map[string]*batch{}
 	for _, id := range sortedKeys(r.want.ports) {
-		if _, ok := d.ports[id]; !ok {
-			dev := r.want.ports[id].DeviceID
-			byDevice[dev] = append(byDevice[dev], id)
+		if _, ok := d.ports[id]; ok {
+			continue
+		}
+		if err := checkIfName(id); err != nil {
+			return nil, fmt.Errorf("port: %w", err)
+		}
+		w := r.want.ports[id]
+		b := byDevice[w.DeviceID]
+		if b == nil {
+			b = &batch{}
+			byDevice[w.DeviceID] = b
+		}
+		if lg, ok := d.lags[w.LAGID]; ok && lg.device == w.DeviceID {
+			b.members = append(b.members, id)
+		} else {
+			b.standalone = append(b.standalone, id) // setMembership reports a bad LAG
 		}
 	}
 	made := map[string]bool{}
 	for _, devID := range sortedKeys(byDevice) {
-		ids := byDevice[devID]
-		for _, id := range ids {
-			if err := checkIfName(id); err != nil {
-				return made, fmt.Errorf("port: %w", err)
-			}
-		}
+		b := byDevice[devID]
 		dev, err := d.device(devID, true)
 		if err != nil {
 			return made, err
 		}
-		for i, err := range addVeths(dev.aws, dev.cust, ids) {
+		for i, err := range addVeths(dev.aws, dev.cust, b.standalone, true) {
 			if err != nil {
-				d.log.Debug("batch port creation", "connection", ids[i], "err", err)
+				d.log.Debug("batch port creation", "connection", b.standalone[i], "err", err)
 				continue
 			}
-			d.ports[ids[i]] = &port{id: ids[i], device: devID}
-			made[ids[i]] = true
-			r.note(ids[i], "missing", "created")
+			d.ports[b.standalone[i]] = &port{id: b.standalone[i], device: devID}
+			made[b.standalone[i]] = true
+			r.note(b.standalone[i], "missing", "created")
+		}
+		if err := r.makeMembers(ctx, dev, b.members, made); err != nil {
+			return made, err
 		}
 		if err := checkCtx(ctx); err != nil {
 			return made, err
 		}
 	}
 	return made, nil
+}
+
+// makeMembers makes LAG members down, enslaves each on both sides, then
+// brings them all up. If an enslave fails, the members not yet enslaved are
+// deleted, not left standalone.
+func (r *reconciler) makeMembers(ctx context.Context, dev *device, ids []string, made map[string]bool) error {
+	d := r.d
+	var pending []string
+	for i, err := range addVeths(dev.aws, dev.cust, ids, false) {
+		if err != nil {
+			d.log.Debug("batch port creation", "connection", ids[i], "err", err)
+			continue
+		}
+		pending = append(pending, ids[i])
+	}
+	for i, id := range pending {
+		lagID := r.want.ports[id].LAGID
+		err := d.backend.AddMember(ctx, dev.aws, lagID, id)
+		if err == nil {
+			err = d.backend.AddMember(ctx, dev.cust, lagID, id)
+		}
+		if err != nil {
+			for _, gone := range pending[i:] {
+				if derr := delLink(dev.aws, gone); derr != nil {
+					d.log.Warn("removing half-made port", "connection", gone, "err", derr)
+				}
+			}
+			pending = pending[:i]
+			if uerr := r.upMembers(dev, pending, made); uerr != nil {
+				d.log.Warn("bringing up LAG members", "err", uerr)
+			}
+			return fmt.Errorf("create port %s in %s: %w", id, lagID, err)
+		}
+	}
+	return r.upMembers(dev, pending, made)
+}
+
+func (r *reconciler) upMembers(dev *device, ids []string, made map[string]bool) error {
+	d := r.d
+	for _, id := range ids {
+		d.ports[id] = &port{id: id, device: dev.id, lag: r.want.ports[id].LAGID}
+		made[id] = true
+		r.note(id, "missing", "created")
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	if err := upAll(dev.aws, ids); err != nil {
+		return err
+	}
+	return upAll(dev.cust, ids)
 }
 
 func (r *reconciler) makeVLANs(ctx context.Context) error {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/dxsim/dxsim/lacp"
 	"github.com/dxsim/dxsim/lacp/verify"
 	"github.com/dxsim/dxsim/sim"
 	"github.com/dxsim/dxsim/topology/probe"
@@ -79,6 +80,12 @@ type Report struct {
 	// AgreeWithin of each other.
 	Agree bool `json:"agree"`
 
+	// LACPSource says where the LACP milestones come from: "bond state"
+	// (the kernel bond's per-member actor state, read every millisecond) or
+	// "LACPDUs" (the capture). A Linux bond sends an LACPDU at most every
+	// third 100 ms tick, so its PDUs can trail its state by up to 300 ms.
+	LACPSource string `json:"lacp_source,omitempty"`
+
 	Pcap   string   `json:"pcap,omitempty"`
 	Issues []string `json:"issues,omitempty"`
 	Err    string   `json:"error,omitempty"`
@@ -99,8 +106,9 @@ type inputs struct {
 	op, conn, lag, backend string
 	requested              time.Time
 	steps                  sim.StepTimes
-	links                  []sim.Event  // link events of the connection, both sides
-	lacp                   *verify.Port // the member's LACP timeline; nil if none
+	links                  []sim.Event   // link events of the connection, both sides
+	lacp                   *verify.Port  // the member's LACP timeline; nil if none
+	actor                  []actorSample // the member's actor state on each side, as the bond reports it
 	issues                 []verify.Issue
 	probe                  *probe.Result // nil while the probe runs
 	pcap                   string
@@ -139,6 +147,21 @@ func build(in inputs) *Report {
 	if p := in.lacp; p != nil && !down.IsZero() {
 		add(MilestoneFirstPDUDX, firstEvent(p, verify.SideLocal, verify.EventFirstPDU, down))
 		add(MilestoneFirstPDUCustomer, firstEvent(p, verify.SideRemote, verify.EventFirstPDU, down))
+	}
+	switch {
+	case down.IsZero():
+	case hasActor(in.actor, down):
+		r.LACPSource = "bond state"
+		const cd = lacp.StateCollecting | lacp.StateDistributing
+		add(MilestoneSyncDX, firstActor(in.actor, sim.SideAWS, lacp.StateSynchronization, down))
+		add(MilestoneSyncCustomer, firstActor(in.actor, sim.SideCustomer, lacp.StateSynchronization, down))
+		dxColl = firstActor(in.actor, sim.SideAWS, lacp.StateCollecting, down)
+		add(MilestoneCollDistDX, firstActor(in.actor, sim.SideAWS, cd, down))
+		add(MilestoneCollDistCustomer, firstActor(in.actor, sim.SideCustomer, cd, down))
+		add(MilestoneLACPConverged, converged(in.actor, down))
+	case in.lacp != nil:
+		p := in.lacp
+		r.LACPSource = "LACPDUs"
 		add(MilestoneSyncDX, firstEvent(p, verify.SideLocal, verify.EventSync, down))
 		add(MilestoneSyncCustomer, firstEvent(p, verify.SideRemote, verify.EventSync, down))
 		dxColl = firstEvent(p, verify.SideLocal, verify.EventCollecting, down)
@@ -196,6 +219,50 @@ func build(in inputs) *Report {
 		}
 	}
 	return r
+}
+
+// actorSample is a LAG member's actor state on one side at a time.
+type actorSample struct {
+	Time  time.Time
+	Side  sim.Side
+	State lacp.State
+}
+
+func hasActor(samples []actorSample, from time.Time) bool {
+	for _, a := range samples {
+		if !a.Time.Before(from) {
+			return true
+		}
+	}
+	return false
+}
+
+// firstActor is when the side's actor first had every bit of want at or
+// after from.
+func firstActor(samples []actorSample, side sim.Side, want lacp.State, from time.Time) time.Time {
+	for _, a := range samples {
+		if a.Side == side && !a.Time.Before(from) && a.State.Has(want) {
+			return a.Time
+		}
+	}
+	return time.Time{}
+}
+
+// converged is when both sides were first in sync, collecting and
+// distributing at once, at or after from.
+func converged(samples []actorSample, from time.Time) time.Time {
+	const usable = lacp.StateSynchronization | lacp.StateCollecting | lacp.StateDistributing
+	var last [2]lacp.State
+	for _, a := range samples {
+		if a.Side != sim.SideAWS && a.Side != sim.SideCustomer {
+			continue
+		}
+		last[a.Side] = a.State
+		if !a.Time.Before(from) && last[sim.SideAWS].Has(usable) && last[sim.SideCustomer].Has(usable) {
+			return a.Time
+		}
+	}
+	return time.Time{}
 }
 
 // firstLink is the first link event of the side going the given way at or

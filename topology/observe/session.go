@@ -31,6 +31,12 @@ func (o *Observer) DetachPort(ctx context.Context, lagID, connectionID string) (
 
 type stepFunc func(ctx context.Context, lagID, connectionID string) (sim.StepTimes, error)
 
+// actorSource gives a LAG member's actor state on each side over time.
+type actorSource interface {
+	samples() []actorSample
+	close()
+}
+
 // session is one observed operation.
 type session struct {
 	in        inputs
@@ -41,6 +47,7 @@ type session struct {
 	recorded  chan struct{} // closed when every captured frame is written
 	recErr    error
 	prb       *probe.Probe
+	actors    actorSource
 
 	mu      sync.Mutex
 	links   []sim.Event
@@ -174,6 +181,7 @@ func (s *session) open(o *Observer, from string) error {
 	if from != "" {
 		accept = from
 	}
+	s.actors = startActors(s.aws, s.cust, s.in.conn, o.cfg.Now)
 	s.prb, err = probe.Start(probe.Config{
 		SendNS: s.cust, Port: s.in.conn, RecvNS: s.aws, Accept: []string{accept},
 		Rate: o.cfg.ProbeRate, Now: o.cfg.Now, Logger: o.cfg.Logger,
@@ -218,6 +226,9 @@ func (s *session) snapshot(res *probe.Result) *Report {
 		}
 	}
 	in.issues, in.probe = vr.Issues, res
+	if s.actors != nil {
+		in.actor = s.actors.samples()
+	}
 	return build(in)
 }
 
@@ -273,6 +284,9 @@ func (o *Observer) follow(s *session) {
 func (s *session) close() {
 	if s.prb != nil {
 		s.prb.Stop()
+	}
+	if s.actors != nil {
+		s.actors.close()
 	}
 	if s.capt != nil {
 		s.capt.Close()

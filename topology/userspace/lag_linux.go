@@ -3,7 +3,6 @@ package userspace
 import (
 	"errors"
 	"fmt"
-	"os"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -11,7 +10,9 @@ import (
 	"time"
 )
 
-const frameBuf = 65536 // room for any frame a veth or TAP passes
+// frameBuf holds any frame a veth or TAP passes, a 64 KiB
+// segmentation-offload super-frame included.
+const frameBuf = 65536 + 256
 
 // lag is one LAG's TAP, its members and its control goroutine.
 type lag struct {
@@ -197,7 +198,7 @@ func (l *lag) readTAP() {
 	for {
 		n, err := l.tap.read(buf)
 		if err != nil {
-			if l.closed() || errors.Is(err, os.ErrClosed) {
+			if l.closed() {
 				return
 			}
 			continue

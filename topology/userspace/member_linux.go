@@ -60,20 +60,31 @@ func (l *lag) readMember(m *member) {
 }
 
 func (l *lag) collect(frame []byte, info afpacket.Info) {
-	vid, inner, tagged := info.VLAN&0x0fff, frame, info.VLANValid
+	vid, inner, tagged := vlanOf(frame, &info)
 	if !tagged {
-		vid, inner, tagged = untag(frame)
-	}
-	if !tagged {
-		_ = l.tap.write(frame)
+		_ = l.tap.write(frame, &info.Vnet)
 		return
 	}
 	l.mu.Lock()
 	v := l.vlans[vid]
 	l.mu.Unlock()
 	if v != nil {
-		_ = v.tap.write(inner)
+		_ = v.tap.write(inner, &info.Vnet)
 	}
+}
+
+// vlanOf returns a received frame's VLAN ID and the frame without its tag:
+// the tag the kernel moved into metadata, or one still in the frame, which
+// is taken out (and the frame's virtio header offsets moved with it).
+func vlanOf(frame []byte, info *afpacket.Info) (vid uint16, inner []byte, tagged bool) {
+	if info.VLANValid {
+		return info.VLAN & 0x0fff, frame, true
+	}
+	vid, inner, tagged = untag(frame)
+	if tagged {
+		info.Vnet.Shift(-4)
+	}
+	return vid, inner, tagged
 }
 
 // addMember joins a veth to the LAG.
@@ -86,7 +97,7 @@ func (l *lag) addMember(name string) error {
 	if err := l.h.quietMember(name, true); err != nil {
 		return err
 	}
-	conn, err := afpacket.Open(afpacket.Config{NetNS: l.h.cfg.NetNS, Ifindex: attrs.Index, IgnoreOutgoing: true})
+	conn, err := afpacket.Open(afpacket.Config{NetNS: l.h.cfg.NetNS, Ifindex: attrs.Index, IgnoreOutgoing: true, VnetHdr: true})
 	if err != nil {
 		_ = l.h.quietMember(name, false)
 		return fmt.Errorf("userspace: member %s: %w", name, err)

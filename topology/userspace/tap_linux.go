@@ -11,11 +11,16 @@ import (
 )
 
 // tap is a TAP device that lives as long as its file descriptor: closing it
-// removes the interface.
+// removes the interface. It is opened with IFF_VNET_HDR so that a frame
+// collected with an unfinished checksum or as a segmentation-offload
+// super-frame is finished by the TAP's kernel side; the TAP itself offers no
+// offloads, so what it sends is always complete and its header empty.
 type tap struct {
-	name string
-	f    *os.File
-	rc   syscall.RawConn
+	name  string
+	f     *os.File
+	rc    syscall.RawConn
+	rhdr  afpacket.VnetHdr // only touched by the (single) reader
+	rbufs [][]byte
 }
 
 func openTAP(ns netns.NsHandle, name string) (*tap, error) {
@@ -33,7 +38,7 @@ func openTAP(ns netns.NsHandle, name string) (*tap, error) {
 			unix.Close(fd)
 			return err
 		}
-		ifr.SetUint16(unix.IFF_TAP | unix.IFF_NO_PI)
+		ifr.SetUint16(unix.IFF_TAP | unix.IFF_NO_PI | unix.IFF_VNET_HDR)
 		if err := unix.IoctlIfreq(fd, unix.TUNSETIFF, ifr); err != nil {
 			unix.Close(fd)
 			return err
@@ -49,16 +54,45 @@ func openTAP(ns netns.NsHandle, name string) (*tap, error) {
 		f.Close()
 		return nil, fmt.Errorf("userspace: TAP %s: %w", name, err)
 	}
-	return &tap{name: name, f: f, rc: rc}, nil
+	return &tap{name: name, f: f, rc: rc, rbufs: make([][]byte, 2)}, nil
 }
 
-// read reads one frame.
-func (t *tap) read(b []byte) (int, error) { return t.f.Read(b) }
+// read reads one frame (without its empty virtio header).
+func (t *tap) read(b []byte) (int, error) {
+	var (
+		n   int
+		err error
+	)
+	t.rbufs[0], t.rbufs[1] = t.rhdr[:], b
+	if rerr := t.rc.Read(func(fd uintptr) bool {
+		n, err = unix.Readv(int(fd), t.rbufs)
+		return err != unix.EAGAIN
+	}); rerr != nil {
+		return 0, rerr
+	}
+	if err != nil {
+		return 0, os.NewSyscallError("readv", err)
+	}
+	return max(n-afpacket.VnetHdrLen, 0), nil
+}
 
-// write writes one frame; the TAP's kernel side receives it.
-func (t *tap) write(frame []byte) error {
-	_, err := t.f.Write(frame)
-	return err
+// write writes one frame, with what the kernel still owes it (nil: it is
+// complete); the TAP's kernel side receives it.
+func (t *tap) write(frame []byte, hdr *afpacket.VnetHdr) error {
+	if hdr == nil {
+		hdr = &afpacket.VnetHdr{}
+	}
+	var err error
+	if werr := t.rc.Write(func(fd uintptr) bool {
+		_, err = unix.Writev(int(fd), [][]byte{hdr[:], frame})
+		return err != unix.EAGAIN
+	}); werr != nil {
+		return werr
+	}
+	if err != nil {
+		return os.NewSyscallError("writev", err)
+	}
+	return nil
 }
 
 // setCarrier turns the TAP's carrier on or off (TUNSETCARRIER), which is

@@ -3,7 +3,6 @@ package userspace
 import (
 	"errors"
 	"fmt"
-	"os"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -37,7 +36,7 @@ func (v *vlanIf) readTAP() {
 	for {
 		n, err := v.tap.read(buf)
 		if err != nil {
-			if errors.Is(err, os.ErrClosed) {
+			if v.done.Load() {
 				return
 			}
 			continue
@@ -82,7 +81,7 @@ func openTrunk(h *Host, port string) (*trunk, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", notFound("port", port), err)
 	}
-	conn, err := afpacket.Open(afpacket.Config{NetNS: h.cfg.NetNS, Ifindex: link.Attrs().Index, IgnoreOutgoing: true})
+	conn, err := afpacket.Open(afpacket.Config{NetNS: h.cfg.NetNS, Ifindex: link.Attrs().Index, IgnoreOutgoing: true, VnetHdr: true})
 	if err != nil {
 		return nil, fmt.Errorf("userspace: VLAN trunk on %s: %w", port, err)
 	}
@@ -114,10 +113,7 @@ func (t *trunk) read(h *Host) {
 			}
 			continue
 		}
-		vid, inner, tagged := info.VLAN&0x0fff, buf[:n], info.VLANValid
-		if !tagged {
-			vid, inner, tagged = untag(buf[:n])
-		}
+		vid, inner, tagged := vlanOf(buf[:n], &info)
 		if !tagged {
 			continue
 		}
@@ -125,7 +121,7 @@ func (t *trunk) read(h *Host) {
 		v := t.vlans[vid]
 		t.mu.Unlock()
 		if v != nil {
-			_ = v.tap.write(inner)
+			_ = v.tap.write(inner, &info.Vnet)
 		}
 	}
 }
