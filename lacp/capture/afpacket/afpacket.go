@@ -1,6 +1,7 @@
 package afpacket
 
 import (
+	"encoding/binary"
 	"errors"
 	"time"
 
@@ -26,6 +27,34 @@ type Config struct {
 	// on the interface (PACKET_IGNORE_OUTGOING); a capture leaves it off to
 	// see both directions.
 	IgnoreOutgoing bool
+	// VnetHdr asks for each frame's virtio_net_hdr (PACKET_VNET_HDR): what
+	// the kernel still owes the frame. A frame another interface of this
+	// host sent through a veth may carry an unfinished checksum or be a
+	// segmentation-offload super-frame; written to a TAP opened with
+	// IFF_VNET_HDR together with its header, the kernel finishes it there.
+	// Frames this socket sends go with an empty header: complete as given.
+	VnetHdr bool
+}
+
+// VnetHdrLen is the size of a virtio_net_hdr.
+const VnetHdrLen = 10
+
+// VnetHdr is a virtio_net_hdr in host byte order: flags, gso_type, hdr_len,
+// gso_size, csum_start, csum_offset.
+type VnetHdr [VnetHdrLen]byte
+
+const vnetNeedsCsum = 1 // VIRTIO_NET_HDR_F_NEEDS_CSUM
+
+// Shift moves the header's offsets by delta bytes, for a frame that had
+// bytes removed (delta < 0) or inserted before its network header, as when
+// an 802.1Q tag is taken out or put in.
+func (h *VnetHdr) Shift(delta int) {
+	if h[0]&vnetNeedsCsum != 0 {
+		putU16(h[6:], uint16(int(getU16(h[6:]))+delta)) // csum_start
+	}
+	if h[1] != 0 { // gso_type: hdr_len counts the headers
+		putU16(h[2:], uint16(int(getU16(h[2:]))+delta))
+	}
 }
 
 // Direction says which way a frame was going when the socket saw it.
@@ -66,6 +95,8 @@ type Info struct {
 	// says whether there was one); the frame bytes no longer carry it.
 	VLAN      uint16
 	VLANValid bool
+	// Vnet is the frame's virtio_net_hdr when Config.VnetHdr is set.
+	Vnet VnetHdr
 }
 
 // EtherTypeFilter assembles a classic BPF program that accepts whole frames
@@ -78,3 +109,8 @@ func EtherTypeFilter(et uint16) ([]bpf.RawInstruction, error) {
 		bpf.RetConstant{Val: 0},
 	})
 }
+
+// virtio_net_hdr fields are in the host's byte order (the kernel's vio_le()
+// is true on every little-endian host, and the legacy header is native).
+func getU16(b []byte) uint16    { return binary.NativeEndian.Uint16(b) }
+func putU16(b []byte, v uint16) { binary.NativeEndian.PutUint16(b, v) }

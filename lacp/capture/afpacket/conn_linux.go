@@ -20,7 +20,9 @@ type Conn struct {
 	f       *os.File
 	rc      syscall.RawConn
 	ifindex int
+	vnet    bool
 	oob     []byte // only touched by the (single) reader
+	rbufs   [][]byte
 
 	dropsMu sync.Mutex
 	drops   uint64
@@ -56,7 +58,7 @@ func Open(cfg Config) (*Conn, error) {
 		f.Close()
 		return nil, fmt.Errorf("afpacket: %w", err)
 	}
-	return &Conn{f: f, rc: rc, ifindex: cfg.Ifindex, oob: make([]byte, 128)}, nil
+	return &Conn{f: f, rc: rc, ifindex: cfg.Ifindex, vnet: cfg.VnetHdr, oob: make([]byte, 128), rbufs: make([][]byte, 2)}, nil
 }
 
 func setup(fd int, cfg Config) error {
@@ -72,6 +74,7 @@ func setup(fd int, cfg Config) error {
 		{unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, true},
 		{unix.SOL_PACKET, unix.PACKET_AUXDATA, true},
 		{unix.SOL_PACKET, unix.PACKET_IGNORE_OUTGOING, cfg.IgnoreOutgoing},
+		{unix.SOL_PACKET, unix.PACKET_VNET_HDR, cfg.VnetHdr},
 	} {
 		if !o.on {
 			continue
@@ -124,8 +127,15 @@ func (c *Conn) ReadFrame(b []byte) (int, Info, error) {
 		from    unix.Sockaddr
 		err     error
 	)
+	var info Info
 	rerr := c.rc.Read(func(fd uintptr) bool {
-		n, oobn, _, from, err = unix.Recvmsg(int(fd), b, c.oob, unix.MSG_TRUNC)
+		if c.vnet {
+			c.rbufs[0], c.rbufs[1] = info.Vnet[:], b
+			n, oobn, _, from, err = unix.RecvmsgBuffers(int(fd), c.rbufs, c.oob, unix.MSG_TRUNC)
+			n -= VnetHdrLen
+		} else {
+			n, oobn, _, from, err = unix.Recvmsg(int(fd), b, c.oob, unix.MSG_TRUNC)
+		}
 		return !errors.Is(err, unix.EAGAIN)
 	})
 	if rerr != nil {
@@ -134,7 +144,7 @@ func (c *Conn) ReadFrame(b []byte) (int, Info, error) {
 	if err != nil {
 		return 0, Info{}, os.NewSyscallError("recvmsg", err)
 	}
-	info := Info{Length: n, Direction: DirectionIn}
+	info.Length, info.Direction = n, DirectionIn
 	if n > len(b) {
 		n = len(b)
 	}
@@ -181,7 +191,12 @@ func (c *Conn) WriteFrame(frame []byte, ifindex int) error {
 	}
 	var err error
 	werr := c.rc.Write(func(fd uintptr) bool {
-		err = unix.Sendto(int(fd), frame, 0, sa)
+		if c.vnet {
+			var none VnetHdr
+			_, err = unix.SendmsgBuffers(int(fd), [][]byte{none[:], frame}, nil, sa, 0)
+		} else {
+			err = unix.Sendto(int(fd), frame, 0, sa)
+		}
 		return !errors.Is(err, unix.EAGAIN)
 	})
 	if werr != nil {

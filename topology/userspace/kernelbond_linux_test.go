@@ -1,0 +1,130 @@
+package userspace
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/dxsim/dxsim/lacp/capture/afpacket"
+
+	"github.com/dxsim/dxsim/topology/netnstest"
+	"github.com/vishvananda/netlink"
+)
+
+// TestAgainstKernelBond runs a userspace LAG against a Linux 802.3ad bond
+// with an 802.1Q VLAN on it: LACP converges both ways and datagrams cross the
+// LAG and the VLAN, so the engine speaks Linux's LACP and the userspace tags
+// are the kernel's 802.1Q. It needs bonding and 8021q (scripts/vmtest has
+// them).
+func TestAgainstKernelBond(t *testing.T) {
+	netnstest.RequireBondingAndVLAN(t)
+	aws := newSide(t, "aws", New)
+	cust := newSide(t, "customer", New) // its Host stays idle: the bond is the kernel's
+	const n = 2
+	awsPorts, custPorts := make([]string, n), make([]string, n)
+	for i := range n {
+		awsPorts[i], custPorts[i] = fmt.Sprintf("dxcon-k%d", i), fmt.Sprintf("cust-k%d", i)
+		connect(t, aws, awsPorts[i], cust, custPorts[i])
+	}
+	mac, _ := net.ParseMAC("02:dd:00:00:00:0b")
+	if err := aws.h.CreateLAG(LAGConfig{Name: "dxlag-k", MinLinks: 1, SystemMAC: mac}); err != nil {
+		t.Fatal(err)
+	}
+
+	bond := netlink.NewLinkBond(netlink.LinkAttrs{Name: "bond-k"})
+	bond.Mode = netlink.BOND_MODE_802_3AD
+	bond.LacpRate = netlink.BOND_LACP_RATE_FAST
+	bond.Miimon = 100
+	if err := cust.nl.LinkAdd(bond); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range custPorts {
+		l, err := cust.nl.LinkByName(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cust.setUp(p, false)
+		if err := cust.nl.LinkSetMaster(l, bond); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cust.setUp("bond-k", true)
+	for _, p := range custPorts {
+		cust.setUp(p, true)
+	}
+	if err := cust.nl.LinkAdd(&netlink.Vlan{
+		LinkAttrs: netlink.LinkAttrs{Name: "bond-k.101", ParentIndex: bond.Attrs().Index},
+		VlanId:    101,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	cust.setUp("bond-k.101", true)
+
+	for _, p := range awsPorts {
+		aws.join("dxlag-k", p)
+	}
+	// The userspace side's members carry traffic, and the bond says so too.
+	aws.waitUsable("dxlag-k", awsPorts...)
+
+	if err := aws.h.CreateVLAN(VLANConfig{Name: "dxvif-k", Parent: "dxlag-k", VID: 101}); err != nil {
+		t.Fatal(err)
+	}
+	aws.addr("dxlag-k", "10.7.0.1/24")
+	cust.addr("bond-k", "10.7.0.2/24")
+	aws.addr("dxvif-k", "10.7.1.1/24")
+	cust.addr("bond-k.101", "10.7.1.2/24")
+	udpAcross(t, aws, "10.7.0.1", cust, "10.7.0.2")
+	udpAcross(t, cust, "10.7.0.2", aws, "10.7.0.1")
+	udpAcross(t, cust, "10.7.1.2", aws, "10.7.1.1")
+	udpAcross(t, aws, "10.7.1.1", cust, "10.7.1.2")
+	// The kernel sends with checksum and segmentation offload: its frames
+	// reach the members unfinished, and TCP's are 64 KiB super-frames.
+	tcpAcross(t, cust, aws, "10.7.0.1")
+	tcpAcross(t, cust, aws, "10.7.1.1")
+}
+
+// tcpAcross streams 4 MiB from one side to the other's address and checks
+// every byte arrived.
+func tcpAcross(t *testing.T, from, to *side, dst string) {
+	t.Helper()
+	var ln net.Listener
+	if err := afpacket.InNamespace(to.ns, func() error {
+		var err error
+		ln, err = net.Listen("tcp4", net.JoinHostPort(dst, "7778"))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	const size = 4 << 20
+	got := make(chan int64, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			got <- -1
+			return
+		}
+		defer c.Close()
+		_ = c.SetDeadline(time.Now().Add(waitLimit))
+		n, _ := io.Copy(io.Discard, c)
+		got <- n
+	}()
+	var c net.Conn
+	if err := afpacket.InNamespace(from.ns, func() error {
+		var err error
+		c, err = net.DialTimeout("tcp4", net.JoinHostPort(dst, "7778"), waitLimit)
+		return err
+	}); err != nil {
+		t.Fatalf("TCP to %s: %v", dst, err)
+	}
+	_ = c.SetDeadline(time.Now().Add(waitLimit))
+	if _, err := c.Write(make([]byte, size)); err != nil {
+		t.Fatalf("TCP to %s: %v", dst, err)
+	}
+	c.Close()
+	if n := <-got; n != size {
+		t.Fatalf("TCP to %s: %d bytes arrived, want %d", dst, n, size)
+	}
+}
