@@ -43,3 +43,21 @@ func TestDirectionString(t *testing.T) {
 		}
 	}
 }
+
+func TestVnetHdrShift(t *testing.T) {
+	var h VnetHdr
+	h[0], h[1] = vnetNeedsCsum, 1 // NEEDS_CSUM, GSO TCPv4
+	putU16(h[2:], 66)             // hdr_len
+	putU16(h[6:], 34)             // csum_start
+	putU16(h[8:], 16)             // csum_offset
+	h.Shift(-4)
+	if getU16(h[2:]) != 62 || getU16(h[6:]) != 30 || getU16(h[8:]) != 16 {
+		t.Errorf("after Shift(-4): hdr_len %d csum_start %d csum_offset %d, want 62 30 16",
+			getU16(h[2:]), getU16(h[6:]), getU16(h[8:]))
+	}
+	var none VnetHdr
+	none.Shift(4)
+	if none != (VnetHdr{}) {
+		t.Errorf("Shift changed an empty header: % x", none)
+	}
+}
