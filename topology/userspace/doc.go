@@ -18,6 +18,12 @@
 // parent are untagged and written to it. The kernel strips 802.1Q tags into
 // packet metadata on receive; the tag is read from PACKET_AUXDATA.
 //
+// A frame another interface of the host sent through a veth (a Linux bond at
+// the other end) may arrive with its checksum unfinished or as a 64 KiB
+// segmentation-offload super-frame. Member sockets read each frame's
+// virtio_net_hdr (PACKET_VNET_HDR) and the TAPs take it (IFF_VNET_HDR), so
+// the TAP's kernel side completes the frame.
+//
 // Members are raw veths that keep their own MAC. So that the kernel does not
 // answer for the LAG through a member, a member is set never to answer ARP
 // (arp_ignore 8) and has IPv6 disabled while it is enslaved.
