@@ -513,3 +513,31 @@ func TestMustEncrypt(t *testing.T) {
 		t.Errorf("joined member keeps keys %v, mode %s; want the LAG's", got.MACsecKeys, got.Encryption)
 	}
 }
+
+// TestCloseEndsSubscriptions: a subscriber ranging over its channel stops
+// when the service closes (TestMain checks no goroutine is left behind).
+func TestCloseEndsSubscriptions(t *testing.T) {
+	clock := simtest.NewClock()
+	s, err := sim.New(sim.Config{Clock: clock, DataPlane: simtest.NewDataPlane(clock, 64)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, _ := s.Subscribe(8)
+	if _, err := s.CreateLag(context.Background(), acct, sim.CreateLagInput{NumberOfConnections: 2, Location: "EqDC2", Bandwidth: "10Gbps", Name: "l"}); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan int)
+	go func() {
+		n := 0
+		for range sub {
+			n++
+		}
+		done <- n
+	}()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := <-done; n == 0 {
+		t.Error("the subscriber saw no state changes")
+	}
+}
