@@ -129,3 +129,37 @@ func deref(f *float64) any {
 	}
 	return *f
 }
+
+// TestBuildBondState checks that a kernel bond's own actor state, when read,
+// times the LACP milestones rather than the LACPDUs, which a bond sends only
+// every third tick.
+func TestBuildBondState(t *testing.T) {
+	in := associateInputs(2505)
+	const (
+		sync = lacp.StateSynchronization
+		cd   = lacp.StateCollecting | lacp.StateDistributing
+	)
+	in.actor = []actorSample{
+		{Time: at(-100), Side: sim.SideAWS, State: sync | cd}, // before the port went down: ignored
+		{Time: at(5), Side: sim.SideAWS, State: 0},
+		{Time: at(2004), Side: sim.SideAWS, State: sync},
+		{Time: at(2005), Side: sim.SideCustomer, State: sync},
+		{Time: at(2104), Side: sim.SideAWS, State: sync | cd},
+		{Time: at(2105), Side: sim.SideCustomer, State: sync | cd},
+	}
+	r := build(in)
+	if r.LACPSource != "bond state" {
+		t.Fatalf("LACP source %q", r.LACPSource)
+	}
+	for name, want := range map[string]float64{
+		MilestoneSyncDX: 2004, MilestoneSyncCustomer: 2005, MilestoneCollDistDX: 2104,
+		MilestoneCollDistCustomer: 2105, MilestoneLACPConverged: 2105,
+	} {
+		if m, ok := r.Milestone(name); !ok || m.TMS != want {
+			t.Errorf("%s at %v (%v), want %v", name, m.TMS, ok, want)
+		}
+	}
+	if r.LACPOutageMS == nil || *r.LACPOutageMS != 2102 { // down at 2, DX collecting at 2,104
+		t.Fatalf("LACP outage %v", deref(r.LACPOutageMS))
+	}
+}

@@ -2,6 +2,8 @@
 
 package probe
 
+import "time"
+
 // Probe is a running probe; off Linux there is none.
 type Probe struct{}
 
@@ -19,3 +21,6 @@ func (*Probe) Sent() uint64 { return 0 }
 
 // Stop returns an empty Result off Linux.
 func (*Probe) Stop() Result { return Result{} }
+
+// Retire does nothing off Linux.
+func (*Probe) Retire(string, time.Time) {}
