@@ -347,3 +347,19 @@ func TestCaptureCountsKernelDrops(t *testing.T) {
 		}
 	}
 }
+
+// TestCaptureKeepsVLANTags: the kernel moves a received frame's 802.1Q tag
+// into metadata; the capture puts it back, so the frame is recorded as it
+// was on the wire.
+func TestCaptureKeepsVLANTags(t *testing.T) {
+	ns, h := pair(t)
+	c := open(t, Config{NetNS: ns, Ports: []string{"dxsim-b"}, EtherType: 0x88b5})
+	s := newSender(t, ns, h, "dxsim-a")
+	frame := otherFrame(0x8100)
+	frame = append(frame[:14], append([]byte{0x20, 0x65, 0x88, 0xb5}, frame[14:56]...)...) // PCP 1, VID 101
+	s.send(frame)
+	f := next(t, c)
+	if !bytes.Equal(f.Data, frame) || f.Length != len(frame) {
+		t.Errorf("captured % x (length %d)\nwant     % x", f.Data, f.Length, frame)
+	}
+}

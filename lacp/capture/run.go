@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -177,7 +178,10 @@ func (r *reader) deliver(b []byte, info afpacket.Info) bool {
 		Ifindex:   info.Ifindex,
 		Direction: info.Direction,
 		Length:    info.Length,
-		Data:      append([]byte(nil), b...),
+		Data:      withTag(b, info),
+	}
+	if info.VLANValid {
+		f.Length += 4 // the tag put back
 	}
 	if f.Time.IsZero() {
 		f.Time = r.c.cfg.Now()
@@ -185,11 +189,14 @@ func (r *reader) deliver(b []byte, info afpacket.Info) bool {
 	if f.Port == "" {
 		f.Port = r.c.portName(info.Ifindex)
 	}
+	// Counted before it is handed over, so that whoever has received a
+	// frame sees it counted.
+	r.c.nFrames.Add(1)
 	select {
 	case r.c.frames <- f:
-		r.c.nFrames.Add(1)
 		return true
 	case <-r.c.done:
+		r.c.nFrames.Add(^uint64(0)) // not delivered after all
 		return false
 	}
 }
@@ -206,4 +213,18 @@ func (c *Capture) portName(ifindex int) string {
 	}
 	c.names[ifindex] = n
 	return n
+}
+
+// withTag copies a frame, putting back the VLAN tag the kernel moved into
+// metadata, as libpcap does, so that the capture shows the frame as it was
+// on the wire.
+func withTag(b []byte, info afpacket.Info) []byte {
+	if !info.VLANValid || len(b) < 12 {
+		return append([]byte(nil), b...)
+	}
+	out := make([]byte, 0, len(b)+4)
+	out = append(out, b[:12]...)
+	out = binary.BigEndian.AppendUint16(out, info.VLANTPID)
+	out = binary.BigEndian.AppendUint16(out, info.VLAN)
+	return append(out, b[12:]...)
 }

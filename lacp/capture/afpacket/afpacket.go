@@ -95,6 +95,7 @@ type Info struct {
 	// says whether there was one); the frame bytes no longer carry it.
 	VLAN      uint16
 	VLANValid bool
+	VLANTPID  uint16 // 0x8100, or 0x88a8 for an 802.1ad tag
 	// Vnet is the frame's virtio_net_hdr when Config.VnetHdr is set.
 	Vnet VnetHdr
 }

@@ -173,7 +173,10 @@ func parseControl(oob []byte, info *Info) {
 			len(m.Data) >= int(unsafe.Sizeof(unix.TpacketAuxdata{})):
 			aux := (*unix.TpacketAuxdata)(unsafe.Pointer(&m.Data[0]))
 			if aux.Status&unix.TP_STATUS_VLAN_VALID != 0 {
-				info.VLAN, info.VLANValid = aux.Vlan_tci, true
+				info.VLAN, info.VLANValid, info.VLANTPID = aux.Vlan_tci, true, 0x8100
+				if aux.Status&unix.TP_STATUS_VLAN_TPID_VALID != 0 {
+					info.VLANTPID = aux.Vlan_tpid
+				}
 			}
 		}
 	}

@@ -105,7 +105,7 @@ func TestVLANTagComesAsMetadata(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, info := read(t, rx)
-	if !info.VLANValid || info.VLAN&0x0fff != 101 {
+	if !info.VLANValid || info.VLAN != 0x2065 || info.VLANTPID != 0x8100 {
 		t.Errorf("VLAN metadata %#x valid=%v, want VID 101", info.VLAN, info.VLANValid)
 	}
 	if !bytes.Equal(got, inner) {
