@@ -7,7 +7,9 @@
 // Each frame comes with what the kernel knows of it: the interface it passed,
 // its direction (PACKET_OUTGOING or received), a kernel receive timestamp and
 // the 802.1Q tag the kernel stripped into metadata (PACKET_AUXDATA), which
-// callers must put back themselves if they forward the frame.
+// callers must put back themselves if they forward the frame, and on request
+// the frame's virtio_net_hdr (PACKET_VNET_HDR): the checksum or segmentation
+// the kernel still owes it.
 //
 // lacp/capture records LACPDUs with it; topology/userspace moves a LAG's data
 // frames with it.
