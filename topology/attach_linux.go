@@ -99,10 +99,10 @@ func (d *DataPlane) move(ctx context.Context, pt *port, to string) (sim.StepTime
 		return st, cause
 	}
 
-	// Down is stamped as the request goes out: the customer end loses
-	// carrier while the kernel carries it out, and a timeline must not show
-	// that before the port went down. Changed and Up are stamped when their
-	// step has been done.
+	// Down and Up are stamped as their requests go out: the customer end
+	// loses (or regains) carrier while the kernel carries them out, and a
+	// timeline must not show that before the step that caused it. Changed
+	// is stamped when the enslave or release has been done.
 	st.Down = d.now()
 	if err := setUp(dev.aws, pt.id, false); err != nil {
 		return undo(err)
@@ -128,10 +128,10 @@ func (d *DataPlane) move(ctx context.Context, pt *port, to string) (sim.StepTime
 			return undo(err)
 		}
 	}
+	st.Up = d.now()
 	if err := setUp(dev.aws, pt.id, true); err != nil {
 		return undo(err)
 	}
-	st.Up = d.now()
 	if err := setUp(dev.cust, pt.id, true); err != nil {
 		return undo(err)
 	}
