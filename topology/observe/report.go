@@ -140,7 +140,10 @@ func build(in inputs) *Report {
 	add(MilestoneDXPortUp, in.steps.Up)
 	custDown := firstLink(in.links, sim.SideCustomer, false, in.requested)
 	add(MilestoneCustomerDown, custDown)
-	custUp := firstLink(in.links, sim.SideCustomer, true, latest(custDown, in.steps.Up))
+	// After its loss, not after the DX port's up: a kernel bond opens a
+	// port as it enslaves it, so the customer side may see carrier again
+	// before dxsim brings the DX port up.
+	custUp := firstLink(in.links, sim.SideCustomer, true, latest(custDown, down))
 	add(MilestoneCustomerUp, custUp)
 
 	var dxColl time.Time
