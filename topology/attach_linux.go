@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/dxsim/dxsim/sim"
 )
 
@@ -123,12 +125,19 @@ func (d *DataPlane) move(ctx context.Context, pt *port, to string) (sim.StepTime
 		}
 	}
 	st.Changed = d.now()
+	// The kernel's bonding opens a port as it enslaves it: then the DX port
+	// came back up with the enslave, not with the up below.
+	if l, err := linkByName(dev.aws, pt.id); err == nil && l.Attrs().RawFlags&unix.IFF_UP != 0 {
+		st.Up = st.Changed
+	}
 	if to != "" {
 		if err := d.backend.AddMember(ctx, dev.cust, to, pt.id); err != nil {
 			return undo(err)
 		}
 	}
-	st.Up = d.now()
+	if st.Up.IsZero() {
+		st.Up = d.now()
+	}
 	if err := setUp(dev.aws, pt.id, true); err != nil {
 		return undo(err)
 	}
