@@ -67,6 +67,7 @@ directory, so a dxsim serve's state is never touched.`,
 	c.Flags().StringVar(&o.StateDir, "state", "", "state directory (default: a temporary one, removed afterwards)")
 	c.Flags().StringVar(&o.PcapDir, "pcap-dir", "", "where the LACPDU capture is written (default: the temporary directory)")
 	c.Flags().IntVar(&o.ProbeRate, "rate", probe.DefaultRate, "probe frames a second")
+	c.Flags().BoolVar(&o.FirstMember, "first-member", false, "associate with an empty LAG instead: its first member (kernel bonds wait out their 8 s aggregator selection timer)")
 	c.Flags().BoolVar(&asJSON, "json", false, "print one JSON object instead of the timeline")
 	c.Flags().BoolVarP(&verbose, "verbose", "v", false, "log what the data plane does")
 	return c

@@ -22,7 +22,14 @@ import (
 // nothing left behind.
 func TestDemoUserspace(t *testing.T) {
 	netnstest.RequireRoot(t)
-	testDemo(t, "userspace")
+	testDemo(t, "userspace", false)
+}
+
+// TestDemoUserspaceFirstMember associates with an empty LAG: the first
+// member.
+func TestDemoUserspaceFirstMember(t *testing.T) {
+	netnstest.RequireRoot(t)
+	testDemo(t, "userspace", true)
 }
 
 // TestDemoKernel is the same on kernel bonds (scripts/vmtest runs it where
@@ -30,15 +37,23 @@ func TestDemoUserspace(t *testing.T) {
 func TestDemoKernel(t *testing.T) {
 	netnstest.RequireRoot(t)
 	netnstest.RequireBondingAndVLAN(t)
-	testDemo(t, "kernel")
+	testDemo(t, "kernel", false)
 }
 
-func testDemo(t *testing.T, backend string) {
+// TestDemoKernelFirstMember is the first member of a bond, which waits out
+// the bond's 8 s aggregator selection timer.
+func TestDemoKernelFirstMember(t *testing.T) {
+	netnstest.RequireRoot(t)
+	netnstest.RequireBondingAndVLAN(t)
+	testDemo(t, "kernel", true)
+}
+
+func testDemo(t *testing.T, backend string, first bool) {
 	before := hostLinks(t)
 	prefix := testPrefix(t)
 	var progress bytes.Buffer
 	res, err := runDemo(context.Background(), demoOptions{
-		Dataplane: backend, Prefix: prefix, PcapDir: t.TempDir(), Progress: &progress,
+		Dataplane: backend, Prefix: prefix, PcapDir: t.TempDir(), Progress: &progress, FirstMember: first,
 	})
 	t.Logf("progress:\n%s", progress.String())
 	if err != nil {
@@ -48,7 +63,11 @@ func testDemo(t *testing.T, backend string) {
 	printDemo(&summary, res)
 	t.Logf("report:\n%s", summary.String())
 	if dir := os.Getenv("DXSIM_ARTIFACTS_DIR"); dir != "" {
-		_ = os.WriteFile(dir+"/demo-"+backend+".txt", append(progress.Bytes(), summary.Bytes()...), 0o644)
+		name := "demo-" + backend
+		if first {
+			name += "-first-member"
+		}
+		_ = os.WriteFile(dir+"/"+name+".txt", append(progress.Bytes(), summary.Bytes()...), 0o644)
 	}
 
 	if res.Backend != backend {

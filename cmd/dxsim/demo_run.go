@@ -22,14 +22,19 @@ const demoAccount = "123456789012"
 
 // demoOptions configure a demo run.
 type demoOptions struct {
-	Dataplane string        // auto, kernel or userspace
-	Prefix    string        // namespace prefix; "dxsim-demo"
-	StateDir  string        // "" for a temporary directory, removed afterwards
-	PcapDir   string        // "" for os.TempDir()
-	ProbeRate int           // probe frames a second
-	Ready     time.Duration // the longest the lab may take to come up
-	Log       *slog.Logger
-	Progress  io.Writer // narration as the demo goes; io.Discard for none
+	Dataplane string // auto, kernel or userspace
+	Prefix    string // namespace prefix; "dxsim-demo"
+	StateDir  string // "" for a temporary directory, removed afterwards
+	PcapDir   string // "" for os.TempDir()
+	ProbeRate int    // probe frames a second
+	// FirstMember associates the connection with an empty LAG instead of
+	// the default lab's: the LAG's first member, which a Linux bond holds
+	// out of collecting and distributing until its 8 s aggregator
+	// selection timer has run.
+	FirstMember bool
+	Ready       time.Duration // the longest the lab may take to come up
+	Log         *slog.Logger
+	Progress    io.Writer // narration as the demo goes; io.Discard for none
 }
 
 // demoResult is what a demo run measured.
@@ -169,14 +174,20 @@ func (l *demoLab) run(ctx context.Context) (*demoResult, error) {
 	loc, vifSpec := def.Ports[0].Location, def.VLANs[0]
 
 	fmt.Fprintln(p, "building the default lab through the Direct Connect API...")
-	view, err := l.svc.CreateLag(ctx, demoAccount, sim.CreateLagInput{NumberOfConnections: 2, Location: loc, Bandwidth: "10Gbps", Name: "demo-lag"})
+	members := 2
+	if l.opts.FirstMember {
+		members = 0
+	}
+	view, err := l.svc.CreateLag(ctx, demoAccount, sim.CreateLagInput{NumberOfConnections: members, Location: loc, Bandwidth: "10Gbps", Name: "demo-lag"})
 	if err != nil {
 		return nil, fmt.Errorf("CreateLag: %w", err)
 	}
 	lagID := view.LAG.ID
-	one := 1
-	if _, err := l.svc.UpdateLag(ctx, demoAccount, lagID, sim.UpdateLagInput{MinimumLinks: &one}); err != nil {
-		return nil, fmt.Errorf("UpdateLag: %w", err)
+	if members > 0 {
+		one := 1
+		if _, err := l.svc.UpdateLag(ctx, demoAccount, lagID, sim.UpdateLagInput{MinimumLinks: &one}); err != nil {
+			return nil, fmt.Errorf("UpdateLag: %w", err)
+		}
 	}
 	conn, err := l.svc.CreateConnection(ctx, demoAccount, sim.CreateConnectionInput{Location: loc, Bandwidth: "10Gbps", Name: "demo-standalone"})
 	if err != nil {
@@ -190,10 +201,14 @@ func (l *demoLab) run(ctx context.Context) (*demoResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("CreatePrivateVirtualInterface: %w", err)
 	}
-	if err := l.waitReady(ctx, lagID); err != nil {
+	if err := l.waitReady(ctx, lagID, members > 0); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(p, "  %s  available, minimumLinks 1, members %s %s\n", lagID, view.Members[0].ID, view.Members[1].ID)
+	if members > 0 {
+		fmt.Fprintf(p, "  %s  available, minimumLinks 1, members %s %s\n", lagID, view.Members[0].ID, view.Members[1].ID)
+	} else {
+		fmt.Fprintf(p, "  %s  no members yet\n", lagID)
+	}
 	fmt.Fprintf(p, "  %s  available, standalone, carrying %s (VLAN %d)\n", conn.ID, vif.ID, vif.VLAN)
 
 	changes, unsubscribe := l.svc.Subscribe(1024)
@@ -237,8 +252,9 @@ func (l *demoLab) apiStates(ctx context.Context, changes <-chan sim.StateChange,
 	}
 }
 
-// waitReady waits until every connection and the LAG are available.
-func (l *demoLab) waitReady(ctx context.Context, lagID string) error {
+// waitReady waits until every connection is available, and the LAG too if
+// it has members.
+func (l *demoLab) waitReady(ctx context.Context, lagID string, lagToo bool) error {
 	ctx, cancel := context.WithTimeout(ctx, l.opts.Ready)
 	defer cancel()
 	tick := time.NewTicker(50 * time.Millisecond)
@@ -252,7 +268,7 @@ func (l *demoLab) waitReady(ctx context.Context, lagID string) error {
 		if err != nil {
 			return err
 		}
-		ready := len(lags) == 1 && lags[0].LAG.State == sim.StateAvailable
+		ready := len(lags) == 1 && (!lagToo || lags[0].LAG.State == sim.StateAvailable)
 		for _, c := range conns {
 			ready = ready && c.State == sim.StateAvailable && !c.Transitioning
 		}
