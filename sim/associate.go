@@ -52,7 +52,7 @@ func (s *Service) AssociateConnectionWithLag(ctx context.Context, account, connI
 }
 
 // attach runs an association on the data plane and records its step times.
-// The caller holds dpMu.
+// The caller has its data-plane turn.
 func (s *Service) attach(ctx context.Context, connID, lagID string, moved []string) error {
 	if s.dp == nil {
 		return nil

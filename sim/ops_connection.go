@@ -93,7 +93,7 @@ func (s *Service) newConnection(t *txn, account string, kind ConnectionKind, loc
 }
 
 // provisionPort makes a committed port's link on the data plane and, once it
-// is up, marks the connection available. The caller holds dpMu.
+// is up, marks the connection available. The caller has its data-plane turn.
 func (s *Service) provisionPort(ctx context.Context, c *Connection) error {
 	if s.dp == nil {
 		return nil
@@ -222,7 +222,7 @@ func (s *Service) checkRemovable(st *State, c *Connection) error {
 	return nil
 }
 
-// unprovision removes a deleted connection's link or VLAN. The caller holds dpMu.
+// unprovision removes a deleted connection's link or VLAN. The caller has its data-plane turn.
 func (s *Service) unprovision(ctx context.Context, c *Connection) error {
 	if s.dp == nil {
 		return nil

@@ -27,9 +27,9 @@ type Config struct {
 //
 // Every mutation runs under one lock: its rules are checked against the
 // state, its changes are committed to the store, and only then is it
-// acknowledged. Data-plane calls run after the commit, in commit order, under
-// a second lock, so a slow link never blocks readers or the data plane's
-// event delivery.
+// acknowledged. Data-plane calls run after the commit and outside that
+// lock, one at a time in commit order (see sequencer), so a slow link never
+// blocks readers or the data plane's event delivery.
 type Service struct {
 	region   string
 	cat      *Catalogue
@@ -47,7 +47,7 @@ type Service struct {
 	rr    map[string]int
 	recs  map[string]*AssociationRecord
 
-	dpMu sync.Mutex // orders data-plane calls
+	turns sequencer // orders data-plane calls as their mutations committed
 
 	events broker
 	stop   context.CancelFunc
@@ -200,14 +200,15 @@ func (s *Service) read(fn func(st *State) error) error {
 	return fn(s.state)
 }
 
-// handOff trades the state lock for the data-plane lock: it takes dpMu
-// before releasing s.mu, so data-plane calls happen in commit order. The
-// caller holds s.mu; it calls the returned function when its data-plane
-// calls are done.
+// handOff trades the state lock for a turn at the data plane: it takes a
+// ticket while holding s.mu (so turns follow commit order), releases s.mu,
+// and waits for its turn. The caller holds s.mu; it calls the returned
+// function when its data-plane calls are done.
 func (s *Service) handOff() func() {
-	s.dpMu.Lock()
+	n := s.turns.take()
 	s.mu.Unlock()
-	return s.dpMu.Unlock
+	s.turns.wait(n)
+	return s.turns.done
 }
 
 func (s *Service) newID(prefix string) (string, error) {

@@ -541,3 +541,34 @@ func TestCloseEndsSubscriptions(t *testing.T) {
 		t.Error("the subscriber saw no state changes")
 	}
 }
+
+// TestConcurrentRequestsWithDataPlane runs mutations that call the data
+// plane from many goroutines at once: none may wait for another forever
+// (a request's follow-up after its data-plane call takes the state lock
+// while others are committing).
+func TestConcurrentRequestsWithDataPlane(t *testing.T) {
+	ctx := context.Background()
+	clock := simtest.NewClock()
+	dp := simtest.NewDataPlane(clock, 4)
+	s, _ := newServiceClock(t, dp, clock)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 10 {
+				c, err := s.CreateConnection(ctx, acct, sim.CreateConnectionInput{Location: "EqDC2", Bandwidth: "10Gbps", Name: "c"})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if _, err := s.CreateLag(ctx, acct, sim.CreateLagInput{NumberOfConnections: 1, Location: "EqDC2", Bandwidth: "10Gbps", Name: "l", ConnectionID: c.ID}); err != nil && sim.RuleOf(err) != sim.RuleQuota {
+					t.Error(err)
+					return
+				}
+				if _, err := s.Connections(acct, ""); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+}

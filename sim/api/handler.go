@@ -119,7 +119,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			Message: fmt.Sprintf("Operation %q is not supported", r.Header.Get("X-Amz-Target"))})
 		return
 	}
-	out, err := handle(context.WithValue(r.Context(), accountKey{}, account), body)
+	// A request that was accepted runs to completion even if its client
+	// hangs up: its state is committed before its data-plane calls, which
+	// must not stop half-way.
+	ctx := context.WithValue(context.WithoutCancel(r.Context()), accountKey{}, account)
+	out, err := handle(ctx, body)
 	if err != nil {
 		h.logError(op, reqID, err)
 		h.writeError(w, err)
