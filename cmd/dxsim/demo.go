@@ -97,6 +97,11 @@ func printSummary(w io.Writer, r *observe.Report) {
 		fmt.Fprintf(w, "  LACP converged      %s  (carrier lost -> both sides collecting and distributing)\n", msOr(r.LACPConvergedMS))
 	}
 	fmt.Fprintf(w, "  probe outage        %s  (lost sequence numbers; %d of %d frames lost in all at %d/s)\n", msOr(r.ProbeOutageMS), r.ProbesLost, r.ProbesSent, r.ProbeRate)
+	if len(r.ProbeOutages) > 1 {
+		for _, o := range r.ProbeOutages {
+			fmt.Fprintf(w, "    frames lost from %.1f to %.1f ms: %d\n", o.FromMS, o.ToMS, o.Lost)
+		}
+	}
 	agree := "no"
 	if r.Agree {
 		agree = "yes"

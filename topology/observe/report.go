@@ -69,9 +69,12 @@ type Report struct {
 	// numbers tell it (lost frames / rate); ProbesLost how many frames were
 	// lost in all.
 	ProbeOutageMS *float64 `json:"probe_outage_ms"`
-	ProbesSent    uint64   `json:"probes_sent"`
-	ProbesLost    int      `json:"probes_lost"`
-	ProbeRate     int      `json:"probe_rate"`
+	// ProbeOutages is every run of lost probe frames, the longest among
+	// them, timed from the request.
+	ProbeOutages []ProbeOutage `json:"probe_outages,omitempty"`
+	ProbesSent   uint64        `json:"probes_sent"`
+	ProbesLost   int           `json:"probes_lost"`
+	ProbeRate    int           `json:"probe_rate"`
 	// LACPOutageMS is the same outage as the link and LACP timeline tell
 	// it: from the DX port going down to the DX side collecting on the
 	// member (on disassociate, to the link up on both sides).
@@ -99,6 +102,14 @@ func (r *Report) Milestone(name string) (Milestone, bool) {
 		}
 	}
 	return Milestone{}, false
+}
+
+// ProbeOutage is one run of lost probe frames: from the last frame
+// delivered before it to the first after it (-1 when there was none).
+type ProbeOutage struct {
+	FromMS float64 `json:"from_ms"`
+	ToMS   float64 `json:"to_ms"`
+	Lost   int     `json:"lost"`
 }
 
 // inputs is everything a Report is built from.
@@ -187,6 +198,16 @@ func build(in inputs) *Report {
 	if pr := in.probe; pr != nil {
 		r.ProbesSent, r.ProbesLost, r.ProbeRate = pr.Sent, pr.Lost, pr.Rate
 		add(MilestoneProbeRestored, pr.Restored())
+		for _, o := range pr.Outages {
+			po := ProbeOutage{FromMS: -1, ToMS: -1, Lost: o.Lost}
+			if !o.LastBefore.At.IsZero() && !in.requested.IsZero() {
+				po.FromMS = ms(o.LastBefore.At.Sub(in.requested))
+			}
+			if !o.FirstAfter.At.IsZero() && !in.requested.IsZero() {
+				po.ToMS = ms(o.FirstAfter.At.Sub(in.requested))
+			}
+			r.ProbeOutages = append(r.ProbeOutages, po)
+		}
 		// The outage is the lost sequence numbers: the sender keeps time
 		// (frame n leaves at n/rate), so n lost frames are n/rate seconds
 		// without delivery, whatever the receiver's scheduling.

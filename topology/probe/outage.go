@@ -40,6 +40,9 @@ type Result struct {
 	Received int    // distinct frames counted
 	Lost     int    // frames sent but not counted, in total
 	Outage   Outage // the longest outage
+	// Outages are every run of lost frames, in order (the longest is
+	// Outage), at most maxOutages of them.
+	Outages []Outage
 	// Ignored counts frames that arrived on an interface not accepted at
 	// the time: a member's frames that reached its port but not its LAG.
 	Ignored  int
@@ -68,13 +71,26 @@ func summarise(rate int, sent uint64, arrivals []Arrival) Result {
 	next := uint64(0) // the sequence number expected next
 	var prev Arrival
 	for _, a := range arrivals {
-		if gap := int(a.Seq - next); gap > r.Outage.Lost {
-			r.Outage = Outage{Lost: gap, LastBefore: prev, FirstAfter: a}
+		if gap := int(a.Seq - next); gap > 0 {
+			r.add(Outage{Lost: gap, LastBefore: prev, FirstAfter: a})
 		}
 		next, prev = a.Seq+1, a
 	}
-	if tail := int(sent - next); sent > next && tail > r.Outage.Lost {
-		r.Outage = Outage{Lost: tail, LastBefore: prev}
+	if sent > next {
+		r.add(Outage{Lost: int(sent - next), LastBefore: prev})
 	}
 	return r
+}
+
+// maxOutages bounds Result.Outages: a lossy link must not grow it without
+// bound.
+const maxOutages = 64
+
+func (r *Result) add(o Outage) {
+	if o.Lost > r.Outage.Lost {
+		r.Outage = o
+	}
+	if len(r.Outages) < maxOutages {
+		r.Outages = append(r.Outages, o)
+	}
 }

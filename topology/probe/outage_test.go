@@ -49,6 +49,13 @@ func TestSummarise(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := summarise(1000, tc.sent, arrivals(tc.got...))
+			sum := 0
+			for _, o := range r.Outages {
+				sum += o.Lost
+			}
+			if sum != r.Lost {
+				t.Fatalf("outages %+v lose %d frames in all, not %d", r.Outages, sum, r.Lost)
+			}
 			if r.Lost != tc.lost || r.Outage.Lost != tc.outageLost {
 				t.Fatalf("lost %d (outage %d), want %d (%d)", r.Lost, r.Outage.Lost, tc.lost, tc.outageLost)
 			}
