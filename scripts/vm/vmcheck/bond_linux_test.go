@@ -30,6 +30,10 @@ type side struct {
 	bond *netlink.Bond
 }
 
+// TestBondsNegotiateLACPAndCarryVLAN is the kernel path end to end: two
+// 802.3ad bonds, one in each of two fresh namespaces, over two veth pairs,
+// negotiate LACP until every member is in sync, collecting and distributing
+// in one aggregator, and then carry a datagram over an 802.1Q VLAN on top.
 func TestBondsNegotiateLACPAndCarryVLAN(t *testing.T) {
 	netnstest.RequireBondingAndVLAN(t)
 	a, b := newSide(t, "a"), newSide(t, "b")
@@ -139,7 +143,8 @@ func (s *side) slave(t *testing.T, member string) *netlink.BondSlave {
 }
 
 // waitCollectingDistributing polls the member's 802.3ad actor state, as the
-// kernel reports it per slave, until it is collecting and distributing.
+// kernel reports it per slave, until it is in sync, collecting and
+// distributing.
 func (s *side) waitCollectingDistributing(t *testing.T, member string) {
 	t.Helper()
 	want := lacp.StateSynchronization | lacp.StateCollecting | lacp.StateDistributing
