@@ -26,7 +26,8 @@ type Config struct {
 	Dst net.HardwareAddr
 	// Rate is frames a second; DefaultRate when zero.
 	Rate int
-	// Drain is how long Stop waits for frames in flight; 20 ms when zero.
+	// Drain is how long Stop waits with no frame arriving before it takes
+	// the frames still in flight for lost; 20 ms when zero.
 	Drain time.Duration
 	// Now stamps frames when sent (and received, if the kernel does not);
 	// time.Now when nil.

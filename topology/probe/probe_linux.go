@@ -227,14 +227,28 @@ func (p *Probe) receive() {
 	}
 }
 
-// Stop stops sending, gives the frames in flight Config.Drain to arrive,
-// stops receiving and returns what the probe saw. It may be called more than
-// once; later calls return the same Result.
+// Stop stops sending, waits for the frames in flight (until Config.Drain
+// passes with none arriving), stops receiving and returns what the probe
+// saw. It may be called more than once; later calls return the same Result.
 func (p *Probe) Stop() Result {
 	p.stopOnce.Do(func() {
 		close(p.stopTx)
 		<-p.txDone
-		time.Sleep(p.cfg.Drain)
+		// Frames in flight (a slow machine may hold many) are not lost:
+		// wait until a whole Drain passes with none arriving, for a
+		// second at most.
+		for i := time.Duration(0); i < time.Second; i += p.cfg.Drain {
+			p.mu.Lock()
+			n := len(p.arrivals) + p.ignored
+			p.mu.Unlock()
+			time.Sleep(p.cfg.Drain)
+			p.mu.Lock()
+			quiet := n == len(p.arrivals)+p.ignored
+			p.mu.Unlock()
+			if quiet {
+				break
+			}
+		}
 		p.closeAll()
 		<-p.rxDone
 		p.mu.Lock()
