@@ -91,7 +91,11 @@ func printTimeline(w io.Writer, r *observe.Report) {
 }
 
 func printSummary(w io.Writer, r *observe.Report) {
-	fmt.Fprintf(w, "\n%s %s -> %s on the %s backend\n", r.Op, r.ConnectionID, r.LAGID, r.Backend)
+	verb, arrow, restored, step := "associate", "->", "DX side collecting", "enslave"
+	if r.Op == "disassociate" {
+		verb, arrow, restored, step = "disassociate", "from", "link up on both sides", "release"
+	}
+	fmt.Fprintf(w, "\n%s %s %s %s on the %s backend\n", verb, r.ConnectionID, arrow, r.LAGID, r.Backend)
 	fmt.Fprintf(w, "  interruption        %s  (carrier lost -> first probe frame delivered again)\n", msOr(r.InterruptionMS))
 	if r.Op == "associate" {
 		fmt.Fprintf(w, "  LACP converged      %s  (carrier lost -> both sides collecting and distributing)\n", msOr(r.LACPConvergedMS))
@@ -106,10 +110,10 @@ func printSummary(w io.Writer, r *observe.Report) {
 	if r.Agree {
 		agree = "yes"
 	}
-	fmt.Fprintf(w, "  link/LACP outage    %s  (DX port down -> DX side collecting); agrees with the probe within %v: %s\n",
-		msOr(r.LACPOutageMS), observe.AgreeWithin, agree)
-	fmt.Fprintf(w, "  dxsim overhead      %s  (request accepted -> DX port up again; %s of it down, enslave, up)\n",
-		msOr(r.OverheadMS), strings.TrimSpace(msOr(r.DataPlaneMS)))
+	fmt.Fprintf(w, "  link/LACP outage    %s  (DX port down -> %s); agrees with the probe within %v: %s\n",
+		msOr(r.LACPOutageMS), restored, observe.AgreeWithin, agree)
+	fmt.Fprintf(w, "  dxsim overhead      %s  (request accepted -> DX port up again; %s of it down, %s, up)\n",
+		msOr(r.OverheadMS), strings.TrimSpace(msOr(r.DataPlaneMS)), step)
 	if r.Pcap != "" {
 		fmt.Fprintf(w, "  pcap                %s\n", r.Pcap)
 	}

@@ -5,10 +5,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"io"
 	"os"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vishvananda/netlink"
 
@@ -216,4 +218,59 @@ func fmtMS(v *float64) any {
 		return "none"
 	}
 	return *v
+}
+
+// TestDisassociateUserspace associates as the demo does, then disassociates,
+// and checks the second operation's report: released rather than enslaved,
+// the probe's outage agreeing with the link's, the API down then available.
+func TestDisassociateUserspace(t *testing.T) {
+	netnstest.RequireRoot(t)
+	before := hostLinks(t)
+	prefix := testPrefix(t)
+	ctx := context.Background()
+	l, err := openDemoLab(ctx, demoOptions{Dataplane: "userspace", Prefix: prefix, PcapDir: t.TempDir(), Ready: time.Minute, Progress: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if _, err := l.close(); err != nil {
+			t.Error(err)
+		}
+		checkNothingLeft(t, prefix, before)
+	}()
+	res, err := l.run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changes, unsubscribe := l.svc.Subscribe(1024)
+	defer unsubscribe()
+	if _, err := l.svc.DisassociateConnectionFromLag(ctx, demoAccount, res.ConnectionID, res.LAGID); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := l.obs.Wait(ctx, res.ConnectionID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	printTimeline(&out, rep)
+	printSummary(&out, rep)
+	t.Logf("disassociate:\n%s", out.String())
+	if rep.Op != "disassociate" {
+		t.Fatalf("report of %q, want disassociate", rep.Op)
+	}
+	for _, name := range []string{observe.MilestoneRequested, observe.MilestoneDXPortDown, observe.MilestoneReleased,
+		observe.MilestoneDXPortUp, observe.MilestoneProbeRestored} {
+		if _, ok := rep.Milestone(name); !ok {
+			t.Errorf("no %s milestone", name)
+		}
+	}
+	if rep.LACPConvergedMS != nil {
+		t.Errorf("a standalone port has no LACP to converge, yet %v", *rep.LACPConvergedMS)
+	}
+	if !rep.Agree || rep.ProbesLost == 0 {
+		t.Errorf("probe outage %v, link outage %v, lost %d: want them to agree", fmtMS(rep.ProbeOutageMS), fmtMS(rep.LACPOutageMS), rep.ProbesLost)
+	}
+	if states := l.apiStates(ctx, changes, res.ConnectionID); !slices.Equal(states, []string{"down", "available"}) {
+		t.Errorf("API states %v, want down then available", states)
+	}
 }
