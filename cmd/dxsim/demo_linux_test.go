@@ -148,7 +148,7 @@ func checkMilestones(t *testing.T, r *observe.Report) {
 		at[m.Name] = m.TMS
 	}
 	for _, chain := range [][]string{
-		{observe.MilestoneRequested, observe.MilestoneDXPortDown, observe.MilestoneEnslaved, observe.MilestoneDXPortUp,
+		{observe.MilestoneRequested, observe.MilestoneCalled, observe.MilestoneDXPortDown, observe.MilestoneEnslaved, observe.MilestoneDXPortUp,
 			observe.MilestoneFirstPDUDX, observe.MilestoneSyncDX, observe.MilestoneCollDistDX, observe.MilestoneLACPConverged},
 		// Carrier changes are timed when dxsim hears of them over netlink,
 		// LACPDUs by the kernel as they pass: the two are not ordered

@@ -18,6 +18,7 @@ const AgreeWithin = 10 * time.Millisecond
 // Milestone names, in the order they normally happen.
 const (
 	MilestoneRequested         = "request_accepted"
+	MilestoneCalled            = "dataplane_called" // capture and probe running; the data plane is asked
 	MilestoneDXPortDown        = "dx_port_down"
 	MilestoneCustomerDown      = "customer_carrier_lost"
 	MilestoneEnslaved          = "enslaved"
@@ -116,6 +117,7 @@ type ProbeOutage struct {
 type inputs struct {
 	op, conn, lag, backend string
 	requested              time.Time
+	called                 time.Time // when the wrapped data plane was called
 	steps                  sim.StepTimes
 	links                  []sim.Event   // link events of the connection, both sides
 	lacp                   *verify.Port  // the member's LACP timeline; nil if none
@@ -142,6 +144,7 @@ func build(in inputs) *Report {
 	}
 	down := in.steps.Down
 	add(MilestoneRequested, in.requested)
+	add(MilestoneCalled, in.called)
 	add(MilestoneDXPortDown, down)
 	changed := MilestoneEnslaved
 	if in.op == "disassociate" {

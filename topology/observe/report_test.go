@@ -38,8 +38,8 @@ func associateInputs(restoredMS int) inputs {
 	}}
 	return inputs{
 		op: "associate", conn: "dxcon-aaaaaaaa", lag: "dxlag-bbbbbbbb", backend: "userspace",
-		requested: t0,
-		steps:     sim.StepTimes{Down: at(2), Changed: at(3), Up: at(4)},
+		requested: t0, called: at(1),
+		steps: sim.StepTimes{Down: at(2), Changed: at(3), Up: at(4)},
 		links: []sim.Event{
 			{Time: at(2), Kind: sim.EventLink, Side: sim.SideAWS, Up: false},
 			{Time: at(3), Kind: sim.EventLink, Side: sim.SideCustomer, Up: false},
@@ -56,7 +56,7 @@ func TestBuildAssociate(t *testing.T) {
 		name string
 		ms   float64
 	}{
-		{MilestoneRequested, 0}, {MilestoneDXPortDown, 2}, {MilestoneEnslaved, 3}, {MilestoneCustomerDown, 3},
+		{MilestoneRequested, 0}, {MilestoneCalled, 1}, {MilestoneDXPortDown, 2}, {MilestoneEnslaved, 3}, {MilestoneCustomerDown, 3},
 		{MilestoneDXPortUp, 4}, {MilestoneFirstPDUDX, 5}, {MilestoneCustomerUp, 6}, {MilestoneFirstPDUCustomer, 6},
 		{MilestoneSyncDX, 2004}, {MilestoneSyncCustomer, 2006}, {MilestoneCollDistDX, 2504},
 		{MilestoneProbeRestored, 2505}, {MilestoneCollDistCustomer, 2510}, {MilestoneLACPConverged, 2510},

@@ -89,6 +89,7 @@ func (o *Observer) observe(ctx context.Context, op, lagID, connID string, call s
 	if err := s.prb.Accept(before, after); err != nil {
 		o.cfg.Logger.Warn("probe", "connection", connID, "err", err)
 	}
+	s.in.called = o.cfg.Now()
 	steps, cerr := call(ctx, lagID, connID)
 	s.in.steps, s.in.err = steps, cerr
 	if before != after && !steps.Down.IsZero() {
