@@ -50,6 +50,7 @@ func New(states States, obs Observations, log *slog.Logger) *Handler {
 // Register mounts the handler on mux under Prefix.
 func (h *Handler) Register(mux *http.ServeMux) { mux.Handle(Prefix, h) }
 
+// ServeHTTP serves requests under Prefix.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
 
 func (h *Handler) interruption(w http.ResponseWriter, r *http.Request) {

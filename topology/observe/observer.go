@@ -233,8 +233,7 @@ func (o *Observer) forward() {
 	}
 }
 
-// The rest of sim.DataPlane passes through, noting where each connection is.
-
+// CreatePort passes through, noting the port's device.
 func (o *Observer) CreatePort(ctx context.Context, p sim.PortSpec) error {
 	if err := o.inner.CreatePort(ctx, p); err != nil {
 		return err
@@ -243,34 +242,42 @@ func (o *Observer) CreatePort(ctx context.Context, p sim.PortSpec) error {
 	return nil
 }
 
+// DeletePort passes through.
 func (o *Observer) DeletePort(ctx context.Context, id string) error {
 	return o.inner.DeletePort(ctx, id)
 }
 
+// CreateLAG passes through.
 func (o *Observer) CreateLAG(ctx context.Context, l sim.LAGSpec) error {
 	return o.inner.CreateLAG(ctx, l)
 }
 
+// DeleteLAG passes through.
 func (o *Observer) DeleteLAG(ctx context.Context, id string) error {
 	return o.inner.DeleteLAG(ctx, id)
 }
 
+// SetMinLinks passes through.
 func (o *Observer) SetMinLinks(ctx context.Context, id string, n int) error {
 	return o.inner.SetMinLinks(ctx, id, n)
 }
 
+// CreateVLAN passes through.
 func (o *Observer) CreateVLAN(ctx context.Context, v sim.VLANSpec) error {
 	return o.inner.CreateVLAN(ctx, v)
 }
 
+// MoveVLAN passes through.
 func (o *Observer) MoveVLAN(ctx context.Context, id, parent string) error {
 	return o.inner.MoveVLAN(ctx, id, parent)
 }
 
+// DeleteVLAN passes through.
 func (o *Observer) DeleteVLAN(ctx context.Context, id string) error {
 	return o.inner.DeleteVLAN(ctx, id)
 }
 
+// Reconcile passes through, noting each port's device and LAG.
 func (o *Observer) Reconcile(ctx context.Context, s sim.Snapshot) ([]sim.Drift, error) {
 	for _, p := range s.Ports {
 		o.notePort(p)
