@@ -75,8 +75,10 @@ func open(ctx context.Context, o Options, probe func() (Features, error)) (*Data
 		return nil, err
 	}
 	var b backend = kernelBackend{}
+	var ub *userspaceBackend
 	if kind == "userspace" {
-		b = newUserspaceBackend(o.Logger, o.Now)
+		ub = newUserspaceBackend(o.Logger, o.Now)
+		b = ub
 	}
 	o.Logger.Info("data plane", "backend", kind, "why", reason, "prefix", o.Prefix)
 	d := &DataPlane{
@@ -91,6 +93,9 @@ func open(ctx context.Context, o Options, probe func() (Features, error)) (*Data
 		vlans:   map[string]*vlan{},
 		ev:      newEventSink(o.EventBuffer, o.Now, o.Logger),
 		stop:    make(chan struct{}),
+	}
+	if ub != nil {
+		ub.onEvent = d.onEngineEvent
 	}
 	if err := d.discover(ctx); err != nil {
 		d.closeAll()

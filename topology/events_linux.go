@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/dxsim/dxsim/sim"
+	"github.com/dxsim/dxsim/topology/userspace"
 )
 
 // watchLinks subscribes to link changes in ns and turns them into events
@@ -79,6 +80,18 @@ func isLAGInterface(l netlink.Link) bool {
 		return strings.HasPrefix(l.Attrs().Name, "dxlag-")
 	}
 	return false
+}
+
+// onEngineEvent reports a userspace LAG member's LACP change as the engine
+// makes it. The poll reports the same states; the sink passes each change
+// once, whichever sees it first.
+func (d *DataPlane) onEngineEvent(ns *netNS, e userspace.Event) {
+	if e.Kind != userspace.EventMember {
+		return
+	}
+	d.ev.member(linkKey{ns: ns.name, name: e.Member}, sim.Event{
+		Kind: sim.EventLACP, Side: sideOf(ns.role), ConnectionID: e.Member, LAGID: e.LAG,
+	}, e.Actor)
 }
 
 // pollLACP reads every LAG member's 802.3ad actor state on an interval and

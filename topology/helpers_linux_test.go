@@ -34,16 +34,20 @@ func openTest(t *testing.T, b backend) *DataPlane {
 	return openTestPrefix(t, testPrefix(), "userspace", b)
 }
 
-func openTestPrefix(t *testing.T, prefix, mode string, b backend) *DataPlane {
+func openTestPrefix(t *testing.T, prefix, mode string, b backend, opts ...func(*Options)) *DataPlane {
 	t.Helper()
 	netnstest.RequireRoot(t)
 	before := hostLinks(t)
-	d, err := open(context.Background(), Options{
+	o := Options{
 		Backend:      mode,
 		Prefix:       prefix,
 		Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
 		PollInterval: 50 * time.Millisecond,
-	}, ProbeFeatures)
+	}
+	for _, f := range opts {
+		f(&o)
+	}
+	d, err := open(context.Background(), o, ProbeFeatures)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/vishvananda/netlink"
 
@@ -108,6 +109,16 @@ func testDefaultLabAssociate(t *testing.T, d *DataPlane) {
 func TestUserspaceDefaultLabAssociateConverges(t *testing.T) {
 	d := openTest(t, nil)
 	testDefaultLabAssociate(t, d)
+}
+
+// TestUserspaceLACPEventsWithoutPolling checks that the engine's own events
+// reach Events: with the poll an hour apart, convergence is still reported.
+func TestUserspaceLACPEventsWithoutPolling(t *testing.T) {
+	d := openTestPrefix(t, testPrefix(), "userspace", nil, func(o *Options) { o.PollInterval = time.Hour })
+	ev := record(t, d)
+	build(t, d, defaultLab)
+	waitConverged(t, ev, "dxlag-lab00001", "dxcon-lab00001")
+	waitConverged(t, ev, "dxlag-lab00001", "dxcon-lab00002")
 }
 
 // failingAdd is a backend whose LAGs exist only in memory and whose

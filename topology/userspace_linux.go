@@ -19,9 +19,13 @@ import (
 type userspaceBackend struct {
 	log *slog.Logger
 	now func() time.Time
+	// onEvent receives each Host's events as they happen, so LACP changes
+	// need not wait for the data plane's poll; nil drops them.
+	onEvent func(ns *netNS, e userspace.Event)
 
 	mu    sync.Mutex
 	hosts map[string]*userspace.Host // by namespace name
+	wg    sync.WaitGroup             // event forwarders, one per Host
 }
 
 var _ backend = (*userspaceBackend)(nil)
@@ -44,6 +48,16 @@ func (u *userspaceBackend) host(ns *netNS) (*userspace.Host, error) {
 		return nil, fmt.Errorf("userspace engine in %s: %w", ns.name, err)
 	}
 	u.hosts[ns.name] = h
+	// The forwarder ends when Close closes the Host's events.
+	u.wg.Add(1)
+	go func() {
+		defer u.wg.Done()
+		for e := range h.Events() {
+			if u.onEvent != nil {
+				u.onEvent(ns, e)
+			}
+		}
+	}()
 	return h, nil
 }
 
@@ -190,6 +204,7 @@ func (u *userspaceBackend) Close() error {
 	for _, h := range hosts {
 		errs = append(errs, h.Close())
 	}
+	u.wg.Wait()
 	return errors.Join(errs...)
 }
 
