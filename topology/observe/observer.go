@@ -202,8 +202,8 @@ func (o *Observer) Close() error {
 // Events delivers the wrapped data plane's events.
 func (o *Observer) Events() <-chan sim.Event { return o.events }
 
-// forward passes the wrapped data plane's events on, giving link events to
-// the observation of their connection.
+// forward passes the wrapped data plane's events on, giving link and LACP
+// events to the observation of their connection.
 func (o *Observer) forward() {
 	defer o.wg.Done()
 	defer close(o.events)
@@ -216,12 +216,12 @@ func (o *Observer) forward() {
 			if !ok {
 				return
 			}
-			if ev.Kind == sim.EventLink {
+			if ev.Kind == sim.EventLink || ev.Kind == sim.EventLACP {
 				o.mu.Lock()
 				s := o.running[ev.ConnectionID]
 				o.mu.Unlock()
 				if s != nil {
-					s.addLink(ev)
+					s.addEvent(ev)
 				}
 			}
 			select {

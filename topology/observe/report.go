@@ -84,10 +84,12 @@ type Report struct {
 	// AgreeWithin of each other.
 	Agree bool `json:"agree"`
 
-	// LACPSource says where the LACP milestones come from: "bond state"
-	// (the kernel bond's per-member actor state, read every millisecond) or
-	// "LACPDUs" (the capture). A Linux bond sends an LACPDU at most every
-	// third 100 ms tick, so its PDUs can trail its state by up to 300 ms.
+	// LACPSource says where the LACP milestones come from: "actor state"
+	// (the member's own state: a kernel bond's read every millisecond, the
+	// userspace engine's as it changes) or, when that is unknown,
+	// "LACPDUs" (the capture). PDUs trail the state they announce: a Linux
+	// bond sends one at most every third 100 ms tick, and any actor at most
+	// three a second.
 	LACPSource string `json:"lacp_source,omitempty"`
 
 	Pcap   string   `json:"pcap,omitempty"`
@@ -121,7 +123,7 @@ type inputs struct {
 	steps                  sim.StepTimes
 	links                  []sim.Event   // link events of the connection, both sides
 	lacp                   *verify.Port  // the member's LACP timeline; nil if none
-	actor                  []actorSample // the member's actor state on each side, as the bond reports it
+	actor                  []actorSample // the member's actor state on each side, in time order
 	issues                 []verify.Issue
 	probe                  *probe.Result // nil while the probe runs
 	pcap                   string
@@ -168,7 +170,7 @@ func build(in inputs) *Report {
 	switch {
 	case down.IsZero():
 	case hasActor(in.actor, down):
-		r.LACPSource = "bond state"
+		r.LACPSource = "actor state"
 		const cd = lacp.StateCollecting | lacp.StateDistributing
 		add(MilestoneSyncDX, firstActor(in.actor, sim.SideAWS, lacp.StateSynchronization, down))
 		add(MilestoneSyncCustomer, firstActor(in.actor, sim.SideCustomer, lacp.StateSynchronization, down))

@@ -148,7 +148,7 @@ func TestBuildBondState(t *testing.T) {
 		{Time: at(2105), Side: sim.SideCustomer, State: sync | cd},
 	}
 	r := build(in)
-	if r.LACPSource != "bond state" {
+	if r.LACPSource != "actor state" {
 		t.Fatalf("LACP source %q", r.LACPSource)
 	}
 	for name, want := range map[string]float64{

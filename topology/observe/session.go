@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/vishvananda/netns"
 
+	"github.com/dxsim/dxsim/lacp"
 	"github.com/dxsim/dxsim/lacp/capture"
 	"github.com/dxsim/dxsim/lacp/verify"
 	"github.com/dxsim/dxsim/sim"
@@ -51,6 +53,7 @@ type session struct {
 
 	mu      sync.Mutex
 	links   []sim.Event
+	lacp    []actorSample // the member's actor state, from the data plane's LACP events
 	emitted map[string]bool
 }
 
@@ -208,10 +211,17 @@ func (s *session) record() {
 	}
 }
 
-func (s *session) addLink(ev sim.Event) {
+func (s *session) addEvent(ev sim.Event) {
 	s.mu.Lock()
-	s.links = append(s.links, ev)
-	s.mu.Unlock()
+	defer s.mu.Unlock()
+	switch ev.Kind {
+	case sim.EventLink:
+		s.links = append(s.links, ev)
+	case sim.EventLACP:
+		if ev.LAGID == "" || ev.LAGID == s.in.lag {
+			s.lacp = append(s.lacp, actorSample{Time: ev.Time, Side: ev.Side, State: lacp.State(ev.LACPState)})
+		}
+	}
 }
 
 // snapshot builds the report from what has been seen so far.
@@ -219,6 +229,7 @@ func (s *session) snapshot(res *probe.Result) *Report {
 	in := s.in
 	s.mu.Lock()
 	in.links = append([]sim.Event(nil), s.links...)
+	in.actor = append([]actorSample(nil), s.lacp...)
 	s.mu.Unlock()
 	vr := s.ver.Report()
 	for _, p := range vr.Ports {
@@ -228,8 +239,11 @@ func (s *session) snapshot(res *probe.Result) *Report {
 	}
 	in.issues, in.probe = vr.Issues, res
 	if s.actors != nil {
-		in.actor = s.actors.samples()
+		// Two views of one state: the bond read directly, and the data
+		// plane's events (the userspace engine's as they happen).
+		in.actor = append(in.actor, s.actors.samples()...)
 	}
+	slices.SortStableFunc(in.actor, func(a, b actorSample) int { return a.Time.Compare(b.Time) })
 	return build(in)
 }
 
