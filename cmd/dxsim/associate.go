@@ -12,7 +12,7 @@ import (
 	dx "github.com/aws/aws-sdk-go-v2/service/directconnect"
 	"github.com/spf13/cobra"
 
-	"github.com/dxsim/dxsim/dxapi"
+	"github.com/dxsim/dxsim/topology/observe/dxapi"
 	"github.com/dxsim/dxsim/topology/observe"
 )
 

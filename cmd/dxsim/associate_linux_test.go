@@ -20,7 +20,7 @@ import (
 	dx "github.com/aws/aws-sdk-go-v2/service/directconnect"
 	"github.com/vishvananda/netns"
 
-	"github.com/dxsim/dxsim/dxapi"
+	"github.com/dxsim/dxsim/topology/observe/dxapi"
 	"github.com/dxsim/dxsim/topology"
 	"github.com/dxsim/dxsim/topology/netnstest"
 	"github.com/dxsim/dxsim/topology/observe"

@@ -6,7 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/dxsim/dxsim/dxapi"
+	"github.com/dxsim/dxsim/topology/observe/dxapi"
 	"github.com/dxsim/dxsim/sim"
 	"github.com/dxsim/dxsim/topology"
 	"github.com/dxsim/dxsim/topology/observe"
