@@ -12,8 +12,8 @@ import (
 	dx "github.com/aws/aws-sdk-go-v2/service/directconnect"
 	"github.com/spf13/cobra"
 
-	"github.com/dxsim/dxsim/topology/observe/dxapi"
 	"github.com/dxsim/dxsim/topology/observe"
+	"github.com/dxsim/dxsim/topology/observe/dxapi"
 )
 
 func init() { subcommands = append(subcommands, newAssociateCmd) }

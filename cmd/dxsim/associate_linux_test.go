@@ -20,10 +20,10 @@ import (
 	dx "github.com/aws/aws-sdk-go-v2/service/directconnect"
 	"github.com/vishvananda/netns"
 
-	"github.com/dxsim/dxsim/topology/observe/dxapi"
 	"github.com/dxsim/dxsim/topology"
 	"github.com/dxsim/dxsim/topology/netnstest"
 	"github.com/dxsim/dxsim/topology/observe"
+	"github.com/dxsim/dxsim/topology/observe/dxapi"
 )
 
 // TestAssociateAgainstServe runs dxsim serve on the userspace engine, builds

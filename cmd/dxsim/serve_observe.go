@@ -6,10 +6,10 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/dxsim/dxsim/topology/observe/dxapi"
 	"github.com/dxsim/dxsim/sim"
 	"github.com/dxsim/dxsim/topology"
 	"github.com/dxsim/dxsim/topology/observe"
+	"github.com/dxsim/dxsim/topology/observe/dxapi"
 )
 
 // serve observes every associate and disassociate on the links and serves
