@@ -101,6 +101,10 @@ func printSummary(w io.Writer, r *observe.Report) {
 		fmt.Fprintf(w, "  LACP converged      %s  (carrier lost -> both sides collecting and distributing)\n", msOr(r.LACPConvergedMS))
 	}
 	fmt.Fprintf(w, "  probe outage        %s  (lost sequence numbers; %d of %d frames lost in all at %d/s)\n", msOr(r.ProbeOutageMS), r.ProbesLost, r.ProbesSent, r.ProbeRate)
+	if r.ProbeLatenessMS > 0 {
+		fmt.Fprintf(w, "    the probe's sender ran %.1f ms late at the outage's edges: the outage lies within %s + %.1f ms\n",
+			r.ProbeLatenessMS, strings.TrimSpace(msOr(r.ProbeOutageMS)), r.ProbeLatenessMS)
+	}
 	if len(r.ProbeOutages) > 1 {
 		for _, o := range r.ProbeOutages {
 			fmt.Fprintf(w, "    frames lost from %.1f to %.1f ms: %d\n", o.FromMS, o.ToMS, o.Lost)

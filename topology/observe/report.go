@@ -80,8 +80,15 @@ type Report struct {
 	// it: from the DX port going down to the DX side collecting on the
 	// member (on disassociate, to the link up on both sides).
 	LACPOutageMS *float64 `json:"lacp_outage_ms"`
-	// Agree says whether ProbeOutageMS and LACPOutageMS are within
-	// AgreeWithin of each other.
+	// ProbeLatenessMS is how late the probe's sender ran at the edges of
+	// its longest outage (zero while it kept time). A sender the scheduler
+	// runs late sends its backlog at once when it runs again; backlog
+	// frames sent after the link came back are delivered, so the true
+	// outage lies between ProbeOutageMS and ProbeOutageMS+ProbeLatenessMS.
+	ProbeLatenessMS float64 `json:"probe_lateness_ms"`
+	// Agree says whether LACPOutageMS is within AgreeWithin of the probe's
+	// outage: of ProbeOutageMS, widened by ProbeLatenessMS when the sender
+	// ran late.
 	Agree bool `json:"agree"`
 
 	// LACPSource says where the LACP milestones come from: "actor state"
@@ -218,6 +225,9 @@ func build(in inputs) *Report {
 		// without delivery, whatever the receiver's scheduling.
 		if pr.Outage.Lost > 0 && pr.Rate > 0 {
 			r.ProbeOutageMS = msp(time.Duration(pr.Outage.Lost)*time.Second/time.Duration(pr.Rate), !pr.Restored().IsZero())
+			if r.ProbeOutageMS != nil {
+				r.ProbeLatenessMS = ms(senderLateness(pr.Outage, pr.Rate))
+			}
 		} else if pr.Received > 0 {
 			r.ProbeOutageMS = msp(0, true)
 		}
@@ -238,7 +248,11 @@ func build(in inputs) *Report {
 	}
 	r.LACPOutageMS = msp(restoredByLink.Sub(down), !restoredByLink.IsZero() && !down.IsZero())
 	if r.LACPOutageMS != nil && r.ProbeOutageMS != nil {
-		r.Agree = math.Abs(*r.LACPOutageMS-*r.ProbeOutageMS) <= ms(AgreeWithin)
+		// The probe brackets the outage between its count and its count
+		// plus the sender's lateness; agreeing is being within AgreeWithin
+		// of that bracket (of the count itself when the sender kept time).
+		lo, hi := *r.ProbeOutageMS, *r.ProbeOutageMS+r.ProbeLatenessMS
+		r.Agree = *r.LACPOutageMS >= lo-ms(AgreeWithin) && *r.LACPOutageMS <= hi+ms(AgreeWithin)
 	}
 
 	slices.SortStableFunc(r.Milestones, func(a, b Milestone) int { return a.Time.Compare(b.Time) })
@@ -340,4 +354,22 @@ func msp(d time.Duration, ok bool) *float64 {
 	}
 	v := ms(d)
 	return &v
+}
+
+// senderLateness is how much longer the outage was, by the send times of the
+// frames delivered on either side of it, than its lost frames say: the time
+// the sender was not sending on schedule there. Zero when the sender kept
+// time or an edge is unknown.
+func senderLateness(o probe.Outage, rate int) time.Duration {
+	period := time.Second / time.Duration(rate)
+	before, after := o.LastBefore.Sent, o.FirstAfter.Sent
+	if before.IsZero() || after.IsZero() {
+		return 0
+	}
+	late := after.Sub(before) - period - time.Duration(o.Lost)*period
+	// Within a period is the sender's ordinary timer resolution.
+	if late < period {
+		return 0
+	}
+	return late
 }

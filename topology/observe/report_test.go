@@ -163,3 +163,32 @@ func TestBuildBondState(t *testing.T) {
 		t.Fatalf("LACP outage %v", deref(r.LACPOutageMS))
 	}
 }
+
+// TestBuildLateSender: the probe's sender was not run from 2,460 ms to
+// 2,510 ms and sent its backlog at once when it ran again, after the link
+// had come back at 2,504; the backlog from 2,460 on was delivered, so only
+// 2,458 frames count as lost, 46 ms short of the link's outage. The send
+// times either side of the outage show the lateness, and the probe agrees
+// with the link within it; without it, it would not.
+func TestBuildLateSender(t *testing.T) {
+	in := associateInputs(2460)
+	in.probe.Outage.LastBefore.Sent = at(1)
+	in.probe.Outage.FirstAfter.Sent = at(2510)
+	r := build(in)
+	if deref(r.ProbeOutageMS) != 2458.0 || r.ProbeLatenessMS != 50 {
+		t.Fatalf("probe outage %v lateness %v, want 2458 and 50", deref(r.ProbeOutageMS), r.ProbeLatenessMS)
+	}
+	if !r.Agree {
+		t.Fatalf("probe %v (+%v late) and LACP %v: want agreement within the sender's lateness",
+			deref(r.ProbeOutageMS), r.ProbeLatenessMS, deref(r.LACPOutageMS))
+	}
+
+	// The same count from a sender that kept time is a real disagreement.
+	in = associateInputs(2460)
+	in.probe.Outage.LastBefore.Sent = at(1)
+	in.probe.Outage.FirstAfter.Sent = at(2460)
+	r = build(in)
+	if r.ProbeLatenessMS != 0 || r.Agree {
+		t.Fatalf("punctual sender: lateness %v agree %v, want 0 and no agreement", r.ProbeLatenessMS, r.Agree)
+	}
+}
