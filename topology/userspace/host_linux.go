@@ -12,6 +12,7 @@ import (
 
 	"github.com/dxsim/dxsim/lacp/capture/afpacket"
 	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netlink/nl"
 	"golang.org/x/sys/unix"
 )
 
@@ -192,6 +193,9 @@ func (h *Host) setupTAP(t *tap, mac []byte) error {
 			return fmt.Errorf("userspace: TAP %s MAC: %w", t.name, err)
 		}
 	}
+	if err := h.nl.LinkSetGroup(link, lagGroup); err != nil {
+		return fmt.Errorf("userspace: TAP %s group: %w", t.name, err)
+	}
 	if err := h.nl.LinkSetUp(link); err != nil {
 		return fmt.Errorf("userspace: TAP %s up: %w", t.name, err)
 	}
@@ -330,24 +334,85 @@ func (h *Host) LAGs() []LAGStatus {
 	return out
 }
 
-// quietMember stops (or lets again) the kernel answer ARP and speak IPv6 on a
-// member, whose traffic belongs to the LAG's TAP while it is enslaved.
-func (h *Host) quietMember(name string, quiet bool) error {
-	arp, v6 := "0", "0"
+// quietMembers stops (or lets again) the kernel answer ARP and speak IPv6 on
+// members, whose traffic belongs to the LAG's TAP while they are enslaved. It
+// enters the namespace once for all of them.
+func (h *Host) quietMembers(quiet bool, names ...string) error {
+	if len(names) == 0 {
+		return nil
+	}
+	arp, v6 := []byte("0"), []byte("0")
 	if quiet {
-		arp, v6 = "8", "1"
+		arp, v6 = []byte("8"), []byte("1")
 	}
 	return afpacket.InNamespace(h.cfg.NetNS, func() error {
-		for path, v := range map[string]string{
-			"/proc/sys/net/ipv4/conf/" + name + "/arp_ignore":   arp,
-			"/proc/sys/net/ipv6/conf/" + name + "/disable_ipv6": v6,
-		} {
-			if err := os.WriteFile(path, []byte(v), 0); err != nil && !errors.Is(err, os.ErrNotExist) {
-				return fmt.Errorf("userspace: member %s: %w", name, err)
+		var errs []error
+		for _, name := range names {
+			for _, w := range []struct {
+				path string
+				v    []byte
+			}{
+				{"/proc/sys/net/ipv4/conf/" + name + "/arp_ignore", arp},
+				{"/proc/sys/net/ipv6/conf/" + name + "/disable_ipv6", v6},
+			} {
+				if err := os.WriteFile(w.path, w.v, 0); err != nil && !errors.Is(err, os.ErrNotExist) {
+					errs = append(errs, fmt.Errorf("userspace: member %s: %w", name, err))
+				}
 			}
 		}
-		return nil
+		return errors.Join(errs...)
 	})
+}
+
+// closeLimit bounds how many closes run at once. Closing a packet socket or
+// a TAP makes the kernel wait for an RCU grace period; closes made together
+// wait for the same ones instead of one after another.
+const closeLimit = 64
+
+// closeAll runs every close, at most closeLimit at a time, and joins their
+// errors.
+func closeAll(closes []func() error) error {
+	errs := make([]error, len(closes))
+	sem := make(chan struct{}, closeLimit)
+	var wg sync.WaitGroup
+	for i, c := range closes {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			errs[i] = c()
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// closeLAGs stops LAGs and releases their members, a step at a time for all
+// of them: every member's packet socket, then every TAP, then the members'
+// sysctls. Within a step the kernel's waits overlap (closeAll), and a step's
+// closes do not queue behind another's for RTNL. With byGroup the TAPs are
+// first removed with one request (lagGroup), which spares the kernel a wait
+// per TAP; they must be all of the Host's.
+func (h *Host) closeLAGs(lags []*lag, byGroup bool) error {
+	var socks, taps []func() error
+	var names []string
+	for _, l := range lags {
+		for _, m := range l.stop() {
+			socks = append(socks, m.conn.Close)
+			names = append(names, m.name)
+		}
+		taps = append(taps, l.tap.close)
+	}
+	if byGroup && len(lags) > 0 {
+		if err := h.deleteGroup(lagGroup); err != nil {
+			// Closing each TAP removes it all the same.
+			h.log.Warn("userspace: removing TAPs at once", "err", err)
+		}
+	}
+	err := errors.Join(closeAll(socks), closeAll(taps))
+	for _, l := range lags {
+		l.wg.Wait()
+	}
+	return errors.Join(err, h.quietMembers(false, names...))
 }
 
 // Close stops every LAG and VLAN (removing their TAPs, releasing members),
@@ -362,23 +427,48 @@ func (h *Host) Close() error {
 	vlans, trunks, lags := h.vlans, h.trunks, h.lags
 	h.vlans, h.trunks, h.lags, h.memberOf = nil, nil, nil, nil
 	h.mu.Unlock()
-
-	var err error
-	for _, v := range vlans {
-		err = errors.Join(err, v.close())
-	}
-	for _, t := range trunks {
-		err = errors.Join(err, t.close())
-	}
-	for _, l := range lags {
-		err = errors.Join(err, l.close())
-	}
+	// Stop watching links first: what follows is a burst of link changes
+	// nobody needs.
 	close(h.updateDone)
 	h.wg.Wait()
+
+	// VLANs first, as their parents deliver to them; then the LAGs.
+	var closes []func() error
+	for _, v := range vlans {
+		closes = append(closes, v.close)
+	}
+	for _, t := range trunks {
+		closes = append(closes, t.close)
+	}
+	err := closeAll(closes)
+	ls := make([]*lag, 0, len(lags))
+	for _, l := range lags {
+		ls = append(ls, l)
+	}
+	err = errors.Join(err, h.closeLAGs(ls, true))
 	h.nl.Close()
 	h.evMu.Lock()
 	h.evClosed = true
 	close(h.events)
 	h.evMu.Unlock()
 	return err
+}
+
+// lagGroup is the device group (IFLA_GROUP) of the Host's LAG TAPs, so that
+// Close removes them all with one request. Nothing else in the namespace may
+// use it.
+const lagGroup = 0xd5
+
+// deleteGroup removes every device of group in the Host's namespace with one
+// request: the kernel unregisters them together, quiescing once.
+func (h *Host) deleteGroup(group uint32) error {
+	return afpacket.InNamespace(h.cfg.NetNS, func() error {
+		req := nl.NewNetlinkRequest(unix.RTM_DELLINK, unix.NLM_F_ACK)
+		req.AddData(nl.NewIfInfomsg(unix.AF_UNSPEC))
+		req.AddData(nl.NewRtAttr(unix.IFLA_GROUP, nl.Uint32Attr(group)))
+		if _, err := req.Execute(unix.NETLINK_ROUTE, 0); err != nil && !errors.Is(err, unix.ENODEV) {
+			return fmt.Errorf("userspace: deleting TAPs: %w", err)
+		}
+		return nil
+	})
 }

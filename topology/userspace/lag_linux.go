@@ -238,25 +238,20 @@ func (l *lag) status() LAGStatus {
 }
 
 // close stops the LAG, releases its members and removes its TAP.
-func (l *lag) close() error {
+func (l *lag) close() error { return l.h.closeLAGs([]*lag{l}, false) }
+
+// stop ends the control goroutine and tells the member readers to stop; it
+// returns the members, a final set once the control goroutine has returned
+// (it alone adds them).
+func (l *lag) stop() []*member {
 	close(l.done)
-	// Members are added on the control goroutine: once it has returned,
-	// the set is final.
 	<-l.ctlDone
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	members := make([]*member, 0, len(l.members))
 	for _, m := range l.members {
+		close(m.done)
 		members = append(members, m)
 	}
-	l.mu.Unlock()
-	for _, m := range members {
-		close(m.done)
-		m.conn.Close()
-	}
-	err := l.tap.close()
-	l.wg.Wait()
-	for _, m := range members {
-		err = errors.Join(err, l.h.quietMember(m.name, false))
-	}
-	return err
+	return members
 }

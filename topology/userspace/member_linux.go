@@ -94,12 +94,12 @@ func (l *lag) addMember(name string) error {
 		return fmt.Errorf("%w: %v", notFound("port", name), err)
 	}
 	attrs := link.Attrs()
-	if err := l.h.quietMember(name, true); err != nil {
+	if err := l.h.quietMembers(true, name); err != nil {
 		return err
 	}
 	conn, err := afpacket.Open(afpacket.Config{NetNS: l.h.cfg.NetNS, Ifindex: attrs.Index, IgnoreOutgoing: true, VnetHdr: true})
 	if err != nil {
-		_ = l.h.quietMember(name, false)
+		_ = l.h.quietMembers(false, name)
 		return fmt.Errorf("userspace: member %s: %w", name, err)
 	}
 	added := false
@@ -117,7 +117,7 @@ func (l *lag) addMember(name string) error {
 	if err != nil && !added {
 		// The LAG closed first: the socket is nobody's.
 		conn.Close()
-		_ = l.h.quietMember(name, false)
+		_ = l.h.quietMembers(false, name)
 	}
 	return err
 }
@@ -145,7 +145,7 @@ func (l *lag) removeMember(name string) error {
 	if err != nil {
 		return err
 	}
-	return l.h.quietMember(name, false)
+	return l.h.quietMembers(false, name)
 }
 
 // setLink tells control a member's link changed. ifindex is the link's
@@ -184,7 +184,7 @@ func (l *lag) rebind(m *member, ifindex int) {
 	l.h.log.Info("userspace: member made again, rebound", "lag", l.cfg.Name, "member", m.name,
 		"old_ifindex", m.ifindex, "ifindex", ifindex)
 	m.ifindex = ifindex
-	if err := l.h.quietMember(m.name, true); err != nil {
+	if err := l.h.quietMembers(true, m.name); err != nil {
 		l.h.log.Warn("userspace: member sysctls", "member", m.name, "err", err)
 	}
 }
