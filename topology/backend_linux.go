@@ -11,8 +11,10 @@ import (
 // same for both and lives in DataPlane.
 //
 // Each call acts in one namespace: the DataPlane calls it once for the AWS
-// device's side and once for the customer router's. Members are brought down
-// before AddMember and RemoveMember and up afterwards by the caller.
+// device's side and once for the customer router's, the two sides possibly
+// at the same time (a backend must allow calls for different namespaces to
+// run concurrently). Members are brought down before AddMember and
+// RemoveMember and up afterwards by the caller.
 type backend interface {
 	// Name is "kernel" or "userspace".
 	Name() string

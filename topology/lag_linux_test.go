@@ -3,6 +3,7 @@ package topology
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -125,6 +126,7 @@ func TestUserspaceLACPEventsWithoutPolling(t *testing.T) {
 // AddMember fails: for checking what a failed step leaves behind.
 type failingAdd struct {
 	kernelBackend
+	mu   sync.Mutex // both sides' calls may run at once
 	lags map[string]bool
 }
 
@@ -132,6 +134,8 @@ type failingAdd struct {
 func (f *failingAdd) LAGs(context.Context, *netNS) ([]LAGStatus, error) { return nil, nil }
 
 func (f *failingAdd) CreateLAG(_ context.Context, ns *netNS, c lagConfig) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.lags[ns.name+"/"+c.Name] = true
 	return nil
 }

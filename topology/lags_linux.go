@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/dxsim/dxsim/sim"
 )
@@ -36,18 +37,38 @@ func (d *DataPlane) createLAG(ctx context.Context, l sim.LAGSpec) error {
 	if err != nil {
 		return fmt.Errorf("create LAG %s: %w", l.LAGID, err)
 	}
-	if err := d.backend.CreateLAG(ctx, dev.aws, lagConfig{
-		Name: l.LAGID, MinLinks: l.MinLinks, SystemMAC: systemMAC(roleDevice, l.DeviceID),
-	}); err != nil {
-		return fmt.Errorf("create LAG: %w", err)
-	}
-	if err := d.backend.CreateLAG(ctx, dev.cust, lagConfig{
-		Name: l.LAGID, MinLinks: l.MinLinks, SystemMAC: systemMAC(roleRouter, l.DeviceID),
-	}); err != nil {
-		if derr := d.backend.DeleteLAG(ctx, dev.aws, l.LAGID); derr != nil {
-			d.log.Warn("removing half-made LAG", "lag", l.LAGID, "err", derr)
+	// Each side on its own goroutine: the namespaces are independent, and
+	// their round trips overlap.
+	var awsErr, custErr error
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		awsErr = d.backend.CreateLAG(ctx, dev.aws, lagConfig{
+			Name: l.LAGID, MinLinks: l.MinLinks, SystemMAC: systemMAC(roleDevice, l.DeviceID),
+		})
+	})
+	wg.Go(func() {
+		custErr = d.backend.CreateLAG(ctx, dev.cust, lagConfig{
+			Name: l.LAGID, MinLinks: l.MinLinks, SystemMAC: systemMAC(roleRouter, l.DeviceID),
+		})
+	})
+	wg.Wait()
+	if awsErr != nil || custErr != nil {
+		// Remove the side that was made.
+		for _, side := range []struct {
+			ns  *netNS
+			err error
+		}{{dev.aws, awsErr}, {dev.cust, custErr}} {
+			if side.err != nil {
+				continue
+			}
+			if derr := d.backend.DeleteLAG(ctx, side.ns, l.LAGID); derr != nil {
+				d.log.Warn("removing half-made LAG", "lag", l.LAGID, "ns", side.ns.name, "err", derr)
+			}
 		}
-		return fmt.Errorf("create LAG: customer side: %w", err)
+		if awsErr != nil {
+			return fmt.Errorf("create LAG: %w", awsErr)
+		}
+		return fmt.Errorf("create LAG: customer side: %w", custErr)
 	}
 	d.lags[l.LAGID] = &lag{id: l.LAGID, device: l.DeviceID, minLinks: l.MinLinks}
 	return nil

@@ -2,8 +2,10 @@ package topology
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
+	"sync"
 
 	"github.com/vishvananda/netlink"
 
@@ -318,26 +320,55 @@ func (r *reconciler) makeMembers(ctx context.Context, dev *device, ids []string,
 		}
 		pending = append(pending, ids[i])
 	}
-	for i, id := range pending {
-		lagID := r.want.ports[id].LAGID
-		err := d.backend.AddMember(ctx, dev.aws, lagID, id)
-		if err == nil {
-			err = d.backend.AddMember(ctx, dev.cust, lagID, id)
+	// The two sides are independent namespaces: each enslaves its ends on
+	// its own goroutine, so that their round trips overlap.
+	var aws, cust enslaved
+	var wg sync.WaitGroup
+	wg.Go(func() { aws = r.enslave(ctx, dev.aws, pending) })
+	wg.Go(func() { cust = r.enslave(ctx, dev.cust, pending) })
+	wg.Wait()
+	failed := aws
+	if cust.n < failed.n {
+		failed = cust
+	}
+	if failed.err == nil {
+		return r.upMembers(dev, pending, made)
+	}
+	// Members from the first that failed on either side on are given up:
+	// released where they were enslaved, then deleted.
+	for _, gone := range pending[failed.n:] {
+		lagID := r.want.ports[gone].LAGID
+		for _, ns := range []*netNS{dev.aws, dev.cust} {
+			if rerr := d.backend.RemoveMember(ctx, ns, lagID, gone); rerr != nil {
+				d.log.Warn("releasing half-made port", "connection", gone, "ns", ns.name, "err", rerr)
+			}
 		}
-		if err != nil {
-			for _, gone := range pending[i:] {
-				if derr := delLink(dev.aws, gone); derr != nil {
-					d.log.Warn("removing half-made port", "connection", gone, "err", derr)
-				}
-			}
-			pending = pending[:i]
-			if uerr := r.upMembers(dev, pending, made); uerr != nil {
-				d.log.Warn("bringing up LAG members", "err", uerr)
-			}
-			return fmt.Errorf("create port %s in %s: %w", id, lagID, err)
+		if derr := delLink(dev.aws, gone); derr != nil {
+			d.log.Warn("removing half-made port", "connection", gone, "err", derr)
 		}
 	}
-	return r.upMembers(dev, pending, made)
+	id := pending[failed.n]
+	if uerr := r.upMembers(dev, pending[:failed.n], made); uerr != nil {
+		d.log.Warn("bringing up LAG members", "err", uerr)
+	}
+	return fmt.Errorf("create port %s in %s: %w", id, r.want.ports[id].LAGID, failed.err)
+}
+
+// enslaved is how far one side's enslaving went: n members, then err.
+type enslaved struct {
+	n   int
+	err error
+}
+
+// enslave makes each of ids a member of its LAG in ns, in order, and stops
+// at the first failure.
+func (r *reconciler) enslave(ctx context.Context, ns *netNS, ids []string) enslaved {
+	for i, id := range ids {
+		if err := r.d.backend.AddMember(ctx, ns, r.want.ports[id].LAGID, id); err != nil {
+			return enslaved{n: i, err: err}
+		}
+	}
+	return enslaved{n: len(ids)}
 }
 
 func (r *reconciler) upMembers(dev *device, ids []string, made map[string]bool) error {
@@ -350,10 +381,13 @@ func (r *reconciler) upMembers(dev *device, ids []string, made map[string]bool) 
 	if len(ids) == 0 {
 		return nil
 	}
-	if err := upAll(dev.aws, ids); err != nil {
-		return err
-	}
-	return upAll(dev.cust, ids)
+	// Each side on its own goroutine, as the enslaving.
+	var awsErr, custErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { awsErr = upAll(dev.aws, ids) })
+	wg.Go(func() { custErr = upAll(dev.cust, ids) })
+	wg.Wait()
+	return errors.Join(awsErr, custErr)
 }
 
 func (r *reconciler) makeVLANs(ctx context.Context) error {

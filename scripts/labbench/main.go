@@ -54,6 +54,7 @@ func main() {
 type result struct {
 	name            string
 	build, teardown []time.Duration
+	release         []time.Duration // the userspace engine's, after teardown
 	note            string
 }
 
@@ -81,12 +82,15 @@ func run(conns, members, runs int, backend string) error {
 			if j == 2 && members == 0 {
 				continue
 			}
-			b, t, note, err := dxsimRun(ctx, conns, m.members, m.each, backend)
+			b, t, rel, note, err := dxsimRun(ctx, conns, m.members, m.each, backend)
 			if err != nil {
 				return err
 			}
 			rows[j].add(b, t)
 			rows[j].note = note
+			if m.members > 0 {
+				rows[j].release = append(rows[j].release, rel)
+			}
 		}
 		for j, mode := range []ipMode{ipPerLink, ipBatch, ipBatchUp} {
 			b, t, err := ipRun(conns, mode)
@@ -105,6 +109,9 @@ func run(conns, members, runs int, backend string) error {
 	fmt.Fprintln(w, "how\tbuild\tteardown\tbuild / ip -batch\tip per link / build\t\t")
 	for _, r := range rows {
 		b := median(r.build)
+		if len(r.release) > 0 {
+			r.note = fmt.Sprintf("%s; engine released %s after teardown", r.note, round(median(r.release)))
+		}
 		fmt.Fprintf(w, "%s\t%s\t%s\t%.2fx\t%.1fx\t  %s\t\n", r.name, round(b), round(median(r.teardown)),
 			float64(b)/float64(batch), float64(perLink)/float64(b), r.note)
 	}
@@ -119,13 +126,14 @@ func (r *result) add(build, teardown time.Duration) {
 // dxsimRun builds conns ports (in LAGs of members when members > 0) with the
 // data plane, as `dxsim lab up` does (one Reconcile) or, with each, one
 // CreatePort (and CreateLAG) call at a time as the control plane does, then
-// tears them down.
-func dxsimRun(ctx context.Context, conns, members int, each bool, backend string) (build, teardown time.Duration, note string, err error) {
+// tears them down. release is how long Close then took: the userspace engine
+// releases its TAPs and sockets after Teardown.
+func dxsimRun(ctx context.Context, conns, members int, each bool, backend string) (build, teardown, release time.Duration, note string, err error) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	prefix := fmt.Sprintf("dxsim-bench%d", os.Getpid())
 	dp, err := topology.Open(ctx, topology.Options{Backend: backend, Prefix: prefix, Logger: log})
 	if err != nil {
-		return 0, 0, "", err
+		return 0, 0, 0, "", err
 	}
 	defer dp.Close()
 	// Drain events as a consumer would.
@@ -154,22 +162,19 @@ func dxsimRun(ctx context.Context, conns, members int, each bool, backend string
 	}
 	if err != nil {
 		_ = dp.Teardown(ctx)
-		return 0, 0, "", err
+		return 0, 0, 0, "", err
 	}
 	build = time.Since(start)
 	start = time.Now()
 	if err := dp.Teardown(ctx); err != nil {
-		return 0, 0, "", err
+		return 0, 0, 0, "", err
 	}
 	teardown = time.Since(start)
 	// Teardown leaves the userspace engine's files to close in the
 	// background; Close waits for them. Say how long that took.
 	start = time.Now()
 	_ = dp.Close()
-	if members > 0 {
-		note = fmt.Sprintf("%s; engine released %s after teardown", note, round(time.Since(start)))
-	}
-	return build, teardown, note, nil
+	return build, teardown, time.Since(start), note, nil
 }
 
 type ipMode int
