@@ -30,6 +30,7 @@ func main() {
 	runs := flag.Int("runs", 3, "runs of each; the table shows the median")
 	backend := flag.String("dataplane", "auto", "dxsim backend: auto, kernel or userspace")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	settle := flag.Duration("settle", 0, "pause before each build: the kernel dismantles the previous build's namespaces in the background, holding RTNL, and a build timed meanwhile pays for it")
 	flag.Parse()
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
@@ -43,7 +44,7 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(*conns, *members, *runs, *backend); err != nil {
+	if err := run(*conns, *members, *runs, *backend, *settle); err != nil {
 		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "labbench:", err)
 		os.Exit(1)
@@ -58,7 +59,7 @@ type result struct {
 	note            string
 }
 
-func run(conns, members, runs int, backend string) error {
+func run(conns, members, runs int, backend string, settle time.Duration) error {
 	if os.Geteuid() != 0 {
 		return errors.New("needs root (network namespaces)")
 	}
@@ -82,6 +83,7 @@ func run(conns, members, runs int, backend string) error {
 			if j == 2 && members == 0 {
 				continue
 			}
+			time.Sleep(settle)
 			b, t, rel, note, err := dxsimRun(ctx, conns, m.members, m.each, backend)
 			if err != nil {
 				return err
@@ -93,6 +95,7 @@ func run(conns, members, runs int, backend string) error {
 			}
 		}
 		for j, mode := range []ipMode{ipPerLink, ipBatch, ipBatchUp} {
+			time.Sleep(settle)
 			b, t, err := ipRun(conns, mode)
 			if err != nil {
 				return err
@@ -104,7 +107,7 @@ func run(conns, members, runs int, backend string) error {
 	if members == 0 {
 		rows = append(rows[:2], rows[3:]...)
 	}
-	fmt.Printf("%d connections, median of %d runs; teardown deletes the namespaces\n\n", conns, runs)
+	fmt.Printf("%d connections, median of %d runs, %s pause before each build; teardown deletes the namespaces\n\n", conns, runs, settle)
 	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(w, "how\tbuild\tteardown\tbuild / ip -batch\tip per link / build\t\t")
 	for _, r := range rows {
