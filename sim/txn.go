@@ -26,61 +26,42 @@ func (t *txn) mark(id string, v any) {
 	t.dirty[id] = v
 }
 
-func (t *txn) putConn(c *Connection) {
-	old, had := t.st.Connections[c.ID]
-	t.undo = append(t.undo, func() {
-		if had {
-			t.st.Connections[c.ID] = old
-		} else {
-			delete(t.st.Connections, c.ID)
-		}
-	})
-	if had && old.State != c.State {
-		c.Since = t.now
-		t.changes = append(t.changes, StateChange{Time: t.now, ID: c.ID, From: old.State, To: c.State})
-	} else if !had {
-		t.changes = append(t.changes, StateChange{Time: t.now, ID: c.ID, To: c.State})
-	}
-	t.st.Connections[c.ID] = c
-	t.mark(c.ID, c)
+func (t *txn) putConn(c *Connection) { put(t, t.st.Connections, c) }
+func (t *txn) putLAG(l *LAG)         { put(t, t.st.LAGs, l) }
+func (t *txn) putVIF(v *VIF)         { put(t, t.st.VIFs, v) }
+
+// stateful is an object with a lifecycle: connections, LAGs and VIFs.
+type stateful interface {
+	comparable
+	lifecycle() (id, state string, since *time.Time)
 }
 
-func (t *txn) putLAG(l *LAG) {
-	old, had := t.st.LAGs[l.ID]
-	t.undo = append(t.undo, func() {
-		if had {
-			t.st.LAGs[l.ID] = old
-		} else {
-			delete(t.st.LAGs, l.ID)
-		}
-	})
-	if had && old.State != l.State {
-		l.Since = t.now
-		t.changes = append(t.changes, StateChange{Time: t.now, ID: l.ID, From: old.State, To: l.State})
-	} else if !had {
-		t.changes = append(t.changes, StateChange{Time: t.now, ID: l.ID, To: l.State})
-	}
-	t.st.LAGs[l.ID] = l
-	t.mark(l.ID, l)
-}
+func (c *Connection) lifecycle() (string, string, *time.Time) { return c.ID, c.State, &c.Since }
+func (l *LAG) lifecycle() (string, string, *time.Time)        { return l.ID, l.State, &l.Since }
+func (v *VIF) lifecycle() (string, string, *time.Time)        { return v.ID, v.State, &v.Since }
 
-func (t *txn) putVIF(v *VIF) {
-	old, had := t.st.VIFs[v.ID]
+// put replaces (or adds) v in m, remembers how to undo that, and records a
+// state change when v enters a new state (or is new).
+func put[T stateful](t *txn, m map[string]T, v T) {
+	id, state, since := v.lifecycle()
+	old, had := m[id]
 	t.undo = append(t.undo, func() {
 		if had {
-			t.st.VIFs[v.ID] = old
+			m[id] = old
 		} else {
-			delete(t.st.VIFs, v.ID)
+			delete(m, id)
 		}
 	})
-	if had && old.State != v.State {
-		v.Since = t.now
-		t.changes = append(t.changes, StateChange{Time: t.now, ID: v.ID, From: old.State, To: v.State})
-	} else if !had {
-		t.changes = append(t.changes, StateChange{Time: t.now, ID: v.ID, To: v.State})
+	if had {
+		if _, oldState, _ := old.lifecycle(); oldState != state {
+			*since = t.now
+			t.changes = append(t.changes, StateChange{Time: t.now, ID: id, From: oldState, To: state})
+		}
+	} else {
+		t.changes = append(t.changes, StateChange{Time: t.now, ID: id, To: state})
 	}
-	t.st.VIFs[v.ID] = v
-	t.mark(v.ID, v)
+	m[id] = v
+	t.mark(id, v)
 }
 
 // remove deletes an object of any kind by ID.
