@@ -248,7 +248,7 @@ func (s *session) snapshot(res *probe.Result) *Report {
 }
 
 // done reports whether the operation has settled: the probe delivers again
-// after the port came up and, on associate, LACP has converged.
+// after the port came up and, on associate, after LACP has converged.
 func (s *session) done(r *Report) bool {
 	if s.in.err != nil {
 		return true
@@ -260,8 +260,12 @@ func (s *session) done(r *Report) bool {
 	if s.in.op != "associate" {
 		return true
 	}
-	_, converged := r.Milestone(MilestoneLACPConverged)
-	return converged
+	// Settled once LACP has converged and a probe frame has arrived since:
+	// a frame that arrived earlier may precede an outage still to come (a
+	// Linux bond's first member passes frames while its mux waits, then
+	// stops until it collects).
+	m, converged := r.Milestone(MilestoneLACPConverged)
+	return converged && last.At.After(m.Time)
 }
 
 // follow watches an operation until it settles, Config.Settle passes or the
