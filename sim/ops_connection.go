@@ -120,10 +120,16 @@ func (s *Service) provisionPort(ctx context.Context, c *Connection) error {
 // Connections describes the caller's connections (dedicated and hosted), or
 // one of them.
 func (s *Service) Connections(account, id string) ([]*Connection, error) {
+	return s.describeConns(account, id, findConnection, func(c *Connection) bool { return c.Kind != KindInterconnect })
+}
+
+// describeConns reads one connection-shaped object (found by find) or every
+// one of the caller's that keep accepts, sorted by ID.
+func (s *Service) describeConns(account, id string, find func(*State, string, string) (*Connection, error), keep func(*Connection) bool) ([]*Connection, error) {
 	var out []*Connection
 	err := s.read(func(st *State) error {
 		if id != "" {
-			c, err := findConnection(st, account, id)
+			c, err := find(st, account, id)
 			if err != nil {
 				return err
 			}
@@ -131,7 +137,7 @@ func (s *Service) Connections(account, id string) ([]*Connection, error) {
 			return nil
 		}
 		for _, c := range st.Connections {
-			if c.Owner == account && c.Kind != KindInterconnect {
+			if c.Owner == account && keep(c) {
 				out = append(out, st.Present(c))
 			}
 		}

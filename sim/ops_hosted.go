@@ -14,25 +14,7 @@ func (s *Service) CreateInterconnect(ctx context.Context, account string, in Cre
 
 // Interconnects describes the caller's interconnects, or one of them.
 func (s *Service) Interconnects(account, id string) ([]*Connection, error) {
-	var out []*Connection
-	err := s.read(func(st *State) error {
-		if id != "" {
-			c, err := findInterconnect(st, account, id)
-			if err != nil {
-				return err
-			}
-			out = []*Connection{st.Present(c)}
-			return nil
-		}
-		for _, c := range st.Connections {
-			if c.Owner == account && c.Kind == KindInterconnect {
-				out = append(out, st.Present(c))
-			}
-		}
-		slices.SortFunc(out, func(a, b *Connection) int { return compareIDs(a.ID, b.ID) })
-		return nil
-	})
-	return out, err
+	return s.describeConns(account, id, findInterconnect, func(c *Connection) bool { return c.Kind == KindInterconnect })
 }
 
 // DeleteInterconnect deletes an interconnect with no hosted connections.

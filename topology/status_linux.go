@@ -49,6 +49,15 @@ func (d *DataPlane) Status(ctx context.Context) (Status, error) {
 		views[ns] = v
 		return v, nil
 	}
+	// sides is a device's two views: the DX endpoint's and the customer
+	// router's.
+	sides := func(dev *device) (aws, cust *sideView, err error) {
+		if aws, err = view(dev.aws); err != nil {
+			return nil, nil, err
+		}
+		cust, err = view(dev.cust)
+		return aws, cust, err
+	}
 	up := func(v *sideView, name string) bool {
 		l, ok := v.links[name]
 		return ok && carrier(l.Attrs())
@@ -56,11 +65,7 @@ func (d *DataPlane) Status(ctx context.Context) (Status, error) {
 	for _, id := range sortedKeys(d.ports) {
 		pt := d.ports[id]
 		dev := d.devices[pt.device]
-		av, err := view(dev.aws)
-		if err != nil {
-			return st, err
-		}
-		cv, err := view(dev.cust)
+		av, cv, err := sides(dev)
 		if err != nil {
 			return st, err
 		}
@@ -76,11 +81,7 @@ func (d *DataPlane) Status(ctx context.Context) (Status, error) {
 	for _, id := range sortedKeys(d.lags) {
 		lg := d.lags[id]
 		dev := d.devices[lg.device]
-		av, err := view(dev.aws)
-		if err != nil {
-			return st, err
-		}
-		cv, err := view(dev.cust)
+		av, cv, err := sides(dev)
 		if err != nil {
 			return st, err
 		}
