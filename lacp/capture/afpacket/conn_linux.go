@@ -122,21 +122,60 @@ func (c *Conn) Bind(ifindex int) error {
 // kernel reports ENETDOWN once (errors.Is(err, syscall.ENETDOWN)); the socket
 // stays usable and sees frames again when the interface comes back up.
 func (c *Conn) ReadFrame(b []byte) (int, Info, error) {
+	return c.readFrame(func() []byte { return b }, nil)
+}
+
+// ReadFrameLent reads one frame, as ReadFrame, into a buffer lent by bufs
+// that it holds only while a frame is ready: it gives the buffer back before
+// it waits, so an idle socket holds none. The caller gives the returned
+// buffer back (bufs.Put) once done with the frame; on error there is none.
+func (c *Conn) ReadFrameLent(bufs *Buffers) (*[]byte, int, Info, error) {
+	var lent *[]byte
+	n, info, err := c.readFrame(func() []byte {
+		if lent == nil {
+			lent = bufs.Get()
+		}
+		return *lent
+	}, func() {
+		bufs.Put(lent)
+		lent = nil
+	})
+	if err != nil {
+		if lent != nil {
+			bufs.Put(lent)
+		}
+		return nil, 0, Info{}, err
+	}
+	return lent, n, info, nil
+}
+
+// readFrame reads one frame into the buffer get returns, calling idle (when
+// not nil) each time it finds nothing to read, before it waits.
+func (c *Conn) readFrame(get func() []byte, idle func()) (int, Info, error) {
 	var (
 		n, oobn int
 		from    unix.Sockaddr
 		err     error
+		b       []byte
 	)
 	var info Info
 	rerr := c.rc.Read(func(fd uintptr) bool {
+		b = get()
 		if c.vnet {
 			c.rbufs[0], c.rbufs[1] = info.Vnet[:], b
 			n, oobn, _, from, err = unix.RecvmsgBuffers(int(fd), c.rbufs, c.oob, unix.MSG_TRUNC)
+			c.rbufs[1] = nil // not to keep a lent buffer from its pool
 			n -= VnetHdrLen
 		} else {
 			n, oobn, _, from, err = unix.Recvmsg(int(fd), b, c.oob, unix.MSG_TRUNC)
 		}
-		return !errors.Is(err, unix.EAGAIN)
+		if errors.Is(err, unix.EAGAIN) {
+			if idle != nil {
+				idle()
+			}
+			return false
+		}
+		return true
 	})
 	if rerr != nil {
 		return 0, Info{}, rerr

@@ -152,3 +152,67 @@ func TestCloseUnblocksRead(t *testing.T) {
 		t.Fatal("Close did not unblock a pending read")
 	}
 }
+
+// A lent-buffer read holds no buffer while it waits, reads the frame whole
+// into the one it returns, and gives the buffer back when it fails.
+func TestReadFrameLentHoldsNoBufferWhileWaiting(t *testing.T) {
+	ns, a, b := vethPair(t)
+	filter, err := EtherTypeFilter(0x88b5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx := openT(t, Config{NetNS: ns, Ifindex: a, IgnoreOutgoing: true, Filter: filter})
+	rx := openT(t, Config{NetNS: ns, Ifindex: b, Filter: filter})
+	bufs := NewBuffers(2048)
+
+	type result struct {
+		buf *[]byte
+		n   int
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		buf, n, _, err := rx.ReadFrameLent(bufs)
+		done <- result{buf, n, err}
+	}()
+	// The read has looked, found nothing, given its buffer back and waits.
+	deadline := time.Now().Add(10 * time.Second)
+	for bufs.Got() == 0 || bufs.Lent() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("waiting read: got %d buffers, holds %d", bufs.Got(), bufs.Lent())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	select {
+	case r := <-done:
+		t.Fatalf("read returned %v before anything was sent", r.err)
+	default:
+	}
+
+	frame := []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0xdd, 0, 0, 0, 1, 0x88, 0xb5, 'l', 'e', 'n', 't'}
+	frame = append(frame, make([]byte, 60-len(frame))...)
+	if err := tx.WriteFrame(frame, 0); err != nil {
+		t.Fatal(err)
+	}
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no frame read")
+	}
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if !bytes.Equal((*r.buf)[:r.n], frame) || bufs.Lent() != 1 {
+		t.Fatalf("read % x holding %d buffers, want % x holding 1", (*r.buf)[:r.n], bufs.Lent(), frame)
+	}
+	bufs.Put(r.buf)
+
+	_ = rx.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+	if buf, _, _, err := rx.ReadFrameLent(bufs); !errors.Is(err, os.ErrDeadlineExceeded) || buf != nil {
+		t.Fatalf("read past its deadline = %v, %v; want no buffer and ErrDeadlineExceeded", buf, err)
+	}
+	if bufs.Lent() != 0 {
+		t.Fatalf("a failed read holds %d buffers", bufs.Lent())
+	}
+}
