@@ -44,6 +44,11 @@ type LAGConfig struct {
 	Static bool
 }
 
+// Membership is a port (a veth) that is to be a member of a LAG.
+type Membership struct {
+	LAG, Port string
+}
+
 // VLANConfig is an 802.1Q interface.
 type VLANConfig struct {
 	Name   string // the TAP device's name

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -13,6 +12,7 @@ import (
 	"github.com/dxsim/dxsim/lacp/capture/afpacket"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netlink/nl"
+	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 )
 
@@ -22,6 +22,10 @@ type Host struct {
 	cfg Config
 	log *slog.Logger
 	nl  *netlink.Handle
+
+	sockOnce sync.Once // makes sock, for rtnl
+	sock     *nl.SocketHandle
+	sockErr  error
 
 	events   chan Event
 	dropped  atomic.Uint64
@@ -179,27 +183,50 @@ func (h *Host) CreateLAG(cfg LAGConfig) error {
 	return nil
 }
 
-// setupTAP gives a new TAP its MAC, takes its carrier away and brings it up.
+// setupTAP gives a new TAP its MAC, takes its carrier away and brings it
+// up: the carrier with an ioctl, the rest with one netlink request that
+// names the TAP (it is new, so down: a 6.1 kernel refuses to be named an
+// interface that is up).
 func (h *Host) setupTAP(t *tap, mac []byte) error {
 	if err := t.setCarrier(false); err != nil {
 		return err
 	}
-	link, err := h.nl.LinkByName(t.name)
+	sock, err := h.rtnl()
 	if err != nil {
-		return fmt.Errorf("userspace: TAP %s: %w", t.name, err)
+		return err
 	}
+	req := nl.NewNetlinkRequest(unix.RTM_SETLINK, unix.NLM_F_ACK)
+	msg := nl.NewIfInfomsg(unix.AF_UNSPEC)
+	msg.Flags, msg.Change = unix.IFF_UP, unix.IFF_UP
+	req.AddData(msg)
+	req.AddData(nl.NewRtAttr(unix.IFLA_IFNAME, nl.ZeroTerminated(t.name)))
 	if mac != nil {
-		if err := h.nl.LinkSetHardwareAddr(link, mac); err != nil {
-			return fmt.Errorf("userspace: TAP %s MAC: %w", t.name, err)
-		}
+		req.AddData(nl.NewRtAttr(unix.IFLA_ADDRESS, mac))
 	}
-	if err := h.nl.LinkSetGroup(link, lagGroup); err != nil {
-		return fmt.Errorf("userspace: TAP %s group: %w", t.name, err)
-	}
-	if err := h.nl.LinkSetUp(link); err != nil {
-		return fmt.Errorf("userspace: TAP %s up: %w", t.name, err)
+	req.AddData(nl.NewRtAttr(unix.IFLA_GROUP, nl.Uint32Attr(lagGroup)))
+	req.Sockets = map[int]*nl.SocketHandle{unix.NETLINK_ROUTE: sock}
+	if _, err := req.Execute(unix.NETLINK_ROUTE, 0); err != nil {
+		return fmt.Errorf("userspace: TAP %s: MAC, group and up: %w", t.name, err)
 	}
 	return nil
+}
+
+// rtnl is a route netlink socket in the Host's namespace for requests the
+// netlink handle cannot build, made on first use.
+func (h *Host) rtnl() (*nl.SocketHandle, error) {
+	h.sockOnce.Do(func() {
+		ns := netns.None()
+		if h.cfg.NetNS != 0 {
+			ns = h.cfg.NetNS
+		}
+		s, err := nl.GetNetlinkSocketAt(ns, netns.None(), unix.NETLINK_ROUTE)
+		if err != nil {
+			h.sockErr = fmt.Errorf("userspace: netlink socket: %w", err)
+			return
+		}
+		h.sock = &nl.SocketHandle{Socket: s}
+	})
+	return h.sock, h.sockErr
 }
 
 // DeleteLAG releases the LAG's members and removes its TAP. VLANs on it must
@@ -246,37 +273,6 @@ func (h *Host) lag(name string) (*lag, error) {
 		return nil, notFound("LAG", name)
 	}
 	return l, nil
-}
-
-// AddMember makes a veth a member of the LAG. The caller brings the port
-// down before and up after, as the kernel's bonding insists; adding a port
-// already in this LAG is not an error.
-func (h *Host) AddMember(lagName, port string) error {
-	l, err := h.lag(lagName)
-	if err != nil {
-		return err
-	}
-	h.mu.Lock()
-	if cur := h.memberOf[port]; cur != nil {
-		h.mu.Unlock()
-		if cur == l {
-			return nil
-		}
-		return fmt.Errorf("%w: %s is a member of %s", ErrInUse, port, cur.cfg.Name)
-	}
-	h.memberOf[port] = l
-	h.mu.Unlock()
-	err = l.addMember(port)
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if err == nil && h.lags[lagName] != l {
-		// DeleteLAG won the race: closing the LAG released the port.
-		err = notFound("LAG", lagName)
-	}
-	if err != nil && h.memberOf[port] == l {
-		delete(h.memberOf, port)
-	}
-	return err
 }
 
 // RemoveMember releases a member; removing a port that is not a member is
@@ -334,36 +330,6 @@ func (h *Host) LAGs() []LAGStatus {
 	return out
 }
 
-// quietMembers stops (or lets again) the kernel answer ARP and speak IPv6 on
-// members, whose traffic belongs to the LAG's TAP while they are enslaved. It
-// enters the namespace once for all of them.
-func (h *Host) quietMembers(quiet bool, names ...string) error {
-	if len(names) == 0 {
-		return nil
-	}
-	arp, v6 := []byte("0"), []byte("0")
-	if quiet {
-		arp, v6 = []byte("8"), []byte("1")
-	}
-	return afpacket.InNamespace(h.cfg.NetNS, func() error {
-		var errs []error
-		for _, name := range names {
-			for _, w := range []struct {
-				path string
-				v    []byte
-			}{
-				{"/proc/sys/net/ipv4/conf/" + name + "/arp_ignore", arp},
-				{"/proc/sys/net/ipv6/conf/" + name + "/disable_ipv6", v6},
-			} {
-				if err := os.WriteFile(w.path, w.v, 0); err != nil && !errors.Is(err, os.ErrNotExist) {
-					errs = append(errs, fmt.Errorf("userspace: member %s: %w", name, err))
-				}
-			}
-		}
-		return errors.Join(errs...)
-	})
-}
-
 // closeLimit bounds how many closes run at once. Closing a packet socket or
 // a TAP makes the kernel wait for an RCU grace period; closes made together
 // wait for the same ones instead of one after another.
@@ -390,29 +356,33 @@ func closeAll(closes []func() error) error {
 // of them: every member's packet socket, then every TAP, then the members'
 // sysctls. Within a step the kernel's waits overlap (closeAll), and a step's
 // closes do not queue behind another's for RTNL. With byGroup the TAPs are
-// first removed with one request (lagGroup), which spares the kernel a wait
-// per TAP; they must be all of the Host's.
+// removed with one request (lagGroup) before their files are closed, which
+// spares the kernel a wait per TAP; they must be all of the Host's. The
+// sockets go first: the kernel tells every packet socket of a namespace of
+// every interface that goes.
 func (h *Host) closeLAGs(lags []*lag, byGroup bool) error {
 	var socks, taps []func() error
-	var names []string
+	var qs []quieted
 	for _, l := range lags {
 		for _, m := range l.stop() {
 			socks = append(socks, m.conn.Close)
-			names = append(names, m.name)
+			qs = append(qs, quieted{name: m.name, saved: m.saved})
 		}
 		taps = append(taps, l.tap.close)
 	}
+	err := closeAll(socks)
 	if byGroup && len(lags) > 0 {
 		if err := h.deleteGroup(lagGroup); err != nil {
 			// Closing each TAP removes it all the same.
 			h.log.Warn("userspace: removing TAPs at once", "err", err)
 		}
 	}
-	err := errors.Join(closeAll(socks), closeAll(taps))
+	err = errors.Join(err, closeAll(taps))
 	for _, l := range lags {
 		l.wg.Wait()
 	}
-	return errors.Join(err, h.quietMembers(false, names...))
+	h.restore(qs)
+	return err
 }
 
 // Close stops every LAG and VLAN (removing their TAPs, releasing members),
@@ -447,6 +417,10 @@ func (h *Host) Close() error {
 	}
 	err = errors.Join(err, h.closeLAGs(ls, true))
 	h.nl.Close()
+	h.sockOnce.Do(func() {}) // a socket made meanwhile is seen
+	if h.sock != nil {
+		h.sock.Close()
+	}
 	h.evMu.Lock()
 	h.evClosed = true
 	close(h.events)

@@ -13,6 +13,7 @@ func (*Host) CreateLAG(LAGConfig) error            { return ErrUnsupported }
 func (*Host) DeleteLAG(string) error               { return ErrUnsupported }
 func (*Host) SetMinLinks(string, int) error        { return ErrUnsupported }
 func (*Host) AddMember(string, string) error       { return ErrUnsupported }
+func (*Host) AddMembers([]Membership) (int, error) { return 0, ErrUnsupported }
 func (*Host) RemoveMember(string, string) error    { return ErrUnsupported }
 func (*Host) SetFault(string, string, Fault) error { return ErrUnsupported }
 func (*Host) LAGStatus(string) (LAGStatus, error)  { return LAGStatus{}, ErrUnsupported }

@@ -8,11 +8,17 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/dxsim/dxsim/lacp/capture/afpacket"
 )
 
 // frameBuf holds any frame a veth or TAP passes, a 64 KiB
 // segmentation-offload super-frame included.
 const frameBuf = 65536 + 256
+
+// frames lends the member and LAG readers their buffers: a lab's thousands
+// of readers mostly wait, and hold none while they do.
+var frames = afpacket.NewBuffers(frameBuf)
 
 // lag is one LAG's TAP, its members and its control goroutine.
 type lag struct {
@@ -194,16 +200,16 @@ func (l *lag) distribute(frame []byte) {
 // readTAP distributes what the LAG's TAP sends.
 func (l *lag) readTAP() {
 	defer l.wg.Done()
-	buf := make([]byte, frameBuf)
 	for {
-		n, err := l.tap.read(buf)
+		lent, n, err := l.tap.readLent(frames)
 		if err != nil {
 			if l.closed() {
 				return
 			}
 			continue
 		}
-		l.distribute(buf[:n])
+		l.distribute((*lent)[:n])
+		frames.Put(lent)
 	}
 }
 

@@ -2,7 +2,6 @@ package userspace
 
 import (
 	"errors"
-	"fmt"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -18,6 +17,7 @@ type member struct {
 	number  uint16
 	conn    *afpacket.Conn
 	done    chan struct{} // closed when the member leaves
+	saved   savedSysctls  // what quiet changed, for when it leaves
 
 	up, collectingDist bool // guarded by lag.mu
 	actor, partner     lacp.State
@@ -28,9 +28,8 @@ type member struct {
 // frames, while collecting, to the LAG's TAP or its VLAN's TAP.
 func (l *lag) readMember(m *member) {
 	defer l.wg.Done()
-	buf := make([]byte, frameBuf)
 	for {
-		n, info, err := m.conn.ReadFrame(buf)
+		lent, n, info, err := m.conn.ReadFrameLent(frames)
 		if err != nil {
 			select {
 			case <-m.done:
@@ -46,15 +45,20 @@ func (l *lag) readMember(m *member) {
 			}
 			continue
 		}
-		frame := buf[:n]
-		if !info.VLANValid && etherType(frame) == etherTypeSlow {
-			pdu := append([]byte(nil), frame...)
-			l.post(func(now time.Time) actions { return l.ctl.receive(m.name, pdu, now) })
-			continue
-		}
-		if !m.collecting.Load() {
-			continue
-		}
+		l.takeFrame(m, (*lent)[:n], info)
+		frames.Put(lent)
+	}
+}
+
+// takeFrame passes a frame a member received on: an LACPDU to control, data,
+// while the member collects, to the LAG's TAP or its VLAN's.
+func (l *lag) takeFrame(m *member, frame []byte, info afpacket.Info) {
+	if !info.VLANValid && etherType(frame) == etherTypeSlow {
+		pdu := append([]byte(nil), frame...)
+		l.post(func(now time.Time) actions { return l.ctl.receive(m.name, pdu, now) })
+		return
+	}
+	if m.collecting.Load() {
 		l.collect(frame, info)
 	}
 }
@@ -87,39 +91,21 @@ func vlanOf(frame []byte, info *afpacket.Info) (vid uint16, inner []byte, tagged
 	return vid, inner, tagged
 }
 
-// addMember joins a veth to the LAG.
-func (l *lag) addMember(name string) error {
-	link, err := l.h.nl.LinkByName(name)
-	if err != nil {
-		return fmt.Errorf("%w: %v", notFound("port", name), err)
-	}
-	attrs := link.Attrs()
-	if err := l.h.quietMembers(true, name); err != nil {
-		return err
-	}
-	conn, err := afpacket.Open(afpacket.Config{NetNS: l.h.cfg.NetNS, Ifindex: attrs.Index, IgnoreOutgoing: true, VnetHdr: true})
-	if err != nil {
-		_ = l.h.quietMembers(false, name)
-		return fmt.Errorf("userspace: member %s: %w", name, err)
-	}
-	added := false
-	err = l.do(func(now time.Time) (actions, error) {
+// join adds a prepared member to the LAG's control. It fails only if the
+// LAG was deleted first; the member is then the caller's to release.
+func (l *lag) join(j *joining) error {
+	attrs := j.link.Attrs()
+	return l.do(func(now time.Time) (actions, error) {
 		l.mu.Lock()
 		l.nextPort++
-		m := &member{name: name, ifindex: attrs.Index, number: l.nextPort, conn: conn, done: make(chan struct{}), up: linkUp(link)}
-		l.members[name] = m
+		m := &member{name: j.port, ifindex: attrs.Index, number: l.nextPort, conn: j.conn, saved: j.saved,
+			done: make(chan struct{}), up: linkUp(j.link)}
+		l.members[j.port] = m
 		l.mu.Unlock()
-		added = true
 		l.wg.Add(1)
 		go l.readMember(m)
-		return l.ctl.addPort(portID{name: name, mac: attrs.HardwareAddr, number: m.number}, m.up, now), nil
+		return l.ctl.addPort(portID{name: j.port, mac: attrs.HardwareAddr, number: m.number}, m.up, now), nil
 	})
-	if err != nil && !added {
-		// The LAG closed first: the socket is nobody's.
-		conn.Close()
-		_ = l.h.quietMembers(false, name)
-	}
-	return err
 }
 
 // removeMember releases a member.
@@ -145,7 +131,8 @@ func (l *lag) removeMember(name string) error {
 	if err != nil {
 		return err
 	}
-	return l.h.quietMembers(false, name)
+	l.h.restore([]quieted{{name: m.name, saved: m.saved}})
+	return nil
 }
 
 // setLink tells control a member's link changed. ifindex is the link's
@@ -184,7 +171,12 @@ func (l *lag) rebind(m *member, ifindex int) {
 	l.h.log.Info("userspace: member made again, rebound", "lag", l.cfg.Name, "member", m.name,
 		"old_ifindex", m.ifindex, "ifindex", ifindex)
 	m.ifindex = ifindex
-	if err := l.h.quietMembers(true, m.name); err != nil {
+	// The interface is new: quiet it, and keep what it had instead.
+	err := afpacket.InNamespace(l.h.cfg.NetNS, func() (err error) {
+		m.saved, err = quiet(m.name)
+		return err
+	})
+	if err != nil {
 		l.h.log.Warn("userspace: member sysctls", "member", m.name, "err", err)
 	}
 }

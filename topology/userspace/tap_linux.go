@@ -59,14 +59,49 @@ func openTAP(ns netns.NsHandle, name string) (*tap, error) {
 
 // read reads one frame (without its empty virtio header).
 func (t *tap) read(b []byte) (int, error) {
+	return t.readInto(func() []byte { return b }, nil)
+}
+
+// readLent reads one frame, as read, into a buffer lent by bufs that it
+// holds only while a frame is ready; the caller gives it back.
+func (t *tap) readLent(bufs *afpacket.Buffers) (*[]byte, int, error) {
+	var lent *[]byte
+	n, err := t.readInto(func() []byte {
+		if lent == nil {
+			lent = bufs.Get()
+		}
+		return *lent
+	}, func() {
+		bufs.Put(lent)
+		lent = nil
+	})
+	if err != nil {
+		if lent != nil {
+			bufs.Put(lent)
+		}
+		return nil, 0, err
+	}
+	return lent, n, nil
+}
+
+// readInto reads one frame into the buffer get returns, calling idle (when
+// not nil) each time there is nothing to read, before it waits.
+func (t *tap) readInto(get func() []byte, idle func()) (int, error) {
 	var (
 		n   int
 		err error
 	)
-	t.rbufs[0], t.rbufs[1] = t.rhdr[:], b
 	if rerr := t.rc.Read(func(fd uintptr) bool {
+		t.rbufs[0], t.rbufs[1] = t.rhdr[:], get()
 		n, err = unix.Readv(int(fd), t.rbufs)
-		return err != unix.EAGAIN
+		t.rbufs[1] = nil // not to keep a lent buffer from its pool
+		if err == unix.EAGAIN {
+			if idle != nil {
+				idle()
+			}
+			return false
+		}
+		return true
 	}); rerr != nil {
 		return 0, rerr
 	}
