@@ -14,7 +14,8 @@ import (
 // device's side and once for the customer router's, the two sides possibly
 // at the same time (a backend must allow calls for different namespaces to
 // run concurrently). Members are brought down before AddMember and
-// RemoveMember and up afterwards by the caller.
+// RemoveMember and up afterwards by the caller, except that a backend that
+// says MembersUpFirst is given a batch of new members already up.
 type backend interface {
 	// Name is "kernel" or "userspace".
 	Name() string
@@ -26,6 +27,12 @@ type backend interface {
 	DeleteLAG(ctx context.Context, ns *netNS, name string) error
 	SetMinLinks(ctx context.Context, ns *netNS, name string, n int) error
 	AddMember(ctx context.Context, ns *netNS, lag, member string) error
+	// AddMembers enslaves each member to its LAG, in order, stopping at
+	// the first failure; it returns how many are members.
+	AddMembers(ctx context.Context, ns *netNS, ms []membership) (int, error)
+	// MembersUpFirst is true when new ports are best brought up before a
+	// batch of them is enslaved rather than after.
+	MembersUpFirst() bool
 	RemoveMember(ctx context.Context, ns *netNS, lag, member string) error
 
 	// CreateVLAN makes an 802.1Q interface on a port or LAG, up.
@@ -59,6 +66,9 @@ type lagConfig struct {
 	MinLinks  int
 	SystemMAC net.HardwareAddr // the LACP system ID and the interface's MAC
 }
+
+// membership is a port to enslave to a LAG.
+type membership struct{ lag, port string }
 
 // vlanConfig is an 802.1Q interface in one namespace.
 type vlanConfig struct {

@@ -85,6 +85,19 @@ func (kernelBackend) SetMinLinks(_ context.Context, ns *netNS, name string, n in
 	return nil
 }
 
+// MembersUpFirst is false: the kernel enslaves only a port that is down.
+func (kernelBackend) MembersUpFirst() bool { return false }
+
+// AddMembers enslaves one member at a time.
+func (k kernelBackend) AddMembers(ctx context.Context, ns *netNS, ms []membership) (int, error) {
+	for i, m := range ms {
+		if err := k.AddMember(ctx, ns, m.lag, m.port); err != nil {
+			return i, err
+		}
+	}
+	return len(ms), nil
+}
+
 func (kernelBackend) AddMember(_ context.Context, ns *netNS, lag, member string) error {
 	bond, err := linkByName(ns, lag)
 	if err != nil {

@@ -69,6 +69,10 @@ func setUp(ns *netNS, name string, up bool) error {
 // both up. The pair is made inside aws with its peer placed in cust, so it
 // never exists in the host's namespace. Two requests, no lookups.
 func addVeth(aws, cust *netNS, name string) error {
+	return withPortDefaults([]*netNS{aws, cust}, func() error { return addVethNow(aws, cust, name) })
+}
+
+func addVethNow(aws, cust *netNS, name string) error {
 	req := vethRequest(cust, name, true)
 	req.Sockets = map[int]*nl.SocketHandle{unix.NETLINK_ROUTE: aws.sock}
 	if _, err := req.Execute(unix.NETLINK_ROUTE, 0); err != nil {
@@ -91,6 +95,12 @@ func vethRequest(cust *netNS, name string, up bool) *nl.NetlinkRequest {
 	}
 	req.AddData(msg)
 	req.AddData(nl.NewRtAttr(unix.IFLA_IFNAME, nl.ZeroTerminated(name)))
+	// One queue each way on each end. A veth otherwise gets one per
+	// possible CPU, then runs on one: the kernel makes and removes a set of
+	// sysfs objects per queue for nothing, a good part of a veth's cost.
+	for _, attr := range []uint16{unix.IFLA_NUM_TX_QUEUES, unix.IFLA_NUM_RX_QUEUES} {
+		req.AddData(nl.NewRtAttr(int(attr), nl.Uint32Attr(1)))
+	}
 	info := nl.NewRtAttr(unix.IFLA_LINKINFO, nil)
 	info.AddRtAttr(nl.IFLA_INFO_KIND, nl.NonZeroTerminated("veth"))
 	data := info.AddRtAttr(nl.IFLA_INFO_DATA, nil)
@@ -101,6 +111,8 @@ func vethRequest(cust *netNS, name string, up bool) *nl.NetlinkRequest {
 	nl.NewIfInfomsgChild(peer, unix.AF_UNSPEC)
 	peer.AddRtAttr(unix.IFLA_IFNAME, nl.ZeroTerminated(name))
 	peer.AddRtAttr(unix.IFLA_NET_NS_FD, nl.Uint32Attr(uint32(cust.ns)))
+	peer.AddRtAttr(unix.IFLA_NUM_TX_QUEUES, nl.Uint32Attr(1))
+	peer.AddRtAttr(unix.IFLA_NUM_RX_QUEUES, nl.Uint32Attr(1))
 	req.AddData(info)
 	return req
 }
@@ -121,6 +133,21 @@ func upRequest(name string) *nl.NetlinkRequest {
 // round trip each. It returns one error per name (nil for a pair made); a
 // pair whose customer end could not be brought up is deleted.
 func addVeths(aws, cust *netNS, names []string, up bool) []error {
+	var errs []error
+	err := withPortDefaults([]*netNS{aws, cust}, func() error {
+		errs = addVethsNow(aws, cust, names, up)
+		return nil
+	})
+	if err != nil {
+		errs = make([]error, len(names))
+		for i := range errs {
+			errs[i] = err
+		}
+	}
+	return errs
+}
+
+func addVethsNow(aws, cust *netNS, names []string, up bool) []error {
 	errs := pipeline(aws.sock, len(names), func(i int) *nl.NetlinkRequest { return vethRequest(cust, names[i], up) })
 	var made []int
 	for i, err := range errs {

@@ -307,32 +307,38 @@ func (r *reconciler) makeMissingPorts(ctx context.Context) (map[string]bool, err
 	return made, nil
 }
 
-// makeMembers makes LAG members down, enslaves each on both sides, then
-// brings them all up. If an enslave fails, the members not yet enslaved are
-// deleted, not left standalone.
+// makeMembers makes LAG members, enslaves each on both sides, and brings
+// them up: made down and brought up once enslaved, or, for a backend that
+// takes members up (MembersUpFirst), made up. If an enslave fails, the
+// members not yet enslaved are deleted, not left standalone.
 func (r *reconciler) makeMembers(ctx context.Context, dev *device, ids []string, made map[string]bool) error {
 	d := r.d
+	upFirst := d.backend.MembersUpFirst()
 	var pending []string
-	for i, err := range addVeths(dev.aws, dev.cust, ids, false) {
+	for i, err := range addVeths(dev.aws, dev.cust, ids, upFirst) {
 		if err != nil {
 			d.log.Debug("batch port creation", "connection", ids[i], "err", err)
 			continue
 		}
 		pending = append(pending, ids[i])
 	}
+	ms := make([]membership, len(pending))
+	for i, id := range pending {
+		ms[i] = membership{lag: r.want.ports[id].LAGID, port: id}
+	}
 	// The two sides are independent namespaces: each enslaves its ends on
 	// its own goroutine, so that their round trips overlap.
 	var aws, cust enslaved
 	var wg sync.WaitGroup
-	wg.Go(func() { aws = r.enslave(ctx, dev.aws, pending) })
-	wg.Go(func() { cust = r.enslave(ctx, dev.cust, pending) })
+	wg.Go(func() { aws = enslave(ctx, d.backend, dev.aws, ms) })
+	wg.Go(func() { cust = enslave(ctx, d.backend, dev.cust, ms) })
 	wg.Wait()
 	failed := aws
 	if cust.n < failed.n {
 		failed = cust
 	}
 	if failed.err == nil {
-		return r.upMembers(dev, pending, made)
+		return r.upMembers(dev, pending, made, !upFirst)
 	}
 	// Members from the first that failed on either side on are given up:
 	// released where they were enslaved, then deleted.
@@ -348,7 +354,7 @@ func (r *reconciler) makeMembers(ctx context.Context, dev *device, ids []string,
 		}
 	}
 	id := pending[failed.n]
-	if uerr := r.upMembers(dev, pending[:failed.n], made); uerr != nil {
+	if uerr := r.upMembers(dev, pending[:failed.n], made, !upFirst); uerr != nil {
 		d.log.Warn("bringing up LAG members", "err", uerr)
 	}
 	return fmt.Errorf("create port %s in %s: %w", id, r.want.ports[id].LAGID, failed.err)
@@ -360,25 +366,23 @@ type enslaved struct {
 	err error
 }
 
-// enslave makes each of ids a member of its LAG in ns, in order, and stops
+// enslave makes each of ms a member of its LAG in ns, in order, and stops
 // at the first failure.
-func (r *reconciler) enslave(ctx context.Context, ns *netNS, ids []string) enslaved {
-	for i, id := range ids {
-		if err := r.d.backend.AddMember(ctx, ns, r.want.ports[id].LAGID, id); err != nil {
-			return enslaved{n: i, err: err}
-		}
-	}
-	return enslaved{n: len(ids)}
+func enslave(ctx context.Context, b backend, ns *netNS, ms []membership) enslaved {
+	n, err := b.AddMembers(ctx, ns, ms)
+	return enslaved{n: n, err: err}
 }
 
-func (r *reconciler) upMembers(dev *device, ids []string, made map[string]bool) error {
+// upMembers records made members as ports and, if bringUp, brings them up
+// on both sides.
+func (r *reconciler) upMembers(dev *device, ids []string, made map[string]bool, bringUp bool) error {
 	d := r.d
 	for _, id := range ids {
 		d.ports[id] = &port{id: id, device: dev.id, lag: r.want.ports[id].LAGID}
 		made[id] = true
 		r.note(id, "missing", "created")
 	}
-	if len(ids) == 0 {
+	if len(ids) == 0 || !bringUp {
 		return nil
 	}
 	// Each side on its own goroutine, as the enslaving.

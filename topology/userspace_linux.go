@@ -110,6 +110,27 @@ func (u *userspaceBackend) AddMember(_ context.Context, ns *netNS, lag, member s
 	return wrapUS(h.AddMember(lag, member))
 }
 
+// MembersUpFirst is true: the engine takes ports that are up, and once a
+// port's packet socket is open every link change in its namespace costs
+// more (the kernel tells each packet socket of a namespace of each change),
+// so a batch is brought up before its sockets are opened.
+func (*userspaceBackend) MembersUpFirst() bool { return true }
+
+// AddMembers enslaves a batch in one go: one link listing, one entry into
+// the namespace for every member's socket.
+func (u *userspaceBackend) AddMembers(_ context.Context, ns *netNS, ms []membership) (int, error) {
+	h, err := u.host(ns)
+	if err != nil {
+		return 0, err
+	}
+	batch := make([]userspace.Membership, len(ms))
+	for i, m := range ms {
+		batch[i] = userspace.Membership{LAG: m.lag, Port: m.port}
+	}
+	n, err := h.AddMembers(batch)
+	return n, wrapUS(err)
+}
+
 func (u *userspaceBackend) RemoveMember(_ context.Context, ns *netNS, lag, member string) error {
 	h := u.existing(ns)
 	if h == nil {
