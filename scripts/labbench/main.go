@@ -30,6 +30,7 @@ func main() {
 	runs := flag.Int("runs", 3, "runs of each; the table shows the median")
 	backend := flag.String("dataplane", "auto", "dxsim backend: auto, kernel or userspace")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	only := flag.String("only", "", "run only the ways whose name contains this (for profiling one)")
 	settle := flag.Duration("settle", 0, "pause before each build: the kernel dismantles the previous build's namespaces in the background, holding RTNL, and a build timed meanwhile pays for it")
 	flag.Parse()
 	if *cpuprofile != "" {
@@ -44,7 +45,7 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(*conns, *members, *runs, *backend, *settle); err != nil {
+	if err := run(*conns, *members, *runs, *backend, *settle, *only); err != nil {
 		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "labbench:", err)
 		os.Exit(1)
@@ -59,7 +60,7 @@ type result struct {
 	note            string
 }
 
-func run(conns, members, runs int, backend string, settle time.Duration) error {
+func run(conns, members, runs int, backend string, settle time.Duration, only string) error {
 	if os.Geteuid() != 0 {
 		return errors.New("needs root (network namespaces)")
 	}
@@ -80,7 +81,7 @@ func run(conns, members, runs int, backend string, settle time.Duration) error {
 			members int
 			each    bool
 		}{{0, false}, {0, true}, {members, false}} {
-			if j == 2 && members == 0 {
+			if j == 2 && members == 0 || !strings.Contains(rows[j].name, only) {
 				continue
 			}
 			time.Sleep(settle)
@@ -95,6 +96,9 @@ func run(conns, members, runs int, backend string, settle time.Duration) error {
 			}
 		}
 		for j, mode := range []ipMode{ipPerLink, ipBatch, ipBatchUp} {
+			if !strings.Contains(rows[3+j].name, only) {
+				continue
+			}
 			time.Sleep(settle)
 			b, t, err := ipRun(conns, mode)
 			if err != nil {
@@ -111,6 +115,9 @@ func run(conns, members, runs int, backend string, settle time.Duration) error {
 	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(w, "how\tbuild\tteardown\tbuild / ip -batch\tip per link / build\t\t")
 	for _, r := range rows {
+		if len(r.build) == 0 {
+			continue
+		}
 		b := median(r.build)
 		if len(r.release) > 0 {
 			r.note = fmt.Sprintf("%s; engine released %s after teardown", r.note, round(median(r.release)))
@@ -269,6 +276,9 @@ func ip(args ...string) error {
 }
 
 func median(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
 	s := append([]time.Duration(nil), ds...)
 	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
 	return s[len(s)/2]
