@@ -38,20 +38,25 @@ func (d *DataPlane) createLAG(ctx context.Context, l sim.LAGSpec) error {
 		return fmt.Errorf("create LAG %s: %w", l.LAGID, err)
 	}
 	// Each side on its own goroutine: the namespaces are independent, and
-	// their round trips overlap.
+	// their round trips overlap. The interfaces are born layer 2 only.
 	var awsErr, custErr error
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		awsErr = d.backend.CreateLAG(ctx, dev.aws, lagConfig{
-			Name: l.LAGID, MinLinks: l.MinLinks, SystemMAC: systemMAC(roleDevice, l.DeviceID),
+	if err := withL2Defaults([]*netNS{dev.aws, dev.cust}, func() error {
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			awsErr = d.backend.CreateLAG(ctx, dev.aws, lagConfig{
+				Name: l.LAGID, MinLinks: l.MinLinks, SystemMAC: systemMAC(roleDevice, l.DeviceID),
+			})
 		})
-	})
-	wg.Go(func() {
-		custErr = d.backend.CreateLAG(ctx, dev.cust, lagConfig{
-			Name: l.LAGID, MinLinks: l.MinLinks, SystemMAC: systemMAC(roleRouter, l.DeviceID),
+		wg.Go(func() {
+			custErr = d.backend.CreateLAG(ctx, dev.cust, lagConfig{
+				Name: l.LAGID, MinLinks: l.MinLinks, SystemMAC: systemMAC(roleRouter, l.DeviceID),
+			})
 		})
-	})
-	wg.Wait()
+		wg.Wait()
+		return nil
+	}); err != nil {
+		return fmt.Errorf("create LAG %s: %w", l.LAGID, err)
+	}
 	if awsErr != nil || custErr != nil {
 		// Remove the side that was made.
 		for _, side := range []struct {

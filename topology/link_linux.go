@@ -69,7 +69,7 @@ func setUp(ns *netNS, name string, up bool) error {
 // both up. The pair is made inside aws with its peer placed in cust, so it
 // never exists in the host's namespace. Two requests, no lookups.
 func addVeth(aws, cust *netNS, name string) error {
-	return withPortDefaults([]*netNS{aws, cust}, func() error { return addVethNow(aws, cust, name) })
+	return withL2Defaults([]*netNS{aws, cust}, func() error { return addVethNow(aws, cust, name) })
 }
 
 func addVethNow(aws, cust *netNS, name string) error {
@@ -134,7 +134,7 @@ func upRequest(name string) *nl.NetlinkRequest {
 // pair whose customer end could not be brought up is deleted.
 func addVeths(aws, cust *netNS, names []string, up bool) []error {
 	var errs []error
-	err := withPortDefaults([]*netNS{aws, cust}, func() error {
+	err := withL2Defaults([]*netNS{aws, cust}, func() error {
 		errs = addVethsNow(aws, cust, names, up)
 		return nil
 	})

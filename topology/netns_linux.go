@@ -28,6 +28,8 @@ type netNS struct {
 	ns     netns.NsHandle
 	h      *netlink.Handle
 	sock   *nl.SocketHandle // for requests the handle cannot build (addVeth)
+
+	l2Depth int // calls of withL2Defaults in progress here; guarded by the DataPlane's mu
 }
 
 // openOrCreateNS opens the named namespace, creating it if it does not exist.

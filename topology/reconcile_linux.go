@@ -168,24 +168,42 @@ func (r *reconciler) removeUnexpected(ctx context.Context) error {
 }
 
 func (r *reconciler) makeLAGs(ctx context.Context) error {
+	// The missing LAGs' devices are made first, so that their interfaces
+	// are all made under one change of each namespace's defaults.
+	var nss []*netNS
+	seenDev := map[string]bool{}
 	for _, id := range sortedKeys(r.want.lags) {
 		w := r.want.lags[id]
-		l, seen := r.o.lags[id]
-		switch {
-		case !seen || !l.aws || !l.cust:
-			delete(r.d.lags, id) // createLAG makes both sides; each is idempotent
-			if err := r.d.createLAG(ctx, w); err != nil {
-				return err
-			}
-			r.note(id, "missing", "created")
-		case l.awsMinLinks != w.MinLinks || l.custMinLinks != w.MinLinks:
-			if err := r.d.setMinLinks(ctx, r.d.lags[id], w.MinLinks); err != nil {
-				return err
-			}
-			r.note(id, fmt.Sprintf("min links %d, want %d", l.awsMinLinks, w.MinLinks), "set")
+		if l, seen := r.o.lags[id]; (seen && l.aws && l.cust) || seenDev[w.DeviceID] {
+			continue
 		}
+		dev, err := r.d.device(w.DeviceID, true)
+		if err != nil {
+			return fmt.Errorf("create LAG %s: %w", id, err)
+		}
+		seenDev[w.DeviceID] = true
+		nss = append(nss, dev.aws, dev.cust)
 	}
-	return nil
+	return withL2Defaults(nss, func() error {
+		for _, id := range sortedKeys(r.want.lags) {
+			w := r.want.lags[id]
+			l, seen := r.o.lags[id]
+			switch {
+			case !seen || !l.aws || !l.cust:
+				delete(r.d.lags, id) // createLAG makes both sides; each is idempotent
+				if err := r.d.createLAG(ctx, w); err != nil {
+					return err
+				}
+				r.note(id, "missing", "created")
+			case l.awsMinLinks != w.MinLinks || l.custMinLinks != w.MinLinks:
+				if err := r.d.setMinLinks(ctx, r.d.lags[id], w.MinLinks); err != nil {
+					return err
+				}
+				r.note(id, fmt.Sprintf("min links %d, want %d", l.awsMinLinks, w.MinLinks), "set")
+			}
+		}
+		return nil
+	})
 }
 
 func (r *reconciler) makePorts(ctx context.Context) error {

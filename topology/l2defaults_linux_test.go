@@ -31,10 +31,10 @@ func sysctlIn(t *testing.T, nsName, path string) string {
 	return strings.TrimSpace(string(v))
 }
 
-// A port's veth ends are born with no IPv6 and no ARP replies, whether made
-// one at a time or in a batch, and the namespaces' defaults are left as they
-// were for whatever is made there next.
-func TestPortsAreBornWithoutLayer3(t *testing.T) {
+// A port's veth ends and a LAG's interface are born with no IPv6 and no ARP
+// replies, whether made one at a time or in a batch; the namespaces'
+// defaults are left as they were, and a VIF made next has layer 3.
+func TestPortsAndLAGsAreBornWithoutLayer3(t *testing.T) {
 	d := openTest(t, nil)
 	ctx := context.Background()
 	const dev = "EqDC2-dev1"
@@ -44,6 +44,8 @@ func TestPortsAreBornWithoutLayer3(t *testing.T) {
 	s := sim.Snapshot{
 		Ports: []sim.PortSpec{{ConnectionID: "dxcon-aaaa0001", DeviceID: dev}},
 		LAGs:  []sim.LAGSpec{{LAGID: "dxlag-aaaa0001", DeviceID: dev, MinLinks: 1}},
+		VLANs: []sim.VLANSpec{{ID: "dxvif-aaaa0001", ParentID: "dxlag-aaaa0001", VLAN: 101,
+			AmazonAddress: "169.254.10.1/30", CustomerAddress: "169.254.10.2/30"}},
 	}
 	for i := 2; i <= 5; i++ {
 		p := sim.PortSpec{ConnectionID: fmt.Sprintf("dxcon-aaaa%04d", i), DeviceID: dev}
@@ -56,11 +58,15 @@ func TestPortsAreBornWithoutLayer3(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, nsName := range []string{d.names.ns(roleDevice, dev), d.names.ns(roleRouter, dev)} {
+		want := map[string]string{"dxlag-aaaa0001": "1 8", "dxvif-aaaa0001": "0 0"}
 		for _, p := range s.Ports {
-			v6 := sysctlIn(t, nsName, "/proc/sys/net/ipv6/conf/"+p.ConnectionID+"/disable_ipv6")
-			arp := sysctlIn(t, nsName, "/proc/sys/net/ipv4/conf/"+p.ConnectionID+"/arp_ignore")
-			if v6 != "1" || arp != "8" {
-				t.Errorf("%s in %s: disable_ipv6 %s, arp_ignore %s; want 1 and 8", p.ConnectionID, nsName, v6, arp)
+			want[p.ConnectionID] = "1 8"
+		}
+		for name, w := range want {
+			v6 := sysctlIn(t, nsName, "/proc/sys/net/ipv6/conf/"+name+"/disable_ipv6")
+			arp := sysctlIn(t, nsName, "/proc/sys/net/ipv4/conf/"+name+"/arp_ignore")
+			if got := v6 + " " + arp; got != w {
+				t.Errorf("%s in %s: disable_ipv6, arp_ignore = %s; want %s", name, nsName, got, w)
 			}
 		}
 		v6 := sysctlIn(t, nsName, "/proc/sys/net/ipv6/conf/default/disable_ipv6")
