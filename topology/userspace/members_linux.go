@@ -28,9 +28,8 @@ func (h *Host) AddMember(lagName, port string) error {
 func (h *Host) AddMembers(ms []Membership) (int, error) {
 	todo, n, err := h.reserve(ms)
 	if len(todo) > 0 {
-		added, jerr := h.join(todo)
-		if jerr != nil {
-			return n - len(todo) + added, jerr
+		if i, jerr := h.join(todo); jerr != nil {
+			return todo[i].index, jerr
 		}
 	}
 	return n, err
@@ -39,6 +38,7 @@ func (h *Host) AddMembers(ms []Membership) (int, error) {
 // joining is a member on its way in: its LAG, link, and later its socket
 // and the sysctls it had.
 type joining struct {
+	index int // in the caller's batch
 	l     *lag
 	port  string
 	link  netlink.Link
@@ -65,7 +65,7 @@ func (h *Host) reserve(ms []Membership) ([]*joining, int, error) {
 			return todo, i, fmt.Errorf("%w: %s is a member of %s", ErrInUse, m.Port, cur.cfg.Name)
 		}
 		h.memberOf[m.Port] = l
-		todo = append(todo, &joining{l: l, port: m.Port})
+		todo = append(todo, &joining{index: i, l: l, port: m.Port})
 	}
 	return todo, len(ms), nil
 }
@@ -82,16 +82,13 @@ func (h *Host) unreserve(todo []*joining) {
 }
 
 // join brings reserved ports into their LAGs, in order, and stops at the
-// first failure; the rest are given back. It returns how many joined.
+// first failure; the rest are given back. On failure it returns the index
+// in todo of the first port that is not a member.
 func (h *Host) join(todo []*joining) (int, error) {
-	links, err := h.nl.LinkList()
+	byName, err := h.links(todo)
 	if err != nil {
 		h.unreserve(todo)
-		return 0, fmt.Errorf("userspace: listing links: %w", err)
-	}
-	byName := make(map[string]netlink.Link, len(links))
-	for _, l := range links {
-		byName[l.Attrs().Name] = l
+		return 0, err
 	}
 	ready, err := h.prepare(todo, byName)
 	for i, j := range todo[:ready] {
@@ -118,6 +115,38 @@ func (h *Host) join(todo []*joining) (int, error) {
 		h.mu.Unlock()
 	}
 	return ready, err
+}
+
+// listAbove is how many ports make one listing of the namespace's links
+// cheaper than a lookup each: a lab has thousands.
+const listAbove = 8
+
+// links finds the ports' links: by name for a few, in one listing for
+// more. A port not found is left out, for prepare to report.
+func (h *Host) links(todo []*joining) (map[string]netlink.Link, error) {
+	byName := make(map[string]netlink.Link, len(todo))
+	if len(todo) <= listAbove {
+		for _, j := range todo {
+			l, err := h.nl.LinkByName(j.port)
+			var nf netlink.LinkNotFoundError
+			if errors.As(err, &nf) {
+				continue
+			}
+			if err != nil {
+				return nil, fmt.Errorf("userspace: port %s: %w", j.port, err)
+			}
+			byName[j.port] = l
+		}
+		return byName, nil
+	}
+	links, err := h.nl.LinkList()
+	if err != nil {
+		return nil, fmt.Errorf("userspace: listing links: %w", err)
+	}
+	for _, l := range links {
+		byName[l.Attrs().Name] = l
+	}
+	return byName, nil
 }
 
 // prepare, inside the namespace, quiets each port's kernel stack and opens

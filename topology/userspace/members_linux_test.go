@@ -2,6 +2,7 @@ package userspace
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -69,6 +70,11 @@ func TestAddMembersStopsAtTheFirstFailure(t *testing.T) {
 	if got := strings.Join(members("lag1"), ","); got != "m1,m2" {
 		t.Fatalf("lag1 members = %s, want m1,m2", got)
 	}
+	// Members already, on either side of a failure, count only before it.
+	n, err = a.h.AddMembers([]Membership{{LAG: "lag1", Port: "m1"}, {LAG: "lag1", Port: "gone"}, {LAG: "lag1", Port: "m2"}})
+	if n != 1 || !errors.Is(err, ErrNotFound) {
+		t.Fatalf("AddMembers(m1, gone, m2) = %d, %v; want 1 and ErrNotFound", n, err)
+	}
 	// m3 was not left claimed: it can join now. m1 again is not an error.
 	if n, err := a.h.AddMembers([]Membership{{LAG: "lag1", Port: "m1"}, {LAG: "lag1", Port: "m3"}}); n != 2 || err != nil {
 		t.Fatalf("AddMembers(m1 again, m3) = %d, %v", n, err)
@@ -84,6 +90,26 @@ func TestAddMembersStopsAtTheFirstFailure(t *testing.T) {
 	}
 	if got := strings.Join(members("lag1"), ","); got != "m1,m2,m3" {
 		t.Fatalf("lag1 members = %s, want m1,m2,m3", got)
+	}
+
+	// A batch long enough to be found in one listing of the links stops
+	// at its missing port the same way.
+	var batch []Membership
+	for i := range listAbove + 4 {
+		p := fmt.Sprintf("n%d", i)
+		if i == listAbove {
+			p = "gone"
+		} else {
+			connect(t, a, p, b, p+"b")
+		}
+		batch = append(batch, Membership{LAG: "lag2", Port: p})
+	}
+	n, err = a.h.AddMembers(batch)
+	if n != listAbove || !errors.Is(err, ErrNotFound) {
+		t.Fatalf("AddMembers(%d with one missing) = %d, %v; want %d and ErrNotFound", len(batch), n, err, listAbove)
+	}
+	if got := len(members("lag2")); got != listAbove+1 {
+		t.Fatalf("lag2 has %d members, want %d", got, listAbove+1)
 	}
 }
 
