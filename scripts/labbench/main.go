@@ -75,6 +75,7 @@ func run(conns, members, runs int, backend string, settle time.Duration, only st
 		{name: "ip, one command per link", note: "veths left down"},
 		{name: "ip -batch", note: "veths left down"},
 		{name: "ip -batch, both ends up", note: "the same work as dxsim's veth pairs"},
+		{name: "ip -batch, both ends up, TAPs", note: "the kernel objects of the userspace LAG build, without its sockets"},
 	}
 	for i := 0; i < runs; i++ {
 		for j, m := range []struct {
@@ -95,12 +96,15 @@ func run(conns, members, runs int, backend string, settle time.Duration, only st
 				rows[j].release = append(rows[j].release, rel)
 			}
 		}
-		for j, mode := range []ipMode{ipPerLink, ipBatch, ipBatchUp} {
+		for j, mode := range []ipMode{ipPerLink, ipBatch, ipBatchUp, ipBatchTAPs} {
+			if mode == ipBatchTAPs && members == 0 {
+				continue
+			}
 			if !strings.Contains(rows[3+j].name, only) {
 				continue
 			}
 			time.Sleep(settle)
-			b, t, err := ipRun(conns, mode)
+			b, t, err := ipRun(conns, members, mode)
 			if err != nil {
 				return err
 			}
@@ -109,7 +113,7 @@ func run(conns, members, runs int, backend string, settle time.Duration, only st
 	}
 	perLink, batch := median(rows[3].build), median(rows[4].build)
 	if members == 0 {
-		rows = append(rows[:2], rows[3:]...)
+		rows = append(rows[:2], rows[3:6]...)
 	}
 	fmt.Printf("%d connections, median of %d runs, %s pause before each build; teardown deletes the namespaces\n\n", conns, runs, settle)
 	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
@@ -122,8 +126,8 @@ func run(conns, members, runs int, backend string, settle time.Duration, only st
 		if len(r.release) > 0 {
 			r.note = fmt.Sprintf("%s; engine released %s after teardown", r.note, round(median(r.release)))
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%.2fx\t%.1fx\t  %s\t\n", r.name, round(b), round(median(r.teardown)),
-			float64(b)/float64(batch), float64(perLink)/float64(b), r.note)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t  %s\t\n", r.name, round(b), round(median(r.teardown)),
+			ratio(b, batch, "%.2fx"), ratio(perLink, b, "%.1fx"), r.note)
 	}
 	return w.Flush()
 }
@@ -187,17 +191,27 @@ func dxsimRun(ctx context.Context, conns, members int, each bool, backend string
 	return build, teardown, time.Since(start), note, nil
 }
 
+// ratio formats a/b, or "-" when b was not measured (-only).
+func ratio(a, b time.Duration, format string) string {
+	if a == 0 || b == 0 {
+		return "-"
+	}
+	return fmt.Sprintf(format, float64(a)/float64(b))
+}
+
 type ipMode int
 
 const (
-	ipPerLink ipMode = iota // one ip process per veth pair
-	ipBatch                 // one ip -batch for all pairs
-	ipBatchUp               // ip -batch, then both ends brought up
+	ipPerLink   ipMode = iota // one ip process per veth pair
+	ipBatch                   // one ip -batch for all pairs
+	ipBatchUp                 // ip -batch, then both ends brought up
+	ipBatchTAPs               // ip -batch, both ends up, and a TAP per LAG on each side, up
 )
 
-// ipRun makes the same veth pairs between two fresh namespaces with iproute2,
-// then deletes the namespaces.
-func ipRun(conns int, mode ipMode) (build, teardown time.Duration, err error) {
+// ipRun makes the same veth pairs between two fresh namespaces with iproute2
+// (and with ipBatchTAPs a TAP per LAG of members on each side, as the
+// userspace backend makes), then deletes the namespaces.
+func ipRun(conns, members int, mode ipMode) (build, teardown time.Duration, err error) {
 	a, b := fmt.Sprintf("dxsim-benchip%d-a", os.Getpid()), fmt.Sprintf("dxsim-benchip%d-b", os.Getpid())
 	link := func(i int) string {
 		return fmt.Sprintf("link add dxcon-%08x type veth peer name dxcon-%08x netns %s", i, i, b)
@@ -212,15 +226,20 @@ func ipRun(conns int, mode ipMode) (build, teardown time.Duration, err error) {
 		var sa, sb strings.Builder
 		for i := 0; i < conns; i++ {
 			sa.WriteString(link(i) + "\n")
-			if mode == ipBatchUp {
+			if mode >= ipBatchUp {
 				fmt.Fprintf(&sa, "link set dxcon-%08x up\n", i)
 				fmt.Fprintf(&sb, "link set dxcon-%08x up\n", i)
+			}
+			if mode == ipBatchTAPs && i%members == 0 {
+				for _, s := range []*strings.Builder{&sa, &sb} {
+					fmt.Fprintf(s, "tuntap add dev dxlag-%08x mode tap\nlink set dxlag-%08x up\n", i/members, i/members)
+				}
 			}
 		}
 		if err := ipBatchIn(a, sa.String()); err != nil {
 			return 0, 0, err
 		}
-		if mode == ipBatchUp {
+		if mode >= ipBatchUp {
 			if err := ipBatchIn(b, sb.String()); err != nil {
 				return 0, 0, err
 			}
