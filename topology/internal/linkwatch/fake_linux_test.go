@@ -196,7 +196,7 @@ func (v *view) Update(u netlink.LinkUpdate) {
 		delete(v.links, a.Name)
 		return
 	}
-	v.links[a.Name] = linkState{index: a.Index, up: u.IfInfomsg.Flags&unix.IFF_UP != 0 && u.IfInfomsg.Flags&unix.IFF_LOWER_UP != 0}
+	v.links[a.Name] = linkState{index: a.Index, up: linkUp(u.IfInfomsg.Flags)}
 }
 
 func (v *view) Resync(links []netlink.Link) {
@@ -206,7 +206,7 @@ func (v *view) Resync(links []netlink.Link) {
 	v.links = map[string]linkState{}
 	for _, l := range links {
 		a := l.Attrs()
-		v.links[a.Name] = linkState{index: a.Index, up: a.RawFlags&unix.IFF_UP != 0 && a.RawFlags&unix.IFF_LOWER_UP != 0}
+		v.links[a.Name] = linkState{index: a.Index, up: linkUp(a.RawFlags)}
 	}
 }
 
@@ -215,6 +215,12 @@ func (v *view) get(name string) (linkState, bool) {
 	defer v.mu.Unlock()
 	s, ok := v.links[name]
 	return s, ok
+}
+
+func (v *view) count() int {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.updates
 }
 
 func (v *view) names() []string {
@@ -240,3 +246,5 @@ func eventually(t *testing.T, what string, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+func linkUp(flags uint32) bool { return flags&unix.IFF_UP != 0 && flags&unix.IFF_LOWER_UP != 0 }
