@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/dxsim/dxsim/sim"
@@ -30,8 +29,7 @@ type DataPlane struct {
 	vlans   map[string]*vlan
 
 	ev        *eventSink
-	watchers  sync.Map      // *linkwatch.Watcher: namespace name, for each live watch
-	resynced  atomic.Uint64 // the resyncs of stopped watches
+	watches   watchSet
 	stop      chan struct{}
 	wg        sync.WaitGroup // event goroutines
 	bg        sync.WaitGroup // background releases of torn-down namespaces

@@ -3,6 +3,7 @@ package topology
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vishvananda/netlink"
@@ -25,22 +26,48 @@ func (d *DataPlane) watchLinks(ns *netNS) (stop func(), err error) {
 	if err != nil {
 		return nil, fmt.Errorf("watching links in %s: %w", ns.name, err)
 	}
-	d.watchers.Store(w, ns.name)
+	d.watches.add(w)
 	return runOnce(func() {
 		w.Stop()
-		d.resynced.Add(w.Resyncs())
-		d.watchers.Delete(w)
+		d.watches.remove(w)
 	}), nil
 }
 
 // LinkResyncs counts the times a namespace's link watch was lost (its socket
 // overflowed) and repaired from a fresh list of its links, since Open.
-func (d *DataPlane) LinkResyncs() uint64 {
-	n := d.resynced.Load()
-	d.watchers.Range(func(w, _ any) bool {
-		n += w.(*linkwatch.Watcher).Resyncs()
-		return true
-	})
+func (d *DataPlane) LinkResyncs() uint64 { return d.watches.resyncs() }
+
+// watchSet is the data plane's live link watches, and the resyncs of those
+// stopped, so that the count never goes back.
+type watchSet struct {
+	mu      sync.Mutex
+	live    map[*linkwatch.Watcher]bool
+	stopped uint64
+}
+
+func (s *watchSet) add(w *linkwatch.Watcher) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.live == nil {
+		s.live = map[*linkwatch.Watcher]bool{}
+	}
+	s.live[w] = true
+}
+
+func (s *watchSet) remove(w *linkwatch.Watcher) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.live, w)
+	s.stopped += w.Resyncs()
+}
+
+func (s *watchSet) resyncs() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := s.stopped
+	for w := range s.live {
+		n += w.Resyncs()
+	}
 	return n
 }
 
