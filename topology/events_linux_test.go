@@ -122,6 +122,9 @@ func TestLinkEventsSurviveOverflow(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	t.Logf("%d resyncs", d.LinkResyncs())
+	if st, err := d.Status(context.Background()); err != nil || st.LinkResyncs == 0 {
+		t.Errorf("status reports %d link resyncs (err %v), want some", st.LinkResyncs, err)
+	}
 
 	n := len(ev.snapshot())
 	cust := handleIn(t, d.names.ns(roleRouter, p.DeviceID))
