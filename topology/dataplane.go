@@ -25,6 +25,10 @@ type Options struct {
 	// EventBuffer is the capacity of the Events channel; 4096 when zero.
 	// Events that do not fit are dropped and counted in the log.
 	EventBuffer int
+
+	// linkBuffer, when not zero, is the link watches' receive buffer in
+	// bytes instead of linkwatch's default: tests make it tiny to overflow.
+	linkBuffer int
 }
 
 func (o Options) withDefaults() Options {

@@ -29,6 +29,7 @@ type DataPlane struct {
 	vlans   map[string]*vlan
 
 	ev        *eventSink
+	watches   watchSet
 	stop      chan struct{}
 	wg        sync.WaitGroup // event goroutines
 	bg        sync.WaitGroup // background releases of torn-down namespaces

@@ -19,19 +19,25 @@ type eventSink struct {
 	log *slog.Logger
 
 	mu      sync.Mutex
-	carrier map[linkKey]bool
+	carrier map[linkKey]linkState
 	actor   map[linkKey]lacp.State
 	dropped int
 }
 
 type linkKey struct{ ns, name string }
 
+// linkState is an interface's last state and the event that reports it.
+type linkState struct {
+	up bool
+	e  sim.Event
+}
+
 func newEventSink(n int, now func() time.Time, log *slog.Logger) *eventSink {
 	return &eventSink{
 		ch:      make(chan sim.Event, n),
 		now:     now,
 		log:     log,
-		carrier: map[linkKey]bool{},
+		carrier: map[linkKey]linkState{},
 		actor:   map[linkKey]lacp.State{},
 	}
 }
@@ -41,7 +47,8 @@ func newEventSink(n int, now func() time.Time, log *slog.Logger) *eventSink {
 func (s *eventSink) link(k linkKey, e sim.Event, up, gone bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	was, known := s.carrier[k]
+	last, known := s.carrier[k]
+	was := last.up
 	if gone {
 		delete(s.carrier, k)
 		if !known || !was {
@@ -49,7 +56,7 @@ func (s *eventSink) link(k linkKey, e sim.Event, up, gone bool) {
 		}
 		up = false
 	} else {
-		s.carrier[k] = up
+		s.carrier[k] = linkState{up: up, e: e}
 		if known && was == up {
 			return
 		}
@@ -59,6 +66,24 @@ func (s *eventSink) link(k linkKey, e sim.Event, up, gone bool) {
 	}
 	e.Up = up
 	s.send(e)
+}
+
+// vanished reports as gone every interface of ns the sink knows of that is
+// not in seen: one deleted while nobody was listening.
+func (s *eventSink) vanished(ns string, seen map[string]bool) {
+	s.mu.Lock()
+	var gone []linkKey
+	var events []sim.Event
+	for k, c := range s.carrier {
+		if k.ns == ns && !seen[k.name] {
+			gone = append(gone, k)
+			events = append(events, c.e)
+		}
+	}
+	s.mu.Unlock()
+	for i, k := range gone {
+		s.link(k, events[i], false, true)
+	}
 }
 
 // member records a LAG member's actor state and reports a change.

@@ -3,49 +3,96 @@ package topology
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
 	"github.com/dxsim/dxsim/sim"
+	"github.com/dxsim/dxsim/topology/internal/linkwatch"
 	"github.com/dxsim/dxsim/topology/userspace"
 )
 
-// watchLinks subscribes to link changes in ns and turns them into events
-// until the returned stop is called. The subscription goroutine is counted
-// in d.wg.
+// watchLinks watches link changes in ns and turns them into events until
+// the returned stop is called. A watch lost to an overflowing socket is
+// repaired, and what changed meanwhile reported (nsLinks.Resync).
 func (d *DataPlane) watchLinks(ns *netNS) (stop func(), err error) {
-	ch := make(chan netlink.LinkUpdate, 256)
-	done := make(chan struct{})
-	h := ns.ns
-	err = netlink.LinkSubscribeWithOptions(ch, done, netlink.LinkSubscribeOptions{
-		Namespace:     &h,
-		ErrorCallback: func(err error) { d.watchError(ns.name, err, done) },
-	})
+	var opts []linkwatch.Option
+	if d.opts.linkBuffer != 0 {
+		opts = append(opts, linkwatch.WithReceiveBuffer(d.opts.linkBuffer))
+	}
+	w, err := linkwatch.Watch(ns.ns, d.log.With("ns", ns.name), nsLinks{d: d, ns: ns.name, side: sideOf(ns.role)}, opts...)
 	if err != nil {
-		close(done)
 		return nil, fmt.Errorf("watching links in %s: %w", ns.name, err)
 	}
-	side := sideOf(ns.role)
-	d.wg.Add(1)
-	go func() {
-		defer d.wg.Done()
-		for u := range ch {
-			d.onLinkUpdate(ns.name, side, u)
-		}
-	}()
-	return runOnce(func() { close(done) }), nil
+	d.watches.add(w)
+	return runOnce(func() {
+		w.Stop()
+		d.watches.remove(w)
+	}), nil
 }
 
-// watchError logs a subscription failure unless it is the subscription
-// being stopped.
-func (d *DataPlane) watchError(ns string, err error, done <-chan struct{}) {
-	select {
-	case <-done:
-	default:
-		d.log.Warn("link watch", "ns", ns, "err", err)
+// LinkResyncs counts the times a namespace's link watch was lost (its socket
+// overflowed) and repaired from a fresh list of its links, since Open.
+func (d *DataPlane) LinkResyncs() uint64 { return d.watches.resyncs() }
+
+// watchSet is the data plane's live link watches, and the resyncs of those
+// stopped, so that the count never goes back.
+type watchSet struct {
+	mu      sync.Mutex
+	live    map[*linkwatch.Watcher]bool
+	stopped uint64
+}
+
+func (s *watchSet) add(w *linkwatch.Watcher) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.live == nil {
+		s.live = map[*linkwatch.Watcher]bool{}
 	}
+	s.live[w] = true
+}
+
+func (s *watchSet) remove(w *linkwatch.Watcher) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.live, w)
+	s.stopped += w.Resyncs()
+}
+
+func (s *watchSet) resyncs() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := s.stopped
+	for w := range s.live {
+		n += w.Resyncs()
+	}
+	return n
+}
+
+// nsLinks turns one namespace's link changes into events.
+type nsLinks struct {
+	d    *DataPlane
+	ns   string
+	side sim.Side
+}
+
+func (n nsLinks) Update(u netlink.LinkUpdate) {
+	gone := u.Header.Type == unix.RTM_DELLINK
+	n.d.onLink(n.ns, n.side, u.Link, u.IfInfomsg.Flags, gone)
+}
+
+// Resync reports every port's and LAG interface's carrier as listed (the
+// sink passes only changes), and as gone each one it knew that is no longer
+// listed: deleted while the watch was lost.
+func (n nsLinks) Resync(links []netlink.Link) {
+	seen := make(map[string]bool, len(links))
+	for _, l := range links {
+		seen[l.Attrs().Name] = true
+		n.d.onLink(n.ns, n.side, l, l.Attrs().RawFlags, false)
+	}
+	n.d.ev.vanished(n.ns, seen)
 }
 
 func sideOf(r role) sim.Side {
@@ -55,18 +102,18 @@ func sideOf(r role) sim.Side {
 	return sim.SideAWS
 }
 
-// onLinkUpdate reports a port's or a LAG interface's carrier change. It does
-// not take d.mu: Teardown holds it while it stops the watchers.
-func (d *DataPlane) onLinkUpdate(ns string, side sim.Side, u netlink.LinkUpdate) {
-	a := u.Link.Attrs()
-	gone := u.Header.Type == unix.RTM_DELLINK
-	up := u.IfInfomsg.Flags&unix.IFF_UP != 0 && u.IfInfomsg.Flags&unix.IFF_LOWER_UP != 0
-	k := linkKey{ns: ns, name: a.Name}
+// onLink reports a port's or a LAG interface's carrier, given its flags; the
+// sink passes only changes. It does not take d.mu: Teardown holds it while
+// it stops the watchers.
+func (d *DataPlane) onLink(ns string, side sim.Side, l netlink.Link, flags uint32, gone bool) {
+	name := l.Attrs().Name
+	up := flags&unix.IFF_UP != 0 && flags&unix.IFF_LOWER_UP != 0
+	k := linkKey{ns: ns, name: name}
 	switch {
-	case u.Link.Type() == "veth":
-		d.ev.link(k, sim.Event{Kind: sim.EventLink, Side: side, ConnectionID: a.Name}, up, gone)
-	case isLAGInterface(u.Link):
-		d.ev.link(k, sim.Event{Kind: sim.EventLAG, Side: side, LAGID: a.Name}, up, gone)
+	case l.Type() == "veth":
+		d.ev.link(k, sim.Event{Kind: sim.EventLink, Side: side, ConnectionID: name}, up, gone)
+	case isLAGInterface(l):
+		d.ev.link(k, sim.Event{Kind: sim.EventLAG, Side: side, LAGID: name}, up, gone)
 	}
 }
 

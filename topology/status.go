@@ -44,6 +44,9 @@ type Status struct {
 	Ports   []PortStatus
 	LAGs    []LAGSideStatus
 	VLANs   []VLANStatus
+	// LinkResyncs counts the link watches lost to an overflowing socket and
+	// repaired, since Open: link events may have been late (never lost).
+	LinkResyncs uint64
 }
 
 // LAGSideStatus is a LAG's logical interface on both sides.

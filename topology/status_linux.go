@@ -17,7 +17,7 @@ func (d *DataPlane) Status(ctx context.Context) (Status, error) {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	st := Status{Backend: d.backend.Name()}
+	st := Status{Backend: d.backend.Name(), LinkResyncs: d.LinkResyncs()}
 	type sideView struct {
 		links   map[string]netlink.Link
 		members map[string]MemberStatus

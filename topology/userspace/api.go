@@ -22,6 +22,10 @@ type Config struct {
 	// Events is the capacity of the Events channel; 256 when zero. A Host
 	// drops events (and counts them) rather than stall on a slow reader.
 	Events int
+
+	// linkBuffer, when not zero, is the link watch's receive buffer in
+	// bytes instead of linkwatch's default: tests make it tiny to overflow.
+	linkBuffer int
 }
 
 // LAGConfig is a LAG's logical interface.

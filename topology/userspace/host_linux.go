@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/dxsim/dxsim/lacp/capture/afpacket"
+	"github.com/dxsim/dxsim/topology/internal/linkwatch"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netlink/nl"
 	"github.com/vishvananda/netns"
@@ -32,9 +33,7 @@ type Host struct {
 	evMu     sync.RWMutex // makes emit and closing events exclusive
 	evClosed bool
 
-	updates    chan netlink.LinkUpdate
-	updateDone chan struct{}
-	wg         sync.WaitGroup
+	links *linkwatch.Watcher
 
 	mu       sync.Mutex
 	lags     map[string]*lag
@@ -70,31 +69,20 @@ func New(cfg Config) (*Host, error) {
 	}
 	h := &Host{
 		cfg: cfg, log: cfg.Logger, nl: nl,
-		events:     make(chan Event, cfg.Events),
-		updates:    make(chan netlink.LinkUpdate, 64),
-		updateDone: make(chan struct{}),
-		lags:       map[string]*lag{},
-		memberOf:   map[string]*lag{},
-		vlans:      map[string]*vlanIf{},
-		trunks:     map[string]*trunk{},
+		events:   make(chan Event, cfg.Events),
+		lags:     map[string]*lag{},
+		memberOf: map[string]*lag{},
+		vlans:    map[string]*vlanIf{},
+		trunks:   map[string]*trunk{},
 	}
-	opts := netlink.LinkSubscribeOptions{ErrorCallback: func(err error) {
-		select {
-		case <-h.updateDone: // Close ended the subscription
-		default:
-			h.log.Warn("userspace: link updates", "err", err)
-		}
-	}}
-	if cfg.NetNS != 0 {
-		ns := cfg.NetNS
-		opts.Namespace = &ns
+	var opts []linkwatch.Option
+	if cfg.linkBuffer != 0 {
+		opts = append(opts, linkwatch.WithReceiveBuffer(cfg.linkBuffer))
 	}
-	if err := netlink.LinkSubscribeWithOptions(h.updates, h.updateDone, opts); err != nil {
+	if h.links, err = linkwatch.Watch(cfg.NetNS, h.log, hostLinks{h}, opts...); err != nil {
 		nl.Close()
-		return nil, fmt.Errorf("userspace: subscribing to link updates: %w", err)
+		return nil, fmt.Errorf("userspace: %w", err)
 	}
-	h.wg.Add(1)
-	go h.watchLinks()
 	return h, nil
 }
 
@@ -103,6 +91,10 @@ func (h *Host) Events() <-chan Event { return h.events }
 
 // Dropped counts events dropped because Events was full.
 func (h *Host) Dropped() uint64 { return h.dropped.Load() }
+
+// LinkResyncs counts the times the Host's link watch was lost (its socket
+// overflowed) and its members and trunks were set again from a fresh list.
+func (h *Host) LinkResyncs() uint64 { return h.links.Resyncs() }
 
 func (h *Host) emit(e Event) {
 	h.evMu.RLock()
@@ -114,27 +106,6 @@ func (h *Host) emit(e Event) {
 	case h.events <- e:
 	default:
 		h.dropped.Add(1)
-	}
-}
-
-func (h *Host) watchLinks() {
-	defer h.wg.Done()
-	for u := range h.updates {
-		name, idx := u.Attrs().Name, u.Attrs().Index
-		deleted := u.Header.Type == unix.RTM_DELLINK
-		up := !deleted && linkUp(u.Link)
-		if deleted {
-			idx = 0 // nothing to bind to until the name returns
-		}
-		h.mu.Lock()
-		l, t := h.memberOf[name], h.trunks[name]
-		h.mu.Unlock()
-		if l != nil {
-			l.setLink(name, idx, up)
-		}
-		if t != nil {
-			t.setLink(h, idx, up)
-		}
 	}
 }
 
@@ -399,8 +370,7 @@ func (h *Host) Close() error {
 	h.mu.Unlock()
 	// Stop watching links first: what follows is a burst of link changes
 	// nobody needs.
-	close(h.updateDone)
-	h.wg.Wait()
+	h.links.Stop()
 
 	// VLANs first, as their parents deliver to them; then the LAGs.
 	var closes []func() error

@@ -24,4 +24,5 @@ func (*Host) DeleteVLAN(string) error              { return ErrUnsupported }
 func (*Host) VLANs() []VLANConfig                  { return nil }
 func (*Host) Events() <-chan Event                 { return nil }
 func (*Host) Dropped() uint64                      { return 0 }
+func (*Host) LinkResyncs() uint64                  { return 0 }
 func (*Host) Close() error                         { return nil }

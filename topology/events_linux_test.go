@@ -1,0 +1,141 @@
+package topology
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netlink/nl"
+	"golang.org/x/sys/unix"
+
+	"github.com/dxsim/dxsim/sim"
+)
+
+// TestResyncReportsWhatChangedUnheard feeds a namespace's link watch a
+// resync after a lost watch: what changed is reported once, what did not is
+// not, and what vanished is gone; another namespace is untouched. No root.
+func TestResyncReportsWhatChangedUnheard(t *testing.T) {
+	d := &DataPlane{ev: newEventSink(64, time.Now, slog.New(slog.DiscardHandler))}
+	a := nsLinks{d: d, ns: "ns-a", side: sim.SideAWS}
+	b := nsLinks{d: d, ns: "ns-b", side: sim.SideAWS}
+	up := uint32(unix.IFF_UP | unix.IFF_LOWER_UP)
+	for _, l := range []netlink.Link{veth("dxcon-down", up), veth("dxcon-gone", up), veth("dxcon-same", up), tap("dxlag-x", up)} {
+		a.Update(netlink.LinkUpdate{Header: unix.NlMsghdr{Type: unix.RTM_NEWLINK}, IfInfomsg: flagsOf(l), Link: l})
+	}
+	b.Update(netlink.LinkUpdate{Header: unix.NlMsghdr{Type: unix.RTM_NEWLINK}, IfInfomsg: flagsOf(veth("dxcon-b", up)), Link: veth("dxcon-b", up)})
+	if got := drain(d); got != "lag dxlag-x up; link dxcon-b up; link dxcon-down up; link dxcon-gone up; link dxcon-same up" {
+		t.Fatalf("before the resync: %s", got)
+	}
+
+	a.Resync([]netlink.Link{
+		&netlink.Device{LinkAttrs: netlink.LinkAttrs{Name: "lo", RawFlags: up}},
+		veth("dxcon-down", unix.IFF_UP), // no carrier
+		veth("dxcon-same", up),
+		tap("dxlag-x", unix.IFF_UP),
+		veth("dxcon-new", up),
+	})
+	want := "lag dxlag-x down; link dxcon-down down; link dxcon-gone down; link dxcon-new up"
+	if got := drain(d); got != want {
+		t.Errorf("resync reported %q, want %q", got, want)
+	}
+	// The same list again changes nothing.
+	a.Resync([]netlink.Link{veth("dxcon-down", 0), veth("dxcon-same", up), tap("dxlag-x", 0), veth("dxcon-new", up)})
+	if got := drain(d); got != "" {
+		t.Errorf("a second resync reported %q", got)
+	}
+	// A vanished link is forgotten: made again, it is reported afresh.
+	a.Resync([]netlink.Link{veth("dxcon-gone", up)})
+	if got := drain(d); !strings.Contains(got, "link dxcon-gone up") {
+		t.Errorf("a vanished link's return: %q", got)
+	}
+}
+
+func veth(name string, flags uint32) netlink.Link {
+	return &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: name, RawFlags: flags}}
+}
+
+func tap(name string, flags uint32) netlink.Link {
+	return &netlink.Tuntap{LinkAttrs: netlink.LinkAttrs{Name: name, RawFlags: flags}}
+}
+
+func flagsOf(l netlink.Link) (m nl.IfInfomsg) {
+	m.Flags = l.Attrs().RawFlags
+	return m
+}
+
+// drain returns the events delivered so far as "kind name up|down", sorted.
+func drain(d *DataPlane) string {
+	var out []string
+	for {
+		select {
+		case e := <-d.ev.ch:
+			kind, name := "link", e.ConnectionID
+			if e.Kind == sim.EventLAG {
+				kind, name = "lag", e.LAGID
+			}
+			state := "down"
+			if e.Up {
+				state = "up"
+			}
+			out = append(out, fmt.Sprintf("%s %s %s", kind, name, state))
+		default:
+			sort.Strings(out)
+			return strings.Join(out, "; ")
+		}
+	}
+}
+
+// TestLinkEventsSurviveOverflow overflows the data plane's link watch (a
+// tiny receive buffer, a burst of veths in the AWS namespace), then takes a
+// port's customer end down: the AWS end's lost carrier must still be
+// reported.
+func TestLinkEventsSurviveOverflow(t *testing.T) {
+	d := openTestPrefix(t, testPrefix(), "userspace", nil, func(o *Options) { o.linkBuffer = 1 })
+	ev := record(t, d)
+	p := sim.PortSpec{ConnectionID: "dxcon-aaaa0001", DeviceID: "EqDC2-dev1"}
+	if err := d.CreatePort(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+	ev.wait(t, "aws link up", func(e sim.Event) bool {
+		return e.Kind == sim.EventLink && e.Side == sim.SideAWS && e.ConnectionID == p.ConnectionID && e.Up
+	})
+	aws := handleIn(t, d.names.ns(roleDevice, p.DeviceID))
+	for i := range 150 {
+		v := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: fmt.Sprintf("burst-a%d", i)}, PeerName: fmt.Sprintf("burst-b%d", i)}
+		if err := aws.LinkAdd(v); err != nil {
+			t.Fatal(err)
+		}
+		if err := aws.LinkSetUp(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for d.LinkResyncs() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the burst never overflowed the link watch")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Logf("%d resyncs", d.LinkResyncs())
+	if st, err := d.Status(context.Background()); err != nil || st.LinkResyncs == 0 {
+		t.Errorf("status reports %d link resyncs (err %v), want some", st.LinkResyncs, err)
+	}
+
+	n := len(ev.snapshot())
+	cust := handleIn(t, d.names.ns(roleRouter, p.DeviceID))
+	l, err := cust.LinkByName(p.ConnectionID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cust.LinkSetDown(l); err != nil {
+		t.Fatal(err)
+	}
+	ev.waitAfter(t, n, "aws link down after the overflow", func(e sim.Event) bool {
+		return e.Kind == sim.EventLink && e.Side == sim.SideAWS && e.ConnectionID == p.ConnectionID && !e.Up
+	})
+}

@@ -1,0 +1,79 @@
+package userspace
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/dxsim/dxsim/topology/netnstest"
+	"github.com/vishvananda/netlink"
+)
+
+// TestLinkChangesReachLAGAfterOverflow overflows the Host's link watch (a
+// tiny receive buffer, a burst of veths in its namespace) and then takes a
+// member and a VLAN's parent port down and up again: the member's status and
+// the VLAN's carrier must follow, as they cannot if the watch died with the
+// overflow.
+func TestLinkChangesReachLAGAfterOverflow(t *testing.T) {
+	netnstest.RequireRoot(t)
+	aws := newSide(t, "aws", func(c Config) (*Host, error) {
+		c.linkBuffer = 1
+		return New(c)
+	})
+	cust := newSide(t, "customer", New)
+	connect(t, aws, "dxcon-m", cust, "cust-m")
+	connect(t, aws, "dxcon-p", cust, "cust-p")
+	if err := aws.h.CreateLAG(LAGConfig{Name: "dxlag-t", MinLinks: 1, Static: true}); err != nil {
+		t.Fatal(err)
+	}
+	aws.join("dxlag-t", "dxcon-m")
+	if err := aws.h.CreateVLAN(VLANConfig{Name: "dxvif-p", Parent: "dxcon-p", VID: 202}); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "member up", func() bool { return memberUp(t, aws, "dxlag-t", "dxcon-m") })
+	waitUntil(t, "VLAN carrier", func() bool { return aws.lowerUp("dxvif-p") })
+
+	for i := range 200 {
+		v := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: fmt.Sprintf("burst-a%d", i)}, PeerName: fmt.Sprintf("burst-b%d", i)}
+		if err := aws.nl.LinkAdd(v); err != nil {
+			t.Fatal(err)
+		}
+		aws.setUp(v.Name, true)
+	}
+	waitUntil(t, "a resync after the burst", func() bool { return aws.h.LinkResyncs() > 0 })
+	t.Logf("%d resyncs", aws.h.LinkResyncs())
+
+	for _, up := range []bool{false, true} {
+		aws.setUp("dxcon-m", up)
+		aws.setUp("dxcon-p", up)
+		waitUntil(t, fmt.Sprintf("member seen up=%v", up), func() bool { return memberUp(t, aws, "dxlag-t", "dxcon-m") == up })
+		waitUntil(t, fmt.Sprintf("VLAN carrier %v", up), func() bool { return aws.lowerUp("dxvif-p") == up })
+	}
+}
+
+func memberUp(t *testing.T, s *side, lag, member string) bool {
+	t.Helper()
+	st, err := s.h.LAGStatus(lag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range st.Members {
+		if m.Name == member {
+			return m.Up
+		}
+	}
+	t.Fatalf("%s is not a member of %s: %+v", member, lag, st)
+	return false
+}
+
+// waitUntil polls cond until it holds or waitLimit passes.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(waitLimit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("never came true: %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
