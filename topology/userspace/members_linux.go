@@ -85,7 +85,7 @@ func (h *Host) unreserve(todo []*joining) {
 // first failure; the rest are given back. On failure it returns the index
 // in todo of the first port that is not a member.
 func (h *Host) join(todo []*joining) (int, error) {
-	byName, err := h.links(todo)
+	byName, err := h.findPorts(todo)
 	if err != nil {
 		h.unreserve(todo)
 		return 0, err
@@ -121,9 +121,9 @@ func (h *Host) join(todo []*joining) (int, error) {
 // cheaper than a lookup each: a lab has thousands.
 const listAbove = 8
 
-// links finds the ports' links: by name for a few, in one listing for
+// findPorts finds the ports' links: by name for a few, in one listing for
 // more. A port not found is left out, for prepare to report.
-func (h *Host) links(todo []*joining) (map[string]netlink.Link, error) {
+func (h *Host) findPorts(todo []*joining) (map[string]netlink.Link, error) {
 	byName := make(map[string]netlink.Link, len(todo))
 	if len(todo) <= listAbove {
 		for _, j := range todo {
