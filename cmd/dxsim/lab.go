@@ -13,6 +13,7 @@ import (
 
 	"github.com/dxsim/dxsim/topology"
 	"github.com/dxsim/dxsim/topology/lab"
+	"github.com/dxsim/dxsim/topology/lab/labctl"
 )
 
 func init() { subcommands = append(subcommands, newLabCmd) }
@@ -60,8 +61,10 @@ func newLabUpCmd() *cobra.Command {
 prints each object it had to make or repair, then the status of every object.
 With the userspace backend the LACP engine runs in this process, so for a lab
 with LAGs or VIFs up stays in the foreground, printing link and LACP events,
-until interrupted; the veth pairs stay after it ends, the userspace LAGs and
-VIFs do not.`,
+until interrupted or stopped by "dxsim lab down"; the veth pairs stay after it
+ends, the userspace LAGs and VIFs do not. While in the foreground it answers
+"dxsim lab status" and "dxsim lab down" on the lab's socket,
+/run/dxsim/<prefix>.sock; a second "lab up" of the same lab meanwhile fails.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return labUp(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), f, watch)
@@ -77,18 +80,11 @@ func newLabDownCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "down",
 		Short: "Delete the lab's namespaces, and with them everything in them",
-		Args:  cobra.NoArgs,
+		Long: `Stops the lab's running "dxsim lab up", if there is one, and waits for it to
+close its data plane; then deletes the lab's namespaces.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			l, err := f.lab()
-			if err != nil {
-				return err
-			}
-			n, err := topology.TeardownPrefix(l.Prefix)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "lab %s: deleted %d namespaces (%s-…)\n", l.Name, n, l.Prefix)
-			return nil
+			return labDown(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), f)
 		},
 	}
 	f.register(c)
@@ -100,23 +96,12 @@ func newLabStatusCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "status",
 		Short: "Show every object of the lab with its link and LACP state",
-		Args:  cobra.NoArgs,
+		Long: `Asks the lab's running "dxsim lab up", if there is one, for the status it
+sees (with the userspace backend, the only process that has the lab's LAGs and
+VIFs); otherwise reads the kernel.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			l, err := f.lab()
-			if err != nil {
-				return err
-			}
-			dp, err := openLab(cmd.Context(), l, f.dataplane, cmd.ErrOrStderr())
-			if err != nil {
-				return err
-			}
-			defer dp.Close()
-			st, err := dp.Status(cmd.Context())
-			if err != nil {
-				return err
-			}
-			printLabStatus(cmd.OutOrStdout(), l, dp, st)
-			return nil
+			return labStatus(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), f)
 		},
 	}
 	f.register(c)
@@ -135,8 +120,11 @@ func newLabExampleCmd() *cobra.Command {
 	}
 }
 
-func openLab(ctx context.Context, l *lab.Lab, mode string, stderr io.Writer) (*topology.DataPlane, error) {
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+func labLogger(stderr io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+func openLab(ctx context.Context, l *lab.Lab, mode string, log *slog.Logger) (*topology.DataPlane, error) {
 	dp, err := topology.Open(ctx, topology.Options{Backend: mode, Prefix: l.Prefix, Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("lab %s: %w", l.Name, err)
@@ -149,14 +137,29 @@ func labUp(ctx context.Context, out, stderr io.Writer, f labFlags, watch bool) e
 	if err != nil {
 		return err
 	}
-	dp, err := openLab(ctx, l, f.dataplane, stderr)
+	log := labLogger(stderr)
+	dp, err := openLab(ctx, l, f.dataplane, log)
 	if err != nil {
 		return err
 	}
 	defer dp.Close()
-	backend, _ := dp.Backend()
-	if backend == "userspace" && (len(l.Snapshot.LAGs) > 0 || len(l.Snapshot.VLANs) > 0) {
+	backend, why := dp.Backend()
+	inProcess := backend == "userspace" && (len(l.Snapshot.LAGs) > 0 || len(l.Snapshot.VLANs) > 0)
+	if inProcess {
 		watch = true // the engine behind the LAGs and VIFs runs in this process
+	}
+	var ctl *labctl.Server
+	note := ""
+	if watch {
+		// Claimed before anything is built: a second lab up of the same
+		// lab must not start a second engine on the same links.
+		if ctl, err = serveLab(ctx, l, dp, log); err != nil {
+			return err
+		}
+		defer ctl.Close()
+		if inProcess {
+			note = fmt.Sprintf("userspace LAGs and VIFs live in this process; `dxsim lab status` asks it for them on %s", ctl.Path())
+		}
 	}
 	var events <-chan struct{}
 	if watch {
@@ -176,17 +179,25 @@ func labUp(ctx context.Context, out, stderr io.Writer, f labFlags, watch bool) e
 	if err != nil {
 		return err
 	}
-	printLabStatus(out, l, dp, st)
+	printLabStatus(out, l, backend, why, note, st)
 	if !watch {
 		return nil
 	}
 	fmt.Fprintf(out, "\nwatching events (%s backend); interrupt to stop\n", backend)
 	sig, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	<-sig.Done()
+	select {
+	case <-sig.Done():
+	case <-ctl.StopRequested():
+		fmt.Fprintln(out, "stopping: asked to by `dxsim lab down`")
+	}
+	// Status requests are refused from here on, and the socket goes only
+	// once the data plane is closed: whoever waits for it to go may then
+	// delete the namespaces.
+	ctl.Stop()
 	_ = dp.Close()
 	<-events
-	return nil
+	return ctl.Close()
 }
 
 // printEvents prints the data plane's events until they close; the returned

@@ -11,14 +11,14 @@ import (
 	"github.com/dxsim/dxsim/topology/lab"
 )
 
-// printLabStatus prints every object of the lab file with its state as the
-// kernel reports it; an object of the file that does not exist is shown as
+// printLabStatus prints every object of the lab file with its state as a
+// data plane reports it, after a line saying where that came from when note
+// is not empty; an object of the file that does not exist is shown as
 // missing rather than left out.
-func printLabStatus(out io.Writer, l *lab.Lab, dp *topology.DataPlane, st topology.Status) {
-	backend, why := dp.Backend()
+func printLabStatus(out io.Writer, l *lab.Lab, backend, why, note string, st topology.Status) {
 	fmt.Fprintf(out, "lab %s: backend %s (%s); namespaces %s-dx-<device>, %s-cr-<device>\n", l.Name, backend, why, l.Prefix, l.Prefix)
-	if backend == "userspace" {
-		fmt.Fprintln(out, "userspace LAGs and VIFs live in the process that made them (`dxsim lab up`); another process sees them missing")
+	if note != "" {
+		fmt.Fprintln(out, note)
 	}
 	fmt.Fprintln(out)
 	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)

@@ -1,0 +1,258 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/dxsim/dxsim/topology"
+	"github.com/dxsim/dxsim/topology/lab"
+	"github.com/dxsim/dxsim/topology/lab/labctl"
+	"github.com/dxsim/dxsim/topology/netnstest"
+)
+
+// lockedBuffer is written by lab up's event printer and its main flow at
+// once.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+func runLab(ctx context.Context, out io.Writer, args ...string) error {
+	root := newRootCmd()
+	root.SetArgs(args)
+	root.SetOut(out)
+	root.SetErr(out)
+	return root.ExecuteContext(ctx)
+}
+
+// writeLab writes a lab of one device under a fresh name and returns the
+// file and the lab.
+func writeLab(t *testing.T, device string) (string, *lab.Lab) {
+	t.Helper()
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	file := filepath.Join(t.TempDir(), "lab.json")
+	j := `{"name": "c` + hex.EncodeToString(b[:]) + `", "devices": [` + device + `]}`
+	if err := os.WriteFile(file, []byte(j), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l, err := lab.Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return file, l
+}
+
+// labUpRun is a lab up running in the background.
+type labUpRun struct {
+	out  lockedBuffer
+	done chan struct{} // closed when lab up has returned err
+	err  error
+}
+
+// wait returns lab up's result once it has ended.
+func (r *labUpRun) wait(t *testing.T) error {
+	t.Helper()
+	select {
+	case <-r.done:
+		return r.err
+	case <-time.After(time.Minute):
+		t.Fatalf("lab up still running:\n%s", &r.out)
+		return nil
+	}
+}
+
+// startLabUp runs lab up in the background until the test ends (then
+// cancelled), and waits until it answers on the lab's socket.
+func startLabUp(t *testing.T, file string, l *lab.Lab, args ...string) (*labctl.Client, *labUpRun) {
+	t.Helper()
+	t.Cleanup(func() { runLabCmd(t, "lab", "down", "-f", file) })
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &labUpRun{done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		r.err = runLab(ctx, &r.out, append([]string{"lab", "up", "-f", file}, args...)...)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		r.wait(t)
+	})
+	path, err := labctl.SocketPath(labctl.DefaultDir, l.Prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := labctl.NewClient(path)
+	poll(t, "lab up to answer on "+path, func() (bool, string) {
+		select {
+		case <-r.done:
+			t.Fatalf("lab up ended before it answered: %v\n%s", r.err, &r.out)
+		default:
+		}
+		_, err := c.Status(ctx)
+		return err == nil, fmt.Sprint(err)
+	})
+	return c, r
+}
+
+// poll calls f until it reports true; a generous limit keeps a loaded host
+// from failing the test.
+func poll(t *testing.T, what string, f func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		ok, last := f()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s; last: %s", what, last)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func TestLabStatusAsksRunningLabUp(t *testing.T) {
+	netnstest.RequireRoot(t)
+	before := labHostLinks(t)
+	file, l := writeLab(t, `{"id": "EqDC2-ctl", "location": "EqDC2",
+		"lags": [{"id": "dxlag-ctl00001", "minimumLinks": 1}],
+		"connections": [{"id": "dxcon-ctl00001", "lag": "dxlag-ctl00001"}, {"id": "dxcon-ctl00002", "lag": "dxlag-ctl00001"}]}`)
+	c, up := startLabUp(t, file, l, "--dataplane", "userspace")
+	pid := fmt.Sprintf("pid %d", os.Getpid())
+
+	// Another process's view: a data plane without the engine has no LAG.
+	// That is what lab status printed before it asked the socket.
+	dp, err := topology.Open(context.Background(), topology.Options{Backend: "userspace", Prefix: l.Prefix, Logger: quietLog()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := dp.Status(context.Background())
+	dp.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range st.LAGs {
+		if s.AWS.Name != "" || s.Customer.Name != "" {
+			t.Fatalf("a fresh data plane sees the LAG %+v: the test cannot tell where status came from", s)
+		}
+	}
+
+	t.Run("second lab up fails", func(t *testing.T) {
+		var out bytes.Buffer
+		err := runLab(context.Background(), &out, "lab", "up", "-f", file, "--dataplane", "userspace")
+		if err == nil || !strings.Contains(err.Error(), "already running ("+pid) {
+			t.Fatalf("second lab up = %v, want it to name the running one's %s\n%s", err, pid, &out)
+		}
+		if _, err := c.Status(context.Background()); err != nil {
+			t.Errorf("the first stopped answering after the second failed: %v", err)
+		}
+	})
+
+	lagUp := regexp.MustCompile(`dxlag-ctl00001 +EqDC2-ctl +up \(min 1\) +up \(min 1\) +2/2 members +2/2 members`)
+	var out string
+	poll(t, "lab status to show the LAG up with both members collecting and distributing", func() (bool, string) {
+		var b bytes.Buffer
+		if err := runLab(context.Background(), &b, "lab", "status", "-f", file, "--dataplane", "userspace"); err != nil {
+			t.Fatalf("lab status: %v\n%s", err, &b)
+		}
+		out = b.String()
+		return lagUp.MatchString(out), out
+	})
+	if !strings.Contains(out, "status from the running `dxsim lab up`, "+pid) {
+		t.Errorf("lab status does not say where its status came from:\n%s", out)
+	}
+	for _, id := range []string{"dxcon-ctl00001", "dxcon-ctl00002"} {
+		// Active, fast, aggregatable, in sync, collecting, distributing on
+		// both ends of each member, as the engine negotiated.
+		if !regexp.MustCompile(id + ` +dxlag-ctl00001 +up +up +..DCSGSA/..DCSGSA +..DCSGSA/..DCSGSA`).MatchString(out) {
+			t.Errorf("lab status does not show %s's LACP state:\n%s", id, out)
+		}
+	}
+	if strings.Contains(out, "missing") {
+		t.Errorf("lab status shows something missing:\n%s", out)
+	}
+
+	down := runLabCmd(t, "lab", "down", "-f", file)
+	if !strings.Contains(down, "stopped the running `dxsim lab up` ("+pid+")") || !strings.Contains(down, "deleted 2 namespaces") {
+		t.Errorf("lab down:\n%s", down)
+	}
+	if err := up.wait(t); err != nil {
+		t.Errorf("lab up stopped by lab down: %v", err)
+	}
+	if !strings.Contains(up.out.String(), "asked to by `dxsim lab down`") {
+		t.Errorf("lab up did not say why it stopped:\n%s", &up.out)
+	}
+	if _, err := os.Lstat(c.Path()); !os.IsNotExist(err) {
+		t.Errorf("lab up left its socket: %v", err)
+	}
+	out = runLabCmd(t, "lab", "status", "-f", file, "--dataplane", "userspace")
+	if !strings.Contains(out, "no `dxsim lab up` is running for this lab") || !regexp.MustCompile(`dxlag-ctl00001 +EqDC2-ctl +missing +missing`).MatchString(out) {
+		t.Errorf("lab status with nothing running:\n%s", out)
+	}
+	if down := runLabCmd(t, "lab", "down", "-f", file); strings.Contains(down, "stopped") || !strings.Contains(down, "deleted 0 namespaces") {
+		t.Errorf("lab down again:\n%s", down)
+	}
+	if after := labHostLinks(t); !slices.Equal(before, after) {
+		t.Errorf("host links changed: before %v, after %v", before, after)
+	}
+}
+
+func TestLabUpReplacesStaleSocket(t *testing.T) {
+	netnstest.RequireRoot(t)
+	file, l := writeLab(t, `{"id": "EqDC2-stale", "location": "EqDC2", "connections": [{"id": "dxcon-stale001"}]}`)
+	path, err := labctl.SocketPath(labctl.DefaultDir, l.Prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(labctl.DefaultDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	// What a killed lab up leaves: a socket file nothing listens on.
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.(*net.UnixListener).SetUnlinkOnClose(false)
+	ln.Close()
+	t.Cleanup(func() { os.Remove(path) })
+
+	if out := runLabCmd(t, "lab", "status", "-f", file, "--dataplane", "userspace"); !regexp.MustCompile(`dxcon-stale001 +EqDC2-stale +missing +missing`).MatchString(out) {
+		t.Errorf("lab status beside a stale socket:\n%s", out)
+	}
+	c, _ := startLabUp(t, file, l, "--dataplane", "userspace", "--watch")
+	rep, err := c.Status(context.Background())
+	if err != nil || rep.PID != os.Getpid() || rep.Lab != l.Name || len(rep.Status.Ports) != 1 {
+		t.Errorf("status on the replaced socket: %+v, %v", rep, err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("socket mode: %v, %v", fi, err)
+	}
+}
+
+func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
