@@ -174,25 +174,32 @@ func TestLabStatusAsksRunningLabUp(t *testing.T) {
 		}
 	})
 
-	lagUp := regexp.MustCompile(`dxlag-ctl00001 +EqDC2-ctl +up \(min 1\) +up \(min 1\) +2/2 members +2/2 members`)
+	// Active, fast, aggregatable, in sync, collecting, distributing on both
+	// ends of each member, as the engine negotiated; each side learns its
+	// partner's last step from the partner's next LACPDU, so poll for all of
+	// it at once.
+	want := []*regexp.Regexp{
+		regexp.MustCompile(`dxlag-ctl00001 +EqDC2-ctl +up \(min 1\) +up \(min 1\) +2/2 members +2/2 members`),
+	}
+	for _, id := range []string{"dxcon-ctl00001", "dxcon-ctl00002"} {
+		want = append(want, regexp.MustCompile(id+` +dxlag-ctl00001 +up +up +..DCSGSA/..DCSGSA +..DCSGSA/..DCSGSA`))
+	}
 	var out string
-	poll(t, "lab status to show the LAG up with both members collecting and distributing", func() (bool, string) {
+	poll(t, "lab status to show the LAG up with both members collecting and distributing on both ends", func() (bool, string) {
 		var b bytes.Buffer
 		if err := runLab(context.Background(), &b, "lab", "status", "-f", file, "--dataplane", "userspace"); err != nil {
 			t.Fatalf("lab status: %v\n%s", err, &b)
 		}
 		out = b.String()
-		return lagUp.MatchString(out), out
+		for _, re := range want {
+			if !re.MatchString(out) {
+				return false, out
+			}
+		}
+		return true, out
 	})
 	if !strings.Contains(out, "status from the running `dxsim lab up`, "+pid) {
 		t.Errorf("lab status does not say where its status came from:\n%s", out)
-	}
-	for _, id := range []string{"dxcon-ctl00001", "dxcon-ctl00002"} {
-		// Active, fast, aggregatable, in sync, collecting, distributing on
-		// both ends of each member, as the engine negotiated.
-		if !regexp.MustCompile(id + ` +dxlag-ctl00001 +up +up +..DCSGSA/..DCSGSA +..DCSGSA/..DCSGSA`).MatchString(out) {
-			t.Errorf("lab status does not show %s's LACP state:\n%s", id, out)
-		}
 	}
 	if strings.Contains(out, "missing") {
 		t.Errorf("lab status shows something missing:\n%s", out)
