@@ -65,23 +65,13 @@ func (t *tap) read(b []byte) (int, error) {
 // readLent reads one frame, as read, into a buffer lent by bufs that it
 // holds only while a frame is ready; the caller gives it back.
 func (t *tap) readLent(bufs *afpacket.Buffers) (*[]byte, int, error) {
-	var lent *[]byte
-	n, err := t.readInto(func() []byte {
-		if lent == nil {
-			lent = bufs.Get()
-		}
-		return *lent
-	}, func() {
-		bufs.Put(lent)
-		lent = nil
-	})
+	loan := bufs.Loan()
+	n, err := t.readInto(loan.Get, loan.Idle)
 	if err != nil {
-		if lent != nil {
-			bufs.Put(lent)
-		}
+		loan.Idle()
 		return nil, 0, err
 	}
-	return lent, n, nil
+	return loan.Take(), n, nil
 }
 
 // readInto reads one frame into the buffer get returns, calling idle (when

@@ -130,23 +130,13 @@ func (c *Conn) ReadFrame(b []byte) (int, Info, error) {
 // it waits, so an idle socket holds none. The caller gives the returned
 // buffer back (bufs.Put) once done with the frame; on error there is none.
 func (c *Conn) ReadFrameLent(bufs *Buffers) (*[]byte, int, Info, error) {
-	var lent *[]byte
-	n, info, err := c.readFrame(func() []byte {
-		if lent == nil {
-			lent = bufs.Get()
-		}
-		return *lent
-	}, func() {
-		bufs.Put(lent)
-		lent = nil
-	})
+	loan := bufs.Loan()
+	n, info, err := c.readFrame(loan.Get, loan.Idle)
 	if err != nil {
-		if lent != nil {
-			bufs.Put(lent)
-		}
+		loan.Idle()
 		return nil, 0, Info{}, err
 	}
-	return lent, n, info, nil
+	return loan.Take(), n, info, nil
 }
 
 // readFrame reads one frame into the buffer get returns, calling idle (when
