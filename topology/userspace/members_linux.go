@@ -100,19 +100,17 @@ func (h *Host) join(todo []*joining) (int, error) {
 		}
 	}
 	h.unreserve(todo[ready:])
-	if err == nil && ready == len(todo) {
+	if err == nil {
 		// DeleteLAG may have closed a LAG just after its member joined:
-		// closing released the port.
+		// closing released the port and forgot it (the ports that joined
+		// LAGs still there stay members).
 		h.mu.Lock()
+		defer h.mu.Unlock()
 		for i, j := range todo {
 			if h.lags[j.l.cfg.Name] != j.l {
-				err = notFound("LAG", j.l.cfg.Name)
-				h.mu.Unlock()
-				h.unreserve(todo[i:])
-				return i, err
+				return i, notFound("LAG", j.l.cfg.Name)
 			}
 		}
-		h.mu.Unlock()
 	}
 	return ready, err
 }
