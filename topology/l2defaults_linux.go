@@ -3,6 +3,7 @@ package topology
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 
@@ -26,8 +27,10 @@ var l2Defaults = [...]struct{ path, value string }{
 // withL2Defaults runs makeL2 with the namespaces' defaults set to
 // l2Defaults, then puts back what they were. It nests: a namespace already
 // inside a call is left to that one. The caller holds d.mu, so nothing else
-// of dxsim's makes interfaces there meanwhile.
-func withL2Defaults(nss []*netNS, makeL2 func() error) error {
+// of dxsim's makes interfaces there meanwhile. It fails, making nothing, if
+// the defaults cannot be set; failing to put them back is logged, as what
+// makeL2 made is made all the same.
+func withL2Defaults(log *slog.Logger, nss []*netNS, makeL2 func() error) error {
 	var mine []*netNS
 	for _, ns := range nss {
 		if ns.l2Depth == 0 {
@@ -59,7 +62,7 @@ func withL2Defaults(nss []*netNS, makeL2 func() error) error {
 	}
 	err := makeL2()
 	if rerr := restoreDefaults(mine, saved); rerr != nil {
-		err = errors.Join(err, rerr)
+		log.Warn("putting namespace defaults back", "err", rerr)
 	}
 	return err
 }

@@ -40,7 +40,7 @@ func (d *DataPlane) createLAG(ctx context.Context, l sim.LAGSpec) error {
 	// Each side on its own goroutine: the namespaces are independent, and
 	// their round trips overlap. The interfaces are born layer 2 only.
 	var awsErr, custErr error
-	if err := withL2Defaults([]*netNS{dev.aws, dev.cust}, func() error {
+	if err := withL2Defaults(d.log, []*netNS{dev.aws, dev.cust}, func() error {
 		var wg sync.WaitGroup
 		wg.Go(func() {
 			awsErr = d.backend.CreateLAG(ctx, dev.aws, lagConfig{

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"syscall"
 
@@ -68,8 +69,8 @@ func setUp(ns *netNS, name string, up bool) error {
 // addVeth makes a veth pair from aws into cust, both ends named name and
 // both up. The pair is made inside aws with its peer placed in cust, so it
 // never exists in the host's namespace. Two requests, no lookups.
-func addVeth(aws, cust *netNS, name string) error {
-	return withL2Defaults([]*netNS{aws, cust}, func() error { return addVethNow(aws, cust, name) })
+func addVeth(log *slog.Logger, aws, cust *netNS, name string) error {
+	return withL2Defaults(log, []*netNS{aws, cust}, func() error { return addVethNow(aws, cust, name) })
 }
 
 func addVethNow(aws, cust *netNS, name string) error {
@@ -132,9 +133,9 @@ func upRequest(name string) *nl.NetlinkRequest {
 // as it is sent, and the acks are read a window at a time rather than one
 // round trip each. It returns one error per name (nil for a pair made); a
 // pair whose customer end could not be brought up is deleted.
-func addVeths(aws, cust *netNS, names []string, up bool) []error {
+func addVeths(log *slog.Logger, aws, cust *netNS, names []string, up bool) []error {
 	var errs []error
-	err := withL2Defaults([]*netNS{aws, cust}, func() error {
+	err := withL2Defaults(log, []*netNS{aws, cust}, func() error {
 		errs = addVethsNow(aws, cust, names, up)
 		return nil
 	})

@@ -46,7 +46,7 @@ func (d *DataPlane) createPort(ctx context.Context, p sim.PortSpec) error {
 	if err != nil {
 		return fmt.Errorf("create port %s: %w", p.ConnectionID, err)
 	}
-	if err := addVeth(dev.aws, dev.cust, p.ConnectionID); err != nil {
+	if err := addVeth(d.log, dev.aws, dev.cust, p.ConnectionID); err != nil {
 		if !errors.Is(err, unix.EEXIST) {
 			return fmt.Errorf("create port: %w", err)
 		}
@@ -88,7 +88,7 @@ func (d *DataPlane) adoptPort(dev *device, id string) error {
 			return err
 		}
 	}
-	return addVeth(dev.aws, dev.cust, id)
+	return addVeth(d.log, dev.aws, dev.cust, id)
 }
 
 // setMembership moves a port into lagID ("" for standalone) with the

@@ -122,7 +122,7 @@ func TestAddVethsReportsEachPair(t *testing.T) {
 	for i := range 150 { // more than one window
 		names = append(names, fmt.Sprintf("dxcon-bat%05d", i))
 	}
-	errs := addVeths(dev.aws, dev.cust, names, true)
+	errs := addVeths(d.log, dev.aws, dev.cust, names, true)
 	for i, err := range errs {
 		if (i == 2) != (err != nil) {
 			t.Errorf("%s: %v", names[i], err)

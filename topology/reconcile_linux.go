@@ -184,7 +184,7 @@ func (r *reconciler) makeLAGs(ctx context.Context) error {
 		seenDev[w.DeviceID] = true
 		nss = append(nss, dev.aws, dev.cust)
 	}
-	return withL2Defaults(nss, func() error {
+	return withL2Defaults(r.d.log, nss, func() error {
 		for _, id := range sortedKeys(r.want.lags) {
 			w := r.want.lags[id]
 			l, seen := r.o.lags[id]
@@ -306,7 +306,7 @@ func (r *reconciler) makeMissingPorts(ctx context.Context) (map[string]bool, err
 		if err != nil {
 			return made, err
 		}
-		for i, err := range addVeths(dev.aws, dev.cust, b.standalone, true) {
+		for i, err := range addVeths(d.log, dev.aws, dev.cust, b.standalone, true) {
 			if err != nil {
 				d.log.Debug("batch port creation", "connection", b.standalone[i], "err", err)
 				continue
@@ -333,7 +333,7 @@ func (r *reconciler) makeMembers(ctx context.Context, dev *device, ids []string,
 	d := r.d
 	upFirst := d.backend.MembersUpFirst()
 	var pending []string
-	for i, err := range addVeths(dev.aws, dev.cust, ids, upFirst) {
+	for i, err := range addVeths(d.log, dev.aws, dev.cust, ids, upFirst) {
 		if err != nil {
 			d.log.Debug("batch port creation", "connection", ids[i], "err", err)
 			continue
