@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // The rules are pure functions of the state and a request: each returns nil
@@ -266,8 +267,8 @@ func CheckVIFQuota(st *State, parentID string, q Quotas) error {
 // CheckVLAN: 1-4094, and not already used on the parent by a VIF or a hosted
 // connection.
 func CheckVLAN(st *State, parentID string, vlan int, except string) error {
-	if vlan < 1 || vlan > 4094 {
-		return clientErr(RuleInvalidArgument, "VLAN %d is not between 1 and 4094.", vlan)
+	if err := CheckVLANRange(vlan); err != nil {
+		return err
 	}
 	for _, v := range st.VIFsOn(parentID) {
 		if v.VLAN == vlan && v.ID != except {
@@ -313,12 +314,36 @@ func CheckEncryptionMode(mode string) error {
 	return clientErr(RuleMACsec, "encryptionMode %q must be one of no_encrypt, should_encrypt, must_encrypt.", mode)
 }
 
-// CheckTags: unique keys, at most q.TagsPerResource in all.
+// tagChars is the model's TagKey and TagValue pattern.
+var tagChars = regexp.MustCompile(`^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$`)
+
+// checkTag: the model's TagKey (1-128 characters) and TagValue (0-256)
+// lengths and their pattern: letters, separators, digits and _.:/=+-@.
+func checkTag(t Tag) error {
+	if n := utf8.RuneCountInString(t.Key); n < 1 || n > 128 {
+		return clientErr(RuleTags, "A tag key must be between 1 and 128 characters; it has %d.", n)
+	}
+	if n := utf8.RuneCountInString(t.Value); n > 256 {
+		return clientErr(RuleTags, "The value of tag %.40s must be at most 256 characters; it has %d.", t.Key, n)
+	}
+	if !tagChars.MatchString(t.Key) {
+		return clientErr(RuleTags, "Tag key %q may hold only letters, digits, spaces and _.:/=+-@.", t.Key)
+	}
+	if !tagChars.MatchString(t.Value) {
+		return clientErr(RuleTags, "The value of tag %s may hold only letters, digits, spaces and _.:/=+-@.", t.Key)
+	}
+	return nil
+}
+
+// CheckTags: valid, unique keys, at most q.TagsPerResource in all.
 func CheckTags(existing, adding []Tag, q Quotas) ([]Tag, error) {
 	seen := map[string]bool{}
 	for _, t := range adding {
 		if t.Key == "" {
 			return nil, clientErr(RuleTags, "A tag key must not be empty.")
+		}
+		if err := checkTag(t); err != nil {
+			return nil, err
 		}
 		if seen[t.Key] {
 			return nil, &Error{Code: CodeDuplicateTags, Rule: RuleTags, Message: fmt.Sprintf("Duplicate tag key %s.", t.Key)}

@@ -30,6 +30,11 @@ func (v *AllocateHostedConnectionRequest) validate(path string) error {
 	if v.OwnerAccount == "" {
 		return missing(path, "ownerAccount")
 	}
+	if v.Tags != nil {
+		if err := checkCount(path, "tags", len(v.Tags), 1, -1); err != nil {
+			return err
+		}
+	}
 	for i := range v.Tags {
 		if err := v.Tags[i].validate(index(path, "tags", i)); err != nil {
 			return err
@@ -214,6 +219,11 @@ func (v *CreateConnectionRequest) validate(path string) error {
 	if v.Location == "" {
 		return missing(path, "location")
 	}
+	if v.Tags != nil {
+		if err := checkCount(path, "tags", len(v.Tags), 1, -1); err != nil {
+			return err
+		}
+	}
 	for i := range v.Tags {
 		if err := v.Tags[i].validate(index(path, "tags", i)); err != nil {
 			return err
@@ -246,6 +256,11 @@ func (v *CreateInterconnectRequest) validate(path string) error {
 	if v.Location == "" {
 		return missing(path, "location")
 	}
+	if v.Tags != nil {
+		if err := checkCount(path, "tags", len(v.Tags), 1, -1); err != nil {
+			return err
+		}
+	}
 	for i := range v.Tags {
 		if err := v.Tags[i].validate(index(path, "tags", i)); err != nil {
 			return err
@@ -271,6 +286,11 @@ func (v *CreateLagRequest) validate(path string) error {
 	if v == nil {
 		return nil
 	}
+	if v.ChildConnectionTags != nil {
+		if err := checkCount(path, "childConnectionTags", len(v.ChildConnectionTags), 1, -1); err != nil {
+			return err
+		}
+	}
 	for i := range v.ChildConnectionTags {
 		if err := v.ChildConnectionTags[i].validate(index(path, "childConnectionTags", i)); err != nil {
 			return err
@@ -287,6 +307,11 @@ func (v *CreateLagRequest) validate(path string) error {
 	}
 	if v.NumberOfConnections == nil {
 		return missing(path, "numberOfConnections")
+	}
+	if v.Tags != nil {
+		if err := checkCount(path, "tags", len(v.Tags), 1, -1); err != nil {
+			return err
+		}
 	}
 	for i := range v.Tags {
 		if err := v.Tags[i].validate(index(path, "tags", i)); err != nil {
@@ -682,6 +707,11 @@ func (v *NewPrivateVirtualInterface) validate(path string) error {
 	if v.AddressFamily != "" && !oneOf(v.AddressFamily, []string{"ipv4", "ipv6"}) {
 		return badEnum(path, "addressFamily", v.AddressFamily, []string{"ipv4", "ipv6"})
 	}
+	if v.Tags != nil {
+		if err := checkCount(path, "tags", len(v.Tags), 1, -1); err != nil {
+			return err
+		}
+	}
 	for i := range v.Tags {
 		if err := v.Tags[i].validate(index(path, "tags", i)); err != nil {
 			return err
@@ -722,6 +752,11 @@ func (v *NewPublicVirtualInterface) validate(path string) error {
 			return err
 		}
 	}
+	if v.Tags != nil {
+		if err := checkCount(path, "tags", len(v.Tags), 1, -1); err != nil {
+			return err
+		}
+	}
 	for i := range v.Tags {
 		if err := v.Tags[i].validate(index(path, "tags", i)); err != nil {
 			return err
@@ -758,6 +793,11 @@ func (v *NewTransitVirtualInterface) validate(path string) error {
 	}
 	if v.AddressFamily != "" && !oneOf(v.AddressFamily, []string{"ipv4", "ipv6"}) {
 		return badEnum(path, "addressFamily", v.AddressFamily, []string{"ipv4", "ipv6"})
+	}
+	if v.Tags != nil {
+		if err := checkCount(path, "tags", len(v.Tags), 1, -1); err != nil {
+			return err
+		}
 	}
 	for i := range v.Tags {
 		if err := v.Tags[i].validate(index(path, "tags", i)); err != nil {
@@ -798,6 +838,26 @@ func (v *Tag) validate(path string) error {
 	if v.Key == "" {
 		return missing(path, "key")
 	}
+	if v.Key != "" {
+		if err := checkLength(path, "key", v.Key, 1, 128); err != nil {
+			return err
+		}
+	}
+	if v.Key != "" {
+		if err := checkPattern(path, "key", v.Key, "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$"); err != nil {
+			return err
+		}
+	}
+	if v.Value != "" {
+		if err := checkLength(path, "value", v.Value, 0, 256); err != nil {
+			return err
+		}
+	}
+	if v.Value != "" {
+		if err := checkPattern(path, "value", v.Value, "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$"); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -816,6 +876,11 @@ func (v *TagResourceRequest) validate(path string) error {
 	}
 	if v.Tags == nil {
 		return missing(path, "tags")
+	}
+	if v.Tags != nil {
+		if err := checkCount(path, "tags", len(v.Tags), 1, -1); err != nil {
+			return err
+		}
 	}
 	for i := range v.Tags {
 		if err := v.Tags[i].validate(index(path, "tags", i)); err != nil {

@@ -7,10 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Timestamp is a model timestamp: on the wire, epoch seconds as a JSON number.
@@ -65,7 +69,12 @@ func decode(body []byte, v any) error {
 		return nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(v); err != nil {
+	var raw json.RawMessage
+	err := dec.Decode(&raw)
+	if err == nil {
+		err = json.Unmarshal(exactMembers(raw, reflect.TypeOf(v)), v)
+	}
+	if err != nil {
 		var typeErr *json.UnmarshalTypeError
 		var syntaxErr *json.SyntaxError
 		switch {
@@ -128,4 +137,103 @@ func join(path, member string) string {
 
 func index(path, member string, i int) string {
 	return fmt.Sprintf("%s.%d", join(path, member), i+1)
+}
+
+// exactMembers drops the members of raw whose names are not exactly those of
+// t's JSON tags. AWS matches member names case-sensitively and ignores
+// unknown ones, but encoding/json would take "ConnectionId" for
+// "connectionId". Values that are not what t expects are left for
+// json.Unmarshal to report.
+func exactMembers(raw json.RawMessage, t reflect.Type) json.RawMessage {
+	for t.Kind() == reflect.Pointer {
+		if t.Implements(unmarshaler) {
+			return raw
+		}
+		t = t.Elem()
+	}
+	if reflect.PointerTo(t).Implements(unmarshaler) {
+		return raw
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		var members map[string]json.RawMessage
+		if json.Unmarshal(raw, &members) != nil || members == nil {
+			return raw
+		}
+		out := make(map[string]json.RawMessage, len(members))
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if m, ok := members[name]; ok && name != "" && name != "-" {
+				out[name] = exactMembers(m, f.Type)
+			}
+		}
+		b, err := json.Marshal(out)
+		if err != nil {
+			return raw
+		}
+		return b
+	case reflect.Slice:
+		var items []json.RawMessage
+		if t.Elem().Kind() == reflect.Uint8 || json.Unmarshal(raw, &items) != nil || items == nil {
+			return raw
+		}
+		for i := range items {
+			items[i] = exactMembers(items[i], t.Elem())
+		}
+		b, err := json.Marshal(items)
+		if err != nil {
+			return raw
+		}
+		return b
+	}
+	return raw
+}
+
+var unmarshaler = reflect.TypeFor[json.Unmarshaler]()
+
+func constraint(path, member, value, rule string) error {
+	if len(value) > 64 {
+		value = value[:64] + "..."
+	}
+	return &ProtocolError{Code: "ValidationException", Status: 400,
+		Message: fmt.Sprintf("1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: %s", value, join(path, member), rule)}
+}
+
+// checkLength applies a model length constraint (-1: none), counted in
+// characters as AWS counts them.
+func checkLength(path, member, v string, lo, hi int) error {
+	n := utf8.RuneCountInString(v)
+	if lo >= 0 && n < lo {
+		return constraint(path, member, v, fmt.Sprintf("Member must have length greater than or equal to %d", lo))
+	}
+	if hi >= 0 && n > hi {
+		return constraint(path, member, v, fmt.Sprintf("Member must have length less than or equal to %d", hi))
+	}
+	return nil
+}
+
+// checkCount applies a model length constraint to a list.
+func checkCount(path, member string, n, lo, hi int) error {
+	if lo >= 0 && n < lo {
+		return constraint(path, member, fmt.Sprint(n, " items"), fmt.Sprintf("Member must have length greater than or equal to %d", lo))
+	}
+	if hi >= 0 && n > hi {
+		return constraint(path, member, fmt.Sprint(n, " items"), fmt.Sprintf("Member must have length less than or equal to %d", hi))
+	}
+	return nil
+}
+
+var patterns sync.Map // model pattern -> *regexp.Regexp
+
+// checkPattern applies a model pattern constraint.
+func checkPattern(path, member, v, expr string) error {
+	re, ok := patterns.Load(expr)
+	if !ok {
+		re, _ = patterns.LoadOrStore(expr, regexp.MustCompile(expr))
+	}
+	if !re.(*regexp.Regexp).MatchString(v) {
+		return constraint(path, member, v, "Member must satisfy regular expression pattern: "+expr)
+	}
+	return nil
 }

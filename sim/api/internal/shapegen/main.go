@@ -68,6 +68,9 @@ type shape struct {
 	Member   *ref           `json:"member"`
 	Required []string       `json:"required"`
 	Enum     []string       `json:"enum"`
+	Min      *int           `json:"min"`
+	Max      *int           `json:"max"`
+	Pattern  string         `json:"pattern"`
 }
 
 func main() {
@@ -226,6 +229,7 @@ func (g *gen) validate(name string, s shape) {
 		if len(ms.Enum) > 0 {
 			g.p("\tif %s != \"\" && !oneOf(%s, %#v) {\n\t\treturn badEnum(path, %q, %s, %#v)\n\t}\n", f, f, ms.Enum, mem, f, ms.Enum)
 		}
+		g.constraints(f, mem, ms)
 		switch ms.Type {
 		case "structure":
 			g.p("\tif err := %s.validate(join(path, %q)); err != nil {\n\t\treturn err\n\t}\n", f, mem)
@@ -236,6 +240,32 @@ func (g *gen) validate(name string, s shape) {
 		}
 	}
 	g.p("\treturn nil\n}\n\n")
+}
+
+// constraints writes the model's length and pattern checks of a string
+// member (an absent one, "", is not checked: required covers it) and the
+// length check of a list.
+func (g *gen) constraints(f, mem string, ms shape) {
+	lo, hi := -1, -1
+	if ms.Min != nil {
+		lo = *ms.Min
+	}
+	if ms.Max != nil {
+		hi = *ms.Max
+	}
+	switch ms.Type {
+	case "string":
+		if lo >= 0 || hi >= 0 {
+			g.p("\tif %s != \"\" {\n\t\tif err := checkLength(path, %q, %s, %d, %d); err != nil {\n\t\t\treturn err\n\t\t}\n\t}\n", f, mem, f, lo, hi)
+		}
+		if ms.Pattern != "" {
+			g.p("\tif %s != \"\" {\n\t\tif err := checkPattern(path, %q, %s, %q); err != nil {\n\t\t\treturn err\n\t\t}\n\t}\n", f, mem, f, ms.Pattern)
+		}
+	case "list":
+		if lo >= 0 || hi >= 0 {
+			g.p("\tif %s != nil {\n\t\tif err := checkCount(path, %q, len(%s), %d, %d); err != nil {\n\t\t\treturn err\n\t\t}\n\t}\n", f, mem, f, lo, hi)
+		}
+	}
 }
 
 func (g *gen) dispatch() {
