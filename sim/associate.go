@@ -6,155 +6,60 @@ import (
 )
 
 // AssociateConnectionWithLag makes a connection (or interconnect) a member of
-// a LAG. The change is committed first; then, on the data plane, the port is
-// taken down, enslaved and brought up (AttachPort) and its VIFs and hosted
-// connections are moved onto the LAG. The connection is "transitioning"
-// until the member collects and distributes (reported by the data plane's
-// events, or after Schedule.Associate with no data plane). The response
-// shows the connection in state requested, as AWS's does.
+// a LAG, or moves a member from its LAG to another. The change and its
+// effects commit first; then, on the data plane, the port is taken down,
+// moved and brought up once (MovePort), and the VIFs and hosted connections
+// of a standalone connection follow it onto the LAG. The connection is
+// "transitioning" until the member collects and distributes (reported by the
+// data plane's events, or after Schedule.Associate with no data plane). The
+// response shows the connection in state requested, as AWS's does.
 func (s *Service) AssociateConnectionWithLag(ctx context.Context, account, connID, lagID string) (*Connection, error) {
-	var (
-		resp  *Connection
-		rec   *AssociationRecord
-		moved []string
-	)
-	s.mu.Lock()
-	err := s.mutateLocked(func(t *txn) error {
+	var resp *Connection
+	err := s.do(ctx, "AssociateConnectionWithLag", func(t *txn) error {
 		c, lag, err := CheckAssociate(t.st, account, connID, lagID)
 		if err != nil {
 			return err
 		}
-		if c.LAGID == "" {
-			for _, v := range t.st.VIFsOn(c.ID) {
-				moved = append(moved, v.ID)
-			}
-			for _, h := range t.st.Hosted(c.ID) {
-				moved = append(moved, h.ID)
-			}
+		if err := CheckAssociateVLANs(t.st, c, lag); err != nil {
+			return err
 		}
 		n := s.joinLAG(t, c, lag)
-		rec = &AssociationRecord{Op: "associate", ConnectionID: c.ID, LAGID: lag.ID, FromLAGID: c.LAGID, Requested: t.now}
+		t.recs = append(t.recs, &AssociationRecord{Op: "associate", ConnectionID: c.ID, LAGID: lag.ID, FromLAGID: c.LAGID, Requested: t.now})
 		resp = n.clone()
 		resp.State = StateRequested
 		return nil
 	})
 	if err != nil {
-		s.mu.Unlock()
-		return nil, err
-	}
-	s.recs[rec.ConnectionID] = rec // only once the change is committed
-	release := s.handOff()
-	defer release()
-	if err := s.attach(ctx, connID, lagID, moved); err != nil {
 		return nil, err
 	}
 	return resp, nil
-}
-
-// attach runs an association on the data plane and records its step times.
-// The caller has its data-plane turn.
-func (s *Service) attach(ctx context.Context, connID, lagID string, moved []string) error {
-	if s.dp == nil {
-		return nil
-	}
-	from := ""
-	s.mu.RLock()
-	if r := s.recs[connID]; r != nil {
-		from = r.FromLAGID
-	}
-	s.mu.RUnlock()
-	if from != "" {
-		if _, err := s.dp.DetachPort(ctx, from, connID); err != nil {
-			return s.dataPlaneFailed(connID, "DetachPort", err)
-		}
-	}
-	steps, err := s.dp.AttachPort(ctx, lagID, connID)
-	s.mu.Lock()
-	if r := s.recs[connID]; r != nil {
-		r.Steps = steps
-	}
-	s.mu.Unlock()
-	if err != nil {
-		return s.dataPlaneFailed(connID, "AttachPort", err)
-	}
-	for _, id := range moved {
-		if err := s.dp.MoveVLAN(ctx, id, lagID); err != nil {
-			return s.dataPlaneFailed(connID, "MoveVLAN", err)
-		}
-	}
-	return nil
-}
-
-// dataPlaneFailed records a data-plane failure and ends the transition, so
-// the connection is not stuck refusing requests: its link is down.
-func (s *Service) dataPlaneFailed(connID, op string, err error) error {
-	apiErr := dataPlaneErr(op, err)
-	_ = s.mutate(func(t *txn) error {
-		if r := s.recs[connID]; r != nil {
-			r.Err = apiErr.Error() + ": " + err.Error()
-		}
-		if c, ok := t.st.Connections[connID]; ok && c.Transitioning {
-			n := c.clone()
-			n.Transitioning, n.State = false, StateDown
-			t.putConn(n)
-		}
-		return nil
-	})
-	s.log.Error("data plane call failed", "op", op, "connection", connID, "err", err)
-	return apiErr
 }
 
 // DisassociateConnectionFromLag makes a LAG member a standalone connection
 // again. Its VIFs and hosted connections stay with the LAG; an emptied LAG
 // keeps existing. The response shows the connection in state requested.
 func (s *Service) DisassociateConnectionFromLag(ctx context.Context, account, connID, lagID string) (*Connection, error) {
-	var (
-		resp *Connection
-		rec  *AssociationRecord
-	)
-	s.mu.Lock()
-	err := s.mutateLocked(func(t *txn) error {
+	var resp *Connection
+	err := s.do(ctx, "DisassociateConnectionFromLag", func(t *txn) error {
 		c, lag, err := CheckDisassociate(t.st, account, connID, lagID)
 		if err != nil {
 			return err
 		}
 		n := c.clone()
 		n.LAGID, n.Transitioning, n.State = "", true, StateDown
+		n.Since = t.now // the transition's clock starts now, even for a port already down
 		t.putConn(n)
 		s.settleLAG(t, lag.ID)
-		rec = &AssociationRecord{Op: "disassociate", ConnectionID: c.ID, LAGID: lag.ID, Requested: t.now}
+		t.effect(Effect{Kind: EffectMovePort, ID: c.ID, From: lag.ID})
+		t.recs = append(t.recs, &AssociationRecord{Op: "disassociate", ConnectionID: c.ID, LAGID: lag.ID, Requested: t.now})
 		resp = n.clone()
 		resp.State = StateRequested
 		return nil
 	})
 	if err != nil {
-		s.mu.Unlock()
 		return nil, err
 	}
-	s.recs[rec.ConnectionID] = rec // only once the change is committed
-	release := s.handOff()
-	defer release()
-	if s.dp == nil {
-		return resp, nil
-	}
-	steps, err := s.dp.DetachPort(ctx, lagID, connID)
-	if err != nil {
-		return nil, s.dataPlaneFailed(connID, "DetachPort", err)
-	}
-	// DetachPort returns with the port up again: a standalone port needs no
-	// convergence, so the transition ends here.
-	err = s.mutate(func(t *txn) error {
-		if r := s.recs[connID]; r != nil {
-			r.Steps, r.Converged = steps, steps.Up
-		}
-		if c, ok := t.st.Connections[connID]; ok && c.Transitioning && c.LAGID == "" {
-			n := c.clone()
-			n.Transitioning, n.State = false, StateAvailable
-			t.putConn(n)
-		}
-		return nil
-	})
-	return resp, err
+	return resp, nil
 }
 
 // consume applies the data plane's events until ctx ends.

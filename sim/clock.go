@@ -21,9 +21,13 @@ type Schedule struct {
 	Pending   time.Duration // pending → available (the port comes up)
 	Associate time.Duration // an associated or disassociated link: down → available
 	Confirm   time.Duration // a confirmed hosted connection or VIF: pending → available
+	// Converge bounds, with a data plane, how long an associated member may
+	// take to collect and distribute: past it the transition ends and the
+	// connection is reported down, with the reason in its record.
+	Converge time.Duration
 }
 
 // DefaultSchedule is quick enough for interactive use.
 func DefaultSchedule() Schedule {
-	return Schedule{Requested: 2 * time.Second, Pending: 3 * time.Second, Associate: 2 * time.Second, Confirm: 2 * time.Second}
+	return Schedule{Requested: 2 * time.Second, Pending: 3 * time.Second, Associate: 2 * time.Second, Confirm: 2 * time.Second, Converge: 60 * time.Second}
 }

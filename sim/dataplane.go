@@ -24,12 +24,13 @@ type DataPlane interface {
 	DeleteLAG(ctx context.Context, lagID string) error
 	SetMinLinks(ctx context.Context, lagID string, n int) error
 
-	// AttachPort makes a connection a member of a LAG: the port goes down, is
-	// enslaved, and comes back up, in that order. It returns when the port is
-	// up again; LACP convergence is reported later through Events.
-	AttachPort(ctx context.Context, lagID, connectionID string) (StepTimes, error)
-	// DetachPort releases a member: down, release, up.
-	DetachPort(ctx context.Context, lagID, connectionID string) (StepTimes, error)
+	// MovePort moves a connection's port from one LAG to another: from ""
+	// makes a standalone port a member, to "" releases a member. The port goes
+	// down, leaves from, joins to, and comes back up, once, in that order (a
+	// LAG-to-LAG move is one interruption). It returns when the port is up
+	// again, with each step's time; a port already where to says returns
+	// zero StepTimes. LACP convergence is reported later through Events.
+	MovePort(ctx context.Context, connectionID, from, to string) (StepTimes, error)
 
 	// CreateVLAN makes a VIF or hosted connection: an 802.1Q VLAN on its parent
 	// (a connection's port, a LAG, or an interconnect).

@@ -147,6 +147,9 @@ type State struct {
 	Connections map[string]*Connection
 	LAGs        map[string]*LAG
 	VIFs        map[string]*VIF
+	// Pending holds, as loaded, the intents a crash left unfinished, in
+	// commit order. New runs them and empties it.
+	Pending []*Intent
 }
 
 // NewState returns an empty state.

@@ -21,8 +21,7 @@ func (s *Service) CreateConnection(ctx context.Context, account string, in Creat
 
 func (s *Service) createPort(ctx context.Context, account string, kind ConnectionKind, in CreateConnectionInput) (*Connection, error) {
 	var c *Connection
-	s.mu.Lock()
-	err := s.mutateLocked(func(t *txn) error {
+	err := s.do(ctx, "Create"+kind.operationNoun(), func(t *txn) error {
 		loc, err := CheckPortSpeed(s.cat, in.Location, in.Bandwidth)
 		if err != nil {
 			return err
@@ -60,15 +59,10 @@ func (s *Service) createPort(ctx context.Context, account string, kind Connectio
 			c.LAGID, c.Encryption = lag.ID, lag.Encryption
 		}
 		t.putConn(c)
+		t.effect(Effect{Kind: EffectCreatePort, ID: c.ID, Port: ref(portSpec(c))})
 		return nil
 	})
 	if err != nil {
-		s.mu.Unlock()
-		return nil, err
-	}
-	release := s.handOff()
-	defer release()
-	if err := s.provisionPort(ctx, c); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -90,31 +84,6 @@ func (s *Service) newConnection(t *txn, account string, kind ConnectionKind, loc
 		Location: loc.Code, Bandwidth: bandwidth, Device: device, Encryption: EncryptNo,
 		Tags: tags, Since: t.now,
 	}, nil
-}
-
-// provisionPort makes a committed port's link on the data plane and, once it
-// is up, marks the connection available. The caller has its data-plane turn.
-func (s *Service) provisionPort(ctx context.Context, c *Connection) error {
-	if s.dp == nil {
-		return nil
-	}
-	if err := s.dp.CreatePort(ctx, portSpec(c)); err != nil {
-		return dataPlaneErr("CreatePort", err)
-	}
-	if c.LAGID != "" {
-		if _, err := s.dp.AttachPort(ctx, c.LAGID, c.ID); err != nil {
-			return dataPlaneErr("AttachPort", err)
-		}
-		return nil // the member becomes available when LACP converges
-	}
-	return s.mutate(func(t *txn) error {
-		if cur, ok := t.st.Connections[c.ID]; ok && cur.State == StatePending {
-			n := cur.clone()
-			n.State = StateAvailable
-			t.putConn(n)
-		}
-		return nil
-	})
 }
 
 // Connections describes the caller's connections (dedicated and hosted), or
@@ -183,8 +152,7 @@ func (s *Service) UpdateConnection(account, id string, name, encryption *string)
 // whose removal would break the LAG's minimumLinks.
 func (s *Service) DeleteConnection(ctx context.Context, account, id string) (*Connection, error) {
 	var out *Connection
-	s.mu.Lock()
-	err := s.mutateLocked(func(t *txn) error {
+	err := s.do(ctx, "DeleteConnection", func(t *txn) error {
 		c, err := findConnection(t.st, account, id)
 		if h, ok := t.st.Connections[id]; err != nil && ok && h.Kind == KindHosted && h.Partner == account && h.State != StateDeleted {
 			c, err = h, nil // the partner that allocated a hosted connection may delete it
@@ -197,19 +165,13 @@ func (s *Service) DeleteConnection(ctx context.Context, account, id string) (*Co
 		}
 		out = c.clone()
 		out.State = StateDeleted
-		t.remove(c.ID)
-		if c.LAGID != "" {
-			s.settleLAG(t, c.LAGID)
-		}
+		s.unprovision(t, c)
 		return nil
 	})
 	if err != nil {
-		s.mu.Unlock()
 		return nil, err
 	}
-	release := s.handOff()
-	defer release()
-	return out, s.unprovision(ctx, out)
+	return out, nil
 }
 
 func (s *Service) checkRemovable(st *State, c *Connection) error {
@@ -228,20 +190,21 @@ func (s *Service) checkRemovable(st *State, c *Connection) error {
 	return nil
 }
 
-// unprovision removes a deleted connection's link or VLAN. The caller has its data-plane turn.
-func (s *Service) unprovision(ctx context.Context, c *Connection) error {
-	if s.dp == nil {
-		return nil
+// unprovision removes a connection from the state within t, with the
+// effects that remove its link (a port, released from its LAG first) or its
+// VLAN (a hosted connection).
+func (s *Service) unprovision(t *txn, c *Connection) {
+	t.remove(c.ID)
+	switch {
+	case c.Kind == KindHosted:
+		t.effect(Effect{Kind: EffectDeleteVLAN, ID: c.ID})
+	case c.LAGID != "":
+		s.settleLAG(t, c.LAGID)
+		t.effect(Effect{Kind: EffectMovePort, ID: c.ID, From: c.LAGID})
+		fallthrough
+	default:
+		t.effect(Effect{Kind: EffectDeletePort, ID: c.ID})
 	}
-	if c.Kind == KindHosted {
-		return dataPlaneErr("DeleteVLAN", s.dp.DeleteVLAN(ctx, c.ID))
-	}
-	if c.LAGID != "" {
-		if _, err := s.dp.DetachPort(ctx, c.LAGID, c.ID); err != nil {
-			return dataPlaneErr("DetachPort", err)
-		}
-	}
-	return dataPlaneErr("DeletePort", s.dp.DeletePort(ctx, c.ID))
 }
 
 // ConfirmConnection accepts a hosted connection on order.

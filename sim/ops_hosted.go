@@ -19,9 +19,7 @@ func (s *Service) Interconnects(account, id string) ([]*Connection, error) {
 
 // DeleteInterconnect deletes an interconnect with no hosted connections.
 func (s *Service) DeleteInterconnect(ctx context.Context, account, id string) (string, error) {
-	var gone *Connection
-	s.mu.Lock()
-	err := s.mutateLocked(func(t *txn) error {
+	err := s.do(ctx, "DeleteInterconnect", func(t *txn) error {
 		c, err := findInterconnect(t.st, account, id)
 		if err != nil {
 			return err
@@ -29,20 +27,13 @@ func (s *Service) DeleteInterconnect(ctx context.Context, account, id string) (s
 		if err := s.checkRemovable(t.st, c); err != nil {
 			return err
 		}
-		gone = c
-		t.remove(c.ID)
-		if c.LAGID != "" {
-			s.settleLAG(t, c.LAGID)
-		}
+		s.unprovision(t, c)
 		return nil
 	})
 	if err != nil {
-		s.mu.Unlock()
 		return "", err
 	}
-	release := s.handOff()
-	defer release()
-	return StateDeleted, s.unprovision(ctx, gone)
+	return StateDeleted, nil
 }
 
 // AllocateHostedConnectionInput is an AllocateHostedConnection request: a
@@ -58,8 +49,7 @@ type AllocateHostedConnectionInput struct {
 // until its owner confirms it.
 func (s *Service) AllocateHostedConnection(ctx context.Context, account string, in AllocateHostedConnectionInput) (*Connection, error) {
 	var c *Connection
-	s.mu.Lock()
-	err := s.mutateLocked(func(t *txn) error {
+	err := s.do(ctx, "AllocateHostedConnection", func(t *txn) error {
 		parent, err := s.findParent(t.st, account, in.ParentID)
 		if err != nil {
 			return err
@@ -84,18 +74,11 @@ func (s *Service) AllocateHostedConnection(ctx context.Context, account string, 
 			VLAN: in.VLAN, PartnerName: parent.provider, Encryption: EncryptNo, Tags: tags, Since: t.now,
 		}
 		t.putConn(c)
+		t.effect(Effect{Kind: EffectCreateVLAN, ID: c.ID, VLAN: &VLANSpec{ID: c.ID, ParentID: c.ParentID, VLAN: c.VLAN}})
 		return nil
 	})
 	if err != nil {
-		s.mu.Unlock()
 		return nil, err
-	}
-	release := s.handOff()
-	defer release()
-	if s.dp != nil {
-		if err := s.dp.CreateVLAN(ctx, VLANSpec{ID: c.ID, ParentID: c.ParentID, VLAN: c.VLAN}); err != nil {
-			return nil, dataPlaneErr("CreateVLAN", err)
-		}
 	}
 	return c, nil
 }
@@ -137,8 +120,7 @@ func (s *Service) HostedConnections(account, parentID string) ([]*Connection, er
 // AssociateHostedConnection moves a hosted connection to another interconnect or LAG.
 func (s *Service) AssociateHostedConnection(ctx context.Context, account, hostedID, parentID string) (*Connection, error) {
 	var out *Connection
-	s.mu.Lock()
-	err := s.mutateLocked(func(t *txn) error {
+	err := s.do(ctx, "AssociateHostedConnection", func(t *txn) error {
 		h, ok := t.st.Connections[hostedID]
 		if !ok || h.Kind != KindHosted || h.State == StateDeleted {
 			return clientErr(RuleNotFound, "Could not find Connection with ID %s", hostedID)
@@ -156,19 +138,12 @@ func (s *Service) AssociateHostedConnection(ctx context.Context, account, hosted
 		n := h.clone()
 		n.ParentID, n.Device = p.id, p.device
 		t.putConn(n)
+		t.effect(Effect{Kind: EffectMoveVLAN, ID: h.ID, To: p.id})
 		out = n
 		return nil
 	})
 	if err != nil {
-		s.mu.Unlock()
 		return nil, err
-	}
-	release := s.handOff()
-	defer release()
-	if s.dp != nil {
-		if err := s.dp.MoveVLAN(ctx, hostedID, parentID); err != nil {
-			return nil, dataPlaneErr("MoveVLAN", err)
-		}
 	}
 	return out, nil
 }

@@ -27,13 +27,8 @@ type LAGView struct {
 // named "Requested Connection i for Lag dxlag-…", or, with ConnectionID, that
 // connection and NumberOfConnections-1 new ones.
 func (s *Service) CreateLag(ctx context.Context, account string, in CreateLagInput) (LAGView, error) {
-	var (
-		view     LAGView
-		existing *Connection
-		fresh    []*Connection
-	)
-	s.mu.Lock()
-	err := s.mutateLocked(func(t *txn) error {
+	var view LAGView
+	err := s.do(ctx, "CreateLag", func(t *txn) error {
 		loc, err := CheckPortSpeed(s.cat, in.Location, in.Bandwidth)
 		if err != nil {
 			return err
@@ -89,10 +84,13 @@ func (s *Service) CreateLag(ctx context.Context, account string, in CreateLagInp
 				}
 			}
 			t.putLAG(lag)
-			existing = s.joinLAG(t, c, lag)
+			t.effect(Effect{Kind: EffectCreateLAG, ID: lag.ID, LAG: lagSpec(lag)})
+			s.joinLAG(t, c, lag)
+			t.recs = append(t.recs, &AssociationRecord{Op: "associate", ConnectionID: c.ID, LAGID: lag.ID, Requested: t.now})
 		} else {
 			lag.Device = s.device(loc)
 			t.putLAG(lag)
+			t.effect(Effect{Kind: EffectCreateLAG, ID: lag.ID, LAG: lagSpec(lag)})
 		}
 		for i := len(t.st.Members(lag.ID)); i < in.NumberOfConnections; i++ {
 			c, err := s.newConnection(t, account, KindDedicated, loc, lag.Device, in.Bandwidth, fmt.Sprintf("Requested Connection %d for Lag %s", i+1, lag.ID), slices.Clone(childTags))
@@ -101,60 +99,42 @@ func (s *Service) CreateLag(ctx context.Context, account string, in CreateLagInp
 			}
 			c.LAGID, c.Encryption, c.ProviderName, c.MACsecCapable = lag.ID, lag.Encryption, in.ProviderName, in.RequestMACsec
 			t.putConn(c)
-			fresh = append(fresh, c)
+			t.effect(Effect{Kind: EffectCreatePort, ID: c.ID, Port: ref(portSpec(c))})
 		}
 		view = LAGView{LAG: lag, Members: t.st.Members(lag.ID)}
 		return nil
 	})
 	if err != nil {
-		s.mu.Unlock()
 		return LAGView{}, err
-	}
-	if existing != nil {
-		s.recs[existing.ID] = &AssociationRecord{Op: "associate", ConnectionID: existing.ID, LAGID: view.LAG.ID, Requested: existing.Since}
-	}
-	release := s.handOff()
-	defer release()
-	if s.dp == nil {
-		return view, nil
-	}
-	l := view.LAG
-	if err := s.dp.CreateLAG(ctx, LAGSpec{LAGID: l.ID, DeviceID: l.Device, Location: l.Location, MinLinks: l.MinimumLinks}); err != nil {
-		return LAGView{}, dataPlaneErr("CreateLAG", err)
-	}
-	if existing != nil {
-		if err := s.attach(ctx, existing.ID, l.ID, nil); err != nil {
-			return LAGView{}, err
-		}
-	}
-	for _, c := range fresh {
-		if err := s.provisionPort(ctx, c); err != nil {
-			return LAGView{}, err
-		}
 	}
 	return view, nil
 }
 
 // joinLAG makes c a member of lag within t: its link is interrupted until
-// the member converges, its own MACsec keys give way to the LAG's, and, when
-// it was standalone, its VIFs and hosted connections move with it. It
-// returns the updated connection.
+// the member converges (one MovePort, from its old LAG if it had one), its
+// own MACsec keys give way to the LAG's, and, when it was standalone, its
+// VIFs and hosted connections move with it. It returns the updated
+// connection.
 func (s *Service) joinLAG(t *txn, c *Connection, lag *LAG) *Connection {
 	n := c.clone()
 	from := c.LAGID
 	n.LAGID, n.Transitioning, n.State = lag.ID, true, StateDown
+	n.Since = t.now // the transition's clock starts now, even for a port already down
 	n.MACsecKeys, n.Encryption = nil, lag.Encryption
 	t.putConn(n)
+	t.effect(Effect{Kind: EffectMovePort, ID: c.ID, From: from, To: lag.ID})
 	if from == "" {
 		for _, v := range t.st.VIFsOn(c.ID) {
 			m := v.clone()
 			m.ConnectionID = lag.ID
 			t.putVIF(m)
+			t.effect(Effect{Kind: EffectMoveVLAN, ID: v.ID, To: lag.ID})
 		}
 		for _, h := range t.st.Hosted(c.ID) {
 			m := h.clone()
 			m.ParentID = lag.ID
 			t.putConn(m)
+			t.effect(Effect{Kind: EffectMoveVLAN, ID: h.ID, To: lag.ID})
 		}
 	}
 	s.settleLAG(t, lag.ID)
@@ -197,8 +177,7 @@ type UpdateLagInput struct {
 // UpdateLag renames a LAG, sets its minimumLinks or its encryption mode.
 func (s *Service) UpdateLag(ctx context.Context, account, id string, in UpdateLagInput) (LAGView, error) {
 	var view LAGView
-	s.mu.Lock()
-	err := s.mutateLocked(func(t *txn) error {
+	err := s.do(ctx, "UpdateLag", func(t *txn) error {
 		l, err := findLAG(t.st, account, id)
 		if err != nil {
 			return err
@@ -212,6 +191,7 @@ func (s *Service) UpdateLag(ctx context.Context, account, id string, in UpdateLa
 				return err
 			}
 			n.MinimumLinks = *in.MinimumLinks
+			t.effect(Effect{Kind: EffectSetMinLinks, ID: l.ID, MinLinks: n.MinimumLinks})
 		}
 		if in.Encryption != nil {
 			if err := CheckEncryptionMode(*in.Encryption); err != nil {
@@ -233,15 +213,7 @@ func (s *Service) UpdateLag(ctx context.Context, account, id string, in UpdateLa
 		return nil
 	})
 	if err != nil {
-		s.mu.Unlock()
 		return LAGView{}, err
-	}
-	release := s.handOff()
-	defer release()
-	if s.dp != nil && in.MinimumLinks != nil {
-		if err := s.dp.SetMinLinks(ctx, id, *in.MinimumLinks); err != nil {
-			return LAGView{}, dataPlaneErr("SetMinLinks", err)
-		}
 	}
 	return view, nil
 }
@@ -249,22 +221,19 @@ func (s *Service) UpdateLag(ctx context.Context, account, id string, in UpdateLa
 // DeleteLag deletes a LAG with no VIFs or hosted connections. Its members
 // stay, as standalone connections.
 func (s *Service) DeleteLag(ctx context.Context, account, id string) (LAGView, error) {
-	var (
-		view    LAGView
-		members []*Connection
-	)
-	s.mu.Lock()
-	err := s.mutateLocked(func(t *txn) error {
+	var view LAGView
+	err := s.do(ctx, "DeleteLag", func(t *txn) error {
 		l, err := CheckDeleteLag(t.st, account, id)
 		if err != nil {
 			return err
 		}
-		members = t.st.Members(l.ID)
-		for _, m := range members {
+		for _, m := range t.st.Members(l.ID) {
 			n := m.clone()
 			n.LAGID = ""
 			t.putConn(n)
+			t.effect(Effect{Kind: EffectMovePort, ID: m.ID, From: l.ID})
 		}
+		t.effect(Effect{Kind: EffectDeleteLAG, ID: l.ID})
 		out := l.clone()
 		out.State = StateDeleted
 		view = LAGView{LAG: out}
@@ -272,18 +241,7 @@ func (s *Service) DeleteLag(ctx context.Context, account, id string) (LAGView, e
 		return nil
 	})
 	if err != nil {
-		s.mu.Unlock()
 		return LAGView{}, err
 	}
-	release := s.handOff()
-	defer release()
-	if s.dp == nil {
-		return view, nil
-	}
-	for _, m := range members {
-		if _, err := s.dp.DetachPort(ctx, id, m.ID); err != nil {
-			return LAGView{}, dataPlaneErr("DetachPort", err)
-		}
-	}
-	return view, dataPlaneErr("DeleteLAG", s.dp.DeleteLAG(ctx, id))
+	return view, nil
 }

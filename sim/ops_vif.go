@@ -28,8 +28,10 @@ type CreateVIFInput struct {
 // CreateVirtualInterface creates a VIF on a connection, hosted connection or LAG.
 func (s *Service) CreateVirtualInterface(ctx context.Context, account string, in CreateVIFInput) (*VIF, error) {
 	var v *VIF
-	s.mu.Lock()
-	err := s.mutateLocked(func(t *txn) error {
+	err := s.do(ctx, "Create"+vifOpNoun(in.Type)+"VirtualInterface", func(t *txn) error {
+		if err := CheckVIFInput(in); err != nil {
+			return err
+		}
 		loc, err := s.vifParent(t.st, account, in.ConnectionID)
 		if err != nil {
 			return err
@@ -75,18 +77,11 @@ func (s *Service) CreateVirtualInterface(ctx context.Context, account string, in
 			EnableSiteLink: in.EnableSiteLink, Tags: tags, Since: t.now,
 		}
 		t.putVIF(v)
+		t.effect(Effect{Kind: EffectCreateVLAN, ID: v.ID, VLAN: ref(vlanSpec(v))})
 		return nil
 	})
 	if err != nil {
-		s.mu.Unlock()
 		return nil, err
-	}
-	release := s.handOff()
-	defer release()
-	if s.dp != nil {
-		if err := s.dp.CreateVLAN(ctx, vlanSpec(v)); err != nil {
-			return nil, dataPlaneErr("CreateVLAN", err)
-		}
 	}
 	return v, nil
 }
@@ -145,25 +140,17 @@ func (s *Service) VirtualInterfaces(account, connectionID, vifID string) ([]*VIF
 
 // DeleteVirtualInterface deletes a VIF.
 func (s *Service) DeleteVirtualInterface(ctx context.Context, account, id string) (string, error) {
-	s.mu.Lock()
-	err := s.mutateLocked(func(t *txn) error {
+	err := s.do(ctx, "DeleteVirtualInterface", func(t *txn) error {
 		v, err := findVIF(t.st, account, id)
 		if err != nil {
 			return err
 		}
 		t.remove(v.ID)
+		t.effect(Effect{Kind: EffectDeleteVLAN, ID: v.ID})
 		return nil
 	})
 	if err != nil {
-		s.mu.Unlock()
 		return "", err
-	}
-	release := s.handOff()
-	defer release()
-	if s.dp != nil {
-		if err := s.dp.DeleteVLAN(ctx, id); err != nil {
-			return "", dataPlaneErr("DeleteVLAN", err)
-		}
 	}
 	return StateDeleted, nil
 }
@@ -172,8 +159,7 @@ func (s *Service) DeleteVirtualInterface(ctx context.Context, account, id string
 // same device.
 func (s *Service) AssociateVirtualInterface(ctx context.Context, account, vifID, connectionID string) (*VIF, error) {
 	var out *VIF
-	s.mu.Lock()
-	err := s.mutateLocked(func(t *txn) error {
+	err := s.do(ctx, "AssociateVirtualInterface", func(t *txn) error {
 		v, err := findVIF(t.st, account, vifID)
 		if err != nil {
 			return err
@@ -194,19 +180,12 @@ func (s *Service) AssociateVirtualInterface(ctx context.Context, account, vifID,
 		n := v.clone()
 		n.ConnectionID = connectionID
 		t.putVIF(n)
+		t.effect(Effect{Kind: EffectMoveVLAN, ID: v.ID, To: connectionID})
 		out = n
 		return nil
 	})
 	if err != nil {
-		s.mu.Unlock()
 		return nil, err
-	}
-	release := s.handOff()
-	defer release()
-	if s.dp != nil {
-		if err := s.dp.MoveVLAN(ctx, vifID, connectionID); err != nil {
-			return nil, dataPlaneErr("MoveVLAN", err)
-		}
 	}
 	return out, nil
 }

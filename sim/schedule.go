@@ -1,6 +1,9 @@
 package sim
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // The provisioning schedule: with no data plane, a dedicated connection or
 // interconnect moves requested → pending → available, and an associated or
@@ -14,7 +17,12 @@ import "time"
 func (s *Service) connDeadline(c *Connection) (time.Time, string, bool) {
 	linked := c.Kind != KindHosted
 	if linked && s.dp != nil {
-		return time.Time{}, "", false // the data plane's events move it
+		// The data plane's events move it; only a member that never
+		// converges is given up on.
+		if c.Transitioning {
+			return c.Since.Add(s.schedule.Converge), StateDown, true
+		}
+		return time.Time{}, "", false
 	}
 	switch {
 	case c.Transitioning:
@@ -53,6 +61,9 @@ func (s *Service) advance(t *txn) {
 			}
 			n := cur.clone()
 			n.State, n.Transitioning = to, false
+			if r := s.recs[n.ID]; r != nil && s.dp != nil && r.Converged.IsZero() && r.Err == "" {
+				r.Err = fmt.Sprintf("the link did not converge within %s of the request", s.schedule.Converge)
+			}
 			if to == StatePending && n.LOAIssueTime.IsZero() {
 				n.LOAIssueTime = at
 			}

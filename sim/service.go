@@ -2,7 +2,6 @@ package sim
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -48,6 +47,7 @@ type Service struct {
 	recs  map[string]*AssociationRecord
 
 	turns sequencer // orders data-plane calls as their mutations committed
+	seq   uint64    // the last intent's sequence number
 
 	events broker
 	stop   context.CancelFunc
@@ -77,6 +77,9 @@ func New(cfg Config) (*Service, error) {
 	s.schedule = DefaultSchedule()
 	if cfg.Schedule != nil {
 		s.schedule = *cfg.Schedule
+	}
+	if s.schedule.Converge <= 0 {
+		s.schedule.Converge = DefaultSchedule().Converge
 	}
 	if s.store == nil {
 		s.store = MemoryStore{}
@@ -117,10 +120,32 @@ func New(cfg Config) (*Service, error) {
 			}
 		}
 		go s.consume(ctx)
+		pending := st.Pending
+		st.Pending = nil
+		for _, in := range pending {
+			s.seq = max(s.seq, in.Seq)
+		}
+		s.recover(ctx, pending)
 	} else {
 		close(s.done)
+		s.dropPending(st)
 	}
 	return s, nil
+}
+
+// dropPending marks done the intents of a state last served with a data
+// plane: with none there are no links to bring in line.
+func (s *Service) dropPending(st *State) {
+	var b Batch
+	for _, in := range st.Pending {
+		b.Done = append(b.Done, in.Seq)
+	}
+	st.Pending = nil
+	if len(b.Done) > 0 {
+		if err := s.store.Commit(b); err != nil {
+			s.log.Warn("dropping unfinished data-plane intents", "err", err)
+		}
+	}
 }
 
 // Close stops event processing and closes subscriptions. It closes neither
@@ -179,7 +204,12 @@ func (s *Service) mutateLocked(fn func(t *txn) error) error {
 			return serverErr(fmt.Errorf("committing state: %w", err))
 		}
 	}
-	s.recomputeNext()
+	for _, r := range t.recs {
+		s.recs[r.ConnectionID] = r // only once the change is committed
+	}
+	if len(t.order) > 0 { // deadlines move only with the objects
+		s.recomputeNext()
+	}
 	s.events.publish(t.changes)
 	return nil
 }
@@ -234,18 +264,6 @@ func (s *Service) device(loc Location) string {
 	return loc.Devices[i%len(loc.Devices)]
 }
 
-// dataPlaneErr turns a data-plane failure into a server fault.
-func dataPlaneErr(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var apiErr *Error
-	if errors.As(err, &apiErr) {
-		return err
-	}
-	return serverErr(fmt.Errorf("data plane %s: %w", op, err))
-}
-
 func (s *Service) snapshot() Snapshot {
 	var snap Snapshot
 	for _, c := range s.state.Connections {
@@ -257,7 +275,7 @@ func (s *Service) snapshot() Snapshot {
 		}
 	}
 	for _, l := range s.state.LAGs {
-		snap.LAGs = append(snap.LAGs, LAGSpec{LAGID: l.ID, DeviceID: l.Device, Location: l.Location, MinLinks: l.MinimumLinks})
+		snap.LAGs = append(snap.LAGs, *lagSpec(l))
 	}
 	for _, v := range s.state.VIFs {
 		snap.VLANs = append(snap.VLANs, vlanSpec(v))
@@ -272,3 +290,10 @@ func portSpec(c *Connection) PortSpec {
 func vlanSpec(v *VIF) VLANSpec {
 	return VLANSpec{ID: v.ID, ParentID: v.ConnectionID, VLAN: v.VLAN, AmazonAddress: v.AmazonAddress, CustomerAddress: v.CustomerAddress}
 }
+
+func lagSpec(l *LAG) *LAGSpec {
+	return &LAGSpec{LAGID: l.ID, DeviceID: l.Device, Location: l.Location, MinLinks: l.MinimumLinks}
+}
+
+// ref returns a pointer to a copy of v.
+func ref[T any](v T) *T { return &v }

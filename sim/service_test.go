@@ -230,7 +230,7 @@ func TestDataPlaneFailureEndsTransition(t *testing.T) {
 		t.Errorf("connection created into a LAG on %s, LAG on %s", c.Device, view.LAG.Device)
 	}
 	d := connOnDevice(t, s, "EqDC2", "1Gbps", view.LAG.Device)
-	dp.Fail["AttachPort"] = fmt.Errorf("boom")
+	dp.Fail["MovePort"] = fmt.Errorf("boom")
 	_, err = s.AssociateConnectionWithLag(ctx, acct, d.ID, view.LAG.ID)
 	var apiErr *sim.Error
 	if err == nil || !asErr(err, &apiErr) || apiErr.Code != sim.CodeServer {

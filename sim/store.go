@@ -15,11 +15,13 @@ type Batch struct {
 	LAGs        []*LAG
 	VIFs        []*VIF
 	Deleted     []string // IDs (dxcon-, dxlag-, dxvif-) to remove
+	Intent      *Intent  // the operation's data-plane effects, kept until done
+	Done        []uint64 // intents whose effects have all run
 }
 
 // Empty reports whether the batch changes nothing.
 func (b *Batch) Empty() bool {
-	return len(b.Connections)+len(b.LAGs)+len(b.VIFs)+len(b.Deleted) == 0
+	return len(b.Connections)+len(b.LAGs)+len(b.VIFs)+len(b.Deleted)+len(b.Done) == 0 && b.Intent == nil
 }
 
 // MemoryStore keeps nothing beyond the process; for tests and throwaway runs.

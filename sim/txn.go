@@ -13,6 +13,11 @@ type txn struct {
 	dirty   map[string]any // ID → *Connection, *LAG, *VIF, or nil when deleted
 	order   []string
 	changes []StateChange
+
+	effects []Effect             // the data-plane effects the change implies
+	intent  *Intent              // committed with the change, when it has effects
+	done    []uint64             // intents this mutation marks done
+	recs    []*AssociationRecord // association records to keep once committed
 }
 
 func newTxn(st *State, now time.Time) *txn {
@@ -91,7 +96,7 @@ func (t *txn) rollback() {
 }
 
 func (t *txn) batch() Batch {
-	var b Batch
+	b := Batch{Intent: t.intent, Done: t.done}
 	for _, id := range t.order {
 		switch v := t.dirty[id].(type) {
 		case *Connection:

@@ -9,12 +9,15 @@ import (
 	"github.com/dxsim/dxsim/sim"
 )
 
-// AttachPort makes a connection a member of a LAG, on the device and on the
-// customer router: the port goes down (the kernel enslaves only a port that
-// is down), leaves its old LAG if it had one, is enslaved, and comes back up.
-// Each step of the AWS side is timestamped. LACP convergence follows later,
-// as events.
-func (d *DataPlane) AttachPort(ctx context.Context, lagID, connectionID string) (sim.StepTimes, error) {
+// MovePort moves a connection's port between LAGs, on the device and on the
+// customer router: from "" makes a standalone port a member, to "" releases
+// a member, and a LAG-to-LAG move is one interruption. The port goes down
+// (the kernel enslaves only a port that is down), leaves its old LAG if it
+// had one, is enslaved, and comes back up. Each step of the AWS side is
+// timestamped. LACP convergence follows later, as events. A port already in
+// to is left alone; a port found elsewhere than from (after a crash, or a
+// hand edit) is moved from where it is.
+func (d *DataPlane) MovePort(ctx context.Context, connectionID, from, to string) (sim.StepTimes, error) {
 	if err := checkCtx(ctx); err != nil {
 		return sim.StepTimes{}, err
 	}
@@ -22,26 +25,18 @@ func (d *DataPlane) AttachPort(ctx context.Context, lagID, connectionID string) 
 	defer d.mu.Unlock()
 	pt, ok := d.ports[connectionID]
 	if !ok {
-		return sim.StepTimes{}, fmt.Errorf("attach: %w", &NotFoundError{Kind: "connection", ID: connectionID})
+		return sim.StepTimes{}, fmt.Errorf("move: %w", &NotFoundError{Kind: "connection", ID: connectionID})
 	}
-	return d.attach(ctx, pt, lagID)
-}
-
-// DetachPort releases a member from its LAG on both sides: down, release, up.
-func (d *DataPlane) DetachPort(ctx context.Context, lagID, connectionID string) (sim.StepTimes, error) {
-	if err := checkCtx(ctx); err != nil {
-		return sim.StepTimes{}, err
+	if pt.lag != from && pt.lag != to {
+		d.log.Warn("moving a port that is not where the control plane last put it", "connection", connectionID, "from", from, "found", pt.lag, "to", to)
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	pt, ok := d.ports[connectionID]
-	if !ok {
-		return sim.StepTimes{}, fmt.Errorf("detach: %w", &NotFoundError{Kind: "connection", ID: connectionID})
+	if to == "" {
+		if pt.lag == "" {
+			return sim.StepTimes{}, nil
+		}
+		return d.detach(ctx, pt)
 	}
-	if pt.lag != lagID {
-		return sim.StepTimes{}, fmt.Errorf("detach %s from %s: it is a member of %q", connectionID, lagID, pt.lag)
-	}
-	return d.detach(ctx, pt)
+	return d.attach(ctx, pt, to)
 }
 
 func (d *DataPlane) attach(ctx context.Context, pt *port, lagID string) (sim.StepTimes, error) {

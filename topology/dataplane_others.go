@@ -36,10 +36,7 @@ func (*DataPlane) DeletePort(context.Context, string) error       { return errNo
 func (*DataPlane) CreateLAG(context.Context, sim.LAGSpec) error   { return errNotLinux }
 func (*DataPlane) DeleteLAG(context.Context, string) error        { return errNotLinux }
 func (*DataPlane) SetMinLinks(context.Context, string, int) error { return errNotLinux }
-func (*DataPlane) AttachPort(context.Context, string, string) (sim.StepTimes, error) {
-	return sim.StepTimes{}, errNotLinux
-}
-func (*DataPlane) DetachPort(context.Context, string, string) (sim.StepTimes, error) {
+func (*DataPlane) MovePort(context.Context, string, string, string) (sim.StepTimes, error) {
 	return sim.StepTimes{}, errNotLinux
 }
 func (*DataPlane) CreateVLAN(context.Context, sim.VLANSpec) error { return errNotLinux }

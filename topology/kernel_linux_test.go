@@ -118,7 +118,7 @@ func TestKernelDetachReleasesBothSides(t *testing.T) {
 		LAGs:  []sim.LAGSpec{{LAGID: lagID, DeviceID: "dev1"}},
 		Ports: []sim.PortSpec{{ConnectionID: "dxcon-det00001", DeviceID: "dev1", LAGID: lagID}},
 	})
-	st, err := d.DetachPort(ctx, lagID, "dxcon-det00001")
+	st, err := d.MovePort(ctx, "dxcon-det00001", lagID, "")
 	if err != nil {
 		t.Fatal(err)
 	}

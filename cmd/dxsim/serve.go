@@ -82,6 +82,7 @@ Without --auth sigv4 any credentials map to the lab account 123456789012. With
 	f.DurationVar(&cfg.schedule.Requested, "requested-time", cfg.schedule.Requested, "with --dataplane none: requested → pending")
 	f.DurationVar(&cfg.schedule.Pending, "pending-time", cfg.schedule.Pending, "with --dataplane none: pending → available")
 	f.DurationVar(&cfg.schedule.Associate, "associate-time", cfg.schedule.Associate, "with --dataplane none: how long an associated link is down")
+	f.DurationVar(&cfg.schedule.Converge, "converge-time", cfg.schedule.Converge, "with a data plane: how long an associated member may take to converge before it is reported down")
 	f.DurationVar(&cfg.schedule.Confirm, "confirm-time", cfg.schedule.Confirm, "hosted connections and VIFs: pending → available")
 	f.StringVar(&cfg.logLevel, "log-level", "info", "debug, info, warn or error")
 	return c

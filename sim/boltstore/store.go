@@ -1,9 +1,12 @@
 // Package boltstore keeps the control plane's state in a bbolt file: one
-// bucket per kind of object, one JSON value per object, each mutation one
-// transaction, fsynced before the request it belongs to is acknowledged.
+// bucket per kind of object, one JSON value per object, and a bucket of the
+// operations' data-plane intents not yet done, keyed by commit order; each
+// mutation one transaction, fsynced before the request it belongs to is
+// acknowledged.
 package boltstore
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -24,6 +27,7 @@ var (
 	bucketLAGs        = []byte("lags")
 	bucketVIFs        = []byte("vifs")
 	bucketMeta        = []byte("meta")
+	bucketIntents     = []byte("intents")
 	keySchema         = []byte("schema")
 )
 
@@ -49,7 +53,7 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("opening state %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketConnections, bucketLAGs, bucketVIFs, bucketMeta} {
+		for _, b := range [][]byte{bucketConnections, bucketLAGs, bucketVIFs, bucketMeta, bucketIntents} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -80,7 +84,10 @@ func (s *Store) Load() (*sim.State, error) {
 		if err := loadBucket(tx, bucketLAGs, st.LAGs); err != nil {
 			return err
 		}
-		return loadBucket(tx, bucketVIFs, st.VIFs)
+		if err := loadBucket(tx, bucketVIFs, st.VIFs); err != nil {
+			return err
+		}
+		return loadIntents(tx, st)
 	})
 	if err != nil {
 		return nil, err
@@ -99,9 +106,39 @@ func loadBucket[T any](tx *bolt.Tx, name []byte, into map[string]*T) error {
 	})
 }
 
-// Commit writes a batch in one transaction.
+// loadIntents reads the unfinished intents; bbolt keeps keys sorted, and
+// the keys are big-endian sequence numbers, so they come in commit order.
+func loadIntents(tx *bolt.Tx, st *sim.State) error {
+	return tx.Bucket(bucketIntents).ForEach(func(k, v []byte) error {
+		in := new(sim.Intent)
+		if err := json.Unmarshal(v, in); err != nil {
+			return fmt.Errorf("decoding intent %x: %w", k, err)
+		}
+		st.Pending = append(st.Pending, in)
+		return nil
+	})
+}
+
+func intentKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
+
+// Commit writes a batch in one transaction: the objects, the operation's
+// intent and the intents it marks done, all or nothing.
 func (s *Store) Commit(b sim.Batch) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
+		if b.Intent != nil {
+			raw, err := json.Marshal(b.Intent)
+			if err != nil {
+				return fmt.Errorf("encoding intent %d: %w", b.Intent.Seq, err)
+			}
+			if err := tx.Bucket(bucketIntents).Put(intentKey(b.Intent.Seq), raw); err != nil {
+				return fmt.Errorf("writing intent %d: %w", b.Intent.Seq, err)
+			}
+		}
+		for _, seq := range b.Done {
+			if err := tx.Bucket(bucketIntents).Delete(intentKey(seq)); err != nil {
+				return fmt.Errorf("marking intent %d done: %w", seq, err)
+			}
+		}
 		for _, c := range b.Connections {
 			if err := put(tx, bucketConnections, c.ID, c); err != nil {
 				return err

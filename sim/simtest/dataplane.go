@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,7 +23,7 @@ type Clocker interface{ Now() time.Time }
 
 // DataPlane is a fake sim.DataPlane. It keeps the ports, LAGs and VLANs it
 // was asked to make, logs every call, and emits the link events a real data
-// plane would: AttachPort reports the link going down and up and the member
+// plane would: MovePort reports the link going down and up and the member
 // waiting for LACP; Converge reports it collecting and distributing.
 type DataPlane struct {
 	clock  Clocker
@@ -33,12 +34,12 @@ type DataPlane struct {
 	Ports map[string]sim.PortSpec
 	LAGs  map[string]sim.LAGSpec
 	VLANs map[string]sim.VLANSpec
-	// Fail makes the named method ("AttachPort", …) return an error.
+	// Fail makes the named method ("MovePort", …) return an error.
 	Fail map[string]error
-	// Block, when set, makes AttachPort wait until it is closed (or ctx ends):
+	// Block, when set, makes MovePort wait until it is closed (or ctx ends):
 	// a test can hold an association mid-way.
 	Block chan struct{}
-	// Attaching, when set, receives the connection ID as AttachPort begins.
+	// Attaching, when set, receives the connection ID as MovePort begins.
 	Attaching chan string
 }
 
@@ -136,9 +137,10 @@ func (d *DataPlane) SetMinLinks(_ context.Context, id string, n int) error {
 	return nil
 }
 
-// AttachPort takes the port down, enslaves it and brings it up, reporting
-// each step; the member then waits for LACP until Converge.
-func (d *DataPlane) AttachPort(ctx context.Context, lagID, connID string) (sim.StepTimes, error) {
+// MovePort takes the port down, moves it from one LAG (or none) to another
+// (or none) and brings it up, reporting each step; a member then waits for
+// LACP until Converge. A port already where to says is left alone.
+func (d *DataPlane) MovePort(ctx context.Context, connID, from, to string) (sim.StepTimes, error) {
 	if d.Attaching != nil {
 		d.Attaching <- connID
 	}
@@ -149,40 +151,50 @@ func (d *DataPlane) AttachPort(ctx context.Context, lagID, connID string) (sim.S
 			return sim.StepTimes{}, ctx.Err()
 		}
 	}
-	if err := d.call("AttachPort %s %s", lagID, connID); err != nil {
+	if err := d.call("MovePort %s %s %s", connID, from, to); err != nil {
 		return sim.StepTimes{}, err
 	}
-	var st sim.StepTimes
-	st.Down = d.clock.Now()
-	d.emit(sim.Event{Kind: sim.EventLink, ConnectionID: connID, Up: false})
 	d.mu.Lock()
-	p := d.Ports[connID]
-	p.LAGID = lagID
-	d.Ports[connID] = p
+	p, ok := d.Ports[connID]
 	d.mu.Unlock()
-	st.Changed = d.clock.Now()
-	st.Up = d.clock.Now()
-	d.emit(sim.Event{Kind: sim.EventLink, ConnectionID: connID, Up: true})
-	d.emit(sim.Event{Kind: sim.EventLACP, ConnectionID: connID, LAGID: lagID, LACPState: LACPWaiting})
-	return st, nil
-}
-
-// DetachPort releases the member: down, released, up.
-func (d *DataPlane) DetachPort(_ context.Context, lagID, connID string) (sim.StepTimes, error) {
-	if err := d.call("DetachPort %s %s", lagID, connID); err != nil {
-		return sim.StepTimes{}, err
+	if !ok {
+		return sim.StepTimes{}, fmt.Errorf("move %s: no such port", connID)
+	}
+	if p.LAGID == to {
+		return sim.StepTimes{}, nil
 	}
 	var st sim.StepTimes
 	st.Down = d.clock.Now()
 	d.emit(sim.Event{Kind: sim.EventLink, ConnectionID: connID, Up: false})
 	d.mu.Lock()
-	p := d.Ports[connID]
-	p.LAGID = ""
+	p.LAGID = to
 	d.Ports[connID] = p
 	d.mu.Unlock()
 	st.Changed, st.Up = d.clock.Now(), d.clock.Now()
 	d.emit(sim.Event{Kind: sim.EventLink, ConnectionID: connID, Up: true})
+	if to != "" {
+		d.emit(sim.Event{Kind: sim.EventLACP, ConnectionID: connID, LAGID: to, LACPState: LACPWaiting})
+	}
 	return st, nil
+}
+
+// Moves counts the MovePort calls that reached the fake for a connection.
+func (d *DataPlane) Moves(connID string) int {
+	n := 0
+	for _, c := range d.CallLog() {
+		if strings.HasPrefix(c, "MovePort "+connID+" ") {
+			n++
+		}
+	}
+	return n
+}
+
+// Port returns the port the fake holds for a connection.
+func (d *DataPlane) Port(connID string) (sim.PortSpec, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	p, ok := d.Ports[connID]
+	return p, ok
 }
 
 // Converge reports a member collecting and distributing.

@@ -1,7 +1,7 @@
 // Package observe turns one associate or disassociate into a timeline of
 // what happened on the links, and measures the interruption.
 //
-// An Observer wraps a sim.DataPlane. Its AttachPort and DetachPort start an
+// An Observer wraps a sim.DataPlane. Its MovePort starts an
 // LACP capture on the connection's DX-side port and a probe across the
 // connection (lacp/capture, topology/probe) before the port goes down, call
 // the wrapped data plane, and keep watching until the member has converged

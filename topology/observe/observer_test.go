@@ -58,14 +58,14 @@ func TestObserverPassesProvisioningThrough(t *testing.T) {
 		}
 		fake.Converge(view.LAG.ID, m.ID)
 	}
-	attaches := 0
+	created := 0
 	for _, c := range fake.CallLog() {
-		if strings.HasPrefix(c, "AttachPort") {
-			attaches++
+		if strings.HasPrefix(c, "CreatePort") {
+			created++
 		}
 	}
-	if attaches != 2 {
-		t.Fatalf("%d AttachPort calls reached the data plane, want 2: %v", attaches, fake.CallLog())
+	if created != 2 {
+		t.Fatalf("%d CreatePort calls reached the data plane, want 2: %v", created, fake.CallLog())
 	}
 	waitState(t, svc, view.Members[0].ID, sim.StateAvailable)
 	if _, err := obs.Wait(ctx, view.Members[0].ID); !errors.As(err, new(*NotObservedError)) {

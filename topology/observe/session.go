@@ -21,17 +21,18 @@ import (
 	"github.com/dxsim/dxsim/topology/probe"
 )
 
-// AttachPort observes the wrapped data plane's AttachPort.
-func (o *Observer) AttachPort(ctx context.Context, lagID, connectionID string) (sim.StepTimes, error) {
-	return o.observe(ctx, "associate", lagID, connectionID, o.inner.AttachPort)
+// MovePort observes the wrapped data plane's MovePort: a move into a LAG
+// (from none or from another LAG, one interruption either way) as an
+// associate, a release as a disassociate.
+func (o *Observer) MovePort(ctx context.Context, connectionID, from, to string) (sim.StepTimes, error) {
+	call := func(ctx context.Context) (sim.StepTimes, error) { return o.inner.MovePort(ctx, connectionID, from, to) }
+	if to == "" {
+		return o.observe(ctx, "disassociate", from, from, connectionID, call)
+	}
+	return o.observe(ctx, "associate", to, from, connectionID, call)
 }
 
-// DetachPort observes the wrapped data plane's DetachPort.
-func (o *Observer) DetachPort(ctx context.Context, lagID, connectionID string) (sim.StepTimes, error) {
-	return o.observe(ctx, "disassociate", lagID, connectionID, o.inner.DetachPort)
-}
-
-type stepFunc func(ctx context.Context, lagID, connectionID string) (sim.StepTimes, error)
+type stepFunc func(ctx context.Context) (sim.StepTimes, error)
 
 // actorSource gives a LAG member's actor state on each side over time.
 type actorSource interface {
@@ -57,9 +58,9 @@ type session struct {
 	emitted map[string]bool
 }
 
-func (o *Observer) observe(ctx context.Context, op, lagID, connID string, call stepFunc) (sim.StepTimes, error) {
+func (o *Observer) observe(ctx context.Context, op, lagID, from, connID string, call stepFunc) (sim.StepTimes, error) {
 	o.mu.Lock()
-	records, device, from := o.records, o.devices[connID], o.member[connID]
+	records, device := o.records, o.devices[connID]
 	o.mu.Unlock()
 	requested := o.cfg.Now()
 	if records != nil {
@@ -74,7 +75,7 @@ func (o *Observer) observe(ctx context.Context, op, lagID, connID string, call s
 	s, err := o.start(op, lagID, connID, device, from, requested)
 	if err != nil {
 		o.cfg.Logger.Warn("observing an operation", "op", op, "connection", connID, "err", err)
-		steps, cerr := call(ctx, lagID, connID)
+		steps, cerr := call(ctx)
 		o.store(build(inputs{op: op, conn: connID, lag: lagID, backend: o.cfg.Backend, requested: requested, steps: steps,
 			err: errors.Join(fmt.Errorf("not observed: %w", err), cerr)}))
 		return steps, cerr
@@ -93,7 +94,7 @@ func (o *Observer) observe(ctx context.Context, op, lagID, connID string, call s
 		o.cfg.Logger.Warn("probe", "connection", connID, "err", err)
 	}
 	s.in.called = o.cfg.Now()
-	steps, cerr := call(ctx, lagID, connID)
+	steps, cerr := call(ctx)
 	s.in.steps, s.in.err = steps, cerr
 	if before != after && !steps.Down.IsZero() {
 		s.prb.Retire(before, steps.Down)
@@ -112,7 +113,7 @@ func (o *Observer) observe(ctx context.Context, op, lagID, connID string, call s
 // passThrough calls the wrapped data plane without observing, keeping track
 // of where the connection is.
 func (o *Observer) passThrough(ctx context.Context, op, lagID, connID string, call stepFunc) (sim.StepTimes, error) {
-	steps, err := call(ctx, lagID, connID)
+	steps, err := call(ctx)
 	if err == nil {
 		o.setMember(op, lagID, connID)
 	}

@@ -1,0 +1,282 @@
+package sim_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dxsim/dxsim/sim"
+	"github.com/dxsim/dxsim/sim/boltstore"
+	"github.com/dxsim/dxsim/sim/simtest"
+)
+
+// recordingStore is a MemoryStore that keeps every batch it commits.
+type recordingStore struct {
+	sim.MemoryStore
+	mu      sync.Mutex
+	batches []sim.Batch
+}
+
+func (r *recordingStore) Commit(b sim.Batch) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.batches = append(r.batches, b)
+	return nil
+}
+
+func (r *recordingStore) since(n int) []sim.Batch {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]sim.Batch(nil), r.batches[n:]...)
+}
+
+func (r *recordingStore) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.batches)
+}
+
+// TestIntentCommitsWithItsState: an associate's state change and its
+// data-plane effects commit in one batch, and a later batch marks the
+// intent done once the effects have run.
+func TestIntentCommitsWithItsState(t *testing.T) {
+	ctx := context.Background()
+	clock := simtest.NewClock()
+	dp := simtest.NewDataPlane(clock, 256)
+	store := &recordingStore{}
+	s, err := sim.New(sim.Config{Clock: clock, DataPlane: dp, Store: store})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	view, err := s.CreateLag(ctx, acct, sim.CreateLagInput{NumberOfConnections: 1, Location: "EqDC2", Bandwidth: "10Gbps", Name: "lag"})
+	require.NoError(t, err)
+	c := connOnDevice(t, s, "EqDC2", "10Gbps", view.LAG.Device)
+
+	n := store.count()
+	_, err = s.AssociateConnectionWithLag(ctx, acct, c.ID, view.LAG.ID)
+	require.NoError(t, err)
+	batches := store.since(n)
+	require.GreaterOrEqual(t, len(batches), 2)
+	first := batches[0]
+	require.NotNil(t, first.Intent, "the associate's first commit carries its intent")
+	assert.Equal(t, "AssociateConnectionWithLag", first.Intent.Op)
+	assert.Equal(t, []sim.Effect{{Kind: sim.EffectMovePort, ID: c.ID, To: view.LAG.ID}}, first.Intent.Effects)
+	var ids []string
+	for _, conn := range first.Connections {
+		ids = append(ids, conn.ID)
+	}
+	assert.Contains(t, ids, c.ID, "the connection's new state is in the same batch")
+	var done []uint64
+	for _, b := range batches[1:] {
+		done = append(done, b.Done...)
+	}
+	assert.Contains(t, done, first.Intent.Seq, "the intent is marked done after its effects ran")
+}
+
+// TestNoIntentWithoutEffects: a mutation that changes nothing on the data
+// plane (a rename) writes no intent.
+func TestNoIntentWithoutEffects(t *testing.T) {
+	ctx := context.Background()
+	clock := simtest.NewClock()
+	store := &recordingStore{}
+	s, err := sim.New(sim.Config{Clock: clock, DataPlane: simtest.NewDataPlane(clock, 256), Store: store})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	c, err := s.CreateConnection(ctx, acct, sim.CreateConnectionInput{Location: "EqDC2", Bandwidth: "10Gbps", Name: "c"})
+	require.NoError(t, err)
+	n := store.count()
+	name := "renamed"
+	_, err = s.UpdateConnection(acct, c.ID, &name, nil)
+	require.NoError(t, err)
+	for _, b := range store.since(n) {
+		assert.Nil(t, b.Intent)
+	}
+}
+
+// TestLAGToLAGMoveFlapsOnce: moving a member to another LAG is one MovePort,
+// from the old LAG to the new, so its port goes down and up once.
+func TestLAGToLAGMoveFlapsOnce(t *testing.T) {
+	ctx := context.Background()
+	dp := simtest.NewDataPlane(simtest.NewClock(), 256)
+	s, _ := newService(t, dp)
+	a, err := s.CreateLag(ctx, acct, sim.CreateLagInput{NumberOfConnections: 2, Location: "EqDC2", Bandwidth: "10Gbps", Name: "a"})
+	require.NoError(t, err)
+	b := lagOnDevice(t, s, "EqDC2", "10Gbps", a.LAG.Device)
+	m := a.Members[0]
+	for _, mem := range a.Members {
+		dp.Converge(a.LAG.ID, mem.ID)
+	}
+	waitState(t, s, m.ID, sim.StateAvailable)
+	before := dp.Moves(m.ID)
+
+	_, err = s.AssociateConnectionWithLag(ctx, acct, m.ID, b.LAG.ID)
+	require.NoError(t, err)
+	assert.Equal(t, 1, dp.Moves(m.ID)-before, "calls: %v", dp.CallLog())
+	assert.Contains(t, dp.CallLog(), "MovePort "+m.ID+" "+a.LAG.ID+" "+b.LAG.ID)
+	rec, ok := s.LastAssociation(m.ID)
+	require.True(t, ok)
+	assert.False(t, rec.Steps.Down.IsZero(), "the one move's steps are recorded")
+	assert.Equal(t, a.LAG.ID, rec.FromLAGID)
+}
+
+// TestUnconvergedMemberIsReportedDown: a member whose LACP never converges
+// is down once Schedule.Converge has passed, with the reason recorded, and
+// may be associated again.
+func TestUnconvergedMemberIsReportedDown(t *testing.T) {
+	ctx := context.Background()
+	clock := simtest.NewClock()
+	dp := simtest.NewDataPlane(clock, 256)
+	sched := sim.DefaultSchedule()
+	sched.Converge = 30 * time.Second
+	s, err := sim.New(sim.Config{Clock: clock, DataPlane: dp, Schedule: &sched})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	view, err := s.CreateLag(ctx, acct, sim.CreateLagInput{NumberOfConnections: 1, Location: "EqDC2", Bandwidth: "10Gbps", Name: "lag"})
+	require.NoError(t, err)
+	c := connOnDevice(t, s, "EqDC2", "10Gbps", view.LAG.Device)
+	_, err = s.AssociateConnectionWithLag(ctx, acct, c.ID, view.LAG.ID)
+	require.NoError(t, err)
+	clock.Advance(29 * time.Second)
+	assert.True(t, mustConn(t, s, c.ID).Transitioning)
+	clock.Advance(2 * time.Second)
+	got := mustConn(t, s, c.ID)
+	assert.False(t, got.Transitioning)
+	assert.Equal(t, sim.StateDown, got.State)
+	rec, _ := s.LastAssociation(c.ID)
+	assert.Contains(t, rec.Err, "did not converge")
+	_, err = s.DisassociateConnectionFromLag(ctx, acct, c.ID, view.LAG.ID)
+	assert.NoError(t, err, "a given-up member is not transitioning for good")
+}
+
+// crashMidway starts op against a service on a blocked data plane, waits
+// until its effects have been committed and the data plane reached, and
+// abandons the service there, as a kill -9 would: the store is closed under
+// it and the blocked call never returns to it.
+func crashMidway(t *testing.T, dir string, setup func(s *sim.Service, dp *simtest.DataPlane) func() error) {
+	t.Helper()
+	clock := simtest.NewClock()
+	store, err := boltstore.Open(dir)
+	require.NoError(t, err)
+	dp := simtest.NewDataPlane(clock, 1024)
+	s, err := sim.New(sim.Config{Clock: clock, DataPlane: dp, Store: store})
+	require.NoError(t, err)
+	op := setup(s, dp)
+	dp.Block = make(chan struct{})
+	dp.Attaching = make(chan string, 1)
+	go op() //nolint:errcheck // abandoned mid-way on purpose
+	<-dp.Attaching
+	require.NoError(t, store.Close())
+	t.Cleanup(func() { s.Close() })
+	t.Cleanup(func() { close(dp.Block) })
+}
+
+// restart opens the state again on a fresh data plane that, like a real one
+// after Reconcile, holds what the committed state says.
+func restart(t *testing.T, dir string) (*sim.Service, *simtest.DataPlane) {
+	t.Helper()
+	clock := simtest.NewClock()
+	store, err := boltstore.Open(dir)
+	require.NoError(t, err)
+	dp := simtest.NewDataPlane(clock, 1024)
+	s, err := sim.New(sim.Config{Clock: clock, DataPlane: dp, Store: store})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close(); store.Close() })
+	return s, dp
+}
+
+// TestRestartFinishesInterruptedOperations: an associate, a disassociate and
+// a LAG-to-LAG move interrupted after their commit, before their data-plane
+// effects returned, are finished by the next start: nothing stays
+// transitioning, and the data plane holds what the API says.
+func TestRestartFinishesInterruptedOperations(t *testing.T) {
+	ctx := context.Background()
+	cases := []struct {
+		name string
+		op   func(s *sim.Service, conn string, lags [2]string) error
+		lag  int // the LAG the connection ends in, -1 for none
+	}{
+		{"associate", func(s *sim.Service, conn string, lags [2]string) error {
+			_, err := s.AssociateConnectionWithLag(ctx, acct, conn, lags[0])
+			return err
+		}, 0},
+		{"disassociate", func(s *sim.Service, conn string, lags [2]string) error {
+			_, err := s.DisassociateConnectionFromLag(ctx, acct, conn, lags[1])
+			return err
+		}, -1},
+		{"move between LAGs", func(s *sim.Service, conn string, lags [2]string) error {
+			_, err := s.AssociateConnectionWithLag(ctx, acct, conn, lags[0])
+			return err
+		}, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			var conn string
+			var lags [2]string
+			crashMidway(t, dir, func(s *sim.Service, dp *simtest.DataPlane) func() error {
+				a, err := s.CreateLag(ctx, acct, sim.CreateLagInput{NumberOfConnections: 1, Location: "EqDC2", Bandwidth: "10Gbps", Name: "a"})
+				require.NoError(t, err)
+				b := lagOnDevice(t, s, "EqDC2", "10Gbps", a.LAG.Device)
+				lags = [2]string{a.LAG.ID, b.LAG.ID}
+				conn = connOnDevice(t, s, "EqDC2", "10Gbps", a.LAG.Device).ID
+				if tc.name != "associate" {
+					_, err := s.AssociateConnectionWithLag(ctx, acct, conn, lags[1])
+					require.NoError(t, err)
+					dp.Converge(lags[1], conn)
+					waitState(t, s, conn, sim.StateAvailable)
+				}
+				return func() error { return tc.op(s, conn, lags) }
+			})
+
+			s, dp := restart(t, dir)
+			want := ""
+			if tc.lag >= 0 {
+				want = lags[tc.lag]
+				// The member converges on the restarted data plane.
+				dp.Converge(want, conn)
+			}
+			waitState(t, s, conn, sim.StateAvailable)
+			got := mustConn(t, s, conn)
+			assert.False(t, got.Transitioning)
+			assert.Equal(t, want, got.LAGID)
+			p, ok := dp.Port(conn)
+			require.True(t, ok)
+			assert.Equal(t, want, p.LAGID, "the data plane agrees with the API")
+			assert.Contains(t, dp.CallLog(), "MovePort "+conn+" "+moveFrom(tc.name, lags)+" "+want, "the interrupted move was run again")
+		})
+	}
+}
+
+func moveFrom(name string, lags [2]string) string {
+	if name == "associate" {
+		return ""
+	}
+	return lags[1]
+}
+
+func lagOnDevice(t *testing.T, s *sim.Service, loc, bw, device string) sim.LAGView {
+	t.Helper()
+	for range 20 {
+		v, err := s.CreateLag(context.Background(), acct, sim.CreateLagInput{NumberOfConnections: 0, Location: loc, Bandwidth: bw, Name: "b"})
+		require.NoError(t, err)
+		if v.LAG.Device == device {
+			return v
+		}
+	}
+	t.Fatalf("no LAG placed on %s", device)
+	return sim.LAGView{}
+}
+
+// waitState waits (a generous bound, for the data plane's events to be
+// applied) until a connection is in a state.
+func waitState(t *testing.T, s *sim.Service, id, want string) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		cs, err := s.Connections(acct, id)
+		return err == nil && len(cs) == 1 && cs[0].State == want && !cs[0].Transitioning
+	}, 10*time.Second, time.Millisecond, "connection %s never became %s", id, want)
+}
