@@ -86,7 +86,7 @@ func (s *Service) consume(ctx context.Context) {
 // member collects and distributes; a member that stops collecting and
 // distributing is down. LAG states follow their members.
 func (s *Service) apply(t *txn, ev Event) {
-	s.record(ev)
+	s.record(t, ev)
 	c, ok := t.st.Connections[ev.ConnectionID]
 	if !ok || ev.Side != SideAWS {
 		return
@@ -108,6 +108,7 @@ func (s *Service) apply(t *txn, ev Event) {
 			n.State, n.Transitioning = StateAvailable, false
 			if r := s.recs[c.ID]; r != nil && r.Op == "associate" && r.Converged.IsZero() {
 				r.Converged = ev.Time
+				t.keep(r)
 			}
 		} else if c.State == StateAvailable {
 			n.State = StateDown
@@ -124,7 +125,7 @@ func (s *Service) apply(t *txn, ev Event) {
 }
 
 // record appends an event to every open association record it concerns.
-func (s *Service) record(ev Event) {
+func (s *Service) record(t *txn, ev Event) {
 	for _, r := range s.recs {
 		// Events stamped before the request are stale: still queued from
 		// before it began.
@@ -133,6 +134,7 @@ func (s *Service) record(ev Event) {
 		}
 		if ev.ConnectionID == r.ConnectionID || (ev.ConnectionID == "" && slices.Contains([]string{r.LAGID, r.FromLAGID}, ev.LAGID)) {
 			r.Events = append(r.Events, ev)
+			t.keep(r)
 		}
 	}
 }

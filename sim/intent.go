@@ -177,12 +177,14 @@ func (s *Service) completed(t *txn, e Effect, st StepTimes) {
 		r := s.recs[e.ID]
 		if r != nil && r.LAGID == firstNonEmpty(e.To, e.From) && !st.Down.IsZero() {
 			r.Steps = st
+			t.keep(r)
 		}
 		if e.To != "" || !c.Transitioning || c.LAGID != "" {
 			return
 		}
 		if r != nil && r.Converged.IsZero() {
 			r.Converged = st.Up
+			t.keep(r)
 		}
 		n := c.clone()
 		n.Transitioning, n.State = false, StateAvailable
@@ -196,6 +198,7 @@ func (s *Service) completed(t *txn, e Effect, st StepTimes) {
 func (s *Service) effectFailed(t *txn, e Effect, err error) {
 	if r := s.recs[e.ID]; r != nil && r.Converged.IsZero() {
 		r.Err = err.Error()
+		t.keep(r)
 	}
 	if c, ok := t.st.Connections[e.ID]; ok && (c.Kind != KindHosted || e.Kind == EffectCreateVLAN || e.Kind == EffectMoveVLAN) {
 		n := c.clone()

@@ -280,3 +280,35 @@ func waitState(t *testing.T, s *sim.Service, id, want string) {
 		return err == nil && len(cs) == 1 && cs[0].State == want && !cs[0].Transitioning
 	}, 10*time.Second, time.Millisecond, "connection %s never became %s", id, want)
 }
+
+// TestRecordsSurviveRestart: a connection's last association record (its
+// steps, events and convergence) is in the state, so a restart keeps it.
+func TestRecordsSurviveRestart(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	clock := simtest.NewClock()
+	store, err := boltstore.Open(dir)
+	require.NoError(t, err)
+	dp := simtest.NewDataPlane(clock, 1024)
+	s, err := sim.New(sim.Config{Clock: clock, DataPlane: dp, Store: store})
+	require.NoError(t, err)
+	view, err := s.CreateLag(ctx, acct, sim.CreateLagInput{NumberOfConnections: 1, Location: "EqDC2", Bandwidth: "10Gbps", Name: "lag"})
+	require.NoError(t, err)
+	c := connOnDevice(t, s, "EqDC2", "10Gbps", view.LAG.Device)
+	_, err = s.AssociateConnectionWithLag(ctx, acct, c.ID, view.LAG.ID)
+	require.NoError(t, err)
+	dp.Converge(view.LAG.ID, c.ID)
+	waitState(t, s, c.ID, sim.StateAvailable)
+	want, ok := s.LastAssociation(c.ID)
+	require.True(t, ok)
+	require.NoError(t, s.Close())
+	require.NoError(t, store.Close())
+
+	s2, _ := restart(t, dir)
+	got, ok := s2.LastAssociation(c.ID)
+	require.True(t, ok, "the record survived the restart")
+	assert.Equal(t, want.Op, got.Op)
+	assert.True(t, want.Converged.Equal(got.Converged))
+	assert.True(t, want.Steps.Down.Equal(got.Steps.Down))
+	assert.Len(t, got.Events, len(want.Events))
+}

@@ -150,6 +150,8 @@ type State struct {
 	// Pending holds, as loaded, the intents a crash left unfinished, in
 	// commit order. New runs them and empties it.
 	Pending []*Intent
+	// Records holds, as loaded, each connection's last association record.
+	Records map[string]*AssociationRecord
 }
 
 // NewState returns an empty state.

@@ -63,6 +63,7 @@ func (s *Service) advance(t *txn) {
 			n.State, n.Transitioning = to, false
 			if r := s.recs[n.ID]; r != nil && s.dp != nil && r.Converged.IsZero() && r.Err == "" {
 				r.Err = fmt.Sprintf("the link did not converge within %s of the request", s.schedule.Converge)
+				t.keep(r)
 			}
 			if to == StatePending && n.LOAIssueTime.IsZero() {
 				n.LOAIssueTime = at

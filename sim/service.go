@@ -98,6 +98,10 @@ func New(cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("loading state: %w", err)
 	}
 	s.state = st
+	for id, r := range st.Records {
+		s.recs[id] = r
+	}
+	st.Records = nil
 	s.recomputeNext()
 	// Resume device placement where it stood, so a restart does not pile
 	// new connections onto each location's first device.

@@ -17,11 +17,15 @@ type Batch struct {
 	Deleted     []string // IDs (dxcon-, dxlag-, dxvif-) to remove
 	Intent      *Intent  // the operation's data-plane effects, kept until done
 	Done        []uint64 // intents whose effects have all run
+	// Records are association records, new or changed: a restart keeps
+	// each connection's last interruption. A deleted connection's record
+	// goes with it.
+	Records []*AssociationRecord
 }
 
 // Empty reports whether the batch changes nothing.
 func (b *Batch) Empty() bool {
-	return len(b.Connections)+len(b.LAGs)+len(b.VIFs)+len(b.Deleted)+len(b.Done) == 0 && b.Intent == nil
+	return len(b.Connections)+len(b.LAGs)+len(b.VIFs)+len(b.Deleted)+len(b.Done)+len(b.Records) == 0 && b.Intent == nil
 }
 
 // MemoryStore keeps nothing beyond the process; for tests and throwaway runs.

@@ -1,6 +1,9 @@
 package sim
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // txn is one mutation of the state. Puts replace objects in the live state
 // at once (copy-on-write), and remember how to undo themselves; commit
@@ -17,7 +20,8 @@ type txn struct {
 	effects []Effect             // the data-plane effects the change implies
 	intent  *Intent              // committed with the change, when it has effects
 	done    []uint64             // intents this mutation marks done
-	recs    []*AssociationRecord // association records to keep once committed
+	recs    []*AssociationRecord // new association records, installed once committed
+	kept    []*AssociationRecord // existing records changed
 }
 
 func newTxn(st *State, now time.Time) *txn {
@@ -89,6 +93,13 @@ func (t *txn) remove(id string) {
 	t.mark(id, nil)
 }
 
+// keep marks an association record changed, so the commit writes it.
+func (t *txn) keep(r *AssociationRecord) {
+	if !slices.Contains(t.recs, r) && !slices.Contains(t.kept, r) {
+		t.kept = append(t.kept, r)
+	}
+}
+
 func (t *txn) rollback() {
 	for i := len(t.undo) - 1; i >= 0; i-- {
 		t.undo[i]()
@@ -96,7 +107,7 @@ func (t *txn) rollback() {
 }
 
 func (t *txn) batch() Batch {
-	b := Batch{Intent: t.intent, Done: t.done}
+	b := Batch{Intent: t.intent, Done: t.done, Records: append(slices.Clone(t.recs), t.kept...)}
 	for _, id := range t.order {
 		switch v := t.dirty[id].(type) {
 		case *Connection:

@@ -28,6 +28,7 @@ var (
 	bucketVIFs        = []byte("vifs")
 	bucketMeta        = []byte("meta")
 	bucketIntents     = []byte("intents")
+	bucketRecords     = []byte("records")
 	keySchema         = []byte("schema")
 )
 
@@ -53,7 +54,7 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("opening state %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketConnections, bucketLAGs, bucketVIFs, bucketMeta, bucketIntents} {
+		for _, b := range [][]byte{bucketConnections, bucketLAGs, bucketVIFs, bucketMeta, bucketIntents, bucketRecords} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -85,6 +86,10 @@ func (s *Store) Load() (*sim.State, error) {
 			return err
 		}
 		if err := loadBucket(tx, bucketVIFs, st.VIFs); err != nil {
+			return err
+		}
+		st.Records = map[string]*sim.AssociationRecord{}
+		if err := loadBucket(tx, bucketRecords, st.Records); err != nil {
 			return err
 		}
 		return loadIntents(tx, st)
@@ -134,6 +139,11 @@ func (s *Store) Commit(b sim.Batch) error {
 				return fmt.Errorf("writing intent %d: %w", b.Intent.Seq, err)
 			}
 		}
+		for _, r := range b.Records {
+			if err := put(tx, bucketRecords, r.ConnectionID, r); err != nil {
+				return err
+			}
+		}
 		for _, seq := range b.Done {
 			if err := tx.Bucket(bucketIntents).Delete(intentKey(seq)); err != nil {
 				return fmt.Errorf("marking intent %d done: %w", seq, err)
@@ -157,6 +167,9 @@ func (s *Store) Commit(b sim.Batch) error {
 		for _, id := range b.Deleted {
 			if err := tx.Bucket(bucketFor(id)).Delete([]byte(id)); err != nil {
 				return fmt.Errorf("deleting %s: %w", id, err)
+			}
+			if err := tx.Bucket(bucketRecords).Delete([]byte(id)); err != nil {
+				return fmt.Errorf("deleting %s's record: %w", id, err)
 			}
 		}
 		return nil
