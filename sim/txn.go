@@ -25,10 +25,13 @@ type txn struct {
 }
 
 func newTxn(st *State, now time.Time) *txn {
-	return &txn{st: st, now: now, dirty: map[string]any{}}
+	return &txn{st: st, now: now}
 }
 
 func (t *txn) mark(id string, v any) {
+	if t.dirty == nil {
+		t.dirty = map[string]any{} // most event-driven mutations change nothing
+	}
 	if _, ok := t.dirty[id]; !ok {
 		t.order = append(t.order, id)
 	}
