@@ -14,6 +14,12 @@ type Options struct {
 	// "<prefix>-cr-<device>". It must start with "dxsim"; DefaultPrefix
 	// when empty. A lab uses its own, so two labs never share a namespace.
 	Prefix string
+	// Ownership, when set, records the namespaces this data plane made:
+	// only those are adopted, repaired and deleted (by Reconcile and
+	// Teardown); another namespace matching the prefix is left alone and
+	// logged once. When nil, every namespace matching the prefix is this
+	// data plane's.
+	Ownership Ownership
 	// Logger receives what the data plane decides; slog.Default when nil.
 	Logger *slog.Logger
 	// Now timestamps steps and events; time.Now when nil.

@@ -21,6 +21,7 @@ type DataPlane struct {
 	names   namer
 	backend backend
 	reason  string // why this backend
+	own     ownership
 
 	mu      sync.Mutex
 	devices map[string]*device
@@ -98,6 +99,10 @@ func open(ctx context.Context, o Options, probe func() (Features, error)) (*Data
 	if ub != nil {
 		ub.onEvent = d.onEngineEvent
 	}
+	if err := d.loadOwnership(); err != nil {
+		d.closeAll()
+		return nil, err
+	}
 	if err := d.discover(ctx); err != nil {
 		d.closeAll()
 		return nil, err
@@ -137,9 +142,10 @@ func (d *DataPlane) closeAll() {
 	close(d.ev.ch)
 }
 
-// Teardown deletes every namespace with this data plane's prefix, and with
-// them every link in them, and forgets them. The host's namespace is never
-// touched. The data plane stays open: later operations build afresh.
+// Teardown deletes every namespace with this data plane's prefix (with
+// Options.Ownership, every one of them in its record, and forgets them), and
+// with them every link in them, and forgets them. The host's namespace is
+// never touched. The data plane stays open: later operations build afresh.
 func (d *DataPlane) Teardown(ctx context.Context) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -149,7 +155,12 @@ func (d *DataPlane) Teardown(ctx context.Context) error {
 	// Unmount first: that is what makes the namespaces disappear for
 	// everyone else at once; the kernel frees them when the last handle
 	// below is closed.
-	_, err := TeardownPrefix(d.opts.Prefix)
+	var err error
+	if d.own.rec == nil {
+		_, err = TeardownPrefix(d.opts.Prefix)
+	} else {
+		_, err = teardownPrefix(d.opts.Prefix, d.mine, d.leftAlone, d.forget)
+	}
 	d.release(d.devices)
 	clear(d.devices)
 	clear(d.ports)
@@ -182,8 +193,27 @@ func (d *DataPlane) release(devs map[string]*device) {
 
 // TeardownPrefix deletes the namespaces a data plane with this prefix made:
 // "<prefix>-dx-…" and "<prefix>-cr-…", nothing else. It reports how many it
-// deleted.
+// deleted. It keeps no record: it is for a prefix that is the caller's alone
+// (a lab's); TeardownOwned is for one that keeps an Ownership.
 func TeardownPrefix(prefix string) (int, error) {
+	return teardownPrefix(prefix, nil, nil, nil)
+}
+
+// TeardownOwned deletes the namespaces with this prefix that own records,
+// and forgets them; others matching the prefix are left alone. A record
+// never started owns nothing.
+func TeardownOwned(prefix string, own Ownership) (int, error) {
+	owned, err := own.Owned()
+	if err != nil {
+		return 0, fmt.Errorf("reading the record of namespaces: %w", err)
+	}
+	return teardownPrefix(prefix, func(name string) bool { return owned[name] }, nil, own.Disown)
+}
+
+// teardownPrefix deletes the namespaces with this prefix that mine accepts
+// (all when nil), reporting the others to skipped, and passes those it
+// deleted to forget.
+func teardownPrefix(prefix string, mine func(string) bool, skipped func(string), forget func(...string) error) (int, error) {
 	if err := checkPrefix(prefix); err != nil {
 		return 0, err
 	}
@@ -193,18 +223,27 @@ func TeardownPrefix(prefix string) (int, error) {
 	}
 	n := namer{prefix: prefix}
 	var errs []error
-	deleted := 0
+	var deleted []string
 	for _, name := range names {
 		if _, _, ok := n.parse(name); !ok {
+			continue
+		}
+		if mine != nil && !mine(name) {
+			if skipped != nil {
+				skipped(name)
+			}
 			continue
 		}
 		if err := deleteNS(name); err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		deleted++
+		deleted = append(deleted, name)
 	}
-	return deleted, errors.Join(errs...)
+	if forget != nil && len(deleted) > 0 {
+		errs = append(errs, forget(deleted...))
+	}
+	return len(deleted), errors.Join(errs...)
 }
 
 // device returns the AWS device's namespaces, making them if create.
@@ -219,11 +258,11 @@ func (d *DataPlane) device(id string, create bool) (*device, error) {
 	if err := checkNSPart("device", id); err != nil {
 		return nil, err
 	}
-	aws, err := openOrCreateNS(d.names.ns(roleDevice, id))
+	aws, err := d.openDeviceNS(d.names.ns(roleDevice, id))
 	if err != nil {
 		return nil, err
 	}
-	cust, err := openOrCreateNS(d.names.ns(roleRouter, id))
+	cust, err := d.openDeviceNS(d.names.ns(roleRouter, id))
 	if err != nil {
 		aws.close()
 		return nil, err
@@ -268,6 +307,9 @@ func checkCtx(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Prefix is the prefix of this data plane's namespace names.
+func (d *DataPlane) Prefix() string { return d.opts.Prefix }
 
 // Namespaces names an AWS device's namespace and its customer router's, for
 // tools that work beside the data plane (captures, probes, `ip netns exec`).

@@ -28,6 +28,10 @@ func ProbeFeatures() (Features, error) { return Features{}, errNotLinux }
 // TeardownPrefix fails off Linux.
 func TeardownPrefix(string) (int, error) { return 0, errNotLinux }
 
+// TeardownOwned fails off Linux.
+func TeardownOwned(string, Ownership) (int, error) { return 0, errNotLinux }
+
+func (*DataPlane) Prefix() string                                 { return "" }
 func (*DataPlane) Backend() (string, string)                      { return "", "" }
 func (*DataPlane) Status(context.Context) (Status, error)         { return Status{}, errNotLinux }
 func (*DataPlane) Teardown(context.Context) error                 { return errNotLinux }

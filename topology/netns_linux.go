@@ -41,6 +41,28 @@ func openOrCreateNS(name string) (*netNS, error) {
 	if err != nil {
 		return nil, fmt.Errorf("namespace %s: %w", name, err)
 	}
+	return withHandles(name, ns)
+}
+
+// createNS makes the named namespace and opens it; it fails (fs.ErrExist)
+// rather than open one that already exists, which another process made.
+func createNS(name string) (*netNS, error) {
+	ns, err := newNamedNS(name)
+	if err != nil {
+		return nil, fmt.Errorf("namespace %s: %w", name, err)
+	}
+	return withHandles(name, ns)
+}
+
+// nsExists reports whether a named namespace is mounted under netnsDir.
+func nsExists(name string) bool {
+	_, err := os.Lstat(filepath.Join(netnsDir, name))
+	return err == nil
+}
+
+// withHandles opens a netlink handle and socket in ns; it closes ns on
+// failure.
+func withHandles(name string, ns netns.NsHandle) (*netNS, error) {
 	// NETLINK_ROUTE only: some kernels (Debian's cloud kernel) build without
 	// the other families netlink.NewHandleAt asks for by default.
 	h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)

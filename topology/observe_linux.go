@@ -2,6 +2,7 @@ package topology
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/vishvananda/netlink"
@@ -38,21 +39,33 @@ type vlanObs struct {
 	amazonAddr, custAddr  string
 }
 
-// observe reads every namespace with this prefix, opening (and watching)
-// each device it finds. d.mu is held.
-func (d *DataPlane) observe(ctx context.Context) (*observed, error) {
+// observe reads every namespace with this prefix that is this data
+// plane's (see Options.Ownership), opening (and watching) each device it
+// finds; the others are left alone, and logged unless quiet. d.mu is held.
+func (d *DataPlane) observe(ctx context.Context, quiet bool) (*observed, error) {
 	names, err := listNS(d.opts.Prefix + "-")
 	if err != nil {
 		return nil, err
 	}
 	o := &observed{devices: map[string]bool{}, ports: map[string]*portObs{}, lags: map[string]*lagObs{}, vlans: map[string]*vlanObs{}}
 	for _, n := range names {
-		if _, dev, ok := d.names.parse(n); ok {
+		_, dev, ok := d.names.parse(n)
+		switch {
+		case !ok:
+		case d.mine(n):
 			o.devices[dev] = true
+		case !quiet:
+			d.leftAlone(n)
 		}
 	}
 	for id := range o.devices {
 		dev, err := d.device(id, true)
+		if errors.Is(err, ErrNotOwned) {
+			// One side is ours, the other another's: neither is touched.
+			d.log.Warn("device's namespaces are partly another's: left alone", "device", id, "err", err)
+			delete(o.devices, id)
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -158,7 +171,9 @@ func firstAddr(ns *netNS, name string) string {
 func (d *DataPlane) discover(ctx context.Context) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	o, err := d.observe(ctx)
+	// A state with no record yet claims its namespaces at the first
+	// Reconcile; until then none is adopted, and none is worth a warning.
+	o, err := d.observe(ctx, d.own.claim)
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,9 @@ import (
 )
 
 // Reconcile makes the kernel match the control plane's whole state: it reads
-// every namespace with this prefix, removes what the state does not hold,
+// every namespace with this prefix that is this data plane's (with
+// Options.Ownership, those in its record: others are left alone, not
+// adopted, and logged once), removes what the state does not hold,
 // makes what is missing, and repairs what differs (a port down or released by
 // hand, min links changed, a VLAN's address). It is idempotent: a second
 // call on the same state finds nothing to do. It reports each fix.
@@ -23,12 +25,19 @@ func (d *DataPlane) Reconcile(ctx context.Context, s sim.Snapshot) ([]sim.Drift,
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	o, err := d.observe(ctx)
+	want := index(s)
+	if err := d.claimWanted(want); err != nil {
+		return nil, fmt.Errorf("reconcile: %w", err)
+	}
+	o, err := d.observe(ctx, false)
 	if err != nil {
 		return nil, fmt.Errorf("reconcile: %w", err)
 	}
 	d.adopt(o)
-	r := &reconciler{d: d, o: o, want: index(s)}
+	if err := d.pruneRecord(want); err != nil {
+		return nil, fmt.Errorf("reconcile: %w", err)
+	}
+	r := &reconciler{d: d, o: o, want: want}
 	for _, step := range []func(context.Context) error{
 		r.removeUnexpected, r.makeLAGs, r.makePorts, r.makeVLANs,
 	} {
@@ -159,6 +168,9 @@ func (r *reconciler) removeUnexpected(ctx context.Context) error {
 		delete(d.devices, id)
 		for _, name := range []string{dev.aws.name, dev.cust.name} {
 			if err := deleteNS(name); err != nil {
+				return err
+			}
+			if err := d.forget(name); err != nil {
 				return err
 			}
 			r.note(name, "unexpected namespace", "deleted")

@@ -44,6 +44,8 @@ func newLabCmd() *cobra.Command {
 built as real Linux networking: a network namespace per device and per customer
 router ("dxsim-<lab>-dx-<device>", "dxsim-<lab>-cr-<device>"), a veth pair per
 connection, a bond (or dxsim's userspace LACP engine) per LAG, a VLAN per VIF.
+A lab's name has no "dx" or "cr" part and is not "demo", so that its
+namespaces are never taken for a "dxsim serve"'s, the demo's or another lab's.
 Without -f, the built-in default lab: one device, a LAG of two connections
 with minimum links 1, and a standalone connection with a private VIF.`,
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/dxsim/dxsim/sim"
 	"github.com/dxsim/dxsim/sim/api"
 	"github.com/dxsim/dxsim/sim/boltstore"
+	"github.com/dxsim/dxsim/topology"
 )
 
 func init() { subcommands = append(subcommands, newServeCmd) }
@@ -40,6 +41,7 @@ type serveConfig struct {
 	listen      string
 	state       string
 	dataplane   string
+	prefix      string // namespace prefix of the data plane
 	auth        string
 	credentials string
 	region      string
@@ -75,6 +77,7 @@ Without --auth sigv4 any credentials map to the lab account 123456789012. With
 	f.StringVar(&cfg.listen, "listen", "127.0.0.1:8080", "address to serve on (loopback unless you say otherwise)")
 	f.StringVar(&cfg.state, "state", defaultStateDir(), "directory of the durable state")
 	f.StringVar(&cfg.dataplane, "dataplane", "auto", "links beneath the API: auto, kernel, userspace or none")
+	f.StringVar(&cfg.prefix, "prefix", topology.DefaultPrefix, `namespace prefix ("<prefix>-dx-<device>", "<prefix>-cr-<device>"): "dxsim" then letters or digits, e.g. dxsim2; one per serve sharing a host`)
 	f.StringVar(&cfg.auth, "auth", "none", "request authentication: none (any credentials, one lab account) or sigv4")
 	f.StringVar(&cfg.credentials, "credentials", "", "credentials file for --auth sigv4")
 	f.StringVar(&cfg.region, "region", "us-east-1", "the Region this endpoint answers for")
@@ -152,7 +155,7 @@ func runServe(ctx context.Context, cfg serveConfig, stderr io.Writer, ready func
 		return err
 	}
 	defer closeLogged(log, "state", store)
-	dp, err := openDataPlane(ctx, cfg.dataplane, log)
+	dp, err := openDataPlane(ctx, cfg.dataplane, cfg.prefix, store.Namespaces(), log)
 	if err != nil {
 		return err
 	}

@@ -22,16 +22,17 @@ func init() {
 // observeDataPlane wraps the data plane in an Observer that keeps each
 // operation's LACPDUs as pcapng under <state>/pcap.
 func observeDataPlane(dp sim.DataPlane, state string, log *slog.Logger) sim.DataPlane {
-	backend := ""
+	backend, prefix := "", ""
 	if t, ok := dp.(*topology.DataPlane); ok {
 		backend, _ = t.Backend()
+		prefix = t.Prefix() // the observer opens the namespaces this serve made
 	}
 	dir := filepath.Join(state, "pcap")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		log.Warn("pcap directory", "dir", dir, "err", err)
 		dir = ""
 	}
-	return observe.New(dp, observe.Config{Backend: backend, PcapDir: dir, Logger: log})
+	return observe.New(dp, observe.Config{Backend: backend, Prefix: prefix, PcapDir: dir, Logger: log})
 }
 
 func routeDXAPI(mux *http.ServeMux, svc *sim.Service, dp sim.DataPlane, log *slog.Logger) {

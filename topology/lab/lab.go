@@ -17,7 +17,8 @@ import (
 
 // File is a lab file as written.
 type File struct {
-	// Name names the lab; its namespaces are "dxsim-<name>-…".
+	// Name names the lab; its namespaces are "dxsim-<name>-…". It has no
+	// "dx" or "cr" part (see CheckName).
 	Name    string   `json:"name"`
 	Devices []Device `json:"devices"`
 }

@@ -68,3 +68,24 @@ func TestDefaultJSONRoundTrips(t *testing.T) {
 		t.Fatalf("%+v", l)
 	}
 }
+
+// A lab's namespaces ("dxsim-<name>-dx-<device>") must never read as a
+// serve's ("<prefix>-dx-<device>") or another lab's.
+func TestNameCannotLookLikeAnotherPrefix(t *testing.T) {
+	for _, name := range []string{"dx", "cr", "dx-a", "cr-b", "a-dx", "a-cr-b", "demo"} {
+		_, err := Read(strings.NewReader(`{"name":"` + name + `","devices":[{"id":"d","connections":[{"id":"dxcon-aaaaaaaa"}]}]}`))
+		if err == nil || !strings.Contains(err.Error(), "lab name") {
+			t.Errorf("lab name %q: err %v, want a refusal naming the lab name", name, err)
+		}
+	}
+	for _, name := range []string{"default", "dxa", "crab", "a-b", "x1-dxc"} {
+		l, err := Read(strings.NewReader(`{"name":"` + name + `","devices":[{"id":"d","connections":[{"id":"dxcon-aaaaaaaa"}]}]}`))
+		if err != nil {
+			t.Errorf("lab name %q: %v", name, err)
+			continue
+		}
+		if l.Prefix != "dxsim-"+name || PrefixFor(name) != l.Prefix {
+			t.Errorf("lab %q: prefix %q", name, l.Prefix)
+		}
+	}
+}

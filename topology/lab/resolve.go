@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strings"
 
 	"github.com/dxsim/dxsim/sim"
 )
@@ -15,6 +16,8 @@ func (f File) Resolve() (*Lab, error) {
 	r := resolver{ids: map[string]string{}}
 	if !nameRE.MatchString(f.Name) {
 		r.errf("lab name %q: want 1-24 of a-z, 0-9 and '-'", f.Name)
+	} else if err := CheckName(f.Name); err != nil {
+		r.errs = append(r.errs, err)
 	}
 	if len(f.Devices) == 0 {
 		r.errf("no devices")
@@ -26,7 +29,36 @@ func (f File) Resolve() (*Lab, error) {
 	if err := errors.Join(r.errs...); err != nil {
 		return nil, err
 	}
-	return &Lab{Name: f.Name, Prefix: "dxsim-" + f.Name, Snapshot: s}, nil
+	return &Lab{Name: f.Name, Prefix: PrefixFor(f.Name), Snapshot: s}, nil
+}
+
+// PrefixFor is the namespace prefix of the lab with this name: "dxsim-<name>".
+// `dxsim serve` prefixes never take this form (they do not start "dxsim-"),
+// so a lab's namespaces and a serve's never share a name or a pattern.
+func PrefixFor(name string) string { return "dxsim-" + name }
+
+// reservedNames are lab names whose prefix another dxsim command uses.
+var reservedNames = map[string]string{
+	"demo": "`dxsim demo` uses the namespaces dxsim-demo-…",
+}
+
+// CheckName refuses a lab name whose namespaces could be taken for another
+// dxsim's: a "dx" or "cr" part (a name starting "dx-" or "cr-", say) would
+// make "dxsim-<name>-dx-<device>" read as a namespace of `dxsim serve`'s
+// ("dxsim-dx-<device>"), or of another lab's, and a reserved name is
+// another command's prefix.
+func CheckName(name string) error {
+	if why, ok := reservedNames[name]; ok {
+		return fmt.Errorf("lab name %q is reserved: %s", name, why)
+	}
+	for _, part := range strings.Split(name, "-") {
+		if part == "dx" || part == "cr" {
+			return fmt.Errorf("lab name %q: a %q part would make its namespaces (%s-dx-<device>) look like a `dxsim serve`'s or another lab's "+
+				"(\"<prefix>-dx-<device>\", \"<prefix>-cr-<device>\"); choose another name (an existing lab of this name: remove its namespaces with `ip netns del`)",
+				name, part, PrefixFor(name))
+		}
+	}
+	return nil
 }
 
 type resolver struct {
