@@ -157,12 +157,7 @@ func TestUnconvergedMemberIsReportedDown(t *testing.T) {
 // it and the blocked call never returns to it.
 func crashMidway(t *testing.T, dir string, setup func(s *sim.Service, dp *simtest.DataPlane) func() error) {
 	t.Helper()
-	clock := simtest.NewClock()
-	store, err := boltstore.Open(dir)
-	require.NoError(t, err)
-	dp := simtest.NewDataPlane(clock, 1024)
-	s, err := sim.New(sim.Config{Clock: clock, DataPlane: dp, Store: store})
-	require.NoError(t, err)
+	s, store, dp := openDurable(t, dir)
 	op := setup(s, dp)
 	dp.Block = make(chan struct{})
 	dp.Attaching = make(chan string, 1)
@@ -177,14 +172,22 @@ func crashMidway(t *testing.T, dir string, setup func(s *sim.Service, dp *simtes
 // after Reconcile, holds what the committed state says.
 func restart(t *testing.T, dir string) (*sim.Service, *simtest.DataPlane) {
 	t.Helper()
+	s, store, dp := openDurable(t, dir)
+	t.Cleanup(func() { s.Close(); store.Close() })
+	return s, dp
+}
+
+// openDurable opens a service on the bbolt state in dir and a fresh fake
+// data plane.
+func openDurable(t *testing.T, dir string) (*sim.Service, *boltstore.Store, *simtest.DataPlane) {
+	t.Helper()
 	clock := simtest.NewClock()
 	store, err := boltstore.Open(dir)
 	require.NoError(t, err)
 	dp := simtest.NewDataPlane(clock, 1024)
 	s, err := sim.New(sim.Config{Clock: clock, DataPlane: dp, Store: store})
 	require.NoError(t, err)
-	t.Cleanup(func() { s.Close(); store.Close() })
-	return s, dp
+	return s, store, dp
 }
 
 // TestRestartFinishesInterruptedOperations: an associate, a disassociate and
@@ -286,12 +289,7 @@ func waitState(t *testing.T, s *sim.Service, id, want string) {
 func TestRecordsSurviveRestart(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	clock := simtest.NewClock()
-	store, err := boltstore.Open(dir)
-	require.NoError(t, err)
-	dp := simtest.NewDataPlane(clock, 1024)
-	s, err := sim.New(sim.Config{Clock: clock, DataPlane: dp, Store: store})
-	require.NoError(t, err)
+	s, store, dp := openDurable(t, dir)
 	view, err := s.CreateLag(ctx, acct, sim.CreateLagInput{NumberOfConnections: 1, Location: "EqDC2", Bandwidth: "10Gbps", Name: "lag"})
 	require.NoError(t, err)
 	c := connOnDevice(t, s, "EqDC2", "10Gbps", view.LAG.Device)
