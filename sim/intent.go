@@ -200,7 +200,7 @@ func (s *Service) effectFailed(t *txn, e Effect, err error) {
 		r.Err = err.Error()
 		t.keep(r)
 	}
-	if c, ok := t.st.Connections[e.ID]; ok && (c.Kind != KindHosted || e.Kind == EffectCreateVLAN || e.Kind == EffectMoveVLAN) {
+	if c, ok := t.st.Connections[e.ID]; ok {
 		n := c.clone()
 		n.Transitioning, n.State = false, StateDown
 		t.putConn(n)

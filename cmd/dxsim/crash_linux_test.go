@@ -196,28 +196,18 @@ func TestServeSurvivesSIGKILL(t *testing.T) {
 
 			// Back to the starting position: a round trip that a connection
 			// left transitioning would refuse.
-			if r.happened {
-				var undo error
-				if op.before == "" {
-					undo = disassoc(op.conn, op.after)(ctx, dx)
-				} else {
-					undo = assoc(op.conn, op.before)(ctx, dx)
-				}
-				require.NoError(t, undo, "%s: undoing the operation after the restart", name)
-			} else {
+			if !r.happened {
 				// Nothing happened: the operation itself must now be accepted,
 				// and then undone.
 				require.NoError(t, op.do(ctx, dx), "%s: the operation after the restart", name)
 				pos[op.conn] = op.after
 				crashWaitHome(ctx, t, dx, pos)
-				var undo error
-				if op.before == "" {
-					undo = disassoc(op.conn, op.after)(ctx, dx)
-				} else {
-					undo = assoc(op.conn, op.before)(ctx, dx)
-				}
-				require.NoError(t, undo, "%s: undoing the operation after the restart", name)
 			}
+			undo := assoc(op.conn, op.before)
+			if op.before == "" {
+				undo = disassoc(op.conn, op.after)
+			}
+			require.NoError(t, undo(ctx, dx), "%s: undoing the operation after the restart", name)
 			crashWaitHome(ctx, t, dx, home)
 			t.Logf("%-30s delay %-6v answer %-28s happened %-5v serving after %-8v all available after %v",
 				op.name, delay, r.answer, r.happened, r.serving.Round(time.Millisecond), r.available.Round(time.Millisecond))
