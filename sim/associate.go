@@ -24,7 +24,7 @@ func (s *Service) AssociateConnectionWithLag(ctx context.Context, account, connI
 			return err
 		}
 		n := s.joinLAG(t, c, lag)
-		t.recs = append(t.recs, &AssociationRecord{Op: "associate", ConnectionID: c.ID, LAGID: lag.ID, FromLAGID: c.LAGID, Requested: t.now})
+		t.recs = append(t.recs, &AssociationRecord{Op: OpAssociate, ConnectionID: c.ID, LAGID: lag.ID, FromLAGID: c.LAGID, Requested: t.now})
 		resp = n.clone()
 		resp.State = StateRequested
 		return nil
@@ -50,8 +50,8 @@ func (s *Service) DisassociateConnectionFromLag(ctx context.Context, account, co
 		n.Since = t.now // the transition's clock starts now, even for a port already down
 		t.putConn(n)
 		s.settleLAG(t, lag.ID)
-		t.effect(Effect{Kind: EffectMovePort, ID: c.ID, From: lag.ID})
-		t.recs = append(t.recs, &AssociationRecord{Op: "disassociate", ConnectionID: c.ID, LAGID: lag.ID, Requested: t.now})
+		t.effect(Effect{Kind: EffectMovePort, ID: c.ID, From: lag.ID, Op: OpDisassociate})
+		t.recs = append(t.recs, &AssociationRecord{Op: OpDisassociate, ConnectionID: c.ID, LAGID: lag.ID, Requested: t.now})
 		resp = n.clone()
 		resp.State = StateRequested
 		return nil
@@ -106,7 +106,7 @@ func (s *Service) apply(t *txn, ev Event) {
 		}
 		if ev.CollectingDistributing() {
 			n.State, n.Transitioning = StateAvailable, false
-			if r := s.recs[c.ID]; r != nil && r.Op == "associate" && r.Converged.IsZero() {
+			if r := s.recs[c.ID]; r != nil && r.Op == OpAssociate && r.Converged.IsZero() {
 				r.Converged = ev.Time
 				t.keep(r)
 			}

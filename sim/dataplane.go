@@ -24,13 +24,14 @@ type DataPlane interface {
 	DeleteLAG(ctx context.Context, lagID string) error
 	SetMinLinks(ctx context.Context, lagID string, n int) error
 
-	// MovePort moves a connection's port from one LAG to another: from ""
-	// makes a standalone port a member, to "" releases a member. The port goes
-	// down, leaves from, joins to, and comes back up, once, in that order (a
-	// LAG-to-LAG move is one interruption). It returns when the port is up
-	// again, with each step's time; a port already where to says returns
-	// zero StepTimes. LACP convergence is reported later through Events.
-	MovePort(ctx context.Context, connectionID, from, to string) (StepTimes, error)
+	// MovePort moves a connection's port from one LAG to another: m.From ""
+	// makes a standalone port a member, m.To "" releases a member. The port
+	// goes down, leaves From, joins To, and comes back up, once, in that
+	// order (a LAG-to-LAG move is one interruption). It returns when the
+	// port is up again, with each step's time; a port already where To says
+	// returns zero StepTimes. LACP convergence is reported later through
+	// Events. m.Op and m.Requested are for those who watch the data plane.
+	MovePort(ctx context.Context, m Move) (StepTimes, error)
 
 	// CreateVLAN makes a VIF or hosted connection: an 802.1Q VLAN on its parent
 	// (a connection's port, a LAG, or an interconnect).
@@ -101,45 +102,27 @@ type StepTimes struct {
 	Up      time.Time // the DX port was brought up again
 }
 
-// Side says which end of a link an event speaks of.
+// Side says which end of a link an event speaks of: the DX endpoint's
+// (aws) or the customer router's.
 type Side int
 
 const (
-	SideAWS      Side = iota // the DX endpoint's end
-	SideCustomer             // the customer router's end
+	SideAWS      Side = iota // aws
+	SideCustomer             // customer
 )
-
-func (s Side) String() string {
-	if s == SideCustomer {
-		return "customer"
-	}
-	return "aws"
-}
 
 // EventKind says what an Event reports.
 type EventKind int
 
 const (
 	// EventLink: a port's carrier changed (Up says which way).
-	EventLink EventKind = iota + 1
+	EventLink EventKind = iota + 1 // link
 	// EventLACP: a LAG member's LACP actor state changed (LACPState holds the
 	// 802.1AX state bits; Collecting and Distributing are decoded from them).
-	EventLACP
+	EventLACP // lacp
 	// EventLAG: a LAG's logical interface changed carrier (min links).
-	EventLAG
+	EventLAG // lag
 )
-
-func (k EventKind) String() string {
-	switch k {
-	case EventLink:
-		return "link"
-	case EventLACP:
-		return "lacp"
-	case EventLAG:
-		return "lag"
-	}
-	return "unknown"
-}
 
 // Event is a status change reported by the data plane.
 type Event struct {

@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"sync"
 	"time"
 )
 
@@ -15,67 +14,11 @@ type StateChange struct {
 	To   string
 }
 
-// broker fans state changes out to subscribers. A subscriber that does not
-// keep up loses changes rather than stalling the control plane; Dropped
-// counts them.
-type broker struct {
-	mu      sync.Mutex
-	subs    map[chan StateChange]struct{}
-	dropped uint64
-}
-
-func (b *broker) subscribe(buf int) (<-chan StateChange, func()) {
-	ch := make(chan StateChange, buf)
-	b.mu.Lock()
-	if b.subs == nil {
-		b.subs = map[chan StateChange]struct{}{}
-	}
-	b.subs[ch] = struct{}{}
-	b.mu.Unlock()
-	var once sync.Once
-	return ch, func() {
-		once.Do(func() {
-			b.mu.Lock()
-			defer b.mu.Unlock()
-			if _, ok := b.subs[ch]; ok {
-				delete(b.subs, ch)
-				close(ch)
-			}
-		})
-	}
-}
-
-func (b *broker) publish(changes []StateChange) {
-	if len(changes) == 0 {
-		return
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for ch := range b.subs {
-		for _, c := range changes {
-			select {
-			case ch <- c:
-			default:
-				b.dropped++
-			}
-		}
-	}
-}
-
-func (b *broker) closeAll() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for ch := range b.subs {
-		close(ch)
-		delete(b.subs, ch)
-	}
-}
-
 // AssociationRecord is what happened on the data plane during a connection's
 // last associate or disassociate: the step times of the attach or detach and
 // the data-plane events that followed until the link converged.
 type AssociationRecord struct {
-	Op           string // "associate" or "disassociate"
+	Op           OpKind
 	ConnectionID string
 	LAGID        string
 	FromLAGID    string // the LAG the connection left, for a re-association
@@ -84,6 +27,9 @@ type AssociationRecord struct {
 	Events       []Event
 	Converged    time.Time // zero until the member collects and distributes (or, on disassociate, until the port is up)
 	Err          string    // a data-plane failure, if any
+	// Interruption is the observer's report of the move, once it has
+	// finished (KeepInterruption); nil while it runs, or with no observer.
+	Interruption *Interruption `json:",omitempty"`
 }
 
 // maxRecordEvents bounds the events kept per record; a flapping link must not

@@ -50,6 +50,9 @@ type Effect struct {
 	From     string    `json:"from,omitempty"` // move-port: the LAG left, "" for standalone
 	To       string    `json:"to,omitempty"`   // move-port: the LAG joined, "" for standalone; move-vlan: the new parent
 	MinLinks int       `json:"minLinks,omitempty"`
+	// Op is, for move-port, the interruption the move is: an associate's
+	// or a disassociate's, or none worth reporting.
+	Op OpKind `json:"op,omitempty"`
 }
 
 // Intent is an operation's data-plane effects, committed with the state
@@ -103,7 +106,7 @@ func (s *Service) run(ctx context.Context, in *Intent) error {
 	var failed error
 	n := 0
 	for i, e := range in.Effects {
-		st, err := s.runEffect(ctx, e)
+		st, err := s.runEffect(ctx, e, in.Requested)
 		if err != nil {
 			failed = fmt.Errorf("data plane %s %s: %w", e.Kind, e.ID, err)
 			break
@@ -133,7 +136,7 @@ func (s *Service) run(ctx context.Context, in *Intent) error {
 }
 
 // runEffect calls the data plane for one effect.
-func (s *Service) runEffect(ctx context.Context, e Effect) (StepTimes, error) {
+func (s *Service) runEffect(ctx context.Context, e Effect, requested time.Time) (StepTimes, error) {
 	switch e.Kind {
 	case EffectCreatePort:
 		return StepTimes{}, s.dp.CreatePort(ctx, *e.Port)
@@ -146,7 +149,7 @@ func (s *Service) runEffect(ctx context.Context, e Effect) (StepTimes, error) {
 	case EffectSetMinLinks:
 		return StepTimes{}, s.dp.SetMinLinks(ctx, e.ID, e.MinLinks)
 	case EffectMovePort:
-		return s.dp.MovePort(ctx, e.ID, e.From, e.To)
+		return s.dp.MovePort(ctx, Move{ConnectionID: e.ID, From: e.From, To: e.To, Op: e.Op, Requested: requested})
 	case EffectCreateVLAN:
 		return StepTimes{}, s.dp.CreateVLAN(ctx, *e.VLAN)
 	case EffectMoveVLAN:

@@ -63,7 +63,7 @@ func TestIntentCommitsWithItsState(t *testing.T) {
 	first := batches[0]
 	require.NotNil(t, first.Intent, "the associate's first commit carries its intent")
 	assert.Equal(t, "AssociateConnectionWithLag", first.Intent.Op)
-	assert.Equal(t, []sim.Effect{{Kind: sim.EffectMovePort, ID: c.ID, To: view.LAG.ID}}, first.Intent.Effects)
+	assert.Equal(t, []sim.Effect{{Kind: sim.EffectMovePort, ID: c.ID, To: view.LAG.ID, Op: sim.OpAssociate}}, first.Intent.Effects)
 	var ids []string
 	for _, conn := range first.Connections {
 		ids = append(ids, conn.ID)
@@ -309,4 +309,93 @@ func TestRecordsSurviveRestart(t *testing.T) {
 	assert.True(t, want.Converged.Equal(got.Converged))
 	assert.True(t, want.Steps.Down.Equal(got.Steps.Down))
 	assert.Len(t, got.Events, len(want.Events))
+}
+
+// TestMovesCarryTheirOperation: each move reaches the data plane with the
+// operation that asked for it and the time it was accepted, so whoever
+// watches the data plane reports it without asking the control plane; a
+// move that interrupts nothing to report (a deleted LAG's members released)
+// says so.
+func TestMovesCarryTheirOperation(t *testing.T) {
+	ctx := context.Background()
+	clock := simtest.NewClock()
+	dp := simtest.NewDataPlane(clock, 256)
+	s, _ := newService(t, dp)
+	view, err := s.CreateLag(ctx, acct, sim.CreateLagInput{NumberOfConnections: 1, Location: "EqDC2", Bandwidth: "10Gbps", Name: "lag"})
+	require.NoError(t, err)
+	c := connOnDevice(t, s, "EqDC2", "10Gbps", view.LAG.Device)
+
+	accepted := clock.Now()
+	_, err = s.AssociateConnectionWithLag(ctx, acct, c.ID, view.LAG.ID)
+	require.NoError(t, err)
+	m, ok := dp.LastMove(c.ID)
+	require.True(t, ok)
+	assert.Equal(t, sim.Move{ConnectionID: c.ID, To: view.LAG.ID, Op: sim.OpAssociate, Requested: accepted}, m)
+	rec, ok := s.LastAssociation(c.ID)
+	require.True(t, ok)
+	assert.True(t, rec.Requested.Equal(m.Requested), "the move's request time is the record's")
+
+	dp.Converge(view.LAG.ID, c.ID)
+	waitState(t, s, c.ID, sim.StateAvailable)
+	_, err = s.DisassociateConnectionFromLag(ctx, acct, c.ID, view.LAG.ID)
+	require.NoError(t, err)
+	m, _ = dp.LastMove(c.ID)
+	assert.Equal(t, sim.OpDisassociate, m.Op)
+	assert.Equal(t, view.LAG.ID, m.From)
+
+	member := view.Members[0]
+	dp.Converge(view.LAG.ID, member.ID)
+	waitState(t, s, member.ID, sim.StateAvailable)
+	_, err = s.DeleteLag(ctx, acct, view.LAG.ID)
+	require.NoError(t, err)
+	m, ok = dp.LastMove(member.ID)
+	require.True(t, ok)
+	assert.Equal(t, sim.OpNone, m.Op, "a deleted LAG's member is released, not disassociated")
+}
+
+// TestInterruptionsSurviveRestart: the observer's report of an operation is
+// kept with its association record in the state; a report of an operation
+// that is no longer the connection's last is not.
+func TestInterruptionsSurviveRestart(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, store, dp := openDurable(t, dir)
+	view, err := s.CreateLag(ctx, acct, sim.CreateLagInput{NumberOfConnections: 1, Location: "EqDC2", Bandwidth: "10Gbps", Name: "lag"})
+	require.NoError(t, err)
+	c := connOnDevice(t, s, "EqDC2", "10Gbps", view.LAG.Device)
+	_, err = s.AssociateConnectionWithLag(ctx, acct, c.ID, view.LAG.ID)
+	require.NoError(t, err)
+	dp.Converge(view.LAG.ID, c.ID)
+	waitState(t, s, c.ID, sim.StateAvailable)
+	rec, ok := s.LastAssociation(c.ID)
+	require.True(t, ok)
+	_, ok = s.Interruption(c.ID)
+	assert.False(t, ok, "no report before the observer gives one")
+
+	stale := &sim.Interruption{Op: sim.OpAssociate, ConnectionID: c.ID, Requested: rec.Requested.Add(-time.Second)}
+	kept, err := s.KeepInterruption(stale)
+	require.NoError(t, err)
+	assert.False(t, kept, "a report of an earlier operation is not kept")
+
+	outage := 2010.5
+	report := &sim.Interruption{
+		Op: sim.OpAssociate, ConnectionID: c.ID, LAGID: view.LAG.ID, Requested: rec.Requested,
+		InterruptionMS: &outage, Pcap: "/state/pcap/x.pcapng",
+		Milestones: []sim.Milestone{{Name: sim.MilestoneRequested, Time: rec.Requested}},
+	}
+	kept, err = s.KeepInterruption(report)
+	require.NoError(t, err)
+	require.True(t, kept)
+	require.NoError(t, s.Close())
+	require.NoError(t, store.Close())
+
+	s2, _ := restart(t, dir)
+	got, ok := s2.Interruption(c.ID)
+	require.True(t, ok, "the report survived the restart")
+	assert.Equal(t, sim.OpAssociate, got.Op)
+	assert.Equal(t, "/state/pcap/x.pcapng", got.Pcap)
+	require.NotNil(t, got.InterruptionMS)
+	assert.InDelta(t, outage, *got.InterruptionMS, 0)
+	require.Len(t, got.Milestones, 1)
+	assert.True(t, got.Milestones[0].Time.Equal(rec.Requested))
 }

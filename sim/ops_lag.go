@@ -86,7 +86,7 @@ func (s *Service) CreateLag(ctx context.Context, account string, in CreateLagInp
 			t.putLAG(lag)
 			t.effect(Effect{Kind: EffectCreateLAG, ID: lag.ID, LAG: lagSpec(lag)})
 			s.joinLAG(t, c, lag)
-			t.recs = append(t.recs, &AssociationRecord{Op: "associate", ConnectionID: c.ID, LAGID: lag.ID, Requested: t.now})
+			t.recs = append(t.recs, &AssociationRecord{Op: OpAssociate, ConnectionID: c.ID, LAGID: lag.ID, Requested: t.now})
 		} else {
 			lag.Device = s.device(loc)
 			t.putLAG(lag)
@@ -122,7 +122,7 @@ func (s *Service) joinLAG(t *txn, c *Connection, lag *LAG) *Connection {
 	n.Since = t.now // the transition's clock starts now, even for a port already down
 	n.MACsecKeys, n.Encryption = nil, lag.Encryption
 	t.putConn(n)
-	t.effect(Effect{Kind: EffectMovePort, ID: c.ID, From: from, To: lag.ID})
+	t.effect(Effect{Kind: EffectMovePort, ID: c.ID, From: from, To: lag.ID, Op: OpAssociate})
 	if from == "" {
 		for _, v := range t.st.VIFsOn(c.ID) {
 			m := v.clone()

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/dxsim/dxsim/sim/bus"
 )
 
 // Config configures a Service. Zero fields take defaults.
@@ -49,7 +51,7 @@ type Service struct {
 	turns sequencer // orders data-plane calls as their mutations committed
 	seq   uint64    // the last intent's sequence number
 
-	events broker
+	events bus.Bus[StateChange]
 	stop   context.CancelFunc
 	done   chan struct{}
 }
@@ -157,7 +159,7 @@ func (s *Service) dropPending(st *State) {
 func (s *Service) Close() error {
 	s.stop()
 	<-s.done
-	s.events.closeAll()
+	s.events.Close()
 	return nil
 }
 
@@ -168,9 +170,11 @@ func (s *Service) Region() string { return s.region }
 func (s *Service) Catalogue() *Catalogue { return s.cat }
 
 // Subscribe returns a channel of state changes and a function that ends the
-// subscription. Changes are dropped for a subscriber whose buffer is full.
+// subscription. A subscriber that lets more than buf changes wait is cut
+// off: its channel closes early, rather than silently missing some.
 func (s *Service) Subscribe(buf int) (<-chan StateChange, func()) {
-	return s.events.subscribe(buf)
+	sub := s.events.Subscribe(buf)
+	return sub.C(), sub.Close
 }
 
 // LastAssociation returns the record of a connection's last associate or
@@ -185,6 +189,35 @@ func (s *Service) LastAssociation(connectionID string) (AssociationRecord, bool)
 	out := *r
 	out.Events = append([]Event(nil), r.Events...)
 	return out, true
+}
+
+// KeepInterruption stores an observer's finished report with the association
+// record of the operation it measured, so that a restart keeps it. A report
+// of an operation that is no longer the connection's last (a newer one was
+// accepted since, or the connection is gone) is not kept; kept says so.
+func (s *Service) KeepInterruption(r *Interruption) (kept bool, err error) {
+	err = s.mutate(func(t *txn) error {
+		rec := s.recs[r.ConnectionID]
+		if rec == nil || rec.Op != r.Op || !rec.Requested.Equal(r.Requested) {
+			return nil
+		}
+		rec.Interruption, kept = r, true
+		t.keep(rec)
+		return nil
+	})
+	return kept, err
+}
+
+// Interruption returns the observer's report of a connection's last
+// associate or disassociate, once it has finished.
+func (s *Service) Interruption(connectionID string) (*Interruption, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	r, ok := s.recs[connectionID]
+	if !ok || r.Interruption == nil {
+		return nil, false
+	}
+	return r.Interruption, true
 }
 
 // mutate runs fn as one transaction: on error, or if the store refuses the
@@ -214,7 +247,9 @@ func (s *Service) mutateLocked(fn func(t *txn) error) error {
 	if len(t.order) > 0 { // deadlines move only with the objects
 		s.recomputeNext()
 	}
-	s.events.publish(t.changes)
+	for _, c := range t.changes {
+		s.events.Publish(c)
+	}
 	return nil
 }
 

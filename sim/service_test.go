@@ -192,7 +192,7 @@ func TestAssociateWithDataPlane(t *testing.T) {
 	dp.Converge(lag, c.ID)
 	waitFor(t, sub, c.ID, sim.StateAvailable)
 	rec, ok := s.LastAssociation(c.ID)
-	if !ok || rec.Op != "associate" || rec.LAGID != lag || rec.Converged.IsZero() || rec.Steps.Up.IsZero() {
+	if !ok || rec.Op != sim.OpAssociate || rec.LAGID != lag || rec.Converged.IsZero() || rec.Steps.Up.IsZero() {
 		t.Fatalf("record: %+v", rec)
 	}
 	var kinds []string

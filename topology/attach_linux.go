@@ -16,8 +16,10 @@ import (
 // had one, is enslaved, and comes back up. Each step of the AWS side is
 // timestamped. LACP convergence follows later, as events. A port already in
 // to is left alone; a port found elsewhere than from (after a crash, or a
-// hand edit) is moved from where it is.
-func (d *DataPlane) MovePort(ctx context.Context, connectionID, from, to string) (sim.StepTimes, error) {
+// hand edit) is moved from where it is. Each move made (not one left alone)
+// is announced to the hooks given to OnMove.
+func (d *DataPlane) MovePort(ctx context.Context, m sim.Move) (sim.StepTimes, error) {
+	connectionID, from, to := m.ConnectionID, m.From, m.To
 	if err := checkCtx(ctx); err != nil {
 		return sim.StepTimes{}, err
 	}
@@ -34,12 +36,17 @@ func (d *DataPlane) MovePort(ctx context.Context, connectionID, from, to string)
 		if pt.lag == "" {
 			return sim.StepTimes{}, nil
 		}
-		return d.detach(ctx, pt)
+		return d.detach(ctx, pt, m)
 	}
-	return d.attach(ctx, pt, to)
+	return d.attach(ctx, pt, m)
 }
 
-func (d *DataPlane) attach(ctx context.Context, pt *port, lagID string) (sim.StepTimes, error) {
+// OnMove registers a hook told of every move this data plane makes, until
+// remove is called.
+func (d *DataPlane) OnMove(h MoveHook) (remove func()) { return d.hooks.add(h) }
+
+func (d *DataPlane) attach(ctx context.Context, pt *port, m sim.Move) (sim.StepTimes, error) {
+	lagID := m.To
 	lg, ok := d.lags[lagID]
 	if !ok {
 		return sim.StepTimes{}, fmt.Errorf("attach %s: %w", pt.id, &NotFoundError{Kind: "LAG", ID: lagID})
@@ -50,16 +57,16 @@ func (d *DataPlane) attach(ctx context.Context, pt *port, lagID string) (sim.Ste
 	if pt.lag == lagID {
 		return sim.StepTimes{}, nil
 	}
-	st, err := d.move(ctx, pt, lagID)
+	st, err := d.move(ctx, pt, m)
 	if err != nil {
 		return st, fmt.Errorf("attach %s to %s: %w", pt.id, lagID, err)
 	}
 	return st, nil
 }
 
-func (d *DataPlane) detach(ctx context.Context, pt *port) (sim.StepTimes, error) {
+func (d *DataPlane) detach(ctx context.Context, pt *port, m sim.Move) (sim.StepTimes, error) {
 	from := pt.lag
-	st, err := d.move(ctx, pt, "")
+	st, err := d.move(ctx, pt, m)
 	if err != nil {
 		return st, fmt.Errorf("detach %s from %s: %w", pt.id, from, err)
 	}
@@ -68,14 +75,16 @@ func (d *DataPlane) detach(ctx context.Context, pt *port) (sim.StepTimes, error)
 
 // move takes a port from its LAG (or none) to another (or none): down on
 // both sides, released, enslaved, up. On failure it puts the port back where
-// it was, up, so nothing is left half-moved.
-func (d *DataPlane) move(ctx context.Context, pt *port, to string) (sim.StepTimes, error) {
-	var st sim.StepTimes
+// it was, up, so nothing is left half-moved. The hooks are told of it
+// before the port goes down and when it is over.
+func (d *DataPlane) move(ctx context.Context, pt *port, m sim.Move) (st sim.StepTimes, err error) {
 	dev, err := d.device(pt.device, false)
 	if err != nil {
 		return st, err
 	}
-	from := pt.lag
+	from, to := pt.lag, m.To
+	done := d.hooks.announce(Move{Move: m, Found: from, Device: pt.device, AWS: dev.aws.ns, Customer: dev.cust.ns})
+	defer func() { done(st, err) }()
 	sides := []*netNS{dev.aws, dev.cust}
 	undo := func(cause error) (sim.StepTimes, error) {
 		for _, ns := range sides {

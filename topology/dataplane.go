@@ -28,9 +28,6 @@ type Options struct {
 	// when zero. The bond reports its per-member 802.3ad state on request,
 	// not in link notifications.
 	PollInterval time.Duration
-	// EventBuffer is the capacity of the Events channel; 4096 when zero.
-	// Events that do not fit are dropped and counted in the log.
-	EventBuffer int
 
 	// linkBuffer, when not zero, is the link watches' receive buffer in
 	// bytes instead of linkwatch's default: tests make it tiny to overflow.
@@ -52,9 +49,6 @@ func (o Options) withDefaults() Options {
 	}
 	if o.PollInterval <= 0 {
 		o.PollInterval = 200 * time.Millisecond
-	}
-	if o.EventBuffer <= 0 {
-		o.EventBuffer = 4096
 	}
 	return o
 }

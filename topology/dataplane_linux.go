@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/dxsim/dxsim/sim"
+	"github.com/dxsim/dxsim/sim/bus"
 )
 
 // DataPlane builds Direct Connect objects as Linux networking: a namespace
@@ -30,6 +31,8 @@ type DataPlane struct {
 	vlans   map[string]*vlan
 
 	ev        *eventSink
+	control   *bus.Sub[sim.Event] // the control plane's subscription: Events
+	hooks     moveHooks
 	watches   watchSet
 	stop      chan struct{}
 	wg        sync.WaitGroup // event goroutines
@@ -93,9 +96,10 @@ func open(ctx context.Context, o Options, probe func() (Features, error)) (*Data
 		ports:   map[string]*port{},
 		lags:    map[string]*lag{},
 		vlans:   map[string]*vlan{},
-		ev:      newEventSink(o.EventBuffer, o.Now, o.Logger),
+		ev:      newEventSink(o.Now),
 		stop:    make(chan struct{}),
 	}
+	d.control = d.ev.bus.Subscribe(0)
 	if ub != nil {
 		ub.onEvent = d.onEngineEvent
 	}
@@ -115,8 +119,16 @@ func open(ctx context.Context, o Options, probe func() (Features, error)) (*Data
 // Backend names the backend in use and why it was chosen.
 func (d *DataPlane) Backend() (name, why string) { return d.backend.Name(), d.reason }
 
-// Events delivers link, LACP and LAG carrier changes.
-func (d *DataPlane) Events() <-chan sim.Event { return d.ev.ch }
+// Events delivers link, LACP and LAG carrier changes to the control plane:
+// every one, in order, from Open on.
+func (d *DataPlane) Events() <-chan sim.Event { return d.control.C() }
+
+// SubscribeEvents delivers the same events as Events to another consumer
+// (an observer), from now on, until it calls Close; one that lets more than
+// limit wait is cut off (0: no limit).
+func (d *DataPlane) SubscribeEvents(limit int) *bus.Sub[sim.Event] {
+	return d.ev.bus.Subscribe(limit)
+}
 
 // Close stops event delivery and releases the namespaces' handles. The links
 // stay; Teardown removes them.
@@ -139,7 +151,10 @@ func (d *DataPlane) closeAll() {
 	d.mu.Unlock()
 	d.bg.Wait()
 	_ = d.backend.Close()
-	close(d.ev.ch)
+	// Delivery stops here: what the control plane has not taken by now
+	// it never will.
+	d.ev.bus.Close()
+	d.control.Close()
 }
 
 // Teardown deletes every namespace with this data plane's prefix (with

@@ -7,6 +7,7 @@ import (
 	"errors"
 
 	"github.com/dxsim/dxsim/sim"
+	"github.com/dxsim/dxsim/sim/bus"
 )
 
 // errNotLinux is what every operation answers off Linux: the data plane is
@@ -40,7 +41,7 @@ func (*DataPlane) DeletePort(context.Context, string) error       { return errNo
 func (*DataPlane) CreateLAG(context.Context, sim.LAGSpec) error   { return errNotLinux }
 func (*DataPlane) DeleteLAG(context.Context, string) error        { return errNotLinux }
 func (*DataPlane) SetMinLinks(context.Context, string, int) error { return errNotLinux }
-func (*DataPlane) MovePort(context.Context, string, string, string) (sim.StepTimes, error) {
+func (*DataPlane) MovePort(context.Context, sim.Move) (sim.StepTimes, error) {
 	return sim.StepTimes{}, errNotLinux
 }
 func (*DataPlane) CreateVLAN(context.Context, sim.VLANSpec) error { return errNotLinux }
@@ -50,4 +51,10 @@ func (*DataPlane) Reconcile(context.Context, sim.Snapshot) ([]sim.Drift, error) 
 	return nil, errNotLinux
 }
 func (*DataPlane) Events() <-chan sim.Event { return nil }
-func (*DataPlane) Close() error             { return nil }
+func (*DataPlane) OnMove(MoveHook) func()   { return func() {} }
+func (*DataPlane) SubscribeEvents(int) *bus.Sub[sim.Event] {
+	var b bus.Bus[sim.Event]
+	b.Close()
+	return b.Subscribe(0)
+}
+func (*DataPlane) Close() error { return nil }

@@ -1,27 +1,25 @@
 package topology
 
 import (
-	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/dxsim/dxsim/lacp"
 	"github.com/dxsim/dxsim/sim"
+	"github.com/dxsim/dxsim/sim/bus"
 )
 
 // eventSink turns observed states into sim.Events, one per change: it
 // remembers the last state of each link and LAG member and reports only
-// differences. Delivery never blocks the watchers; an event that does not
-// fit the channel is dropped and counted.
+// differences, on the data plane's event bus. Publishing never blocks the
+// watchers.
 type eventSink struct {
-	ch  chan sim.Event
+	bus bus.Bus[sim.Event]
 	now func() time.Time
-	log *slog.Logger
 
 	mu      sync.Mutex
 	carrier map[linkKey]linkState
 	actor   map[linkKey]lacp.State
-	dropped int
 }
 
 type linkKey struct{ ns, name string }
@@ -32,11 +30,9 @@ type linkState struct {
 	e  sim.Event
 }
 
-func newEventSink(n int, now func() time.Time, log *slog.Logger) *eventSink {
+func newEventSink(now func() time.Time) *eventSink {
 	return &eventSink{
-		ch:      make(chan sim.Event, n),
 		now:     now,
-		log:     log,
 		carrier: map[linkKey]linkState{},
 		actor:   map[linkKey]lacp.State{},
 	}
@@ -112,12 +108,5 @@ func (s *eventSink) forgetMembers(ns string, seen map[string]bool) {
 
 func (s *eventSink) send(e sim.Event) {
 	e.Time = s.now()
-	select {
-	case s.ch <- e:
-	default:
-		s.dropped++
-		if s.dropped == 1 || s.dropped%1000 == 0 {
-			s.log.Warn("data-plane events dropped: the consumer is not keeping up", "dropped", s.dropped)
-		}
-	}
+	s.bus.Publish(e)
 }

@@ -118,7 +118,7 @@ func TestKernelDetachReleasesBothSides(t *testing.T) {
 		LAGs:  []sim.LAGSpec{{LAGID: lagID, DeviceID: "dev1"}},
 		Ports: []sim.PortSpec{{ConnectionID: "dxcon-det00001", DeviceID: "dev1", LAGID: lagID}},
 	})
-	st, err := d.MovePort(ctx, "dxcon-det00001", lagID, "")
+	st, err := d.MovePort(ctx, sim.Move{ConnectionID: "dxcon-det00001", From: lagID})
 	if err != nil {
 		t.Fatal(err)
 	}

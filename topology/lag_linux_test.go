@@ -70,7 +70,7 @@ func testDefaultLabAssociate(t *testing.T, d *DataPlane) {
 	waitConverged(t, ev, lagID, "dxcon-lab00001")
 	waitConverged(t, ev, lagID, "dxcon-lab00002")
 
-	st, err := d.MovePort(ctx, "dxcon-lab00003", "", lagID)
+	st, err := d.MovePort(ctx, sim.Move{ConnectionID: "dxcon-lab00003", To: lagID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func TestFailedAttachLeavesPortStandaloneAndUp(t *testing.T) {
 	if err := d.CreatePort(ctx, sim.PortSpec{ConnectionID: "dxcon-aaaa0001", DeviceID: "dev1"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.MovePort(ctx, "dxcon-aaaa0001", "", "dxlag-aaaa0001"); err == nil {
+	if _, err := d.MovePort(ctx, sim.Move{ConnectionID: "dxcon-aaaa0001", To: "dxlag-aaaa0001"}); err == nil {
 		t.Fatal("attach succeeded")
 	}
 	for _, r := range []role{roleDevice, roleRouter} {

@@ -97,11 +97,14 @@ func (d *DataPlane) setMembership(ctx context.Context, pt *port, lagID string) e
 	if pt.lag == lagID {
 		return nil
 	}
+	// Not an operation's interruption: a port made or repaired into its
+	// place.
+	m := sim.Move{ConnectionID: pt.id, From: pt.lag, To: lagID}
 	var err error
 	if lagID == "" {
-		_, err = d.detach(ctx, pt)
+		_, err = d.detach(ctx, pt, m)
 	} else {
-		_, err = d.attach(ctx, pt, lagID)
+		_, err = d.attach(ctx, pt, m)
 	}
 	return err
 }

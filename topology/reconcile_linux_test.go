@@ -146,7 +146,7 @@ func TestReconcileRestoresVIFAddressAndMembership(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Take a member out of the LAG behind the data plane's back.
-	if _, err := d.MovePort(ctx, "dxcon-lab00002", "dxlag-lab00001", ""); err != nil {
+	if _, err := d.MovePort(ctx, sim.Move{ConnectionID: "dxcon-lab00002", From: "dxlag-lab00001"}); err != nil {
 		t.Fatal(err)
 	}
 	drift, err := d.Reconcile(ctx, defaultLab)

@@ -12,8 +12,8 @@ import (
 	dx "github.com/aws/aws-sdk-go-v2/service/directconnect"
 	"github.com/spf13/cobra"
 
-	"github.com/dxsim/dxsim/topology/observe"
-	"github.com/dxsim/dxsim/topology/observe/dxapi"
+	"github.com/dxsim/dxsim/sim"
+	"github.com/dxsim/dxsim/sim/dxapi"
 )
 
 func init() { subcommands = append(subcommands, newAssociateCmd) }
@@ -60,7 +60,7 @@ func runAssociate(ctx context.Context, out io.Writer, f clientFlags, conn, lag s
 	defer cancel()
 	out = &lockedWriter{w: out} // the call's goroutine and the stream both print
 	callErr := make(chan error, 1)
-	var report *observe.Report
+	var report *sim.Interruption
 	opened := func() {
 		go func() {
 			_, err := f.directConnect().AssociateConnectionWithLag(ctx, &dx.AssociateConnectionWithLagInput{
@@ -75,7 +75,7 @@ func runAssociate(ctx context.Context, out io.Writer, f clientFlags, conn, lag s
 		}()
 	}
 	err := f.events(ctx, conn, opened, func(e dxapi.Event, _ []byte) bool {
-		if e.Type == dxapi.TypeInterruption && e.Report != nil && e.Report.Op == "associate" {
+		if e.Type == dxapi.TypeInterruption && e.Report != nil && e.Report.Op == sim.OpAssociate {
 			report = e.Report
 			return false
 		}

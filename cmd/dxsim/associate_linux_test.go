@@ -20,10 +20,10 @@ import (
 	dx "github.com/aws/aws-sdk-go-v2/service/directconnect"
 	"github.com/vishvananda/netns"
 
+	"github.com/dxsim/dxsim/sim"
+	"github.com/dxsim/dxsim/sim/dxapi"
 	"github.com/dxsim/dxsim/topology"
 	"github.com/dxsim/dxsim/topology/netnstest"
-	"github.com/dxsim/dxsim/topology/observe"
-	"github.com/dxsim/dxsim/topology/observe/dxapi"
 )
 
 // TestAssociateAgainstServe runs dxsim serve on the userspace engine, builds
@@ -112,7 +112,7 @@ func TestAssociateAgainstServe(t *testing.T) {
 		t.Fatalf("associate: %v\n%s\nserve log:\n%s", err, out.String(), logs.String())
 	}
 	t.Logf("dxsim associate:\n%s", out.String())
-	for _, want := range []string{observe.MilestoneDXPortDown, observe.MilestoneLACPConverged, observe.MilestoneProbeRestored,
+	for _, want := range []string{sim.MilestoneDXPortDown, sim.MilestoneLACPConverged, sim.MilestoneProbeRestored,
 		"interruption", "probe outage", ".pcapng"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("associate printed no %q", want)
@@ -123,7 +123,7 @@ func TestAssociateAgainstServe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rep observe.Report
+	var rep sim.Interruption
 	err = json.NewDecoder(resp.Body).Decode(&rep)
 	resp.Body.Close()
 	if err != nil || resp.StatusCode != http.StatusOK {

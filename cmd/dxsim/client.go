@@ -16,7 +16,7 @@ import (
 	dx "github.com/aws/aws-sdk-go-v2/service/directconnect"
 	"github.com/spf13/cobra"
 
-	"github.com/dxsim/dxsim/topology/observe/dxapi"
+	"github.com/dxsim/dxsim/sim/dxapi"
 )
 
 // clientFlags are the flags of the commands that talk to a running

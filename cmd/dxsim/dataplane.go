@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/dxsim/dxsim/sim"
 	"github.com/dxsim/dxsim/topology"
 )
 
@@ -18,7 +17,7 @@ import (
 // error that names the module. The data plane's namespaces are named with
 // prefix (DefaultPrefix when empty) and recorded in own (the state's record), so that it adopts and
 // deletes only those it made, never another serve's or a lab's.
-func openDataPlane(ctx context.Context, mode, prefix string, own topology.Ownership, log *slog.Logger) (sim.DataPlane, error) {
+func openDataPlane(ctx context.Context, mode, prefix string, own topology.Ownership, log *slog.Logger) (*topology.DataPlane, error) {
 	if prefix == "" {
 		prefix = topology.DefaultPrefix
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/dxsim/dxsim/sim"
 	"github.com/dxsim/dxsim/topology/observe"
 	"github.com/dxsim/dxsim/topology/probe"
 )
@@ -75,29 +76,29 @@ directory, so a dxsim serve's state is never touched.`,
 
 // printDemo prints the timeline and the summary.
 func printDemo(w io.Writer, r *demoResult) {
-	printTimeline(w, r.Report)
+	printTimeline(w, r.Interruption)
 	fmt.Fprintf(w, "\nAPI states of %s after the request: %s\n", r.ConnectionID, strings.Join(r.APIStates, " -> "))
-	printSummary(w, r.Report)
+	printSummary(w, r.Interruption)
 	if r.Namespaces > 0 {
 		fmt.Fprintf(w, "torn down: %d namespaces deleted\n", r.Namespaces)
 	}
 }
 
-func printTimeline(w io.Writer, r *observe.Report) {
+func printTimeline(w io.Writer, r *sim.Interruption) {
 	fmt.Fprintf(w, "\n%10s  %s\n", "t (ms)", "milestone")
 	for _, m := range r.Milestones {
 		fmt.Fprintf(w, "%10.1f  %s\n", m.TMS, m.Name)
 	}
 }
 
-func printSummary(w io.Writer, r *observe.Report) {
+func printSummary(w io.Writer, r *sim.Interruption) {
 	verb, arrow, restored, step := "associate", "->", "DX side collecting", "enslave"
-	if r.Op == "disassociate" {
+	if r.Op == sim.OpDisassociate {
 		verb, arrow, restored, step = "disassociate", "from", "link up on both sides", "release"
 	}
 	fmt.Fprintf(w, "\n%s %s %s %s on the %s backend\n", verb, r.ConnectionID, arrow, r.LAGID, r.Backend)
 	fmt.Fprintf(w, "  interruption        %s  (carrier lost -> first probe frame delivered again)\n", msOr(r.InterruptionMS))
-	if r.Op == "associate" {
+	if r.Op == sim.OpAssociate {
 		fmt.Fprintf(w, "  LACP converged      %s  (carrier lost -> both sides collecting and distributing)\n", msOr(r.LACPConvergedMS))
 	}
 	fmt.Fprintf(w, "  probe outage        %s  (lost sequence numbers; %d of %d frames lost in all at %d/s)\n", msOr(r.ProbeOutageMS), r.ProbesLost, r.ProbesSent, r.ProbeRate)

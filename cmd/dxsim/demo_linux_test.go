@@ -76,7 +76,7 @@ func testDemo(t *testing.T, backend string, first bool) {
 	if res.Backend != backend {
 		t.Errorf("backend %q, want %q", res.Backend, backend)
 	}
-	checkMilestones(t, res.Report)
+	checkMilestones(t, res.Interruption)
 	if first && !res.Agree {
 		// A measurement, not a check: a Linux bond's first member has been
 		// seen to pass frames while its mux waits, then stop until it
@@ -84,7 +84,7 @@ func testDemo(t *testing.T, backend string, first bool) {
 		t.Logf("first member: probe outage %v and LACP outage %v differ by more than %v",
 			fmtMS(res.ProbeOutageMS), fmtMS(res.LACPOutageMS), observe.AgreeWithin)
 	} else {
-		checkAgree(t, res.Report)
+		checkAgree(t, res.Interruption)
 	}
 	if res.ProbesLost == 0 || res.InterruptionMS == nil || res.LACPConvergedMS == nil {
 		t.Errorf("no interruption measured: lost %d, interruption %v, converged %v",
@@ -137,7 +137,7 @@ func (c *cancelOn) Write(b []byte) (int, error) {
 
 // checkMilestones checks that the milestones are in time order and that
 // each arrives after what must precede it.
-func checkMilestones(t *testing.T, r *observe.Report) {
+func checkMilestones(t *testing.T, r *sim.Interruption) {
 	t.Helper()
 	at := map[string]float64{}
 	for i, m := range r.Milestones {
@@ -147,15 +147,15 @@ func checkMilestones(t *testing.T, r *observe.Report) {
 		at[m.Name] = m.TMS
 	}
 	for _, chain := range [][]string{
-		{observe.MilestoneRequested, observe.MilestoneCalled, observe.MilestoneDXPortDown, observe.MilestoneEnslaved, observe.MilestoneDXPortUp,
-			observe.MilestoneFirstPDUDX, observe.MilestoneSyncDX, observe.MilestoneCollDistDX, observe.MilestoneLACPConverged},
+		{sim.MilestoneRequested, sim.MilestoneCalled, sim.MilestoneDXPortDown, sim.MilestoneEnslaved, sim.MilestoneDXPortUp,
+			sim.MilestoneFirstPDUDX, sim.MilestoneSyncDX, sim.MilestoneCollDistDX, sim.MilestoneLACPConverged},
 		// Carrier changes are timed when dxsim hears of them over netlink,
 		// LACPDUs by the kernel as they pass: the two are not ordered
 		// against each other.
-		{observe.MilestoneDXPortDown, observe.MilestoneCustomerDown, observe.MilestoneCustomerUp},
-		{observe.MilestoneDXPortUp, observe.MilestoneFirstPDUCustomer, observe.MilestoneSyncCustomer,
-			observe.MilestoneCollDistCustomer, observe.MilestoneLACPConverged},
-		{observe.MilestoneDXPortUp, observe.MilestoneProbeRestored},
+		{sim.MilestoneDXPortDown, sim.MilestoneCustomerDown, sim.MilestoneCustomerUp},
+		{sim.MilestoneDXPortUp, sim.MilestoneFirstPDUCustomer, sim.MilestoneSyncCustomer,
+			sim.MilestoneCollDistCustomer, sim.MilestoneLACPConverged},
+		{sim.MilestoneDXPortUp, sim.MilestoneProbeRestored},
 	} {
 		for i, name := range chain {
 			ms, ok := at[name]
@@ -218,7 +218,7 @@ func testPrefix(t *testing.T) string {
 // emulated CPU keeps neither the probe's 1 ms schedule nor the data plane's
 // 1 ms state poll, so there the comparison is logged, not asserted; it is
 // asserted on this host and on any real kernel.
-func checkAgree(t *testing.T, r *observe.Report) {
+func checkAgree(t *testing.T, r *sim.Interruption) {
 	t.Helper()
 	if r.ProbeOutageMS == nil || r.LACPOutageMS == nil {
 		t.Errorf("no outage measured: probe %v, link/LACP %v", fmtMS(r.ProbeOutageMS), fmtMS(r.LACPOutageMS))
@@ -278,11 +278,11 @@ func TestDisassociateUserspace(t *testing.T) {
 	printTimeline(&out, rep)
 	printSummary(&out, rep)
 	t.Logf("disassociate:\n%s", out.String())
-	if rep.Op != "disassociate" {
+	if rep.Op != sim.OpDisassociate {
 		t.Fatalf("report of %q, want disassociate", rep.Op)
 	}
-	for _, name := range []string{observe.MilestoneRequested, observe.MilestoneDXPortDown, observe.MilestoneReleased,
-		observe.MilestoneDXPortUp, observe.MilestoneProbeRestored} {
+	for _, name := range []string{sim.MilestoneRequested, sim.MilestoneDXPortDown, sim.MilestoneReleased,
+		sim.MilestoneDXPortUp, sim.MilestoneProbeRestored} {
 		if _, ok := rep.Milestone(name); !ok {
 			t.Errorf("no %s milestone", name)
 		}

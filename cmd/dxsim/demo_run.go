@@ -39,7 +39,7 @@ type demoOptions struct {
 
 // demoResult is what a demo run measured.
 type demoResult struct {
-	*observe.Report
+	*sim.Interruption
 	BackendWhy string   `json:"backendReason"`
 	VIFID      string   `json:"vifId"`
 	APIStates  []string `json:"api_states"` // the connection's states after the request, as the API reported them
@@ -103,15 +103,12 @@ func openDemoLab(ctx context.Context, o demoOptions) (*demoLab, error) {
 		return nil, err
 	}
 	backend, _ := l.dp.Backend()
-	l.obs = observe.New(l.dp, observe.Config{
-		Prefix: o.Prefix, Backend: backend, PcapDir: o.PcapDir, ProbeRate: o.ProbeRate, Logger: o.Log,
-	})
-	l.svc, err = sim.New(sim.Config{Catalogue: demoCatalogue(), DataPlane: l.obs, Store: l.store, Log: o.Log})
+	l.obs = observe.New(l.dp, observe.Config{Backend: backend, PcapDir: o.PcapDir, ProbeRate: o.ProbeRate, Logger: o.Log})
+	l.svc, err = sim.New(sim.Config{Catalogue: demoCatalogue(), DataPlane: l.dp, Store: l.store, Log: o.Log})
 	if err != nil {
 		l.close()
 		return nil, err
 	}
-	l.obs.SetRecords(l.svc)
 	return l, nil
 }
 
@@ -221,7 +218,7 @@ func (l *demoLab) run(ctx context.Context) (*demoResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &demoResult{Report: rep, BackendWhy: why, VIFID: vif.ID}
+	res := &demoResult{Interruption: rep, BackendWhy: why, VIFID: vif.ID}
 	res.APIStates = l.apiStates(ctx, changes, conn.ID)
 	return res, nil
 }

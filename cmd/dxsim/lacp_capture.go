@@ -11,9 +11,10 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/dxsim/dxsim/lacp/capture"
 	"github.com/spf13/cobra"
 	"github.com/vishvananda/netns"
+
+	"github.com/dxsim/dxsim/lacp/capture"
 )
 
 func newLACPCaptureCmd() *cobra.Command {

@@ -8,10 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dxsim/dxsim/lacp/capture/afpacket"
-	"github.com/dxsim/dxsim/topology/netnstest"
 	"github.com/gopacket/gopacket/pcapgo"
 	"github.com/vishvananda/netlink"
+
+	"github.com/dxsim/dxsim/lacp/capture/afpacket"
+	"github.com/dxsim/dxsim/topology/netnstest"
 )
 
 func TestLACPCaptureWritesPcapng(t *testing.T) {

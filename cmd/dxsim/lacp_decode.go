@@ -9,9 +9,10 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/dxsim/dxsim/lacp"
 	"github.com/dxsim/dxsim/lacp/verify"
-	"github.com/spf13/cobra"
 )
 
 func newLACPDecodeCmd() *cobra.Command {

@@ -18,23 +18,10 @@ import (
 	"github.com/dxsim/dxsim/sim/api"
 	"github.com/dxsim/dxsim/sim/boltstore"
 	"github.com/dxsim/dxsim/topology"
+	"github.com/dxsim/dxsim/topology/observe"
 )
 
 func init() { subcommands = append(subcommands, newServeCmd) }
-
-// ServeRoute adds handlers beside the Direct Connect API on the serve
-// command's mux (for example under /dxsim/v1/). Files of this command
-// register them in init functions.
-type ServeRoute func(mux *http.ServeMux, svc *sim.Service, dp sim.DataPlane, log *slog.Logger)
-
-var serveRoutes []ServeRoute
-
-// ServeWrap wraps the data plane before the control plane is given it (for
-// example to observe each operation); the result is closed before the data
-// plane is.
-type ServeWrap func(dp sim.DataPlane, stateDir string, log *slog.Logger) sim.DataPlane
-
-var serveWraps []ServeWrap
 
 // serveConfig is what `dxsim serve` runs with.
 type serveConfig struct {
@@ -159,24 +146,38 @@ func runServe(ctx context.Context, cfg serveConfig, stderr io.Writer, ready func
 	if err != nil {
 		return err
 	}
+	var obs *observe.Observer
+	var keeper *interruptionKeeper
+	var simDP sim.DataPlane
 	if dp != nil {
 		defer closeLogged(log, "data plane", dp)
-		for _, wrap := range serveWraps {
-			dp = wrap(dp, cfg.state, log)
-			defer closeLogged(log, "data plane wrapper", dp)
-		}
+		simDP = dp
+		obs = observeDataPlane(dp, cfg.state, log)
+		keeper = keepInterruptions(obs)
 	}
-	svc, err := sim.New(sim.Config{Region: cfg.region, Catalogue: cat, Schedule: &cfg.schedule, DataPlane: dp, Store: store, Log: log})
+	svc, err := sim.New(sim.Config{Region: cfg.region, Catalogue: cat, Schedule: &cfg.schedule, DataPlane: simDP, Store: store, Log: log})
 	if err != nil {
+		if obs != nil {
+			closeLogged(log, "observer", obs)
+		}
 		return err
 	}
-	defer svc.Close()
+	defer func() {
+		// The observer finishes its running reports and the state keeps
+		// them before the control plane closes.
+		if obs != nil {
+			closeLogged(log, "observer", obs)
+			keeper.wait()
+		}
+		closeLogged(log, "control plane", svc)
+	}()
+	if keeper != nil {
+		keeper.start(svc, log)
+	}
 
 	mux := http.NewServeMux()
 	mux.Handle("/", api.NewHandler(svc, api.Options{Auth: auth, Log: log}))
-	for _, add := range serveRoutes {
-		add(mux, svc, dp, log)
-	}
+	dxAPI(svc, obs, log).Register(mux)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		// Streams (/dxsim/v1/events) end when serving ends.
 		BaseContext: func(net.Listener) context.Context { return ctx }}

@@ -2,44 +2,66 @@ package main
 
 import (
 	"log/slog"
-	"net/http"
 	"os"
 	"path/filepath"
 
 	"github.com/dxsim/dxsim/sim"
+	"github.com/dxsim/dxsim/sim/dxapi"
 	"github.com/dxsim/dxsim/topology"
 	"github.com/dxsim/dxsim/topology/observe"
-	"github.com/dxsim/dxsim/topology/observe/dxapi"
 )
 
-// serve observes every associate and disassociate on the links and serves
-// dxsim's own API (events, interruption reports) beside the AWS one.
-func init() {
-	serveWraps = append(serveWraps, observeDataPlane)
-	serveRoutes = append(serveRoutes, routeDXAPI)
-}
-
-// observeDataPlane wraps the data plane in an Observer that keeps each
-// operation's LACPDUs as pcapng under <state>/pcap.
-func observeDataPlane(dp sim.DataPlane, state string, log *slog.Logger) sim.DataPlane {
-	backend, prefix := "", ""
-	if t, ok := dp.(*topology.DataPlane); ok {
-		backend, _ = t.Backend()
-		prefix = t.Prefix() // the observer opens the namespaces this serve made
-	}
+// observeDataPlane starts an Observer of every associate and disassociate on
+// the data plane's links, keeping each operation's LACPDUs as pcapng under
+// <state>/pcap.
+func observeDataPlane(dp *topology.DataPlane, state string, log *slog.Logger) *observe.Observer {
+	backend, _ := dp.Backend()
 	dir := filepath.Join(state, "pcap")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		log.Warn("pcap directory", "dir", dir, "err", err)
 		dir = ""
 	}
-	return observe.New(dp, observe.Config{Backend: backend, Prefix: prefix, PcapDir: dir, Logger: log})
+	return observe.New(dp, observe.Config{Backend: backend, PcapDir: dir, Logger: log})
 }
 
-func routeDXAPI(mux *http.ServeMux, svc *sim.Service, dp sim.DataPlane, log *slog.Logger) {
-	var obs dxapi.Observations
-	if o, ok := dp.(*observe.Observer); ok {
-		o.SetRecords(svc)
-		obs = o
+// interruptionKeeper keeps the observer's finished reports in the control
+// plane's state, so that a restart keeps them. It subscribes at once (before
+// the control plane exists, which finishes interrupted operations as it
+// starts) and keeps what it got once start gives it the control plane.
+type interruptionKeeper struct {
+	updates <-chan sim.InterruptionUpdate
+	done    chan struct{}
+}
+
+func keepInterruptions(obs *observe.Observer) *interruptionKeeper {
+	updates, _ := obs.Subscribe(0)
+	return &interruptionKeeper{updates: updates, done: make(chan struct{})}
+}
+
+// start keeps reports in svc until the observer closes.
+func (k *interruptionKeeper) start(svc *sim.Service, log *slog.Logger) {
+	go func() {
+		defer close(k.done)
+		for u := range k.updates {
+			if u.Report == nil {
+				continue
+			}
+			if _, err := svc.KeepInterruption(u.Report); err != nil {
+				log.Warn("keeping an interruption report", "connection", u.ConnectionID, "err", err)
+			}
+		}
+	}()
+}
+
+// wait waits until every report the observer gave has been kept: call it
+// after closing the observer, before closing the control plane.
+func (k *interruptionKeeper) wait() { <-k.done }
+
+// dxAPI is dxsim's own API (events, interruption reports) beside the AWS
+// one; obs is nil with no data plane.
+func dxAPI(svc *sim.Service, obs *observe.Observer, log *slog.Logger) *dxapi.Handler {
+	if obs == nil {
+		return dxapi.New(svc, nil, log)
 	}
-	dxapi.New(svc, obs, log).Register(mux)
+	return dxapi.New(svc, obs, log)
 }

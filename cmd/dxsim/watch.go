@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/dxsim/dxsim/topology/observe/dxapi"
+	"github.com/dxsim/dxsim/sim/dxapi"
 )
 
 func init() { subcommands = append(subcommands, newWatchCmd) }

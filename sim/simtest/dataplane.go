@@ -41,6 +41,8 @@ type DataPlane struct {
 	Block chan struct{}
 	// Attaching, when set, receives the connection ID as MovePort begins.
 	Attaching chan string
+
+	moved map[string]sim.Move // each connection's last move
 }
 
 var _ sim.DataPlane = (*DataPlane)(nil)
@@ -140,7 +142,8 @@ func (d *DataPlane) SetMinLinks(_ context.Context, id string, n int) error {
 // MovePort takes the port down, moves it from one LAG (or none) to another
 // (or none) and brings it up, reporting each step; a member then waits for
 // LACP until Converge. A port already where to says is left alone.
-func (d *DataPlane) MovePort(ctx context.Context, connID, from, to string) (sim.StepTimes, error) {
+func (d *DataPlane) MovePort(ctx context.Context, m sim.Move) (sim.StepTimes, error) {
+	connID, from, to := m.ConnectionID, m.From, m.To
 	if d.Attaching != nil {
 		d.Attaching <- connID
 	}
@@ -155,6 +158,10 @@ func (d *DataPlane) MovePort(ctx context.Context, connID, from, to string) (sim.
 		return sim.StepTimes{}, err
 	}
 	d.mu.Lock()
+	if d.moved == nil {
+		d.moved = map[string]sim.Move{}
+	}
+	d.moved[connID] = m
 	p, ok := d.Ports[connID]
 	d.mu.Unlock()
 	if !ok {
@@ -176,6 +183,15 @@ func (d *DataPlane) MovePort(ctx context.Context, connID, from, to string) (sim.
 		d.emit(sim.Event{Kind: sim.EventLACP, ConnectionID: connID, LAGID: to, LACPState: LACPWaiting})
 	}
 	return st, nil
+}
+
+// LastMove is the last move asked of a connection's port, as the control
+// plane passed it down (with its operation and request time).
+func (d *DataPlane) LastMove(connID string) (sim.Move, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	m, ok := d.moved[connID]
+	return m, ok
 }
 
 // Moves counts the MovePort calls that reached the fake for a connection.

@@ -1,6 +1,7 @@
 package observe
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -13,13 +14,17 @@ import (
 	"github.com/dxsim/dxsim/sim"
 )
 
-// openNS opens a data plane namespace by name.
-func openNS(name string) (netns.NsHandle, error) {
-	h, err := netns.GetFromName(name)
-	if err != nil {
-		return 0, fmt.Errorf("namespace %s: %w", name, err)
+// dupNS duplicates a namespace handle the data plane lent, so that the
+// observation holds the namespace as long as it needs it.
+func dupNS(h netns.NsHandle) (netns.NsHandle, error) {
+	if !h.IsOpen() {
+		return netns.None(), errors.New("no namespace handle")
 	}
-	return h, nil
+	fd, err := unix.FcntlInt(uintptr(h), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return netns.None(), fmt.Errorf("duplicating a namespace handle: %w", err)
+	}
+	return netns.NsHandle(fd), nil
 }
 
 // bondActors reads a LAG member's actor state from the kernel bond on each

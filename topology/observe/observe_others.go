@@ -9,9 +9,9 @@ import (
 	"github.com/vishvananda/netns"
 )
 
-// openNS fails off Linux: there are no network namespaces to observe.
-func openNS(name string) (netns.NsHandle, error) {
-	return 0, errors.New("observe: network namespaces need Linux")
+// dupNS fails off Linux: there are no network namespaces to observe.
+func dupNS(netns.NsHandle) (netns.NsHandle, error) {
+	return netns.None(), errors.New("observe: network namespaces need Linux")
 }
 
 // startActors has no bonds to read off Linux.

@@ -8,55 +8,42 @@ import (
 	"time"
 
 	"github.com/dxsim/dxsim/sim"
+	"github.com/dxsim/dxsim/sim/bus"
 	"github.com/dxsim/dxsim/topology"
 	"github.com/dxsim/dxsim/topology/probe"
 )
 
-// Records gives the control plane's record of a connection's last
-// association; a *sim.Service is one. The Observer takes the request's time
-// from it.
-type Records interface {
-	LastAssociation(connectionID string) (sim.AssociationRecord, bool)
+// Source is the data plane an Observer watches; a *topology.DataPlane is
+// one. It announces each move it makes, with the operation and request time
+// the control plane passed down, and publishes its link and LACP events.
+type Source interface {
+	OnMove(topology.MoveHook) (remove func())
+	SubscribeEvents(limit int) *bus.Sub[sim.Event]
 }
 
 // Config configures an Observer. Zero fields take defaults.
 type Config struct {
-	// Prefix is the wrapped data plane's namespace prefix;
-	// topology.DefaultPrefix when empty.
-	Prefix string
-	// Backend names the wrapped data plane's backend, for the reports.
+	// Backend names the data plane's backend, for the reports.
 	Backend string
 	// PcapDir is where each operation's capture is written as pcapng;
 	// os.TempDir() when empty.
 	PcapDir string
 	// ProbeRate is probe frames a second; probe.DefaultRate when zero.
 	ProbeRate int
-	// Lead is the longest an operation waits for the probe's first frame
-	// before the port is taken down; 500 ms when zero.
-	Lead time.Duration
 	// Settle is the longest an operation is watched after the port is up
 	// again, waiting for LACP to converge and the probe to be delivered;
 	// 60 s when zero.
 	Settle time.Duration
-	// Records gives the time each request was accepted; without it, the
-	// time the data plane was called.
-	Records Records
-	Now     func() time.Time // time.Now when nil
-	Logger  *slog.Logger     // discarded when nil
+	Now    func() time.Time // time.Now when nil
+	Logger *slog.Logger     // discarded when nil
 }
 
 func (c *Config) setDefaults() {
-	if c.Prefix == "" {
-		c.Prefix = topology.DefaultPrefix
-	}
 	if c.PcapDir == "" {
 		c.PcapDir = os.TempDir()
 	}
 	if c.ProbeRate <= 0 {
 		c.ProbeRate = probe.DefaultRate
-	}
-	if c.Lead <= 0 {
-		c.Lead = 500 * time.Millisecond
 	}
 	if c.Settle <= 0 {
 		c.Settle = 60 * time.Second
@@ -69,63 +56,42 @@ func (c *Config) setDefaults() {
 	}
 }
 
-// Update is what an Observer tells subscribers: a milestone as it happens,
-// or the finished Report.
-type Update struct {
-	ConnectionID string
-	Op           string
-	Milestone    *Milestone // a milestone just reached
-	Report       *Report    // the operation's finished report
-}
-
-// Observer is a sim.DataPlane that observes every attach and detach of the
-// data plane it wraps. It is safe for concurrent use.
+// Observer observes every associate and disassociate that a data plane
+// carries out, through the data plane's move hook and event bus. It is safe
+// for concurrent use.
 type Observer struct {
-	inner sim.DataPlane
-	cfg   Config
+	cfg Config
 
 	mu       sync.Mutex
-	records  Records
-	devices  map[string]string // connection → its device
-	member   map[string]string // connection → its LAG; "" when standalone
+	closed   bool
 	running  map[string]*session
-	reports  map[string]*Report
+	reports  map[string]*sim.Interruption
 	finished map[string]chan struct{} // closed when the connection's running report is stored
-	subs     map[chan Update]struct{}
+	updates  bus.Bus[sim.InterruptionUpdate]
 
-	events chan sim.Event
-	stop   chan struct{}
-	once   sync.Once
-	wg     sync.WaitGroup
+	events     *bus.Sub[sim.Event]
+	removeHook func()
+	stop       chan struct{}
+	once       sync.Once
+	wg         sync.WaitGroup
 }
 
-var _ sim.DataPlane = (*Observer)(nil)
-
-// New wraps inner. Close stops observing; it does not close inner.
-func New(inner sim.DataPlane, cfg Config) *Observer {
+// New starts observing src's moves. Close stops it.
+func New(src Source, cfg Config) *Observer {
 	cfg.setDefaults()
 	o := &Observer{
-		inner: inner, cfg: cfg, records: cfg.Records,
-		devices: map[string]string{}, member: map[string]string{},
-		running: map[string]*session{}, reports: map[string]*Report{},
-		finished: map[string]chan struct{}{}, subs: map[chan Update]struct{}{},
-		events: make(chan sim.Event, 256), stop: make(chan struct{}),
+		cfg: cfg, running: map[string]*session{}, reports: map[string]*sim.Interruption{},
+		finished: map[string]chan struct{}{}, stop: make(chan struct{}),
+		events: src.SubscribeEvents(0),
 	}
+	o.removeHook = src.OnMove(o.moving)
 	o.wg.Add(1)
-	go o.forward()
+	go o.route()
 	return o
 }
 
-// SetRecords sets where request times come from, for an Observer made
-// before the control plane that uses it.
-func (o *Observer) SetRecords(r Records) {
-	o.mu.Lock()
-	o.records = r
-	o.mu.Unlock()
-}
-
 // Report returns the last finished report for a connection.
-func (o *Observer) Report(connectionID string) (*Report, bool) {
+func (o *Observer) Report(connectionID string) (*sim.Interruption, bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	r, ok := o.reports[connectionID]
@@ -134,7 +100,7 @@ func (o *Observer) Report(connectionID string) (*Report, bool) {
 
 // Wait waits until the connection's running observation (if any) has
 // finished, and returns its last report.
-func (o *Observer) Wait(ctx context.Context, connectionID string) (*Report, error) {
+func (o *Observer) Wait(ctx context.Context, connectionID string) (*sim.Interruption, error) {
 	o.mu.Lock()
 	done := o.finished[connectionID]
 	o.mu.Unlock()
@@ -152,142 +118,43 @@ func (o *Observer) Wait(ctx context.Context, connectionID string) (*Report, erro
 	return r, nil
 }
 
-// Subscribe returns a channel of updates and a function that ends the
-// subscription. Updates are dropped for a subscriber whose buffer is full.
-func (o *Observer) Subscribe(buf int) (<-chan Update, func()) {
-	ch := make(chan Update, buf)
-	o.mu.Lock()
-	o.subs[ch] = struct{}{}
-	o.mu.Unlock()
-	var once sync.Once
-	return ch, func() {
-		once.Do(func() {
-			o.mu.Lock()
-			defer o.mu.Unlock()
-			if _, ok := o.subs[ch]; ok {
-				delete(o.subs, ch)
-				close(ch)
-			}
-		})
-	}
-}
-
-func (o *Observer) publish(u Update) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	for ch := range o.subs {
-		select {
-		case ch <- u:
-		default:
-		}
-	}
+// Subscribe delivers milestones as they are reached and finished reports,
+// from now on, until the subscription is closed; a subscriber that lets
+// more than limit wait is cut off (0: no limit).
+func (o *Observer) Subscribe(limit int) (<-chan sim.InterruptionUpdate, func()) {
+	sub := o.updates.Subscribe(limit)
+	return sub.C(), sub.Close
 }
 
 // Close stops every running observation (finishing its report with what was
-// seen) and event delivery. It does not close the wrapped data plane.
+// seen) and ends the subscriptions. It does not close the data plane.
 func (o *Observer) Close() error {
 	o.once.Do(func() {
-		close(o.stop)
-		o.wg.Wait()
+		o.removeHook()
 		o.mu.Lock()
-		for ch := range o.subs {
-			close(ch)
-			delete(o.subs, ch)
-		}
+		o.closed = true
 		o.mu.Unlock()
+		close(o.stop)
+		o.events.Close()
+		o.wg.Wait()
+		o.updates.Close()
 	})
 	return nil
 }
 
-// Events delivers the wrapped data plane's events.
-func (o *Observer) Events() <-chan sim.Event { return o.events }
-
-// forward passes the wrapped data plane's events on, giving link and LACP
-// events to the observation of their connection.
-func (o *Observer) forward() {
+// route gives the data plane's link and LACP events to the observation of
+// their connection.
+func (o *Observer) route() {
 	defer o.wg.Done()
-	defer close(o.events)
-	in := o.inner.Events()
-	for {
-		select {
-		case <-o.stop:
-			return
-		case ev, ok := <-in:
-			if !ok {
-				return
-			}
-			if ev.Kind == sim.EventLink || ev.Kind == sim.EventLACP {
-				o.mu.Lock()
-				s := o.running[ev.ConnectionID]
-				o.mu.Unlock()
-				if s != nil {
-					s.addEvent(ev)
-				}
-			}
-			select {
-			case o.events <- ev:
-			case <-o.stop:
-				return
-			}
+	for ev := range o.events.C() {
+		if ev.Kind != sim.EventLink && ev.Kind != sim.EventLACP {
+			continue
+		}
+		o.mu.Lock()
+		s := o.running[ev.ConnectionID]
+		o.mu.Unlock()
+		if s != nil {
+			s.addEvent(ev)
 		}
 	}
-}
-
-// CreatePort passes through, noting the port's device.
-func (o *Observer) CreatePort(ctx context.Context, p sim.PortSpec) error {
-	if err := o.inner.CreatePort(ctx, p); err != nil {
-		return err
-	}
-	o.notePort(p)
-	return nil
-}
-
-// DeletePort passes through.
-func (o *Observer) DeletePort(ctx context.Context, id string) error {
-	return o.inner.DeletePort(ctx, id)
-}
-
-// CreateLAG passes through.
-func (o *Observer) CreateLAG(ctx context.Context, l sim.LAGSpec) error {
-	return o.inner.CreateLAG(ctx, l)
-}
-
-// DeleteLAG passes through.
-func (o *Observer) DeleteLAG(ctx context.Context, id string) error {
-	return o.inner.DeleteLAG(ctx, id)
-}
-
-// SetMinLinks passes through.
-func (o *Observer) SetMinLinks(ctx context.Context, id string, n int) error {
-	return o.inner.SetMinLinks(ctx, id, n)
-}
-
-// CreateVLAN passes through.
-func (o *Observer) CreateVLAN(ctx context.Context, v sim.VLANSpec) error {
-	return o.inner.CreateVLAN(ctx, v)
-}
-
-// MoveVLAN passes through.
-func (o *Observer) MoveVLAN(ctx context.Context, id, parent string) error {
-	return o.inner.MoveVLAN(ctx, id, parent)
-}
-
-// DeleteVLAN passes through.
-func (o *Observer) DeleteVLAN(ctx context.Context, id string) error {
-	return o.inner.DeleteVLAN(ctx, id)
-}
-
-// Reconcile passes through, noting each port's device and LAG.
-func (o *Observer) Reconcile(ctx context.Context, s sim.Snapshot) ([]sim.Drift, error) {
-	for _, p := range s.Ports {
-		o.notePort(p)
-	}
-	return o.inner.Reconcile(ctx, s)
-}
-
-func (o *Observer) notePort(p sim.PortSpec) {
-	o.mu.Lock()
-	o.devices[p.ConnectionID] = p.DeviceID
-	o.member[p.ConnectionID] = p.LAGID
-	o.mu.Unlock()
 }

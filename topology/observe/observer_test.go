@@ -3,135 +3,149 @@ package observe
 import (
 	"context"
 	"errors"
-	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/vishvananda/netns"
+
 	"github.com/dxsim/dxsim/sim"
-	"github.com/dxsim/dxsim/sim/simtest"
+	"github.com/dxsim/dxsim/sim/bus"
+	"github.com/dxsim/dxsim/topology"
 )
 
-const account = "123456789012"
+// fakeSource is a data plane that announces the moves a test makes.
+type fakeSource struct {
+	mu     sync.Mutex
+	hooks  []topology.MoveHook
+	events bus.Bus[sim.Event]
+}
 
-// newService is a control plane over an Observer over the fake data plane.
-func newService(t *testing.T) (*sim.Service, *Observer, *simtest.DataPlane) {
+func (f *fakeSource) OnMove(h topology.MoveHook) func() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.hooks = append(f.hooks, h)
+	i := len(f.hooks) - 1
+	return func() {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.hooks[i] = nil
+	}
+}
+
+func (f *fakeSource) SubscribeEvents(limit int) *bus.Sub[sim.Event] { return f.events.Subscribe(limit) }
+
+// move announces m as a data plane does and finishes it with st.
+func (f *fakeSource) move(m topology.Move, st sim.StepTimes, err error) {
+	f.mu.Lock()
+	hooks := append([]topology.MoveHook(nil), f.hooks...)
+	f.mu.Unlock()
+	for _, h := range hooks {
+		if h == nil {
+			continue
+		}
+		if done := h(m); done != nil {
+			done(st, err)
+		}
+	}
+}
+
+var requested = time.Unix(1_700_000_000, 0).UTC()
+
+func steps() sim.StepTimes {
+	return sim.StepTimes{Down: requested.Add(time.Millisecond), Changed: requested.Add(2 * time.Millisecond), Up: requested.Add(3 * time.Millisecond)}
+}
+
+func newObserver(t *testing.T) (*Observer, *fakeSource) {
 	t.Helper()
-	clock := simtest.NewClock()
-	fake := simtest.NewDataPlane(clock, 256)
-	obs := New(fake, Config{Prefix: "dxsim-observetest", PcapDir: t.TempDir(), Now: clock.Now, Lead: time.Millisecond})
-	// One device, listed twice (a location needs two): every port and LAG
-	// lands on it.
-	cat := sim.DefaultCatalogue()
-	for _, loc := range cat.Locations {
-		if loc.Code == "EqDC2" {
-			loc.Devices = []string{loc.Devices[0], loc.Devices[0]}
-			cat.Locations = []sim.Location{loc}
-			break
-		}
-	}
-	svc, err := sim.New(sim.Config{DataPlane: obs, Clock: clock, Catalogue: cat})
-	if err != nil {
-		t.Fatal(err)
-	}
-	obs.SetRecords(svc)
-	t.Cleanup(func() {
-		svc.Close()
-		obs.Close()
-		fake.Close()
-	})
-	return svc, obs, fake
+	src := &fakeSource{}
+	obs := New(src, Config{PcapDir: t.TempDir()})
+	t.Cleanup(func() { obs.Close() })
+	return obs, src
 }
 
-// TestObserverPassesProvisioningThrough checks that a LAG's members being
-// provisioned are not observed, that every call reaches the wrapped data
-// plane, and that its events reach the control plane.
-func TestObserverPassesProvisioningThrough(t *testing.T) {
-	svc, obs, fake := newService(t)
-	ctx := context.Background()
-	view, err := svc.CreateLag(ctx, account, sim.CreateLagInput{NumberOfConnections: 2, Location: "EqDC2", Bandwidth: "10Gbps"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range view.Members {
-		if _, ok := obs.Report(m.ID); ok {
-			t.Errorf("member %s provisioned, yet observed", m.ID)
-		}
-		fake.Converge(view.LAG.ID, m.ID)
-	}
-	created := 0
-	for _, c := range fake.CallLog() {
-		if strings.HasPrefix(c, "CreatePort") {
-			created++
-		}
-	}
-	if created != 2 {
-		t.Fatalf("%d CreatePort calls reached the data plane, want 2: %v", created, fake.CallLog())
-	}
-	waitState(t, svc, view.Members[0].ID, sim.StateAvailable)
-	if _, err := obs.Wait(ctx, view.Members[0].ID); !errors.As(err, new(*NotObservedError)) {
-		t.Fatalf("Wait on an unobserved connection: %v", err)
-	}
+// TestMovesThatAreNoOperationAreNotObserved: a LAG's members released as it
+// is deleted, or ports put in place, are not interruptions to report.
+func TestMovesThatAreNoOperationAreNotObserved(t *testing.T) {
+	t.Parallel()
+	obs, src := newObserver(t)
+	src.move(topology.Move{Move: sim.Move{ConnectionID: "dxcon-aaaa0001", From: "dxlag-aaaa0001", Op: sim.OpNone, Requested: requested}}, steps(), nil)
+	_, ok := obs.Report("dxcon-aaaa0001")
+	assert.False(t, ok)
+	_, err := obs.Wait(context.Background(), "dxcon-aaaa0001")
+	var notObserved *NotObservedError
+	require.ErrorAs(t, err, &notObserved)
+	assert.Equal(t, "dxcon-aaaa0001", notObserved.ConnectionID)
 }
 
-// TestObserverReportsWhatItCouldNotObserve checks that an association whose
-// links cannot be observed (here: no such namespaces) still happens, and
-// that its report says why it was not observed.
+// TestObserverReportsWhatItCouldNotObserve: an associate whose links cannot
+// be observed (here: no namespace handles) still has a report, with the
+// operation and request time the move carried, the data plane's steps, and
+// why it was not observed; subscribers get it too.
 func TestObserverReportsWhatItCouldNotObserve(t *testing.T) {
-	svc, obs, fake := newService(t)
-	ctx := context.Background()
-	view, err := svc.CreateLag(ctx, account, sim.CreateLagInput{NumberOfConnections: 1, Location: "EqDC2", Bandwidth: "10Gbps"})
-	if err != nil {
-		t.Fatal(err)
+	t.Parallel()
+	obs, src := newObserver(t)
+	updates, stop := obs.Subscribe(0)
+	defer stop()
+	failed := errors.New("enslave refused")
+	src.move(topology.Move{
+		Move:   sim.Move{ConnectionID: "dxcon-aaaa0002", To: "dxlag-aaaa0001", Op: sim.OpAssociate, Requested: requested},
+		Device: "EqDC2-abcd", AWS: netns.None(), Customer: netns.None(),
+	}, steps(), failed)
+	r, err := obs.Wait(context.Background(), "dxcon-aaaa0002")
+	require.NoError(t, err)
+	assert.Equal(t, sim.OpAssociate, r.Op)
+	assert.Equal(t, "dxlag-aaaa0001", r.LAGID)
+	assert.True(t, r.Requested.Equal(requested), "the request time is the one the move carried")
+	assert.Contains(t, r.Err, "not observed")
+	assert.Contains(t, r.Err, "enslave refused")
+	down, ok := r.Milestone(sim.MilestoneDXPortDown)
+	require.True(t, ok, "the data plane's steps are kept: %+v", r.Milestones)
+	assert.InDelta(t, 1.0, down.TMS, 0.001)
+
+	select {
+	case u := <-updates:
+		require.NotNil(t, u.Report)
+		assert.Equal(t, "dxcon-aaaa0002", u.ConnectionID)
+		assert.Equal(t, sim.OpAssociate, u.Op)
+	case <-time.After(10 * time.Second):
+		require.FailNow(t, "no update for the finished report")
 	}
-	conn, err := svc.CreateConnection(ctx, account, sim.CreateConnectionInput{Location: "EqDC2", Bandwidth: "10Gbps"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitState(t, svc, conn.ID, sim.StateAvailable)
-	if _, err := svc.AssociateConnectionWithLag(ctx, account, conn.ID, view.LAG.ID); err != nil {
-		t.Fatal(err)
-	}
-	r, err := obs.Wait(ctx, conn.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r.Op != "associate" || !strings.Contains(r.Err, "not observed") {
-		t.Fatalf("report %+v: want an associate not observed", r)
-	}
-	if _, ok := r.Milestone(MilestoneDXPortDown); !ok {
-		t.Errorf("the data plane's steps are missing: %+v", r.Milestones)
-	}
-	fake.Converge(view.LAG.ID, conn.ID)
-	waitState(t, svc, conn.ID, sim.StateAvailable)
 }
 
-// TestObserverClose checks that Close ends event delivery.
+// TestDisassociateReportNamesTheLAGThePortWasIn: after a crash the control
+// plane's From may be stale; the report names the LAG the data plane found
+// the port in.
+func TestDisassociateReportNamesTheLAGThePortWasIn(t *testing.T) {
+	t.Parallel()
+	obs, src := newObserver(t)
+	src.move(topology.Move{
+		Move:  sim.Move{ConnectionID: "dxcon-aaaa0003", From: "dxlag-aaaa0001", Op: sim.OpDisassociate, Requested: requested},
+		Found: "dxlag-aaaa0002", AWS: netns.None(), Customer: netns.None(),
+	}, steps(), nil)
+	r, err := obs.Wait(context.Background(), "dxcon-aaaa0003")
+	require.NoError(t, err)
+	assert.Equal(t, sim.OpDisassociate, r.Op)
+	assert.Equal(t, "dxlag-aaaa0002", r.LAGID)
+	_, ok := r.Milestone(sim.MilestoneReleased)
+	assert.True(t, ok)
+}
+
+// TestObserverClose: Close ends the subscriptions and stops listening to the
+// data plane: a move after it is not observed.
 func TestObserverClose(t *testing.T) {
-	clock := simtest.NewClock()
-	fake := simtest.NewDataPlane(clock, 4)
-	obs := New(fake, Config{})
+	t.Parallel()
+	src := &fakeSource{}
+	obs := New(src, Config{})
 	updates, _ := obs.Subscribe(1)
-	obs.Close()
-	if _, ok := <-obs.Events(); ok {
-		t.Fatal("an event after Close")
-	}
-	if _, ok := <-updates; ok {
-		t.Fatal("an update after Close")
-	}
-}
-
-func waitState(t *testing.T, svc *sim.Service, id, want string) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		cs, err := svc.Connections(account, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(cs) == 1 && cs[0].State == want && !cs[0].Transitioning {
-			return
-		}
-		time.Sleep(time.Millisecond)
-	}
-	t.Fatalf("%s never became %s", id, want)
+	require.Equal(t, 1, src.events.Subscribers(), "the observer listens to the data plane's events")
+	require.NoError(t, obs.Close())
+	_, open := <-updates
+	assert.False(t, open, "an update after Close")
+	assert.Equal(t, 0, src.events.Subscribers(), "the observer stopped listening")
+	src.move(topology.Move{Move: sim.Move{ConnectionID: "dxcon-aaaa0004", To: "dxlag-aaaa0001", Op: sim.OpAssociate}}, steps(), nil)
+	_, ok := obs.Report("dxcon-aaaa0004")
+	assert.False(t, ok)
 }

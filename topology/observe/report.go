@@ -15,116 +15,10 @@ import (
 // be for a Report to say they agree.
 const AgreeWithin = 10 * time.Millisecond
 
-// Milestone names, in the order they normally happen.
-const (
-	MilestoneRequested         = "request_accepted"
-	MilestoneCalled            = "dataplane_called" // capture and probe running; the data plane is asked
-	MilestoneDXPortDown        = "dx_port_down"
-	MilestoneCustomerDown      = "customer_carrier_lost"
-	MilestoneEnslaved          = "enslaved"
-	MilestoneReleased          = "released"
-	MilestoneDXPortUp          = "dx_port_up"
-	MilestoneCustomerUp        = "customer_carrier_up"
-	MilestoneFirstPDUDX        = "first_lacpdu_from_dx"
-	MilestoneFirstPDUCustomer  = "first_lacpdu_from_customer"
-	MilestoneSyncDX            = "dx_in_sync"
-	MilestoneSyncCustomer      = "customer_in_sync"
-	MilestoneCollDistDX        = "dx_collecting_distributing"
-	MilestoneCollDistCustomer  = "customer_collecting_distributing"
-	MilestoneLACPConverged     = "lacp_converged"
-	MilestoneProbeRestored     = "probe_restored"
-	MilestoneObservationFailed = "observation_failed"
-)
-
-// Milestone is one step of an operation, timed from the request.
-type Milestone struct {
-	Name string    `json:"name"`
-	TMS  float64   `json:"t_ms"` // milliseconds after the request was accepted
-	Time time.Time `json:"time"`
-}
-
-// Report is what one associate or disassociate did to the links.
-type Report struct {
-	Op           string `json:"op"` // "associate" or "disassociate"
-	Backend      string `json:"backend,omitempty"`
-	ConnectionID string `json:"connectionId"`
-	LAGID        string `json:"lagId"`
-	// Requested is when the control plane accepted the request.
-	Requested  time.Time   `json:"requested"`
-	Milestones []Milestone `json:"milestones"`
-
-	// InterruptionMS runs from carrier loss (the customer router's, else
-	// the DX port going down) to traffic restored (the first probe frame
-	// delivered again).
-	InterruptionMS *float64 `json:"interruption_ms"`
-	// LACPConvergedMS runs from carrier loss to both sides collecting and
-	// distributing; nil on disassociate, where there is no LACP.
-	LACPConvergedMS *float64 `json:"lacp_converged_ms"`
-	// OverheadMS is dxsim's own part: from the request to the DX port up
-	// again.
-	OverheadMS *float64 `json:"overhead_ms"`
-	// DataPlaneMS is the data plane's own part of OverheadMS: from the DX
-	// port down to up again (down, enslave or release, up).
-	DataPlaneMS *float64 `json:"dataplane_ms"`
-	// ProbeOutageMS is the probe's longest outage, as its lost sequence
-	// numbers tell it (lost frames / rate); ProbesLost how many frames were
-	// lost in all.
-	ProbeOutageMS *float64 `json:"probe_outage_ms"`
-	// ProbeOutages is every run of lost probe frames, the longest among
-	// them, timed from the request.
-	ProbeOutages []ProbeOutage `json:"probe_outages,omitempty"`
-	ProbesSent   uint64        `json:"probes_sent"`
-	ProbesLost   int           `json:"probes_lost"`
-	ProbeRate    int           `json:"probe_rate"`
-	// LACPOutageMS is the same outage as the link and LACP timeline tell
-	// it: from the DX port going down to the DX side collecting on the
-	// member (on disassociate, to the link up on both sides).
-	LACPOutageMS *float64 `json:"lacp_outage_ms"`
-	// ProbeLatenessMS is how late the probe's sender ran at the edges of
-	// its longest outage (zero while it kept time). A sender the scheduler
-	// runs late sends its backlog at once when it runs again; backlog
-	// frames sent after the link came back are delivered, so the true
-	// outage lies between ProbeOutageMS and ProbeOutageMS+ProbeLatenessMS.
-	ProbeLatenessMS float64 `json:"probe_lateness_ms"`
-	// Agree says whether LACPOutageMS is within AgreeWithin of the probe's
-	// outage: of ProbeOutageMS, widened by ProbeLatenessMS when the sender
-	// ran late.
-	Agree bool `json:"agree"`
-
-	// LACPSource says where the LACP milestones come from: "actor state"
-	// (the member's own state: a kernel bond's read every millisecond, the
-	// userspace engine's as it changes) or, when that is unknown,
-	// "LACPDUs" (the capture). PDUs trail the state they announce: a Linux
-	// bond sends one at most every third 100 ms tick, and any actor at most
-	// three a second.
-	LACPSource string `json:"lacp_source,omitempty"`
-
-	Pcap   string   `json:"pcap,omitempty"`
-	Issues []string `json:"issues,omitempty"`
-	Err    string   `json:"error,omitempty"`
-}
-
-// Milestone returns the named milestone.
-func (r *Report) Milestone(name string) (Milestone, bool) {
-	for _, m := range r.Milestones {
-		if m.Name == name {
-			return m, true
-		}
-	}
-	return Milestone{}, false
-}
-
-// ProbeOutage is one run of lost probe frames: from the last frame
-// delivered before it to the first after it (-1 when there was none).
-type ProbeOutage struct {
-	FromMS float64 `json:"from_ms"`
-	ToMS   float64 `json:"to_ms"`
-	Lost   int     `json:"lost"`
-}
-
 // inputs is everything a Report is built from.
 type inputs struct {
-	op, conn, lag, backend string
+	op                     sim.OpKind
+	conn, lag, backend     string
 	requested              time.Time
 	called                 time.Time // when the wrapped data plane was called
 	steps                  sim.StepTimes
@@ -138,8 +32,8 @@ type inputs struct {
 }
 
 // build makes a Report. It is pure: the same inputs make the same Report.
-func build(in inputs) *Report {
-	r := &Report{
+func build(in inputs) *sim.Interruption {
+	r := &sim.Interruption{
 		Op: in.op, Backend: in.backend, ConnectionID: in.conn, LAGID: in.lag,
 		Requested: in.requested, Pcap: in.pcap,
 	}
@@ -148,55 +42,55 @@ func build(in inputs) *Report {
 	}
 	add := func(name string, t time.Time) {
 		if !t.IsZero() {
-			r.Milestones = append(r.Milestones, Milestone{Name: name, Time: t})
+			r.Milestones = append(r.Milestones, sim.Milestone{Name: name, Time: t})
 		}
 	}
 	down := in.steps.Down
-	add(MilestoneRequested, in.requested)
-	add(MilestoneCalled, in.called)
-	add(MilestoneDXPortDown, down)
-	changed := MilestoneEnslaved
-	if in.op == "disassociate" {
-		changed = MilestoneReleased
+	add(sim.MilestoneRequested, in.requested)
+	add(sim.MilestoneCalled, in.called)
+	add(sim.MilestoneDXPortDown, down)
+	changed := sim.MilestoneEnslaved
+	if in.op == sim.OpDisassociate {
+		changed = sim.MilestoneReleased
 	}
 	add(changed, in.steps.Changed)
-	add(MilestoneDXPortUp, in.steps.Up)
+	add(sim.MilestoneDXPortUp, in.steps.Up)
 	custDown := firstLink(in.links, sim.SideCustomer, false, in.requested)
-	add(MilestoneCustomerDown, custDown)
+	add(sim.MilestoneCustomerDown, custDown)
 	// After its loss, not after the DX port's up: a kernel bond opens a
 	// port as it enslaves it, so the customer side may see carrier again
 	// before dxsim brings the DX port up.
 	custUp := firstLink(in.links, sim.SideCustomer, true, latest(custDown, down))
-	add(MilestoneCustomerUp, custUp)
+	add(sim.MilestoneCustomerUp, custUp)
 
 	var dxColl time.Time
 	if p := in.lacp; p != nil && !down.IsZero() {
-		add(MilestoneFirstPDUDX, firstEvent(p, verify.SideLocal, verify.EventFirstPDU, down))
-		add(MilestoneFirstPDUCustomer, firstEvent(p, verify.SideRemote, verify.EventFirstPDU, down))
+		add(sim.MilestoneFirstPDUDX, firstEvent(p, verify.SideLocal, verify.EventFirstPDU, down))
+		add(sim.MilestoneFirstPDUCustomer, firstEvent(p, verify.SideRemote, verify.EventFirstPDU, down))
 	}
 	switch {
 	case down.IsZero():
 	case hasActor(in.actor, down):
 		r.LACPSource = "actor state"
 		const cd = lacp.StateCollecting | lacp.StateDistributing
-		add(MilestoneSyncDX, firstActor(in.actor, sim.SideAWS, lacp.StateSynchronization, down))
-		add(MilestoneSyncCustomer, firstActor(in.actor, sim.SideCustomer, lacp.StateSynchronization, down))
+		add(sim.MilestoneSyncDX, firstActor(in.actor, sim.SideAWS, lacp.StateSynchronization, down))
+		add(sim.MilestoneSyncCustomer, firstActor(in.actor, sim.SideCustomer, lacp.StateSynchronization, down))
 		dxColl = firstActor(in.actor, sim.SideAWS, lacp.StateCollecting, down)
-		add(MilestoneCollDistDX, firstActor(in.actor, sim.SideAWS, cd, down))
-		add(MilestoneCollDistCustomer, firstActor(in.actor, sim.SideCustomer, cd, down))
-		add(MilestoneLACPConverged, converged(in.actor, down))
+		add(sim.MilestoneCollDistDX, firstActor(in.actor, sim.SideAWS, cd, down))
+		add(sim.MilestoneCollDistCustomer, firstActor(in.actor, sim.SideCustomer, cd, down))
+		add(sim.MilestoneLACPConverged, converged(in.actor, down))
 	case in.lacp != nil:
 		p := in.lacp
 		r.LACPSource = "LACPDUs"
-		add(MilestoneSyncDX, firstEvent(p, verify.SideLocal, verify.EventSync, down))
-		add(MilestoneSyncCustomer, firstEvent(p, verify.SideRemote, verify.EventSync, down))
+		add(sim.MilestoneSyncDX, firstEvent(p, verify.SideLocal, verify.EventSync, down))
+		add(sim.MilestoneSyncCustomer, firstEvent(p, verify.SideRemote, verify.EventSync, down))
 		dxColl = firstEvent(p, verify.SideLocal, verify.EventCollecting, down)
-		add(MilestoneCollDistDX, both(dxColl, firstEvent(p, verify.SideLocal, verify.EventDistributing, down)))
-		add(MilestoneCollDistCustomer, both(
+		add(sim.MilestoneCollDistDX, both(dxColl, firstEvent(p, verify.SideLocal, verify.EventDistributing, down)))
+		add(sim.MilestoneCollDistCustomer, both(
 			firstEvent(p, verify.SideRemote, verify.EventCollecting, down),
 			firstEvent(p, verify.SideRemote, verify.EventDistributing, down)))
 		if !p.Usable.IsZero() && !p.Usable.Before(down) {
-			add(MilestoneLACPConverged, p.Usable)
+			add(sim.MilestoneLACPConverged, p.Usable)
 		}
 	}
 	for _, i := range in.issues {
@@ -209,9 +103,9 @@ func build(in inputs) *Report {
 	}
 	if pr := in.probe; pr != nil {
 		r.ProbesSent, r.ProbesLost, r.ProbeRate = pr.Sent, pr.Lost, pr.Rate
-		add(MilestoneProbeRestored, pr.Restored())
+		add(sim.MilestoneProbeRestored, pr.Restored())
 		for _, o := range pr.Outages {
-			po := ProbeOutage{FromMS: -1, ToMS: -1, Lost: o.Lost}
+			po := sim.ProbeOutage{FromMS: -1, ToMS: -1, Lost: o.Lost}
 			if !o.LastBefore.At.IsZero() && !in.requested.IsZero() {
 				po.FromMS = ms(o.LastBefore.At.Sub(in.requested))
 			}
@@ -233,14 +127,14 @@ func build(in inputs) *Report {
 		}
 		r.InterruptionMS = msp(pr.Restored().Sub(loss), !pr.Restored().IsZero() && !loss.IsZero())
 	}
-	if m, ok := r.Milestone(MilestoneLACPConverged); ok && !loss.IsZero() {
+	if m, ok := r.Milestone(sim.MilestoneLACPConverged); ok && !loss.IsZero() {
 		r.LACPConvergedMS = msp(m.Time.Sub(loss), true)
 	}
 	r.OverheadMS = msp(in.steps.Up.Sub(in.requested), !in.steps.Up.IsZero() && !in.requested.IsZero())
 	r.DataPlaneMS = msp(in.steps.Up.Sub(down), !in.steps.Up.IsZero() && !down.IsZero())
 
 	restoredByLink := dxColl
-	if in.op == "disassociate" {
+	if in.op == sim.OpDisassociate {
 		restoredByLink = latest(in.steps.Up, custUp)
 		if in.steps.Up.IsZero() {
 			restoredByLink = time.Time{}
@@ -255,7 +149,7 @@ func build(in inputs) *Report {
 		r.Agree = *r.LACPOutageMS >= lo-ms(AgreeWithin) && *r.LACPOutageMS <= hi+ms(AgreeWithin)
 	}
 
-	slices.SortStableFunc(r.Milestones, func(a, b Milestone) int { return a.Time.Compare(b.Time) })
+	slices.SortStableFunc(r.Milestones, func(a, b sim.Milestone) int { return a.Time.Compare(b.Time) })
 	if !in.requested.IsZero() {
 		for i := range r.Milestones {
 			r.Milestones[i].TMS = ms(r.Milestones[i].Time.Sub(in.requested))

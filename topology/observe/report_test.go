@@ -37,7 +37,7 @@ func associateInputs(restoredMS int) inputs {
 		FirstAfter: probe.Arrival{Seq: uint64(restoredMS), At: at(restoredMS)},
 	}}
 	return inputs{
-		op: "associate", conn: "dxcon-aaaaaaaa", lag: "dxlag-bbbbbbbb", backend: "userspace",
+		op: sim.OpAssociate, conn: "dxcon-aaaaaaaa", lag: "dxlag-bbbbbbbb", backend: "userspace",
 		requested: t0, called: at(1),
 		steps: sim.StepTimes{Down: at(2), Changed: at(3), Up: at(4)},
 		links: []sim.Event{
@@ -56,10 +56,10 @@ func TestBuildAssociate(t *testing.T) {
 		name string
 		ms   float64
 	}{
-		{MilestoneRequested, 0}, {MilestoneCalled, 1}, {MilestoneDXPortDown, 2}, {MilestoneEnslaved, 3}, {MilestoneCustomerDown, 3},
-		{MilestoneDXPortUp, 4}, {MilestoneFirstPDUDX, 5}, {MilestoneCustomerUp, 6}, {MilestoneFirstPDUCustomer, 6},
-		{MilestoneSyncDX, 2004}, {MilestoneSyncCustomer, 2006}, {MilestoneCollDistDX, 2504},
-		{MilestoneProbeRestored, 2505}, {MilestoneCollDistCustomer, 2510}, {MilestoneLACPConverged, 2510},
+		{sim.MilestoneRequested, 0}, {sim.MilestoneCalled, 1}, {sim.MilestoneDXPortDown, 2}, {sim.MilestoneEnslaved, 3}, {sim.MilestoneCustomerDown, 3},
+		{sim.MilestoneDXPortUp, 4}, {sim.MilestoneFirstPDUDX, 5}, {sim.MilestoneCustomerUp, 6}, {sim.MilestoneFirstPDUCustomer, 6},
+		{sim.MilestoneSyncDX, 2004}, {sim.MilestoneSyncCustomer, 2006}, {sim.MilestoneCollDistDX, 2504},
+		{sim.MilestoneProbeRestored, 2505}, {sim.MilestoneCollDistCustomer, 2510}, {sim.MilestoneLACPConverged, 2510},
 	}
 	if len(r.Milestones) != len(want) {
 		t.Fatalf("%d milestones, want %d: %+v", len(r.Milestones), len(want), r.Milestones)
@@ -102,17 +102,17 @@ func TestBuildPartial(t *testing.T) {
 	if r.InterruptionMS != nil || r.ProbeOutageMS != nil || r.LACPOutageMS != nil || r.Agree || r.Err != "boom" {
 		t.Fatalf("partial report claims too much: %+v", r)
 	}
-	if _, ok := r.Milestone(MilestoneDXPortUp); ok {
+	if _, ok := r.Milestone(sim.MilestoneDXPortUp); ok {
 		t.Fatal("port up without a time")
 	}
 }
 
 func TestBuildDisassociate(t *testing.T) {
 	in := associateInputs(2505)
-	in.op, in.lacp = "disassociate", nil
+	in.op, in.lacp = sim.OpDisassociate, nil
 	in.probe.Outage.Lost, in.probe.Outage.FirstAfter.At = 5, at(7)
 	r := build(in)
-	if _, ok := r.Milestone(MilestoneReleased); !ok {
+	if _, ok := r.Milestone(sim.MilestoneReleased); !ok {
 		t.Fatal("no released milestone")
 	}
 	if r.LACPConvergedMS != nil {
@@ -152,8 +152,8 @@ func TestBuildBondState(t *testing.T) {
 		t.Fatalf("LACP source %q", r.LACPSource)
 	}
 	for name, want := range map[string]float64{
-		MilestoneSyncDX: 2004, MilestoneSyncCustomer: 2005, MilestoneCollDistDX: 2104,
-		MilestoneCollDistCustomer: 2105, MilestoneLACPConverged: 2105,
+		sim.MilestoneSyncDX: 2004, sim.MilestoneSyncCustomer: 2005, sim.MilestoneCollDistDX: 2104,
+		sim.MilestoneCollDistCustomer: 2105, sim.MilestoneLACPConverged: 2105,
 	} {
 		if m, ok := r.Milestone(name); !ok || m.TMS != want {
 			t.Errorf("%s at %v (%v), want %v", name, m.TMS, ok, want)

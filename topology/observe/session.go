@@ -1,7 +1,6 @@
 package observe
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -21,18 +20,73 @@ import (
 	"github.com/dxsim/dxsim/topology/probe"
 )
 
-// MovePort observes the wrapped data plane's MovePort: a move into a LAG
-// (from none or from another LAG, one interruption either way) as an
-// associate, a release as a disassociate.
-func (o *Observer) MovePort(ctx context.Context, connectionID, from, to string) (sim.StepTimes, error) {
-	call := func(ctx context.Context) (sim.StepTimes, error) { return o.inner.MovePort(ctx, connectionID, from, to) }
-	if to == "" {
-		return o.observe(ctx, "disassociate", from, from, connectionID, call)
+// moving is the data plane's move hook: a move that is an associate's (into
+// a LAG, from none or from another LAG: one interruption either way) or a
+// disassociate's is observed; others (a LAG's members released as it is
+// deleted, ports put in place) are not. The capture and the probe start
+// here, before the port goes down; the returned function takes the move's
+// steps and follows the operation until it settles.
+func (o *Observer) moving(m topology.Move) func(sim.StepTimes, error) {
+	if m.Op != sim.OpAssociate && m.Op != sim.OpDisassociate {
+		return nil
 	}
-	return o.observe(ctx, "associate", to, from, connectionID, call)
+	requested := m.Requested
+	if requested.IsZero() {
+		requested = o.cfg.Now()
+	}
+	lag := m.To
+	if m.Op == sim.OpDisassociate {
+		lag = firstNonEmpty(m.Found, m.From)
+	}
+	in := inputs{op: m.Op, conn: m.ConnectionID, lag: lag, backend: o.cfg.Backend, requested: requested}
+	s, err := o.start(in, m)
+	if err != nil {
+		o.cfg.Logger.Warn("observing an operation", "op", m.Op.String(), "connection", m.ConnectionID, "err", err)
+		return func(steps sim.StepTimes, cerr error) {
+			in.steps, in.err = steps, errors.Join(fmt.Errorf("not observed: %w", err), cerr)
+			o.store(build(in))
+		}
+	}
+	// The probe's frames arrive on the port (or the LAG it was in) until
+	// the port goes down, and on the LAG (or the port) once the operation
+	// is done.
+	before, after := firstNonEmpty(m.Found, m.ConnectionID), m.ConnectionID
+	if m.Op == sim.OpAssociate {
+		after = m.To
+	}
+	if err := s.prb.Accept(before, after); err != nil {
+		o.cfg.Logger.Warn("probe", "connection", m.ConnectionID, "err", err)
+	}
+	s.in.called = o.cfg.Now()
+	return func(steps sim.StepTimes, cerr error) {
+		s.in.steps, s.in.err = steps, cerr
+		if before != after && !steps.Down.IsZero() {
+			s.prb.Retire(before, steps.Down)
+		}
+		if !steps.Changed.IsZero() {
+			s.ver.MarkEnslaved(m.ConnectionID, steps.Changed)
+		}
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		if o.closed {
+			// Closing: finish with what was seen, in the background.
+			go o.finish(s)
+			return
+		}
+		o.wg.Add(1)
+		go func() {
+			defer o.wg.Done()
+			o.follow(s)
+		}()
+	}
 }
 
-type stepFunc func(ctx context.Context) (sim.StepTimes, error)
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
 
 // actorSource gives a LAG member's actor state on each side over time.
 type actorSource interface {
@@ -58,120 +112,39 @@ type session struct {
 	emitted map[string]bool
 }
 
-func (o *Observer) observe(ctx context.Context, op, lagID, from, connID string, call stepFunc) (sim.StepTimes, error) {
-	o.mu.Lock()
-	records, device := o.records, o.devices[connID]
-	o.mu.Unlock()
-	requested := o.cfg.Now()
-	if records != nil {
-		// Only the operation the control plane is recording is observed:
-		// a LAG's members being provisioned are not interruptions.
-		r, ok := records.LastAssociation(connID)
-		if !ok || r.Op != op || !r.Converged.IsZero() || r.Err != "" {
-			return o.passThrough(ctx, op, lagID, connID, call)
-		}
-		requested = r.Requested
-	}
-	s, err := o.start(op, lagID, connID, device, from, requested)
-	if err != nil {
-		o.cfg.Logger.Warn("observing an operation", "op", op, "connection", connID, "err", err)
-		steps, cerr := call(ctx)
-		o.store(build(inputs{op: op, conn: connID, lag: lagID, backend: o.cfg.Backend, requested: requested, steps: steps,
-			err: errors.Join(fmt.Errorf("not observed: %w", err), cerr)}))
-		return steps, cerr
-	}
-	// The probe's frames arrive on the port (or the LAG it was in) until
-	// the port goes down, and on the LAG (or the port) once the operation
-	// is done.
-	before, after := connID, connID
-	if from != "" {
-		before = from
-	}
-	if op == "associate" {
-		after = lagID
-	}
-	if err := s.prb.Accept(before, after); err != nil {
-		o.cfg.Logger.Warn("probe", "connection", connID, "err", err)
-	}
-	s.in.called = o.cfg.Now()
-	steps, cerr := call(ctx)
-	s.in.steps, s.in.err = steps, cerr
-	if before != after && !steps.Down.IsZero() {
-		s.prb.Retire(before, steps.Down)
-	}
-	if !steps.Changed.IsZero() {
-		s.ver.MarkEnslaved(connID, steps.Changed)
-	}
-	if cerr == nil {
-		o.setMember(op, lagID, connID)
-	}
-	o.wg.Add(1)
-	go o.follow(s)
-	return steps, cerr
-}
-
-// passThrough calls the wrapped data plane without observing, keeping track
-// of where the connection is.
-func (o *Observer) passThrough(ctx context.Context, op, lagID, connID string, call stepFunc) (sim.StepTimes, error) {
-	steps, err := call(ctx)
-	if err == nil {
-		o.setMember(op, lagID, connID)
-	}
-	return steps, err
-}
-
-func (o *Observer) setMember(op, lagID, connID string) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.member[connID] = ""
-	if op == "associate" {
-		o.member[connID] = lagID
-	}
-}
-
-// start opens the capture and the probe, and waits (at most Config.Lead) for
-// the probe's first frame, so the outage has a beginning.
-func (o *Observer) start(op, lagID, connID, device, from string, requested time.Time) (*session, error) {
-	if device == "" {
-		return nil, fmt.Errorf("connection %s: device unknown", connID)
-	}
+// start opens the capture and the probe on the move's namespaces. The
+// probe's first frame has been sent when it returns, so the outage has a
+// beginning, and nothing here waits for the network.
+func (o *Observer) start(in inputs, m topology.Move) (*session, error) {
 	s := &session{
-		in:       inputs{op: op, conn: connID, lag: lagID, backend: o.cfg.Backend, requested: requested},
+		in:       in,
 		ver:      verify.New(verify.Config{}),
 		recorded: make(chan struct{}),
 		emitted:  map[string]bool{},
 	}
-	awsName, custName := topology.Namespaces(o.cfg.Prefix, device)
 	var err error
-	if s.aws, err = openNS(awsName); err != nil {
-		return nil, err
+	if s.aws, err = dupNS(m.AWS); err != nil {
+		return nil, fmt.Errorf("the device's namespace: %w", err)
 	}
-	if s.cust, err = openNS(custName); err != nil {
+	if s.cust, err = dupNS(m.Customer); err != nil {
 		s.aws.Close()
-		return nil, err
+		return nil, fmt.Errorf("the customer router's namespace: %w", err)
 	}
-	if err := s.open(o, from); err != nil {
+	if err := s.open(o, m.Found); err != nil {
 		s.close()
 		return nil, err
 	}
 	o.mu.Lock()
-	o.running[connID] = s
-	if _, ok := o.finished[connID]; !ok {
-		o.finished[connID] = make(chan struct{})
+	o.running[in.conn] = s
+	if _, ok := o.finished[in.conn]; !ok {
+		o.finished[in.conn] = make(chan struct{})
 	}
 	o.mu.Unlock()
-	deadline := o.cfg.Now().Add(o.cfg.Lead)
-	for o.cfg.Now().Before(deadline) {
-		if _, ok := s.prb.Last(); ok {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
 	return s, nil
 }
 
 func (s *session) open(o *Observer, from string) error {
-	name := fmt.Sprintf("dxsim-%s-%s-%s.pcapng", s.in.conn, s.in.op, s.in.requested.UTC().Format("20060102T150405.000"))
+	name := fmt.Sprintf("dxsim-%s-%s-%s.pcapng", s.in.conn, s.in.op.String(), s.in.requested.UTC().Format("20060102T150405.000"))
 	f, err := os.Create(filepath.Join(o.cfg.PcapDir, strings.ReplaceAll(name, ":", "")))
 	if err != nil {
 		return fmt.Errorf("pcap: %w", err)
@@ -226,7 +199,7 @@ func (s *session) addEvent(ev sim.Event) {
 }
 
 // snapshot builds the report from what has been seen so far.
-func (s *session) snapshot(res *probe.Result) *Report {
+func (s *session) snapshot(res *probe.Result) *sim.Interruption {
 	in := s.in
 	s.mu.Lock()
 	in.links = append([]sim.Event(nil), s.links...)
@@ -250,7 +223,7 @@ func (s *session) snapshot(res *probe.Result) *Report {
 
 // done reports whether the operation has settled: the probe delivers again
 // after the port came up and, on associate, after LACP has converged.
-func (s *session) done(r *Report) bool {
+func (s *session) done(r *sim.Interruption) bool {
 	if s.in.err != nil {
 		return true
 	}
@@ -258,14 +231,14 @@ func (s *session) done(r *Report) bool {
 	if !ok || s.in.steps.Up.IsZero() || !last.At.After(s.in.steps.Up) {
 		return false
 	}
-	if s.in.op != "associate" {
+	if s.in.op != sim.OpAssociate {
 		return true
 	}
 	// Settled once LACP has converged and a probe frame has arrived since:
 	// a frame that arrived earlier may precede an outage still to come (a
 	// Linux bond's first member passes frames while its mux waits, then
 	// stops until it collects).
-	m, converged := r.Milestone(MilestoneLACPConverged)
+	m, converged := r.Milestone(sim.MilestoneLACPConverged)
 	return converged && last.At.After(m.Time)
 }
 
@@ -273,7 +246,6 @@ func (s *session) done(r *Report) bool {
 // Observer closes, publishing milestones as they are reached, then finishes
 // its report.
 func (o *Observer) follow(s *session) {
-	defer o.wg.Done()
 	deadline := o.cfg.Now().Add(o.cfg.Settle)
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
@@ -290,6 +262,11 @@ func (o *Observer) follow(s *session) {
 		}
 		break
 	}
+	o.finish(s)
+}
+
+// finish stops the capture and the probe and stores the report.
+func (o *Observer) finish(s *session) {
 	res := s.prb.Stop()
 	s.close()
 	r := s.snapshot(&res)
@@ -320,19 +297,19 @@ func (s *session) close() {
 }
 
 // emit publishes the milestones of r not published before.
-func (o *Observer) emit(s *session, r *Report) {
+func (o *Observer) emit(s *session, r *sim.Interruption) {
 	for _, m := range r.Milestones {
 		if s.emitted[m.Name] {
 			continue
 		}
 		s.emitted[m.Name] = true
 		m := m
-		o.publish(Update{ConnectionID: s.in.conn, Op: s.in.op, Milestone: &m})
+		o.updates.Publish(sim.InterruptionUpdate{ConnectionID: s.in.conn, Op: s.in.op, Milestone: &m})
 	}
 }
 
 // store keeps a finished report and tells whoever waits for it.
-func (o *Observer) store(r *Report) {
+func (o *Observer) store(r *sim.Interruption) {
 	o.mu.Lock()
 	o.reports[r.ConnectionID] = r
 	if s := o.running[r.ConnectionID]; s != nil && s.in.requested.Equal(r.Requested) && s.in.op == r.Op {
@@ -343,5 +320,5 @@ func (o *Observer) store(r *Report) {
 		delete(o.finished, r.ConnectionID)
 	}
 	o.mu.Unlock()
-	o.publish(Update{ConnectionID: r.ConnectionID, Op: r.Op, Report: r})
+	o.updates.Publish(sim.InterruptionUpdate{ConnectionID: r.ConnectionID, Op: r.Op, Report: r})
 }

@@ -36,6 +36,8 @@ type Probe struct {
 	ignored  int
 	last     Arrival
 
+	start    time.Time // when frame 0 was due
+	seq      uint64    // the next frame to send; the sender's alone
 	sent     atomic.Uint64
 	stopTx   chan struct{}
 	txDone   chan struct{}
@@ -44,7 +46,9 @@ type Probe struct {
 	result   Result
 }
 
-// Start opens the receiver, then starts sending. Every interface named in
+// Start opens the receiver, then starts sending: the first frame has been
+// sent when it returns, so a link change made right after has a frame
+// before it, and a caller need not wait for one. Every interface named in
 // cfg.Accept and cfg.Port must exist.
 func Start(cfg Config) (*Probe, error) {
 	cfg.setDefaults()
@@ -58,8 +62,11 @@ func Start(cfg Config) (*Probe, error) {
 		p.closeAll()
 		return nil, err
 	}
+	p.start = p.cfg.Now()
+	buf := make([]byte, FrameLen)
+	p.sendDue(buf)
 	go p.receive()
-	go p.send()
+	go p.send(buf)
 	return p, nil
 }
 
@@ -157,30 +164,34 @@ func (p *Probe) Sent() uint64 { return p.sent.Load() }
 // send sends a frame every 1/Rate seconds. A tick the scheduler delivers
 // late is made up for at once, so the sequence numbers keep time: frame n
 // leaves at n/Rate seconds, give or take the lateness.
-func (p *Probe) send() {
+func (p *Probe) send(buf []byte) {
 	defer close(p.txDone)
 	period := time.Second / time.Duration(p.cfg.Rate)
 	t := time.NewTicker(period)
 	defer t.Stop()
-	buf := make([]byte, FrameLen)
-	start := p.cfg.Now()
-	var seq uint64
 	for {
-		due := uint64(p.cfg.Now().Sub(start)/period) + 1
-		for ; seq < due; seq++ {
-			frame := Encode(buf, p.dst, p.src, Header{Run: p.run, Seq: seq, Sent: p.cfg.Now()})
-			// A port that is down refuses the frame (ENETDOWN): it is
-			// lost, as it would be on the wire.
-			if err := p.tx.WriteFrame(frame, p.txIdx); err != nil && !errors.Is(err, unix.ENETDOWN) && !errors.Is(err, unix.ENXIO) {
-				p.cfg.Logger.Debug("probe: send", "seq", seq, "err", err)
-			}
-			p.sent.Store(seq + 1)
-		}
+		p.sendDue(buf)
 		select {
 		case <-p.stopTx:
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// sendDue sends the frames due by now: frame n at n/Rate seconds after
+// start.
+func (p *Probe) sendDue(buf []byte) {
+	period := time.Second / time.Duration(p.cfg.Rate)
+	due := uint64(p.cfg.Now().Sub(p.start)/period) + 1
+	for ; p.seq < due; p.seq++ {
+		frame := Encode(buf, p.dst, p.src, Header{Run: p.run, Seq: p.seq, Sent: p.cfg.Now()})
+		// A port that is down refuses the frame (ENETDOWN): it is lost,
+		// as it would be on the wire.
+		if err := p.tx.WriteFrame(frame, p.txIdx); err != nil && !errors.Is(err, unix.ENETDOWN) && !errors.Is(err, unix.ENXIO) {
+			p.cfg.Logger.Debug("probe: send", "seq", p.seq, "err", err)
+		}
+		p.sent.Store(p.seq + 1)
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/dxsim/dxsim/sim"
-	"github.com/dxsim/dxsim/topology/observe"
 )
 
 // Event types.
@@ -25,17 +24,17 @@ type Event struct {
 	To   string `json:"to,omitempty"`
 
 	// Milestones and reports.
-	Op        string          `json:"op,omitempty"`
-	Milestone string          `json:"milestone,omitempty"`
-	TMS       *float64        `json:"t_ms,omitempty"`
-	Report    *observe.Report `json:"report,omitempty"`
+	Op        sim.OpKind        `json:"op,omitzero"`
+	Milestone string            `json:"milestone,omitempty"`
+	TMS       *float64          `json:"t_ms,omitempty"`
+	Report    *sim.Interruption `json:"report,omitempty"`
 }
 
 func stateEvent(c sim.StateChange) Event {
 	return Event{Type: TypeState, Time: c.Time, ID: c.ID, From: c.From, To: c.To}
 }
 
-func updateEvent(u observe.Update) Event {
+func updateEvent(u sim.InterruptionUpdate) Event {
 	e := Event{ID: u.ConnectionID, Op: u.Op}
 	switch {
 	case u.Report != nil:

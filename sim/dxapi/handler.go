@@ -6,22 +6,23 @@ import (
 	"net/http"
 
 	"github.com/dxsim/dxsim/sim"
-	"github.com/dxsim/dxsim/topology/observe"
 )
 
 // Prefix is where dxsim's own API lives.
 const Prefix = "/dxsim/v1/"
 
-// States is where state changes come from; a *sim.Service is one.
+// States is where state changes and the interruption reports kept in the
+// state come from; a *sim.Service is one.
 type States interface {
 	Subscribe(buf int) (<-chan sim.StateChange, func())
+	Interruption(connectionID string) (*sim.Interruption, bool)
 }
 
-// Observations is where milestones and interruption reports come from; an
-// *observe.Observer is one.
+// Observations is where milestones and fresh interruption reports come
+// from; dxsim's observer (topology/observe) is one.
 type Observations interface {
-	Subscribe(buf int) (<-chan observe.Update, func())
-	Report(connectionID string) (*observe.Report, bool)
+	Subscribe(buf int) (<-chan sim.InterruptionUpdate, func())
+	Report(connectionID string) (*sim.Interruption, bool)
 }
 
 // Handler serves dxsim's own API.
@@ -63,9 +64,13 @@ func (h *Handler) interruption(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no data plane is observed: dxsim serve runs with --dataplane none")
 		return
 	}
+	// The observer's is the freshest; the state's survives a restart.
 	rep, ok := h.obs.Report(id)
 	if !ok {
-		writeError(w, http.StatusNotFound, (&observe.NotObservedError{ConnectionID: id}).Error())
+		rep, ok = h.states.Interruption(id)
+	}
+	if !ok {
+		writeError(w, http.StatusNotFound, "no associate or disassociate of "+id+" has been observed")
 		return
 	}
 	writeJSON(w, http.StatusOK, rep)
@@ -77,7 +82,7 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 	only := r.URL.Query().Get("id")
 	states, stopStates := h.states.Subscribe(1024)
 	defer stopStates()
-	var updates <-chan observe.Update
+	var updates <-chan sim.InterruptionUpdate
 	if h.obs != nil {
 		u, stop := h.obs.Subscribe(1024)
 		defer stop()
