@@ -17,18 +17,18 @@ const AgreeWithin = 10 * time.Millisecond
 
 // inputs is everything a Report is built from.
 type inputs struct {
-	op                     sim.OpKind
-	conn, lag, backend     string
-	requested              time.Time
-	called                 time.Time // when the wrapped data plane was called
-	steps                  sim.StepTimes
-	links                  []sim.Event   // link events of the connection, both sides
-	lacp                   *verify.Port  // the member's LACP timeline; nil if none
-	actor                  []actorSample // the member's actor state on each side, in time order
-	issues                 []verify.Issue
-	probe                  *probe.Result // nil while the probe runs
-	pcap                   string
-	err                    error
+	op                 sim.OpKind
+	conn, lag, backend string
+	requested          time.Time
+	called             time.Time // when the wrapped data plane was called
+	steps              sim.StepTimes
+	links              []sim.Event   // link events of the connection, both sides
+	lacp               *verify.Port  // the member's LACP timeline; nil if none
+	actor              []actorSample // the member's actor state on each side, in time order
+	issues             []verify.Issue
+	probe              *probe.Result // nil while the probe runs
+	pcap               string
+	err                error
 }
 
 // build makes a Report. It is pure: the same inputs make the same Report.
