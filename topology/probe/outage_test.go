@@ -3,6 +3,9 @@ package probe
 import (
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // arrivals makes one arrival a millisecond for each sequence number given.
@@ -25,6 +28,7 @@ func seqRange(from, to uint64) []uint64 {
 }
 
 func TestSummarise(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name                 string
 		sent                 uint64
@@ -48,37 +52,28 @@ func TestSummarise(t *testing.T) {
 		{name: "duplicates and disorder", sent: 5, got: []uint64{4, 0, 1, 1, 3, 2}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			r := summarise(1000, tc.sent, arrivals(tc.got...))
 			sum := 0
 			for _, o := range r.Outages {
 				sum += o.Lost
 			}
-			if sum != r.Lost {
-				t.Fatalf("outages %+v lose %d frames in all, not %d", r.Outages, sum, r.Lost)
-			}
-			if r.Lost != tc.lost || r.Outage.Lost != tc.outageLost {
-				t.Fatalf("lost %d (outage %d), want %d (%d)", r.Lost, r.Outage.Lost, tc.lost, tc.outageLost)
-			}
+			require.Equal(t, r.Lost, sum, "frames the outages %+v lose in all", r.Outages)
+			require.Equal(t, tc.lost, r.Lost, "lost")
+			require.Equal(t, tc.outageLost, r.Outage.Lost, "outage lost")
 			if tc.outageLost == 0 {
-				if !r.Restored().IsZero() || r.Outage.Duration() != 0 {
-					t.Fatalf("no outage, but restored %v after %v", r.Restored(), r.Outage.Duration())
-				}
+				assert.True(t, r.Restored().IsZero(), "no outage, but restored %v", r.Restored())
+				assert.Zero(t, r.Outage.Duration(), "no outage, but it lasted")
 				return
 			}
-			if got := r.Outage.Duration(); got != tc.duration {
-				t.Errorf("duration %v, want %v", got, tc.duration)
+			assert.Equal(t, tc.duration, r.Outage.Duration(), "duration")
+			assert.Equal(t, tc.open, r.Outage.FirstAfter.At.IsZero(), "open")
+			if !tc.open {
+				assert.Equal(t, tc.after, r.Outage.FirstAfter.Seq, "first after")
 			}
-			if tc.open != r.Outage.FirstAfter.At.IsZero() {
-				t.Errorf("open: %v, want %v", r.Outage.FirstAfter.At.IsZero(), tc.open)
-			}
-			if !tc.open && r.Outage.FirstAfter.Seq != tc.after {
-				t.Errorf("first after %d, want %d", r.Outage.FirstAfter.Seq, tc.after)
-			}
-			if tc.startedWithRun != r.Outage.LastBefore.At.IsZero() {
-				t.Errorf("started with the run: %v, want %v", r.Outage.LastBefore.At.IsZero(), tc.startedWithRun)
-			}
-			if !tc.startedWithRun && r.Outage.LastBefore.Seq != tc.before {
-				t.Errorf("last before %d, want %d", r.Outage.LastBefore.Seq, tc.before)
+			assert.Equal(t, tc.startedWithRun, r.Outage.LastBefore.At.IsZero(), "started with the run")
+			if !tc.startedWithRun {
+				assert.Equal(t, tc.before, r.Outage.LastBefore.Seq, "last before")
 			}
 		})
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/dxsim/dxsim/lacp/capture/afpacket"
 	"github.com/dxsim/dxsim/topology/netnstest"
+	"github.com/stretchr/testify/require"
 )
 
 // BenchmarkLAGForwarding measures frames carried from one side's LAG TAP to
@@ -23,18 +24,14 @@ func BenchmarkLAGForwarding(b *testing.B) {
 		connect(b, aws, fmt.Sprintf("dxcon-b%d", i), cust, fmt.Sprintf("cust-b%d", i))
 	}
 	for _, s := range []*side{aws, cust} {
-		if err := s.h.CreateLAG(LAGConfig{Name: "dxlag-b", MinLinks: 2, Static: true}); err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, s.h.CreateLAG(LAGConfig{Name: "dxlag-b", MinLinks: 2, Static: true}))
 		for i := range 2 {
 			port := fmt.Sprintf("dxcon-b%d", i)
 			if s == cust {
 				port = fmt.Sprintf("cust-b%d", i)
 			}
 			s.setUp(port, false)
-			if err := s.h.AddMember("dxlag-b", port); err != nil {
-				b.Fatal(err)
-			}
+			require.NoError(b, s.h.AddMember("dxlag-b", port))
 			s.setUp(port, true)
 		}
 		s.waitFor("carrier", func(e Event) bool { return e.Kind == EventCarrier && e.Up })
@@ -96,17 +93,11 @@ func BenchmarkLAGForwarding(b *testing.B) {
 func tapSocket(b *testing.B, s *side, et uint16) *afpacket.Conn {
 	b.Helper()
 	l, err := s.nl.LinkByName("dxlag-b")
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	filter, err := afpacket.EtherTypeFilter(et)
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	c, err := afpacket.Open(afpacket.Config{NetNS: s.ns, Ifindex: l.Attrs().Index, Filter: filter, IgnoreOutgoing: true})
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	b.Cleanup(func() { c.Close() })
 	return c
 }

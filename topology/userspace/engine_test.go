@@ -1,11 +1,13 @@
 package userspace
 
 import (
-	"errors"
 	"log/slog"
 	"net"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/dxsim/dxsim/lacp"
 )
@@ -29,9 +31,7 @@ func (w *wire) apply(from control, acts actions) {
 		w.states[from][st.port] = st
 	}
 	for _, s := range acts.send {
-		if s.port == "" {
-			w.t.Fatal("control sent a frame on a port it cannot name")
-		}
+		require.NotEmpty(w.t, s.port, "control sent a frame on a port it cannot name")
 		w.apply(to, to.receive(s.port, s.frame, w.now))
 	}
 }
@@ -70,13 +70,12 @@ func newTestControl(t *testing.T, mac string, key uint16) control {
 	t.Helper()
 	m, _ := net.ParseMAC(mac)
 	c, err := newEngineControl(LAGConfig{Name: "dxlag-v", SystemMAC: m, Key: key}, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return c
 }
 
 func TestEngineControlConvergesInVirtualTime(t *testing.T) {
+	t.Parallel()
 	a := newTestControl(t, "02:dd:00:00:00:01", 7)
 	b := newTestControl(t, "02:cc:00:00:00:01", 9)
 	w := &wire{t: t, now: time.Unix(1_700_000_000, 0), a: a, b: b,
@@ -87,45 +86,37 @@ func TestEngineControlConvergesInVirtualTime(t *testing.T) {
 		w.apply(a, a.addPort(portID{name: p, mac: mac, number: uint16(i + 1)}, true, w.now))
 		w.apply(b, b.addPort(portID{name: p, mac: mac, number: uint16(i + 1)}, true, w.now))
 	}
-	if !w.runUntil(time.Minute, func() bool { return w.usable(a, ports...) && w.usable(b, ports...) }) {
-		t.Fatalf("no convergence in a virtual minute: a %+v b %+v", w.states[a], w.states[b])
-	}
+	ok := w.runUntil(time.Minute, func() bool { return w.usable(a, ports...) && w.usable(b, ports...) })
+	require.True(t, ok, "no convergence in a virtual minute: a %+v b %+v", w.states[a], w.states[b])
 
 	// One side's link goes down: that side stops using the port at once,
 	// the other once it times the partner out (3 s short timeout).
 	w.apply(a, a.setLink("p1", false, w.now))
-	if w.states[a]["p1"].collecting {
-		t.Error("a still collects on a port whose link is down")
-	}
-	if !w.runUntil(time.Minute, func() bool { return !w.states[b]["p1"].distributing }) {
-		t.Fatal("b kept distributing on a port whose partner went silent")
-	}
+	assert.False(t, w.states[a]["p1"].collecting, "a still collects on a port whose link is down")
+	ok = w.runUntil(time.Minute, func() bool { return !w.states[b]["p1"].distributing })
+	require.True(t, ok, "b kept distributing on a port whose partner went silent")
 	w.apply(a, a.setLink("p1", true, w.now))
-	if !w.runUntil(time.Minute, func() bool { return w.usable(a, ports...) && w.usable(b, ports...) }) {
-		t.Fatal("no convergence after the link came back")
-	}
+	ok = w.runUntil(time.Minute, func() bool { return w.usable(a, ports...) && w.usable(b, ports...) })
+	require.True(t, ok, "no convergence after the link came back")
 
 	// A removed port is forgotten: no state, no frames for it.
 	acts := a.removePort("p0", w.now)
 	for _, s := range acts.send {
-		if s.port == "p0" {
-			t.Error("control sent on a removed port")
-		}
+		assert.NotEqual(t, "p0", s.port, "control sent on a removed port")
 	}
 	for _, st := range acts.states {
-		if st.port == "p0" {
-			t.Error("control reported a removed port")
-		}
+		assert.NotEqual(t, "p0", st.port, "control reported a removed port")
 	}
 }
 
 func TestEngineControlNeedsSystemMAC(t *testing.T) {
-	if _, err := newEngineControl(LAGConfig{Name: "dxlag-v"}, slog.New(slog.DiscardHandler)); err == nil {
-		t.Fatal("an engine without a system MAC was made")
-	}
+	t.Parallel()
+	_, err := newEngineControl(LAGConfig{Name: "dxlag-v"}, slog.New(slog.DiscardHandler))
+	require.Error(t, err, "an engine without a system MAC was made")
 }
 
 func TestEngineControlFaults(t *testing.T) {
+	t.Parallel()
 	a := newTestControl(t, "02:dd:00:00:00:01", 7)
 	b := newTestControl(t, "02:cc:00:00:00:01", 9)
 	w := &wire{t: t, now: time.Unix(1_700_000_000, 0), a: a, b: b,
@@ -137,9 +128,7 @@ func TestEngineControlFaults(t *testing.T) {
 		w.apply(b, b.addPort(portID{name: p, mac: mac, number: uint16(i + 1)}, true, w.now))
 	}
 	converged := func() bool { return w.usable(a, ports...) && w.usable(b, ports...) }
-	if !w.runUntil(time.Minute, converged) {
-		t.Fatal("no convergence")
-	}
+	require.True(t, w.runUntil(time.Minute, converged), "no convergence")
 	for _, tc := range []struct {
 		name  string
 		fault Fault
@@ -147,30 +136,30 @@ func TestEngineControlFaults(t *testing.T) {
 		{"silent", Fault{Silent: true}},
 		{"wrong key", Fault{Key: 99}},
 	} {
-		acts, err := a.setFault("p0", tc.fault, w.now)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.apply(a, acts)
-		if !w.runUntil(time.Minute, func() bool { return !w.states[b]["p0"].distributing }) {
-			t.Errorf("%s: the partner kept distributing on p0", tc.name)
-		}
-		if !w.usable(b, "p1") {
-			t.Errorf("%s: the fault on p0 took p1 out too", tc.name)
-		}
-		acts, err = a.setFault("p0", Fault{}, w.now)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.apply(a, acts)
-		if !w.runUntil(time.Minute, converged) {
-			t.Fatalf("%s: no convergence after the fault was cleared", tc.name)
+		// The cases run in turn on one pair of controls, each starting from
+		// where the last left them.
+		t.Run(tc.name, func(t *testing.T) {
+			parent := w.t
+			w.t = t
+			defer func() { w.t = parent }()
+			acts, err := a.setFault("p0", tc.fault, w.now)
+			require.NoError(t, err)
+			w.apply(a, acts)
+			ok := w.runUntil(time.Minute, func() bool { return !w.states[b]["p0"].distributing })
+			assert.True(t, ok, "the partner kept distributing on p0")
+			assert.True(t, w.usable(b, "p1"), "the fault on p0 took p1 out too")
+			acts, err = a.setFault("p0", Fault{}, w.now)
+			require.NoError(t, err)
+			w.apply(a, acts)
+			require.True(t, w.runUntil(time.Minute, converged), "no convergence after the fault was cleared")
+		})
+		// The next case needs the controls converged again.
+		if !converged() {
+			t.FailNow()
 		}
 	}
-	if _, err := a.setFault("p9", Fault{Silent: true}, w.now); !errors.Is(err, ErrNotFound) {
-		t.Errorf("fault on an unknown member: %v, want ErrNotFound", err)
-	}
-	if _, err := newStaticControl().setFault("p0", Fault{}, w.now); !errors.Is(err, ErrUnsupported) {
-		t.Errorf("fault on a static LAG: %v, want ErrUnsupported", err)
-	}
+	_, err := a.setFault("p9", Fault{Silent: true}, w.now)
+	assert.ErrorIs(t, err, ErrNotFound, "fault on an unknown member")
+	_, err = newStaticControl().setFault("p0", Fault{}, w.now)
+	assert.ErrorIs(t, err, ErrUnsupported, "fault on a static LAG")
 }

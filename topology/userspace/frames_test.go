@@ -1,12 +1,15 @@
 package userspace
 
 import (
-	"bytes"
 	"hash/fnv"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestTagUntagRoundTrip(t *testing.T) {
+	t.Parallel()
 	frame := []byte{
 		1, 2, 3, 4, 5, 6, 11, 12, 13, 14, 15, 16, // MACs
 		0x08, 0x00, 0xde, 0xad, 0xbe, 0xef,
@@ -17,40 +20,32 @@ func TestTagUntagRoundTrip(t *testing.T) {
 		0x81, 0x00, 0x00, 101,
 		0x08, 0x00, 0xde, 0xad, 0xbe, 0xef,
 	}
-	if !bytes.Equal(tagged, want) {
-		t.Fatalf("tag = % x\nwant  % x", tagged, want)
-	}
+	require.Equal(t, want, tagged, "tag")
 	vid, inner, ok := untag(tagged)
-	if !ok || vid != 101 || !bytes.Equal(inner, frame) {
-		t.Fatalf("untag = %d % x %v, want 101 and the original frame", vid, inner, ok)
-	}
-	if _, _, ok := untag(frame); ok {
-		t.Error("untag found a tag in an untagged frame")
-	}
-	if got := tag(nil, want, 4095|0xf000); got[14] != 0x0f || got[15] != 0xff {
-		t.Errorf("tag keeps priority bits: % x", got[12:16])
-	}
+	require.True(t, ok, "untag found no tag in a tagged frame")
+	require.Equal(t, uint16(101), vid, "untag: VLAN ID")
+	require.Equal(t, frame, inner, "untag: want the original frame")
+	_, _, ok = untag(frame)
+	assert.False(t, ok, "untag found a tag in an untagged frame")
+	got := tag(nil, want, 4095|0xf000)
+	assert.Equal(t, []byte{0x0f, 0xff}, got[14:16], "tag keeps priority bits: % x", got[12:16])
 }
 
 func TestFlowHashIsPerMACPair(t *testing.T) {
+	t.Parallel()
 	a := []byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0x08, 0x00, 1}
 	b := []byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0x08, 0x06, 2, 3}
 	c := []byte{1, 2, 3, 4, 5, 7, 7, 8, 9, 10, 11, 12, 0x08, 0x00, 1}
-	if flowHash(a) != flowHash(b) {
-		t.Error("frames of one MAC pair hash apart")
-	}
-	if flowHash(a) == flowHash(c) {
-		t.Error("frames of different MAC pairs hash together")
-	}
+	assert.Equal(t, flowHash(a), flowHash(b), "frames of one MAC pair hash apart")
+	assert.NotEqual(t, flowHash(a), flowHash(c), "frames of different MAC pairs hash together")
 }
 
 func TestFlowHashIsFNV1a(t *testing.T) {
+	t.Parallel()
 	frame := []byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0x08, 0x00}
 	h := fnv.New32a()
 	h.Write(frame[:12])
-	if got, want := flowHash(frame), h.Sum32(); got != want {
-		t.Fatalf("flowHash = %#x, want FNV-1a of the MACs %#x", got, want)
-	}
+	assert.Equal(t, h.Sum32(), flowHash(frame), "flowHash, want FNV-1a of the MACs")
 }
 
 func BenchmarkTagUntag(b *testing.B) {

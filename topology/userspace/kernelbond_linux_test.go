@@ -10,6 +10,7 @@ import (
 	"github.com/dxsim/dxsim/lacp/capture/afpacket"
 
 	"github.com/dxsim/dxsim/topology/netnstest"
+	"github.com/stretchr/testify/require"
 	"github.com/vishvananda/netlink"
 )
 
@@ -29,37 +30,27 @@ func TestAgainstKernelBond(t *testing.T) {
 		connect(t, aws, awsPorts[i], cust, custPorts[i])
 	}
 	mac, _ := net.ParseMAC("02:dd:00:00:00:0b")
-	if err := aws.h.CreateLAG(LAGConfig{Name: "dxlag-k", MinLinks: 1, SystemMAC: mac}); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, aws.h.CreateLAG(LAGConfig{Name: "dxlag-k", MinLinks: 1, SystemMAC: mac}))
 
 	bond := netlink.NewLinkBond(netlink.LinkAttrs{Name: "bond-k"})
 	bond.Mode = netlink.BOND_MODE_802_3AD
 	bond.LacpRate = netlink.BOND_LACP_RATE_FAST
 	bond.Miimon = 100
-	if err := cust.nl.LinkAdd(bond); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, cust.nl.LinkAdd(bond))
 	for _, p := range custPorts {
 		l, err := cust.nl.LinkByName(p)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		cust.setUp(p, false)
-		if err := cust.nl.LinkSetMaster(l, bond); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, cust.nl.LinkSetMaster(l, bond))
 	}
 	cust.setUp("bond-k", true)
 	for _, p := range custPorts {
 		cust.setUp(p, true)
 	}
-	if err := cust.nl.LinkAdd(&netlink.Vlan{
+	require.NoError(t, cust.nl.LinkAdd(&netlink.Vlan{
 		LinkAttrs: netlink.LinkAttrs{Name: "bond-k.101", ParentIndex: bond.Attrs().Index},
 		VlanId:    101,
-	}); err != nil {
-		t.Fatal(err)
-	}
+	}))
 	cust.setUp("bond-k.101", true)
 
 	for _, p := range awsPorts {
@@ -68,9 +59,7 @@ func TestAgainstKernelBond(t *testing.T) {
 	// The userspace side's members carry traffic, and the bond says so too.
 	aws.waitUsable("dxlag-k", awsPorts...)
 
-	if err := aws.h.CreateVLAN(VLANConfig{Name: "dxvif-k", Parent: "dxlag-k", VID: 101}); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, aws.h.CreateVLAN(VLANConfig{Name: "dxvif-k", Parent: "dxlag-k", VID: 101}))
 	aws.addr("dxlag-k", "10.7.0.1/24")
 	cust.addr("bond-k", "10.7.0.2/24")
 	aws.addr("dxvif-k", "10.7.1.1/24")
@@ -90,13 +79,11 @@ func TestAgainstKernelBond(t *testing.T) {
 func tcpAcross(t *testing.T, from, to *side, dst string) {
 	t.Helper()
 	var ln net.Listener
-	if err := afpacket.InNamespace(to.ns, func() error {
+	require.NoError(t, afpacket.InNamespace(to.ns, func() error {
 		var err error
 		ln, err = net.Listen("tcp4", net.JoinHostPort(dst, "7778"))
 		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	}))
 	defer ln.Close()
 	const size = 4 << 20
 	got := make(chan int64, 1)
@@ -112,19 +99,14 @@ func tcpAcross(t *testing.T, from, to *side, dst string) {
 		got <- n
 	}()
 	var c net.Conn
-	if err := afpacket.InNamespace(from.ns, func() error {
+	require.NoError(t, afpacket.InNamespace(from.ns, func() error {
 		var err error
 		c, err = net.DialTimeout("tcp4", net.JoinHostPort(dst, "7778"), waitLimit)
 		return err
-	}); err != nil {
-		t.Fatalf("TCP to %s: %v", dst, err)
-	}
+	}), "TCP to %s", dst)
 	_ = c.SetDeadline(time.Now().Add(waitLimit))
-	if _, err := c.Write(make([]byte, size)); err != nil {
-		t.Fatalf("TCP to %s: %v", dst, err)
-	}
+	_, err := c.Write(make([]byte, size))
+	require.NoError(t, err, "TCP to %s", dst)
 	c.Close()
-	if n := <-got; n != size {
-		t.Fatalf("TCP to %s: %d bytes arrived, want %d", dst, n, size)
-	}
+	require.Equal(t, int64(size), <-got, "TCP to %s: bytes arrived", dst)
 }

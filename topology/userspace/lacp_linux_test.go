@@ -13,6 +13,8 @@ import (
 	"github.com/dxsim/dxsim/lacp/capture/afpacket"
 	"github.com/dxsim/dxsim/lacp/verify"
 	"github.com/dxsim/dxsim/topology/netnstest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestLACPConvergesBothWaysAndSurvivesABounce is the userspace LAG as the
@@ -30,17 +32,11 @@ func TestLACPConvergesBothWaysAndSurvivesABounce(t *testing.T) {
 	}
 	awsMAC, _ := net.ParseMAC("02:dd:00:00:00:01")
 	custMAC, _ := net.ParseMAC("02:cc:00:00:00:01")
-	if err := aws.h.CreateLAG(LAGConfig{Name: "dxlag-x", MinLinks: 2, SystemMAC: awsMAC, Key: 7}); err != nil {
-		t.Fatal(err)
-	}
-	if err := cust.h.CreateLAG(LAGConfig{Name: "dxlag-x", MinLinks: 1, SystemMAC: custMAC, Key: 9}); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, aws.h.CreateLAG(LAGConfig{Name: "dxlag-x", MinLinks: 2, SystemMAC: awsMAC, Key: 7}))
+	require.NoError(t, cust.h.CreateLAG(LAGConfig{Name: "dxlag-x", MinLinks: 1, SystemMAC: custMAC, Key: 9}))
 	// Record the conversation on one member, both directions.
 	rec, err := capture.Open(capture.Config{NetNS: aws.ns, Ports: awsPorts})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer rec.Close()
 
 	for i := range n {
@@ -51,15 +47,9 @@ func TestLACPConvergesBothWaysAndSurvivesABounce(t *testing.T) {
 	cust.waitUsable("dxlag-x", custPorts...)
 	for _, s := range []*side{aws, cust} {
 		st, err := s.h.LAGStatus("dxlag-x")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !st.Up {
-			t.Errorf("%s: LAG has no carrier with every member usable: %+v", s.name, st)
-		}
-		if len(st.Members) != n {
-			t.Errorf("%s: %d members, want %d", s.name, len(st.Members), n)
-		}
+		require.NoError(t, err)
+		assert.True(t, st.Up, "%s: LAG has no carrier with every member usable: %+v", s.name, st)
+		assert.Len(t, st.Members, n, "%s: members", s.name)
 	}
 	checkConversation(t, rec, awsMAC, custMAC, n)
 
@@ -81,12 +71,8 @@ func TestLACPConvergesBothWaysAndSurvivesABounce(t *testing.T) {
 	// A member pair deleted and made again under the same names (as a
 	// reconcile or a hand edit would) is found again and converges.
 	l, err := aws.nl.LinkByName(awsPorts[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := aws.nl.LinkDel(l); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	require.NoError(t, aws.nl.LinkDel(l))
 	for i, s := range []*side{aws, cust} {
 		port := []string{awsPorts[0], custPorts[0]}[i]
 		s.waitFor(port+" gone", func(e Event) bool { return e.Kind == EventLink && e.Member == port && !e.Up })
@@ -97,25 +83,19 @@ func TestLACPConvergesBothWaysAndSurvivesABounce(t *testing.T) {
 
 	// A silent member is timed out by its partner, and taken back when it
 	// speaks again.
-	if err := aws.h.SetFault("dxlag-x", awsPorts[2], Fault{Silent: true}); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, aws.h.SetFault("dxlag-x", awsPorts[2], Fault{Silent: true}))
 	cust.waitFor(custPorts[2]+" timed out", func(e Event) bool {
 		return e.Kind == EventMember && e.Member == custPorts[2] &&
 			!e.Actor.Has(lacp.StateCollecting|lacp.StateDistributing)
 	})
-	if err := aws.h.SetFault("dxlag-x", awsPorts[2], Fault{}); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, aws.h.SetFault("dxlag-x", awsPorts[2], Fault{}))
 	aws.waitUsable("dxlag-x", awsPorts...)
 	cust.waitUsable("dxlag-x", custPorts...)
 
 	// VLANs on the LAG: each arrives on its own TAP.
 	for _, s := range []*side{aws, cust} {
 		for _, v := range []VLANConfig{{Name: "dxvif-1", Parent: "dxlag-x", VID: 301}, {Name: "dxvif-2", Parent: "dxlag-x", VID: 302}} {
-			if err := s.h.CreateVLAN(v); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, s.h.CreateVLAN(v))
 		}
 	}
 	aws.addr("dxvif-1", "10.8.1.1/24")
@@ -129,20 +109,14 @@ func TestLACPConvergesBothWaysAndSurvivesABounce(t *testing.T) {
 	// Min links: two members on the AWS side; taking one away of three
 	// keeps carrier, taking two loses it.
 	for _, p := range awsPorts[:2] {
-		if err := aws.h.RemoveMember("dxlag-x", p); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, aws.h.RemoveMember("dxlag-x", p))
 	}
 	aws.waitFor("carrier off below min links", func(e Event) bool { return e.Kind == EventCarrier && !e.Up })
 	// The LAG's VLANs lose carrier with it.
 	for _, name := range []string{"dxlag-x", "dxvif-1", "dxvif-2"} {
-		if aws.lowerUp(name) {
-			t.Errorf("%s has carrier with the LAG below min links", name)
-		}
+		assert.False(t, aws.lowerUp(name), "%s has carrier with the LAG below min links", name)
 	}
-	if !cust.lowerUp("dxvif-1") {
-		t.Error("the customer side's VLAN lost carrier too")
-	}
+	assert.True(t, cust.lowerUp("dxvif-1"), "the customer side's VLAN lost carrier too")
 }
 
 // checkConversation reads what the capture recorded on the AWS side's
@@ -158,19 +132,14 @@ func checkConversation(t *testing.T, rec *capture.Capture, awsMAC, custMAC net.H
 			continue
 		}
 		var pdu lacp.LACPDU
-		if err := pdu.UnmarshalBinary(b); err != nil {
-			t.Fatalf("captured LACPDU from %s does not decode: %v", src, err)
-		}
+		require.NoError(t, pdu.UnmarshalBinary(b), "captured LACPDU from %s does not decode", src)
 		wantActor, wantKey := lacp.SystemID(awsMAC), uint16(7)
 		if f.Direction == capture.DirectionIn {
 			wantActor, wantKey = lacp.SystemID(custMAC), 9
 		}
-		if pdu.Actor.System != wantActor || pdu.Actor.Key != wantKey {
-			t.Errorf("captured %s on %s: actor %s, want system %s key %d", f.Direction, f.Port, pdu.Actor, wantActor, wantKey)
-		}
-		if err := v.ObserveFrame(verify.Frame{Time: f.Time, Port: f.Port, Direction: verify.Direction(f.Direction), Data: f.Data}); err != nil {
-			t.Fatal(err)
-		}
+		assert.Equal(t, wantActor, pdu.Actor.System, "captured %s on %s: actor %s, system", f.Direction, f.Port, pdu.Actor)
+		assert.Equal(t, wantKey, pdu.Actor.Key, "captured %s on %s: actor %s, key", f.Direction, f.Port, pdu.Actor)
+		require.NoError(t, v.ObserveFrame(verify.Frame{Time: f.Time, Port: f.Port, Direction: verify.Direction(f.Direction), Data: f.Data}))
 		r := v.Report()
 		usable := 0
 		for _, p := range r.Ports {
@@ -181,15 +150,11 @@ func checkConversation(t *testing.T, rec *capture.Capture, awsMAC, custMAC net.H
 		if usable < members {
 			continue
 		}
-		if len(r.Issues) != 0 {
-			t.Errorf("verifier found issues: %v", r.Issues)
-		}
-		if r.Remote != lacp.SystemID(custMAC) {
-			t.Errorf("verifier's remote system %s, want %s", r.Remote, lacp.SystemID(custMAC))
-		}
+		assert.Empty(t, r.Issues, "verifier found issues")
+		assert.Equal(t, lacp.SystemID(custMAC), r.Remote, "verifier's remote system")
 		return
 	}
-	t.Fatalf("capture closed before lacp/verify found %d members usable: %+v", members, v.Report())
+	require.FailNow(t, fmt.Sprintf("capture closed before lacp/verify found %d members usable", members), "%+v", v.Report())
 }
 
 // checkVLANsApart sends raw frames (EtherType 0x88b5, marked with a byte)
@@ -209,19 +174,15 @@ func checkVLANsApart(t *testing.T, from, to *side, lag string, marks map[string]
 		copy(frame, []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 2, 0xdd, 0, 0, 0, mark, et >> 8, et & 0xff, mark})
 		deadline := time.Now().Add(waitLimit)
 		for {
-			if err := tx.WriteFrame(frame, 0); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, tx.WriteFrame(frame, 0))
 			if got := readMarks(t, rx[name], 50*time.Millisecond); len(got) > 0 {
 				for _, m := range got {
-					if m != mark {
-						t.Errorf("%s received a frame marked %d, want only %d", name, m, mark)
-					}
+					assert.Equal(t, mark, m, "%s received a frame with another mark", name)
 				}
 				break
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("nothing sent into %s arrived on the other side's %s", name, name)
+				require.FailNow(t, fmt.Sprintf("nothing sent into %s arrived on the other side's %s", name, name))
 			}
 		}
 	}
@@ -229,7 +190,7 @@ func checkVLANsApart(t *testing.T, from, to *side, lag string, marks map[string]
 	for name, c := range rx {
 		for _, m := range readMarks(t, c, 100*time.Millisecond) {
 			if name == lag || m != marks[name] {
-				t.Errorf("%s received a frame marked %d", name, m)
+				assert.Fail(t, fmt.Sprintf("%s received a frame marked %d", name, m))
 			}
 		}
 	}
@@ -246,9 +207,7 @@ func readMarks(t *testing.T, c *afpacket.Conn, wait time.Duration) []byte {
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			return marks
 		}
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		if n > 14 {
 			marks = append(marks, buf[14])
 		}
@@ -260,17 +219,11 @@ func readMarks(t *testing.T, c *afpacket.Conn, wait time.Duration) []byte {
 func rawSocket(t *testing.T, s *side, link string, et uint16) *afpacket.Conn {
 	t.Helper()
 	l, err := s.nl.LinkByName(link)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	filter, err := afpacket.EtherTypeFilter(et)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	c, err := afpacket.Open(afpacket.Config{NetNS: s.ns, Ifindex: l.Attrs().Index, Filter: filter, IgnoreOutgoing: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
 	return c
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/dxsim/dxsim/topology/netnstest"
+	"github.com/stretchr/testify/require"
 	"github.com/vishvananda/netlink"
 )
 
@@ -23,21 +24,15 @@ func TestLinkChangesReachLAGAfterOverflow(t *testing.T) {
 	cust := newSide(t, "customer", New)
 	connect(t, aws, "dxcon-m", cust, "cust-m")
 	connect(t, aws, "dxcon-p", cust, "cust-p")
-	if err := aws.h.CreateLAG(LAGConfig{Name: "dxlag-t", MinLinks: 1, Static: true}); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, aws.h.CreateLAG(LAGConfig{Name: "dxlag-t", MinLinks: 1, Static: true}))
 	aws.join("dxlag-t", "dxcon-m")
-	if err := aws.h.CreateVLAN(VLANConfig{Name: "dxvif-p", Parent: "dxcon-p", VID: 202}); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, aws.h.CreateVLAN(VLANConfig{Name: "dxvif-p", Parent: "dxcon-p", VID: 202}))
 	waitUntil(t, "member up", func() bool { return memberUp(t, aws, "dxlag-t", "dxcon-m") })
 	waitUntil(t, "VLAN carrier", func() bool { return aws.lowerUp("dxvif-p") })
 
 	for i := range 200 {
 		v := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: fmt.Sprintf("burst-a%d", i)}, PeerName: fmt.Sprintf("burst-b%d", i)}
-		if err := aws.nl.LinkAdd(v); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, aws.nl.LinkAdd(v))
 		aws.setUp(v.Name, true)
 	}
 	waitUntil(t, "a resync after the burst", func() bool { return aws.h.LinkResyncs() > 0 })
@@ -54,15 +49,13 @@ func TestLinkChangesReachLAGAfterOverflow(t *testing.T) {
 func memberUp(t *testing.T, s *side, lag, member string) bool {
 	t.Helper()
 	st, err := s.h.LAGStatus(lag)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for _, m := range st.Members {
 		if m.Name == member {
 			return m.Up
 		}
 	}
-	t.Fatalf("%s is not a member of %s: %+v", member, lag, st)
+	require.FailNow(t, fmt.Sprintf("%s is not a member of %s", member, lag), "%+v", st)
 	return false
 }
 
@@ -72,7 +65,7 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 	deadline := time.Now().Add(waitLimit)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("never came true: %s", what)
+			require.FailNow(t, "never came true", what)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

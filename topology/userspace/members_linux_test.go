@@ -1,7 +1,6 @@
 package userspace
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -9,6 +8,8 @@ import (
 
 	"github.com/dxsim/dxsim/lacp/capture/afpacket"
 	"github.com/dxsim/dxsim/topology/netnstest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // sysctl reads one of a member's sysctls in s's namespace.
@@ -19,17 +20,13 @@ func (s *side) sysctl(path string) string {
 		v, err = os.ReadFile(path)
 		return err
 	})
-	if err != nil {
-		s.t.Fatal(err)
-	}
+	require.NoError(s.t, err)
 	return strings.TrimSpace(string(v))
 }
 
 func (s *side) setSysctl(path, v string) {
 	s.t.Helper()
-	if err := afpacket.InNamespace(s.ns, func() error { return os.WriteFile(path, []byte(v), 0) }); err != nil {
-		s.t.Fatal(err)
-	}
+	require.NoError(s.t, afpacket.InNamespace(s.ns, func() error { return os.WriteFile(path, []byte(v), 0) }))
 }
 
 func TestAddMembersStopsAtTheFirstFailure(t *testing.T) {
@@ -40,57 +37,43 @@ func TestAddMembersStopsAtTheFirstFailure(t *testing.T) {
 		connect(t, a, p, b, p+"b")
 	}
 	for _, lag := range []string{"lag1", "lag2"} {
-		if err := a.h.CreateLAG(LAGConfig{Name: lag, Static: true}); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, a.h.CreateLAG(LAGConfig{Name: lag, Static: true}))
 	}
-	if err := a.h.AddMember("lag2", "m4"); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, a.h.AddMember("lag2", "m4"))
 
 	// m1 and m2 join; "gone" does not exist, so m3 after it is not tried.
 	n, err := a.h.AddMembers([]Membership{
 		{LAG: "lag1", Port: "m1"}, {LAG: "lag1", Port: "m2"}, {LAG: "lag1", Port: "gone"}, {LAG: "lag1", Port: "m3"},
 	})
-	if n != 2 || !errors.Is(err, ErrNotFound) {
-		t.Fatalf("AddMembers = %d, %v; want 2 and ErrNotFound", n, err)
-	}
+	require.ErrorIs(t, err, ErrNotFound, "AddMembers")
+	require.Equal(t, 2, n, "AddMembers: joined")
 	members := func(lag string) []string {
 		t.Helper()
 		st, err := a.h.LAGStatus(lag)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		var names []string
 		for _, m := range st.Members {
 			names = append(names, m.Name)
 		}
 		return names
 	}
-	if got := strings.Join(members("lag1"), ","); got != "m1,m2" {
-		t.Fatalf("lag1 members = %s, want m1,m2", got)
-	}
+	require.Equal(t, "m1,m2", strings.Join(members("lag1"), ","), "lag1 members")
 	// Members already, on either side of a failure, count only before it.
 	n, err = a.h.AddMembers([]Membership{{LAG: "lag1", Port: "m1"}, {LAG: "lag1", Port: "gone"}, {LAG: "lag1", Port: "m2"}})
-	if n != 1 || !errors.Is(err, ErrNotFound) {
-		t.Fatalf("AddMembers(m1, gone, m2) = %d, %v; want 1 and ErrNotFound", n, err)
-	}
+	require.ErrorIs(t, err, ErrNotFound, "AddMembers(m1, gone, m2)")
+	require.Equal(t, 1, n, "AddMembers(m1, gone, m2): joined")
 	// m3 was not left claimed: it can join now. m1 again is not an error.
-	if n, err := a.h.AddMembers([]Membership{{LAG: "lag1", Port: "m1"}, {LAG: "lag1", Port: "m3"}}); n != 2 || err != nil {
-		t.Fatalf("AddMembers(m1 again, m3) = %d, %v", n, err)
-	}
+	n, err = a.h.AddMembers([]Membership{{LAG: "lag1", Port: "m1"}, {LAG: "lag1", Port: "m3"}})
+	require.NoError(t, err, "AddMembers(m1 again, m3)")
+	require.Equal(t, 2, n, "AddMembers(m1 again, m3): joined")
 	// A port in another LAG, or an unknown LAG, stops the batch there.
 	n, err = a.h.AddMembers([]Membership{{LAG: "lag1", Port: "m4"}})
-	if n != 0 || !errors.Is(err, ErrInUse) {
-		t.Fatalf("AddMembers(m4 of lag2) = %d, %v; want 0 and ErrInUse", n, err)
-	}
+	require.ErrorIs(t, err, ErrInUse, "AddMembers(m4 of lag2)")
+	require.Zero(t, n, "AddMembers(m4 of lag2): joined")
 	n, err = a.h.AddMembers([]Membership{{LAG: "nolag", Port: "m4"}})
-	if n != 0 || !errors.Is(err, ErrNotFound) {
-		t.Fatalf("AddMembers(unknown LAG) = %d, %v; want 0 and ErrNotFound", n, err)
-	}
-	if got := strings.Join(members("lag1"), ","); got != "m1,m2,m3" {
-		t.Fatalf("lag1 members = %s, want m1,m2,m3", got)
-	}
+	require.ErrorIs(t, err, ErrNotFound, "AddMembers(unknown LAG)")
+	require.Zero(t, n, "AddMembers(unknown LAG): joined")
+	require.Equal(t, "m1,m2,m3", strings.Join(members("lag1"), ","), "lag1 members")
 
 	// A batch long enough to be found in one listing of the links stops
 	// at its missing port the same way.
@@ -105,12 +88,9 @@ func TestAddMembersStopsAtTheFirstFailure(t *testing.T) {
 		batch = append(batch, Membership{LAG: "lag2", Port: p})
 	}
 	n, err = a.h.AddMembers(batch)
-	if n != listAbove || !errors.Is(err, ErrNotFound) {
-		t.Fatalf("AddMembers(%d with one missing) = %d, %v; want %d and ErrNotFound", len(batch), n, err, listAbove)
-	}
-	if got := len(members("lag2")); got != listAbove+1 {
-		t.Fatalf("lag2 has %d members, want %d", got, listAbove+1)
-	}
+	require.ErrorIs(t, err, ErrNotFound, "AddMembers(%d with one missing)", len(batch))
+	require.Equal(t, listAbove, n, "AddMembers(%d with one missing): joined", len(batch))
+	require.Len(t, members("lag2"), listAbove+1, "lag2 members")
 }
 
 // A member's kernel stack is quiet while the LAG has it, and gets back what
@@ -130,28 +110,16 @@ func TestMemberSysctlsAreQuietedAndPutBack(t *testing.T) {
 	a.setSysctl(path(v6, "loud"), "0")
 	a.setSysctl(path(arp, "hush"), "8")
 	a.setSysctl(path(v6, "hush"), "1")
-	if err := a.h.CreateLAG(LAGConfig{Name: "lag", Static: true}); err != nil {
-		t.Fatal(err)
-	}
-	if n, err := a.h.AddMembers([]Membership{{LAG: "lag", Port: "loud"}, {LAG: "lag", Port: "hush"}}); n != 2 || err != nil {
-		t.Fatalf("AddMembers = %d, %v", n, err)
-	}
+	require.NoError(t, a.h.CreateLAG(LAGConfig{Name: "lag", Static: true}))
+	n, err := a.h.AddMembers([]Membership{{LAG: "lag", Port: "loud"}, {LAG: "lag", Port: "hush"}})
+	require.NoError(t, err, "AddMembers")
+	require.Equal(t, 2, n, "AddMembers: joined")
 	for _, m := range []string{"loud", "hush"} {
-		if got := a.sysctl(path(arp, m)) + a.sysctl(path(v6, m)); got != "81" {
-			t.Errorf("%s while a member: arp_ignore, disable_ipv6 = %s, want 8 and 1", m, got)
-		}
+		assert.Equal(t, "81", a.sysctl(path(arp, m))+a.sysctl(path(v6, m)), "%s while a member: arp_ignore, disable_ipv6, want 8 and 1", m)
 	}
-	if err := a.h.RemoveMember("lag", "loud"); err != nil {
-		t.Fatal(err)
-	}
-	if got := a.sysctl(path(arp, "loud")) + a.sysctl(path(v6, "loud")); got != "20" {
-		t.Errorf("loud released: arp_ignore, disable_ipv6 = %s, want 2 and 0 as before", got)
-	}
+	require.NoError(t, a.h.RemoveMember("lag", "loud"))
+	assert.Equal(t, "20", a.sysctl(path(arp, "loud"))+a.sysctl(path(v6, "loud")), "loud released: arp_ignore, disable_ipv6, want 2 and 0 as before")
 	// Deleting the LAG releases hush, which was quiet before and stays so.
-	if err := a.h.DeleteLAG("lag"); err != nil {
-		t.Fatal(err)
-	}
-	if got := a.sysctl(path(arp, "hush")) + a.sysctl(path(v6, "hush")); got != "81" {
-		t.Errorf("hush released: arp_ignore, disable_ipv6 = %s, want 8 and 1 as before", got)
-	}
+	require.NoError(t, a.h.DeleteLAG("lag"))
+	assert.Equal(t, "81", a.sysctl(path(arp, "hush"))+a.sysctl(path(v6, "hush")), "hush released: arp_ignore, disable_ipv6, want 8 and 1 as before")
 }

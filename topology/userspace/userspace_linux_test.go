@@ -1,7 +1,6 @@
 package userspace
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -12,6 +11,8 @@ import (
 	"github.com/dxsim/dxsim/lacp"
 	"github.com/dxsim/dxsim/lacp/capture/afpacket"
 	"github.com/dxsim/dxsim/topology/netnstest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 	"go.uber.org/goleak"
@@ -37,13 +38,9 @@ func newSide(t testing.TB, name string, newHost func(Config) (*Host, error)) *si
 	t.Helper()
 	ns, nl := netnstest.NewNS(t)
 	h, err := newHost(Config{NetNS: ns, Events: 4096})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	t.Cleanup(func() {
-		if err := h.Close(); err != nil {
-			t.Errorf("%s: Close: %v", name, err)
-		}
+		assert.NoError(t, h.Close(), "%s: Close", name)
 	})
 	return &side{t: t, name: name, ns: ns, nl: nl, h: h}
 }
@@ -56,9 +53,7 @@ func connect(t testing.TB, a *side, aPort string, b *side, bPort string) {
 		PeerName:      bPort,
 		PeerNamespace: netlink.NsFd(int(b.ns)),
 	}
-	if err := a.nl.LinkAdd(veth); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, a.nl.LinkAdd(veth))
 	a.setUp(aPort, true)
 	b.setUp(bPort, true)
 }
@@ -66,26 +61,20 @@ func connect(t testing.TB, a *side, aPort string, b *side, bPort string) {
 func (s *side) setUp(name string, up bool) {
 	s.t.Helper()
 	l, err := s.nl.LinkByName(name)
-	if err != nil {
-		s.t.Fatal(err)
-	}
+	require.NoError(s.t, err)
 	if up {
 		err = s.nl.LinkSetUp(l)
 	} else {
 		err = s.nl.LinkSetDown(l)
 	}
-	if err != nil {
-		s.t.Fatal(err)
-	}
+	require.NoError(s.t, err)
 }
 
 // join adds a port to a LAG as topology does: down, add, up.
 func (s *side) join(lag, port string) {
 	s.t.Helper()
 	s.setUp(port, false)
-	if err := s.h.AddMember(lag, port); err != nil {
-		s.t.Fatal(err)
-	}
+	require.NoError(s.t, s.h.AddMember(lag, port))
 	s.setUp(port, true)
 }
 
@@ -93,25 +82,17 @@ func (s *side) join(lag, port string) {
 func (s *side) lowerUp(link string) bool {
 	s.t.Helper()
 	l, err := s.nl.LinkByName(link)
-	if err != nil {
-		s.t.Fatal(err)
-	}
+	require.NoError(s.t, err)
 	return l.Attrs().RawFlags&unix.IFF_LOWER_UP != 0
 }
 
 func (s *side) addr(link, cidr string) {
 	s.t.Helper()
 	l, err := s.nl.LinkByName(link)
-	if err != nil {
-		s.t.Fatal(err)
-	}
+	require.NoError(s.t, err)
 	a, err := netlink.ParseAddr(cidr)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	if err := s.nl.AddrAdd(l, a); err != nil {
-		s.t.Fatal(err)
-	}
+	require.NoError(s.t, err)
+	require.NoError(s.t, s.nl.AddrAdd(l, a))
 }
 
 // waitFor reads s's events until ok says yes.
@@ -126,7 +107,7 @@ func (s *side) waitFor(what string, ok func(Event) bool) Event {
 				return e
 			}
 		case <-timeout:
-			s.t.Fatalf("%s: no event: %s; status %+v", s.name, what, s.h.LAGs())
+			require.FailNow(s.t, "no event: "+what, "%s: status %+v", s.name, s.h.LAGs())
 		}
 	}
 }
@@ -137,9 +118,7 @@ func (s *side) waitUsable(lag string, members ...string) {
 	s.t.Helper()
 	usable := func() bool {
 		st, err := s.h.LAGStatus(lag)
-		if err != nil {
-			s.t.Fatal(err)
-		}
+		require.NoError(s.t, err)
 		n := 0
 		for _, m := range st.Members {
 			for _, want := range members {
@@ -171,23 +150,19 @@ func udpAcross(t *testing.T, from *side, src string, to *side, dst string) {
 	deadline := time.Now().Add(waitLimit)
 	buf := make([]byte, 1500)
 	for time.Now().Before(deadline) {
-		if _, err := tx.WriteToUDP(payload, dstAddr); err != nil {
-			t.Fatalf("send %s -> %s: %v", src, dst, err)
-		}
+		_, err := tx.WriteToUDP(payload, dstAddr)
+		require.NoError(t, err, "send %s -> %s", src, dst)
 		_ = rx.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
 		n, from, err := rx.ReadFromUDP(buf)
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			continue
 		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(buf[:n], payload) || !from.IP.Equal(net.ParseIP(src)) {
-			t.Fatalf("received %q from %v, want %q from %s", buf[:n], from, payload, src)
-		}
+		require.NoError(t, err)
+		require.Equal(t, payload, buf[:n], "received from %v", from)
+		require.True(t, from.IP.Equal(net.ParseIP(src)), "received %q from %v, want from %s", buf[:n], from, src)
 		return
 	}
-	t.Fatalf("no datagram crossed from %s to %s", src, dst)
+	require.FailNow(t, "no datagram crossed", "from %s to %s", src, dst)
 }
 
 func listenUDP(t *testing.T, s *side, ip string) *net.UDPConn {
@@ -198,9 +173,7 @@ func listenUDP(t *testing.T, s *side, ip string) *net.UDPConn {
 		c, err = net.ListenUDP("udp4", &net.UDPAddr{IP: net.ParseIP(ip), Port: 7777})
 		return err
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return c
 }
 
@@ -214,9 +187,7 @@ func TestStaticLAGCarriesTrafficAndVLANs(t *testing.T) {
 	connect(t, aws, "dxcon-p", cust, "cust-p")
 
 	for _, s := range []*side{aws, cust} {
-		if err := s.h.CreateLAG(LAGConfig{Name: "dxlag-t", MinLinks: 1, Static: true}); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, s.h.CreateLAG(LAGConfig{Name: "dxlag-t", MinLinks: 1, Static: true}))
 	}
 	for i := range 2 {
 		aws.join("dxlag-t", fmt.Sprintf("dxcon-a%d", i))
@@ -237,9 +208,7 @@ func TestStaticLAGCarriesTrafficAndVLANs(t *testing.T) {
 			port = "cust-p"
 		}
 		for _, v := range []VLANConfig{{Name: "dxvif-l", Parent: "dxlag-t", VID: 101}, {Name: "dxvif-p", Parent: port, VID: 202}} {
-			if err := s.h.CreateVLAN(v); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, s.h.CreateVLAN(v))
 		}
 	}
 	aws.addr("dxvif-l", "10.9.1.1/24")
@@ -252,12 +221,10 @@ func TestStaticLAGCarriesTrafficAndVLANs(t *testing.T) {
 	// The port's VIF follows its connection into the LAG: same TAP, same
 	// addresses, new parent; the port's trunk is closed with its last VLAN.
 	for _, s := range []*side{aws, cust} {
-		if err := s.h.MoveVLAN(VLANConfig{Name: "dxvif-p", Parent: "dxlag-t", VID: 202}); err != nil {
-			t.Fatal(err)
-		}
-		if got := s.h.VLANs(); len(got) != 2 || got[1].Parent != "dxlag-t" {
-			t.Fatalf("%s: VLANs after the move: %+v", s.name, got)
-		}
+		require.NoError(t, s.h.MoveVLAN(VLANConfig{Name: "dxvif-p", Parent: "dxlag-t", VID: 202}))
+		got := s.h.VLANs()
+		require.Len(t, got, 2, "%s: VLANs after the move", s.name)
+		require.Equal(t, "dxlag-t", got[1].Parent, "%s: VLANs after the move: %+v", s.name, got)
 	}
 	aws.join("dxlag-t", "dxcon-p")
 	cust.join("dxlag-t", "cust-p")
@@ -265,16 +232,13 @@ func TestStaticLAGCarriesTrafficAndVLANs(t *testing.T) {
 	udpAcross(t, cust, "10.9.1.2", aws, "10.9.1.1")
 
 	// Min links above the members takes the carrier away, and back.
-	if err := aws.h.SetMinLinks("dxlag-t", 4); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, aws.h.SetMinLinks("dxlag-t", 4))
 	aws.waitFor("carrier off at min links 4", func(e Event) bool { return e.Kind == EventCarrier && !e.Up })
-	if st, _ := aws.h.LAGStatus("dxlag-t"); st.Up || st.MinLinks != 4 || len(st.Members) != 3 {
-		t.Errorf("status at min links 4: %+v", st)
-	}
-	if err := aws.h.SetMinLinks("dxlag-t", 1); err != nil {
-		t.Fatal(err)
-	}
+	st, _ := aws.h.LAGStatus("dxlag-t")
+	assert.False(t, st.Up, "status at min links 4: %+v", st)
+	assert.Equal(t, 4, st.MinLinks, "status at min links 4: %+v", st)
+	assert.Len(t, st.Members, 3, "status at min links 4: %+v", st)
+	require.NoError(t, aws.h.SetMinLinks("dxlag-t", 1))
 	aws.waitFor("carrier on at min links 1", func(e Event) bool { return e.Kind == EventCarrier && e.Up })
 }
 
@@ -287,36 +251,24 @@ func TestDeleteLAGWhileAddingMembers(t *testing.T) {
 	const n = 6
 	for i := range n {
 		veth := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: fmt.Sprintf("dxcon-r%d", i)}, PeerName: fmt.Sprintf("cust-r%d", i)}
-		if err := s.nl.LinkAdd(veth); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, s.nl.LinkAdd(veth))
 	}
 	mac, _ := net.ParseMAC("02:dd:00:00:00:07")
 	for round := range 3 {
-		if err := s.h.CreateLAG(LAGConfig{Name: "dxlag-r", SystemMAC: mac}); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, s.h.CreateLAG(LAGConfig{Name: "dxlag-r", SystemMAC: mac}))
 		done := make(chan error, n)
 		for i := range n {
 			go func() { done <- s.h.AddMember("dxlag-r", fmt.Sprintf("dxcon-r%d", i)) }()
 		}
-		if err := s.h.DeleteLAG("dxlag-r"); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, s.h.DeleteLAG("dxlag-r"))
 		for range n {
 			<-done // joined, or refused because the LAG went: either is fine
 		}
-		if got := s.h.LAGs(); len(got) != 0 {
-			t.Fatalf("round %d: LAGs after delete: %+v", round, got)
-		}
+		require.Empty(t, s.h.LAGs(), "round %d: LAGs after delete", round)
 	}
 	// No port is left marked as a member of a LAG that is gone.
-	if err := s.h.CreateLAG(LAGConfig{Name: "dxlag-s", SystemMAC: mac}); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, s.h.CreateLAG(LAGConfig{Name: "dxlag-s", SystemMAC: mac}))
 	for i := range n {
-		if err := s.h.AddMember("dxlag-s", fmt.Sprintf("dxcon-r%d", i)); err != nil {
-			t.Errorf("joining a fresh LAG after the races: %v", err)
-		}
+		assert.NoError(t, s.h.AddMember("dxlag-s", fmt.Sprintf("dxcon-r%d", i)), "joining a fresh LAG after the races")
 	}
 }

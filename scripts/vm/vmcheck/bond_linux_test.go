@@ -1,7 +1,6 @@
 package vmcheck
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -9,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 
@@ -46,22 +47,16 @@ func TestBondsNegotiateLACPAndCarryVLAN(t *testing.T) {
 			PeerName:      m + "p",
 			PeerNamespace: netlink.NsFd(int(b.ns)),
 		}
-		if err := a.h.LinkAdd(veth); err != nil {
-			t.Fatalf("veth %s: %v", m, err)
-		}
+		require.NoError(t, a.h.LinkAdd(veth), "veth %s", m)
 		// The peer takes the member's name on b's side, so both bonds have
 		// members of the same names.
-		if err := renameLink(b.h, m+"p", m); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, renameLink(b.h, m+"p", m))
 	}
 	for _, s := range []*side{a, b} {
 		for _, m := range members {
 			s.enslave(t, m)
 		}
-		if err := s.h.LinkSetUp(s.bond); err != nil {
-			t.Fatalf("%s: bond up: %v", s.name, err)
-		}
+		require.NoError(t, s.h.LinkSetUp(s.bond), "%s: bond up", s.name)
 	}
 
 	for _, s := range []*side{a, b} {
@@ -76,9 +71,8 @@ func TestBondsNegotiateLACPAndCarryVLAN(t *testing.T) {
 		for _, m := range members {
 			aggs = append(aggs, s.slave(t, m).AggregatorId)
 		}
-		if aggs[0] == 0 || aggs[0] != aggs[1] {
-			t.Errorf("%s: members are in aggregators %v, want one shared aggregator", s.name, aggs)
-		}
+		assert.NotZero(t, aggs[0], "%s: members are in aggregators %v, want one shared aggregator", s.name, aggs)
+		assert.Equal(t, aggs[0], aggs[1], "%s: members are in aggregators %v, want one shared aggregator", s.name, aggs)
 	}
 
 	const vid = 100
@@ -93,9 +87,7 @@ func newSide(t *testing.T, name string) *side {
 	bond.Mode = netlink.BOND_MODE_802_3AD
 	bond.LacpRate = netlink.BOND_LACP_RATE_FAST
 	bond.Miimon = 100
-	if err := h.LinkAdd(bond); err != nil {
-		t.Fatalf("%s: bond: %v", name, err)
-	}
+	require.NoError(t, h.LinkAdd(bond), "%s: bond", name)
 	return &side{name: name, ns: ns, h: h, bond: bond}
 }
 
@@ -115,30 +107,18 @@ func renameLink(h *netlink.Handle, from, to string) error {
 func (s *side) enslave(t *testing.T, member string) {
 	t.Helper()
 	l, err := s.h.LinkByName(member)
-	if err != nil {
-		t.Fatalf("%s: %v", s.name, err)
-	}
-	if err := s.h.LinkSetDown(l); err != nil {
-		t.Fatalf("%s: %s down: %v", s.name, member, err)
-	}
-	if err := s.h.LinkSetMasterByIndex(l, s.bond.Index); err != nil {
-		t.Fatalf("%s: enslaving %s: %v", s.name, member, err)
-	}
-	if err := s.h.LinkSetUp(l); err != nil {
-		t.Fatalf("%s: %s up: %v", s.name, member, err)
-	}
+	require.NoError(t, err, s.name)
+	require.NoError(t, s.h.LinkSetDown(l), "%s: %s down", s.name, member)
+	require.NoError(t, s.h.LinkSetMasterByIndex(l, s.bond.Index), "%s: enslaving %s", s.name, member)
+	require.NoError(t, s.h.LinkSetUp(l), "%s: %s up", s.name, member)
 }
 
 func (s *side) slave(t *testing.T, member string) *netlink.BondSlave {
 	t.Helper()
 	l, err := s.h.LinkByName(member)
-	if err != nil {
-		t.Fatalf("%s: %v", s.name, err)
-	}
+	require.NoError(t, err, s.name)
 	slave, ok := l.Attrs().Slave.(*netlink.BondSlave)
-	if !ok {
-		t.Fatalf("%s: %s is not a bond slave (%T)", s.name, member, l.Attrs().Slave)
-	}
+	require.True(t, ok, "%s: %s is not a bond slave (%T)", s.name, member, l.Attrs().Slave)
 	return slave
 }
 
@@ -158,7 +138,7 @@ func (s *side) waitCollectingDistributing(t *testing.T, member string) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s: %s never reached %s: actor state %s", s.name, member, want, last)
+			require.FailNow(t, fmt.Sprintf("%s: %s never reached %s", s.name, member, want), "actor state %s", last)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -172,19 +152,11 @@ func addVLAN(t *testing.T, s *side, vid int, addr string) net.IP {
 		LinkAttrs: netlink.LinkAttrs{Name: fmt.Sprintf("dxsim-bond.%d", vid), ParentIndex: s.bond.Index},
 		VlanId:    vid,
 	}
-	if err := s.h.LinkAdd(vlan); err != nil {
-		t.Fatalf("%s: vlan: %v", s.name, err)
-	}
+	require.NoError(t, s.h.LinkAdd(vlan), "%s: vlan", s.name)
 	a, err := netlink.ParseAddr(addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.h.AddrAdd(vlan, a); err != nil {
-		t.Fatalf("%s: address %s: %v", s.name, addr, err)
-	}
-	if err := s.h.LinkSetUp(vlan); err != nil {
-		t.Fatalf("%s: vlan up: %v", s.name, err)
-	}
+	require.NoError(t, err)
+	require.NoError(t, s.h.AddrAdd(vlan, a), "%s: address %s", s.name, addr)
+	require.NoError(t, s.h.LinkSetUp(vlan), "%s: vlan up", s.name)
 	return a.IP
 }
 
@@ -193,44 +165,35 @@ func addVLAN(t *testing.T, s *side, vid int, addr string) net.IP {
 func exchangeUDP(t *testing.T, a, b *side, to net.IP) {
 	t.Helper()
 	var rx, tx net.PacketConn
-	if err := inNS(b.ns, func() (err error) {
+	require.NoError(t, inNS(b.ns, func() (err error) {
 		rx, err = net.ListenPacket("udp4", net.JoinHostPort(to.String(), "0"))
 		return err
-	}); err != nil {
-		t.Fatalf("b: listen: %v", err)
-	}
+	}), "b: listen")
 	defer rx.Close()
-	if err := inNS(a.ns, func() (err error) {
+	require.NoError(t, inNS(a.ns, func() (err error) {
 		tx, err = net.ListenPacket("udp4", ":0")
 		return err
-	}); err != nil {
-		t.Fatalf("a: socket: %v", err)
-	}
+	}), "a: socket")
 	defer tx.Close()
 
 	msg := []byte("dxsim vlan over 802.3ad")
 	buf := make([]byte, 64)
 	deadline := time.Now().Add(convergeWithin)
 	for time.Now().Before(deadline) {
-		if _, err := tx.WriteTo(msg, rx.LocalAddr()); err != nil {
-			t.Fatalf("a: send: %v", err)
-		}
+		_, err := tx.WriteTo(msg, rx.LocalAddr())
+		require.NoError(t, err, "a: send")
 		_ = rx.SetReadDeadline(time.Now().Add(time.Second))
 		n, from, err := rx.ReadFrom(buf)
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {
 			continue
 		}
-		if err != nil {
-			t.Fatalf("b: receive: %v", err)
-		}
-		if !bytes.Equal(buf[:n], msg) {
-			t.Fatalf("b: received %q, want %q", buf[:n], msg)
-		}
+		require.NoError(t, err, "b: receive")
+		require.Equal(t, msg, buf[:n], "b: received")
 		t.Logf("b: received %d bytes from %s over the VLAN", n, from)
 		return
 	}
-	t.Fatalf("no datagram reached %s over the VLAN", to)
+	require.FailNow(t, fmt.Sprintf("no datagram reached %s over the VLAN", to))
 }
 
 // inNS runs f on a thread in ns. Sockets f opens stay in ns.

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netlink/nl"
 	"golang.org/x/sys/unix"
@@ -161,12 +163,10 @@ func (f *fakeSource) ended(t *testing.T) {
 		select {
 		case <-s.done:
 		default:
-			t.Errorf("subscription %d was never released", i)
+			assert.Fail(t, "subscription was never released", "subscription %d", i)
 		}
 	}
-	if !f.closed {
-		t.Error("source not closed")
-	}
+	assert.True(t, f.closed, "source not closed")
 }
 
 // view is a Handler keeping what a caller would believe of each link: its
@@ -241,7 +241,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	deadline := time.Now().Add(30 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("never came true: %s", what)
+			require.FailNow(t, "never came true", what)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/vishvananda/netlink"
 
 	"github.com/dxsim/dxsim/topology/netnstest"
@@ -25,9 +27,7 @@ func TestOverflowIsRepaired(t *testing.T) {
 	v := newView()
 	v.slow = 200 * time.Microsecond
 	w, err := Watch(ns, testLogger(t), v, WithReceiveBuffer(1))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer w.Stop()
 
 	burst(t, h, 150)
@@ -36,17 +36,11 @@ func TestOverflowIsRepaired(t *testing.T) {
 
 	// Changed after the overflow: only a working subscription tells.
 	link, err := h.LinkByName("va1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := h.LinkSetDown(link); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	require.NoError(t, h.LinkSetDown(link))
 	eventually(t, "va1 seen down", func() bool { s, ok := v.get("va1"); return ok && !s.up })
 	eventually(t, "the view agrees with the kernel", func() bool { return sameView(t, h, v) == "" })
-	if d := sameView(t, h, v); d != "" {
-		t.Error(d)
-	}
+	assert.Empty(t, sameView(t, h, v), "the view differs from the kernel")
 }
 
 // TestDefaultBufferHoldsABurst runs the same burst with the default buffer
@@ -57,9 +51,7 @@ func TestDefaultBufferHoldsABurst(t *testing.T) {
 	ns, h := netnstest.NewNS(t)
 	v := newView()
 	w, err := Watch(ns, testLogger(t), v)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer w.Stop()
 	burst(t, h, 150)
 	eventually(t, "the view agrees with the kernel", func() bool { return sameView(t, h, v) == "" })
@@ -72,34 +64,22 @@ func burst(t *testing.T, h *netlink.Handle, n int) {
 	t.Helper()
 	for i := range n {
 		la := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: fmt.Sprintf("va%d", i)}, PeerName: fmt.Sprintf("vb%d", i)}
-		if err := h.LinkAdd(la); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, h.LinkAdd(la))
 	}
 	for i := range n {
 		for _, name := range []string{fmt.Sprintf("va%d", i), fmt.Sprintf("vb%d", i)} {
 			l, err := h.LinkByName(name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := h.LinkSetUp(l); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
+			require.NoError(t, h.LinkSetUp(l))
 			if i%3 == 0 {
-				if err := h.LinkSetDown(l); err != nil {
-					t.Fatal(err)
-				}
+				require.NoError(t, h.LinkSetDown(l))
 			}
 		}
 	}
 	for i := 0; i < n; i += 5 {
 		l, err := h.LinkByName(fmt.Sprintf("va%d", i))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := h.LinkDel(l); err != nil { // its peer goes with it
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
+		require.NoError(t, h.LinkDel(l)) // its peer goes with it
 	}
 }
 
@@ -108,9 +88,7 @@ func burst(t *testing.T, h *netlink.Handle, n int) {
 func sameView(t *testing.T, h *netlink.Handle, v *view) string {
 	t.Helper()
 	links, err := h.LinkList()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	want := map[string]linkState{}
 	for _, l := range links {
 		a := l.Attrs()

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 	"golang.org/x/sys/unix"
 )
@@ -19,12 +21,11 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 var testBackoff = backoff{min: time.Millisecond, max: 8 * time.Millisecond, stable: time.Hour}
 
 func TestUpdatesArriveInOrder(t *testing.T) {
+	t.Parallel()
 	f := newFakeSource()
 	v := newView()
 	w, err := start(f, slog.New(slog.DiscardHandler), v, testBackoff)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for i := range 100 {
 		f.set("dxcon-a", i%2 == 0)
 	}
@@ -33,25 +34,23 @@ func TestUpdatesArriveInOrder(t *testing.T) {
 	eventually(t, "dxcon-b seen up", func() bool { s, ok := v.get("dxcon-b"); return ok && s.up })
 	w.Stop()
 	f.ended(t)
-	if _, ok := v.get("dxcon-a"); ok {
-		t.Error("dxcon-a deleted, still in the view: updates out of order")
-	}
-	if v.updates != 102 || v.resyncs != 0 || w.Resyncs() != 0 {
-		t.Errorf("updates %d, resyncs %d (counted %d); want 102 and none", v.updates, v.resyncs, w.Resyncs())
-	}
+	_, ok := v.get("dxcon-a")
+	assert.False(t, ok, "dxcon-a deleted, still in the view: updates out of order")
+	assert.Equal(t, 102, v.updates, "updates")
+	assert.Zero(t, v.resyncs, "handler resyncs")
+	assert.Zero(t, w.Resyncs(), "resyncs counted")
 }
 
 // TestResyncAfterLoss loses the subscription, as ENOBUFS does, while links
 // change unheard: one goes down, one vanishes, one is made again under its
 // name, one is new. Only the resync can tell the handler.
 func TestResyncAfterLoss(t *testing.T) {
+	t.Parallel()
 	f := newFakeSource()
 	v := newView()
 	logs := &records{}
 	w, err := start(f, slog.New(logs), v, testBackoff)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for _, n := range []string{"down", "gone", "remade", "same"} {
 		f.set(n, true)
 	}
@@ -72,21 +71,16 @@ func TestResyncAfterLoss(t *testing.T) {
 	w.Stop()
 	f.ended(t)
 
-	if got, want := strings.Join(v.names(), " "), "down new remade same"; got != want {
-		t.Errorf("links after resync: %s, want %s", got, want)
-	}
-	if s, _ := v.get("down"); s.up {
-		t.Error("down is still seen up")
-	}
-	if s, _ := v.get("remade"); s.index == oldRemade.index || !s.up {
-		t.Errorf("remade seen as %+v, want up with a new index (was %d)", s, oldRemade.index)
-	}
-	if v.resyncs != 1 {
-		t.Errorf("handler resynced %d times, want 1", v.resyncs)
-	}
+	assert.Equal(t, "down new remade same", strings.Join(v.names(), " "), "links after resync")
+	down, _ := v.get("down")
+	assert.False(t, down.up, "down is still seen up")
+	remade, _ := v.get("remade")
+	assert.NotEqual(t, oldRemade.index, remade.index, "remade seen as %+v, want a new index", remade)
+	assert.True(t, remade.up, "remade seen as %+v, want up", remade)
+	assert.Equal(t, 1, v.resyncs, "handler resyncs")
 	warns := logs.at(slog.LevelWarn)
-	if len(warns) != 1 || !strings.Contains(warns[0], unix.ENOBUFS.Error()) {
-		t.Errorf("warnings %q, want one naming the overflow", warns)
+	if assert.Len(t, warns, 1, "warnings, want one naming the overflow") {
+		assert.Contains(t, warns[0], unix.ENOBUFS.Error(), "the warning names the overflow")
 	}
 }
 
@@ -94,13 +88,12 @@ func TestResyncAfterLoss(t *testing.T) {
 // loss: the watcher keeps trying, waiting longer each time, lets go of the
 // subscription whose list failed, and resyncs once it succeeds.
 func TestBacksOffWhileRepairFails(t *testing.T) {
+	t.Parallel()
 	f := newFakeSource()
 	v := newView()
 	logs := &records{}
 	w, err := start(f, slog.New(logs), v, testBackoff)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	f.set("a", true)
 	eventually(t, "a seen", func() bool { _, ok := v.get("a"); return ok })
 	f.mu.Lock()
@@ -111,46 +104,37 @@ func TestBacksOffWhileRepairFails(t *testing.T) {
 	w.Stop()
 	f.ended(t)
 
-	if s, _ := v.get("a"); s.up {
-		t.Error("a still seen up after the resync")
-	}
+	a, _ := v.get("a")
+	assert.False(t, a.up, "a still seen up after the resync")
 	// One subscription at first, 3 refused, 2 whose list failed, 1 that
 	// held.
-	if f.subscribes != 7 {
-		t.Errorf("%d subscribes, want 7", f.subscribes)
-	}
-	if got, want := logs.retries(), []string{"1ms", "2ms", "4ms", "8ms", "8ms", "8ms"}; strings.Join(got, " ") != strings.Join(want, " ") {
-		t.Errorf("waits %v, want %v", got, want)
-	}
+	assert.Equal(t, 7, f.subscribes, "subscribes")
+	assert.Equal(t, []string{"1ms", "2ms", "4ms", "8ms", "8ms", "8ms"}, logs.retries(), "waits")
 }
 
 // TestRepeatedLossesBackOff loses subscriptions one after another: each loss
 // of a short-lived subscription waits longer than the last.
 func TestRepeatedLossesBackOff(t *testing.T) {
+	t.Parallel()
 	f := newFakeSource()
 	v := newView()
 	logs := &records{}
 	w, err := start(f, slog.New(logs), v, testBackoff)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for i := range 3 {
 		f.lose(unix.ENOBUFS, nil)
 		eventually(t, "a resync", func() bool { return w.Resyncs() == uint64(i+1) })
 	}
 	w.Stop()
 	f.ended(t)
-	if got, want := logs.retries(), []string{"1ms", "2ms", "4ms"}; strings.Join(got, " ") != strings.Join(want, " ") {
-		t.Errorf("waits %v, want %v", got, want)
-	}
+	assert.Equal(t, []string{"1ms", "2ms", "4ms"}, logs.retries(), "waits")
 }
 
 func TestStopWhileRetrying(t *testing.T) {
+	t.Parallel()
 	f := newFakeSource()
 	w, err := start(f, slog.New(slog.DiscardHandler), newView(), testBackoff)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	f.mu.Lock()
 	f.failSubscribe = 1 << 30
 	f.mu.Unlock()
@@ -164,13 +148,12 @@ func TestStopWhileRetrying(t *testing.T) {
 // TestStopWithReceiverBlocked stops while the subscription's receiver is
 // blocked handing over updates to a slow handler.
 func TestStopWithReceiverBlocked(t *testing.T) {
+	t.Parallel()
 	f := newFakeSource()
 	v := newView()
 	v.slow = time.Millisecond
 	w, err := start(f, slog.New(slog.DiscardHandler), v, testBackoff)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for i := range 1000 {
 		f.set("a", i%2 == 0)
 	}
@@ -180,14 +163,12 @@ func TestStopWithReceiverBlocked(t *testing.T) {
 }
 
 func TestFirstSubscribeFails(t *testing.T) {
+	t.Parallel()
 	f := newFakeSource()
 	f.failSubscribe = 1
-	if _, err := start(f, nil, newView(), testBackoff); err == nil {
-		t.Fatal("start succeeded with a refused subscription")
-	}
-	if !f.closed {
-		t.Error("source not closed")
-	}
+	_, err := start(f, nil, newView(), testBackoff)
+	require.Error(t, err, "start succeeded with a refused subscription")
+	assert.True(t, f.closed, "source not closed")
 }
 
 // records is a slog.Handler keeping what was logged.
