@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/dxsim/dxsim/sim"
 	"github.com/dxsim/dxsim/sim/simtest"
 )
@@ -18,22 +20,16 @@ func BenchmarkAssociate(b *testing.B) {
 	clock := simtest.NewClock()
 	dp := simtest.NewDataPlane(clock, 1<<12)
 	s, err := sim.New(sim.Config{Clock: clock, DataPlane: dp, Quotas: sim.Quotas{LAGsPerRegion: 1000, VIFsPerLAG: 50, TagsPerResource: 50}})
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	defer s.Close()
 	type pair struct{ conn, lag string }
 	var work []pair
 	for len(work) < 100 {
 		view, err := s.CreateLag(ctx, acct, sim.CreateLagInput{NumberOfConnections: 1, Location: "EqDC2", Bandwidth: "10Gbps", Name: "l"})
-		if err != nil {
-			b.Fatal(err)
-		}
+		require.NoError(b, err)
 		for range 3 {
 			c, err := s.CreateConnection(ctx, acct, sim.CreateConnectionInput{Location: "EqDC2", Bandwidth: "10Gbps", Name: "c"})
-			if err != nil {
-				b.Fatal(err)
-			}
+			require.NoError(b, err)
 			if c.Device == view.LAG.Device {
 				work = append(work, pair{c.ID, view.LAG.ID})
 				break
@@ -55,9 +51,8 @@ func BenchmarkAssociate(b *testing.B) {
 					break
 				}
 			}
-			if _, err := s.DisassociateConnectionFromLag(ctx, acct, p.conn, p.lag); err != nil {
-				b.Fatal(err)
-			}
+			_, err := s.DisassociateConnectionFromLag(ctx, acct, p.conn, p.lag)
+			require.NoError(b, err)
 			b.StartTimer()
 		}
 		if _, err := s.AssociateConnectionWithLag(ctx, acct, p.conn, p.lag); err != nil {

@@ -4,38 +4,41 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestLoadCatalogue(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
-	write := func(name, body string) string {
+	write := func(t *testing.T, name, body string) string {
+		t.Helper()
 		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, os.WriteFile(p, []byte(body), 0o600))
 		return p
 	}
-	good := write("good.json", `{"locations":[{"locationCode":"LAB1","locationName":"Lab","region":"us-east-1",
+	good := write(t, "good.json", `{"locations":[{"locationCode":"LAB1","locationName":"Lab","region":"us-east-1",
 		"availablePortSpeeds":["1Gbps","10Gbps"],"availableMacSecPortSpeeds":["10Gbps"],"availableProviders":["Lab"],
 		"devices":["LAB1-aaaa","LAB1-bbbb"]}]}`)
 	cat, err := LoadCatalogue(good)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if l, ok := cat.Location("LAB1"); !ok || len(l.Devices) != 2 || len(cat.InRegion("us-east-1")) != 1 {
-		t.Errorf("loaded %+v", cat)
-	}
+	require.NoError(t, err)
+	l, ok := cat.Location("LAB1")
+	assert.True(t, ok, "loaded %+v", cat)
+	assert.Len(t, l.Devices, 2, "loaded %+v", cat)
+	assert.Len(t, cat.InRegion("us-east-1"), 1, "loaded %+v", cat)
 	for name, body := range map[string]string{
 		"one-device.json": `{"locations":[{"locationCode":"X","region":"r","availablePortSpeeds":["1Gbps"],"devices":["d"]}]}`,
 		"bad-speed.json":  `{"locations":[{"locationCode":"X","region":"r","availablePortSpeeds":["3Gbps"],"devices":["d","e"]}]}`,
 		"twice.json":      `{"locations":[{"locationCode":"X","region":"r","availablePortSpeeds":["1Gbps"],"devices":["d","e"]},{"locationCode":"X","region":"r","availablePortSpeeds":["1Gbps"],"devices":["d","e"]}]}`,
 		"not-json.json":   `locations: []`,
 	} {
-		if _, err := LoadCatalogue(write(name, body)); err == nil {
-			t.Errorf("%s accepted", name)
-		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			_, err := LoadCatalogue(write(t, name, body))
+			assert.Error(t, err, "%s accepted", name)
+		})
 	}
-	if _, err := LoadCatalogue(filepath.Join(dir, "missing.json")); err == nil {
-		t.Error("a missing file accepted")
-	}
+	_, err = LoadCatalogue(filepath.Join(dir, "missing.json"))
+	assert.Error(t, err, "a missing file accepted")
 }

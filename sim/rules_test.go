@@ -1,8 +1,12 @@
 package sim
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 const acct = "123456789012"
@@ -53,24 +57,22 @@ func runRuleCases(t *testing.T, cases []ruleCase, check func(st *State, conn, la
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			st := fixture()
 			if tc.mutate != nil {
 				tc.mutate(st)
 			}
 			err := check(st, tc.conn, tc.lag)
-			if got := RuleOf(err); got != tc.wantRule {
-				t.Fatalf("rule = %q (err %v), want %q", got, err, tc.wantRule)
-			}
+			require.Equal(t, tc.wantRule, RuleOf(err), "rule (err %v)", err)
 			for _, frag := range tc.wantIn {
-				if !strings.Contains(err.Error(), frag) {
-					t.Errorf("message %q lacks %q", err.Error(), frag)
-				}
+				assert.Contains(t, err.Error(), frag)
 			}
 		})
 	}
 }
 
 func TestCheckAssociate(t *testing.T) {
+	t.Parallel()
 	cases := []ruleCase{
 		{name: "ok", conn: "dxcon-free0001", lag: "dxlag-aaaaaaaa"},
 		{name: "interconnect joins", conn: "dxcon-inter001", lag: "dxlag-aaaaaaaa"},
@@ -109,6 +111,7 @@ func TestCheckAssociate(t *testing.T) {
 }
 
 func TestCheckDisassociate(t *testing.T) {
+	t.Parallel()
 	cases := []ruleCase{
 		{name: "ok", conn: "dxcon-a1member", lag: "dxlag-aaaaaaaa"},
 		{name: "last member despite minimum links", conn: "dxcon-a1member", lag: "dxlag-aaaaaaaa", mutate: func(st *State) {
@@ -130,6 +133,7 @@ func TestCheckDisassociate(t *testing.T) {
 }
 
 func TestCheckDeleteLag(t *testing.T) {
+	t.Parallel()
 	cases := []ruleCase{
 		{name: "ok with members", lag: "dxlag-cccccccc"},
 		{name: "has a VIF", lag: "dxlag-aaaaaaaa", mutate: func(st *State) {
@@ -150,6 +154,7 @@ func TestCheckDeleteLag(t *testing.T) {
 }
 
 func TestCheckMinimumLinksSetting(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		lag  string
 		n    int
@@ -160,23 +165,27 @@ func TestCheckMinimumLinksSetting(t *testing.T) {
 		{"dxlag-cccccccc", 3, RuleMinimumLinks},
 		{"dxlag-cccccccc", -1, RuleMinimumLinks},
 	} {
-		st := fixture()
-		err := CheckMinimumLinksSetting(st, st.LAGs[tc.lag], tc.n)
-		if got := RuleOf(err); got != tc.want {
-			t.Errorf("minimumLinks %d on %s: rule %q (%v), want %q", tc.n, tc.lag, got, err, tc.want)
-		}
+		t.Run(fmt.Sprintf("%s minimumLinks %d", tc.lag, tc.n), func(t *testing.T) {
+			t.Parallel()
+			st := fixture()
+			err := CheckMinimumLinksSetting(st, st.LAGs[tc.lag], tc.n)
+			assert.Equal(t, tc.want, RuleOf(err), "minimumLinks %d on %s: rule (%v)", tc.n, tc.lag, err)
+		})
 	}
 }
 
 func TestMaxMembers(t *testing.T) {
+	t.Parallel()
 	for bw, want := range map[string]int{"1Gbps": 4, "10Gbps": 4, "100Gbps": 2, "400Gbps": 2} {
-		if got := MaxMembers(bw); got != want {
-			t.Errorf("MaxMembers(%s) = %d, want %d", bw, got, want)
-		}
+		t.Run(bw, func(t *testing.T) {
+			t.Parallel()
+			assert.Equal(t, want, MaxMembers(bw), "MaxMembers(%s)", bw)
+		})
 	}
 }
 
 func TestCheckPortSpeed(t *testing.T) {
+	t.Parallel()
 	cat := DefaultCatalogue()
 	for _, tc := range []struct{ loc, bw, want string }{
 		{"EqDC2", "10Gbps", ""},
@@ -184,38 +193,33 @@ func TestCheckPortSpeed(t *testing.T) {
 		{"EqDC2", "25Gbps", RuleInvalidArgument},
 		{"Nowhere", "10Gbps", RuleInvalidArgument},
 	} {
-		_, err := CheckPortSpeed(cat, tc.loc, tc.bw)
-		if got := RuleOf(err); got != tc.want {
-			t.Errorf("%s %s: rule %q (%v), want %q", tc.loc, tc.bw, got, err, tc.want)
-		}
+		t.Run(tc.loc+" "+tc.bw, func(t *testing.T) {
+			t.Parallel()
+			_, err := CheckPortSpeed(cat, tc.loc, tc.bw)
+			assert.Equal(t, tc.want, RuleOf(err), "%s %s: rule (%v)", tc.loc, tc.bw, err)
+		})
 	}
 }
 
 func TestCheckQuotas(t *testing.T) {
+	t.Parallel()
 	st := fixture()
 	q := Quotas{LAGsPerRegion: 3, VIFsPerLAG: 1, TagsPerResource: 2}
 	for _, l := range st.LAGs {
 		l.Region = "us-east-1"
 	}
-	if err := CheckLAGQuota(st, acct, "us-east-1", q); RuleOf(err) != RuleQuota {
-		t.Errorf("4th LAG: %v, want quota", err)
-	}
-	if err := CheckLAGQuota(st, acct, "us-west-2", q); err != nil {
-		t.Errorf("other region: %v", err)
-	}
-	if err := CheckVIFQuota(st, "dxlag-aaaaaaaa", q); err != nil {
-		t.Errorf("first VIF: %v", err)
-	}
+	err := CheckLAGQuota(st, acct, "us-east-1", q)
+	assert.Equal(t, RuleQuota, RuleOf(err), "4th LAG: %v", err)
+	assert.NoError(t, CheckLAGQuota(st, acct, "us-west-2", q), "other region")
+	assert.NoError(t, CheckVIFQuota(st, "dxlag-aaaaaaaa", q), "first VIF")
 	st.VIFs["dxvif-v1"] = &VIF{ID: "dxvif-v1", ConnectionID: "dxlag-aaaaaaaa", State: StateAvailable}
-	if err := CheckVIFQuota(st, "dxlag-aaaaaaaa", q); RuleOf(err) != RuleQuota {
-		t.Errorf("second VIF: %v, want quota", err)
-	}
-	if err := CheckVIFQuota(st, "dxcon-free0001", q); err != nil {
-		t.Errorf("VIF quota applies to LAGs only: %v", err)
-	}
+	err = CheckVIFQuota(st, "dxlag-aaaaaaaa", q)
+	assert.Equal(t, RuleQuota, RuleOf(err), "second VIF: %v", err)
+	assert.NoError(t, CheckVIFQuota(st, "dxcon-free0001", q), "VIF quota applies to LAGs only")
 }
 
 func TestCheckVLAN(t *testing.T) {
+	t.Parallel()
 	st := fixture()
 	st.VIFs["dxvif-v1"] = &VIF{ID: "dxvif-v1", ConnectionID: "dxcon-free0001", VLAN: 101, State: StateAvailable}
 	st.Connections["dxcon-hosted01"].VLAN = 200
@@ -232,13 +236,15 @@ func TestCheckVLAN(t *testing.T) {
 		{"dxcon-free0001", 0, "", RuleInvalidArgument},
 		{"dxcon-free0001", 4095, "", RuleInvalidArgument},
 	} {
-		if got := RuleOf(CheckVLAN(st, tc.parent, tc.vlan, tc.except)); got != tc.want {
-			t.Errorf("VLAN %d on %s: rule %q, want %q", tc.vlan, tc.parent, got, tc.want)
-		}
+		t.Run(fmt.Sprintf("VLAN %d on %s except %q", tc.vlan, tc.parent, tc.except), func(t *testing.T) {
+			t.Parallel()
+			assert.Equal(t, tc.want, RuleOf(CheckVLAN(st, tc.parent, tc.vlan, tc.except)), "VLAN %d on %s: rule", tc.vlan, tc.parent)
+		})
 	}
 }
 
 func TestCheckMACsec(t *testing.T) {
+	t.Parallel()
 	key := strings.Repeat("0123456789abcdef", 4)
 	for _, tc := range []struct {
 		name, ckn, cak string
@@ -248,9 +254,10 @@ func TestCheckMACsec(t *testing.T) {
 		{"short ckn", key[:63], key, RuleMACsec},
 		{"non-hex cak", key, strings.Repeat("g", 64), RuleMACsec},
 	} {
-		if got := RuleOf(CheckMACsecKey(tc.ckn, tc.cak)); got != tc.want {
-			t.Errorf("%s: rule %q, want %q", tc.name, got, tc.want)
-		}
+		t.Run("key "+tc.name, func(t *testing.T) {
+			t.Parallel()
+			assert.Equal(t, tc.want, RuleOf(CheckMACsecKey(tc.ckn, tc.cak)), "%s: rule", tc.name)
+		})
 	}
 	for _, tc := range []struct {
 		bw      string
@@ -260,73 +267,74 @@ func TestCheckMACsec(t *testing.T) {
 		{"10Gbps", true, ""}, {"100Gbps", true, ""}, {"400Gbps", true, ""},
 		{"1Gbps", true, RuleMACsec}, {"10Gbps", false, RuleMACsec},
 	} {
-		if got := RuleOf(CheckMACsecCapable("dxcon-x", tc.bw, tc.capable)); got != tc.want {
-			t.Errorf("MACsec on %s (capable %v): rule %q, want %q", tc.bw, tc.capable, got, tc.want)
-		}
+		t.Run(fmt.Sprintf("port %s capable %v", tc.bw, tc.capable), func(t *testing.T) {
+			t.Parallel()
+			assert.Equal(t, tc.want, RuleOf(CheckMACsecCapable("dxcon-x", tc.bw, tc.capable)), "MACsec on %s (capable %v): rule", tc.bw, tc.capable)
+		})
 	}
 	for mode, want := range map[string]string{"no_encrypt": "", "should_encrypt": "", "must_encrypt": "", "always": RuleMACsec} {
-		if got := RuleOf(CheckEncryptionMode(mode)); got != want {
-			t.Errorf("encryptionMode %q: rule %q, want %q", mode, got, want)
-		}
+		t.Run("mode "+mode, func(t *testing.T) {
+			t.Parallel()
+			assert.Equal(t, want, RuleOf(CheckEncryptionMode(mode)), "encryptionMode %q: rule", mode)
+		})
 	}
 }
 
 func TestCheckTags(t *testing.T) {
+	t.Parallel()
 	q := Quotas{TagsPerResource: 2}
 	got, err := CheckTags([]Tag{{Key: "a", Value: "1"}}, []Tag{{Key: "a", Value: "2"}, {Key: "b"}}, q)
-	if err != nil || len(got) != 2 || got[0].Value != "2" {
-		t.Fatalf("merge: %v, %v", got, err)
+	require.NoError(t, err, "merge")
+	require.Len(t, got, 2, "merge: %v", got)
+	require.Equal(t, "2", got[0].Value, "merge: %v", got)
+	_, err = CheckTags(nil, []Tag{{Key: "a"}, {Key: "a"}}, q)
+	if assert.Error(t, err, "duplicate keys") {
+		assert.Equal(t, CodeDuplicateTags, err.(*Error).Code, "duplicate keys: %v", err)
 	}
-	if _, err := CheckTags(nil, []Tag{{Key: "a"}, {Key: "a"}}, q); err == nil || err.(*Error).Code != CodeDuplicateTags {
-		t.Errorf("duplicate keys: %v", err)
-	}
-	if _, err := CheckTags([]Tag{{Key: "a"}, {Key: "b"}}, []Tag{{Key: "c"}}, q); err == nil || err.(*Error).Code != CodeTooManyTags {
-		t.Errorf("too many: %v", err)
+	_, err = CheckTags([]Tag{{Key: "a"}, {Key: "b"}}, []Tag{{Key: "c"}}, q)
+	if assert.Error(t, err, "too many") {
+		assert.Equal(t, CodeTooManyTags, err.(*Error).Code, "too many: %v", err)
 	}
 }
 
 func TestIDs(t *testing.T) {
+	t.Parallel()
 	id, err := newID(PrefixConnection, defaultRand)
-	if err != nil || !ValidID(PrefixConnection, id) {
-		t.Fatalf("newID = %q, %v", id, err)
-	}
+	require.NoError(t, err, "newID")
+	require.True(t, ValidID(PrefixConnection, id), "newID = %q", id)
 	for _, bad := range []string{"dxcon-ABCDEFGH", "dxcon-abc", "dxlag-abcdefgh", "dxcon-abcdefgh1"} {
-		if ValidID(PrefixConnection, bad) {
-			t.Errorf("ValidID(%q) = true", bad)
-		}
+		t.Run(bad, func(t *testing.T) {
+			t.Parallel()
+			assert.False(t, ValidID(PrefixConnection, bad), "ValidID(%q)", bad)
+		})
 	}
 	arn := ARN("us-east-1", acct, "dxlag-abcd1234")
-	if arn != "arn:aws:directconnect:us-east-1:123456789012:dxlag/dxlag-abcd1234" {
-		t.Errorf("ARN = %s", arn)
-	}
+	assert.Equal(t, "arn:aws:directconnect:us-east-1:123456789012:dxlag/dxlag-abcd1234", arn, "ARN")
 	r, a, i, err := ParseARN(arn)
-	if err != nil || r != "us-east-1" || a != acct || i != "dxlag-abcd1234" {
-		t.Errorf("ParseARN = %s %s %s %v", r, a, i, err)
+	if assert.NoError(t, err, "ParseARN") {
+		assert.Equal(t, "us-east-1", r, "ParseARN region")
+		assert.Equal(t, acct, a, "ParseARN account")
+		assert.Equal(t, "dxlag-abcd1234", i, "ParseARN ID")
 	}
-	if _, _, _, err := ParseARN("arn:aws:ec2:us-east-1:1:vpc/vpc-1"); err == nil {
-		t.Error("ParseARN accepted an EC2 ARN")
-	}
+	_, _, _, err = ParseARN("arn:aws:ec2:us-east-1:1:vpc/vpc-1")
+	assert.Error(t, err, "ParseARN accepted an EC2 ARN")
 }
 
 func TestCatalogue(t *testing.T) {
+	t.Parallel()
 	cat := DefaultCatalogue()
-	if err := cat.Validate(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, cat.Validate())
 	for _, l := range cat.Locations {
-		if len(l.Devices) < 2 {
-			t.Errorf("%s has %d devices", l.Code, len(l.Devices))
-		}
+		assert.GreaterOrEqual(t, len(l.Devices), 2, "%s has %d devices", l.Code, len(l.Devices))
 	}
 	bad := &Catalogue{Locations: []Location{{Code: "X", Region: "r", PortSpeeds: []string{"10Gbps"}, Devices: []string{"d1"}}}}
-	if err := bad.Validate(); err == nil {
-		t.Error("one-device location accepted")
-	}
+	assert.Error(t, bad.Validate(), "one-device location accepted")
 }
 
 // TestEncryptionDown: with must_encrypt, a member without a key to encrypt
 // with carries no traffic; the LAG's mode and keys govern its members.
 func TestEncryptionDown(t *testing.T) {
+	t.Parallel()
 	key := []MACsecKey{{SecretARN: "arn", CKN: "c", State: "associated"}}
 	for _, tc := range []struct {
 		name      string
@@ -346,6 +354,7 @@ func TestEncryptionDown(t *testing.T) {
 		{"member of no_encrypt LAG", EncryptNo, nil, EncryptMust, nil, true, false, StateAvailable},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			st := fixture()
 			lag := st.LAGs["dxlag-aaaaaaaa"]
 			lag.Encryption, lag.MACsecKeys = tc.lagMode, tc.lagKeys
@@ -355,17 +364,14 @@ func TestEncryptionDown(t *testing.T) {
 			}
 			c.Encryption, c.MACsecKeys = tc.ownMode, tc.ownKeys
 			got := st.Present(c)
-			if got.EncryptionDown != tc.wantDown || got.State != tc.wantState {
-				t.Errorf("encryption down %v, state %s; want %v, %s", got.EncryptionDown, got.State, tc.wantDown, tc.wantState)
-			}
+			assert.Equal(t, tc.wantDown, got.EncryptionDown, "encryption down")
+			assert.Equal(t, tc.wantState, got.State, "state")
 			if tc.member {
 				wantOps := 1
 				if tc.wantDown {
 					wantOps = 0
 				}
-				if ops := st.Operational(lag.ID); ops != wantOps {
-					t.Errorf("operational members %d, want %d", ops, wantOps)
-				}
+				assert.Equal(t, wantOps, st.Operational(lag.ID), "operational members")
 			}
 		})
 	}

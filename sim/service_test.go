@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/dxsim/dxsim/sim"
 	"github.com/dxsim/dxsim/sim/simtest"
 )
@@ -22,9 +25,7 @@ func newServiceClock(t *testing.T, dp sim.DataPlane, clock *simtest.Clock) (*sim
 	t.Helper()
 	sched := sim.Schedule{Requested: time.Second, Pending: time.Second, Associate: 5 * time.Second, Confirm: time.Second}
 	s, err := sim.New(sim.Config{Clock: clock, Schedule: &sched, DataPlane: dp})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
 	return s, clock
 }
@@ -32,36 +33,29 @@ func newServiceClock(t *testing.T, dp sim.DataPlane, clock *simtest.Clock) (*sim
 func mustConn(t *testing.T, s *sim.Service, id string) *sim.Connection {
 	t.Helper()
 	cs, err := s.Connections(acct, id)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return cs[0]
 }
 
 func mustLAG(t *testing.T, s *sim.Service, id string) sim.LAGView {
 	t.Helper()
 	ls, err := s.LAGs(acct, id)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return ls[0]
 }
 
 func TestScheduleWithoutDataPlane(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, clock := newService(t, nil)
 	view, err := s.CreateLag(ctx, acct, sim.CreateLagInput{NumberOfConnections: 2, Location: "EqDC2", Bandwidth: "10Gbps", Name: "lag"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(view.Members) != 2 || view.LAG.State != sim.StatePending {
-		t.Fatalf("CreateLag: %d members, state %s", len(view.Members), view.LAG.State)
-	}
+	require.NoError(t, err)
+	require.Len(t, view.Members, 2, "CreateLag members")
+	require.Equal(t, sim.StatePending, view.LAG.State, "CreateLag state")
 	wantName := fmt.Sprintf("Requested Connection 1 for Lag %s", view.LAG.ID)
-	if view.Members[0].Name != wantName && view.Members[1].Name != wantName {
-		t.Errorf("member names %q, %q; want %q", view.Members[0].Name, view.Members[1].Name, wantName)
-	}
+	assert.Contains(t, []string{view.Members[0].Name, view.Members[1].Name}, wantName, "member names")
 	m := view.Members[0].ID
+	var elapsed time.Duration
 	for _, step := range []struct {
 		advance   time.Duration
 		conn, lag string
@@ -71,67 +65,55 @@ func TestScheduleWithoutDataPlane(t *testing.T) {
 		{time.Second, sim.StateAvailable, sim.StateAvailable},
 	} {
 		clock.Advance(step.advance)
-		if got := mustConn(t, s, m).State; got != step.conn {
-			t.Errorf("after %v: connection %s, want %s", step.advance, got, step.conn)
-		}
-		if got := mustLAG(t, s, view.LAG.ID).LAG.State; got != step.lag {
-			t.Errorf("after %v: LAG %s, want %s", step.advance, got, step.lag)
-		}
+		elapsed += step.advance
+		t.Run(fmt.Sprintf("at %v", elapsed), func(t *testing.T) {
+			assert.Equal(t, step.conn, mustConn(t, s, m).State, "after %v: connection", step.advance)
+			assert.Equal(t, step.lag, mustLAG(t, s, view.LAG.ID).LAG.State, "after %v: LAG", step.advance)
+		})
 	}
-	if mustConn(t, s, m).LOAIssueTime.IsZero() {
-		t.Error("no LOA issue time once pending")
-	}
+	assert.False(t, mustConn(t, s, m).LOAIssueTime.IsZero(), "no LOA issue time once pending")
 
 	// Disassociate: the response says requested; the link is down and the
 	// connection transitioning until the schedule brings it back.
 	c, err := s.DisassociateConnectionFromLag(ctx, acct, m, view.LAG.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.State != sim.StateRequested || c.LAGID != "" {
-		t.Errorf("disassociate response: state %s lag %q", c.State, c.LAGID)
-	}
-	if got := mustConn(t, s, m); got.State != sim.StateDown || !got.Transitioning {
-		t.Errorf("mid-disassociation: %s transitioning=%v", got.State, got.Transitioning)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, sim.StateRequested, c.State, "disassociate response: state")
+	assert.Empty(t, c.LAGID, "disassociate response: lag")
+	got := mustConn(t, s, m)
+	assert.Equal(t, sim.StateDown, got.State, "mid-disassociation: state")
+	assert.True(t, got.Transitioning, "mid-disassociation: transitioning")
 	_, err = s.AssociateConnectionWithLag(ctx, acct, m, view.LAG.ID)
-	if sim.RuleOf(err) != sim.RuleTransitioning || err.Error() != "DirectConnectClientException: Connection "+m+" is in a transitioning state." {
-		t.Errorf("associate while transitioning: %v", err)
-	}
+	assert.Equal(t, sim.RuleTransitioning, sim.RuleOf(err), "associate while transitioning: %v", err)
+	assert.EqualError(t, err, "DirectConnectClientException: Connection "+m+" is in a transitioning state.", "associate while transitioning")
 	clock.Advance(5 * time.Second)
-	if got := mustConn(t, s, m); got.State != sim.StateAvailable || got.Transitioning {
-		t.Errorf("after the schedule: %s transitioning=%v", got.State, got.Transitioning)
-	}
-	if _, err := s.AssociateConnectionWithLag(ctx, acct, m, view.LAG.ID); err != nil {
-		t.Fatalf("re-associate: %v", err)
-	}
+	got = mustConn(t, s, m)
+	assert.Equal(t, sim.StateAvailable, got.State, "after the schedule: state")
+	assert.False(t, got.Transitioning, "after the schedule: transitioning")
+	_, err = s.AssociateConnectionWithLag(ctx, acct, m, view.LAG.ID)
+	require.NoError(t, err, "re-associate")
 }
 
 func TestMinimumLinksTakesLAGDown(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dp := simtest.NewDataPlane(simtest.NewClock(), 64)
 	s, _ := newService(t, dp)
 	sub, cancel := s.Subscribe(64)
 	defer cancel()
 	view, err := s.CreateLag(ctx, acct, sim.CreateLagInput{NumberOfConnections: 2, Location: "EqDC2", Bandwidth: "10Gbps", Name: "lag"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	lag := view.LAG.ID
 	a, b := view.Members[0].ID, view.Members[1].ID
 	dp.Converge(lag, a)
 	waitFor(t, sub, lag, sim.StateAvailable)
-	if _, err := s.UpdateLag(ctx, acct, lag, sim.UpdateLagInput{MinimumLinks: ptr(2)}); err != nil {
-		t.Fatal(err)
-	}
+	_, err = s.UpdateLag(ctx, acct, lag, sim.UpdateLagInput{MinimumLinks: ptr(2)})
+	require.NoError(t, err)
 	waitFor(t, sub, lag, sim.StateDown) // one operational member of the two required
 	dp.Converge(lag, b)
 	waitFor(t, sub, lag, sim.StateAvailable)
 	dp.LinkDown(a)
 	waitFor(t, sub, a, sim.StateDown)
-	if got := mustLAG(t, s, lag).LAG.State; got != sim.StateDown {
-		t.Errorf("LAG with 1 of 2 minimum links: %s", got)
-	}
+	assert.Equal(t, sim.StateDown, mustLAG(t, s, lag).LAG.State, "LAG with 1 of 2 minimum links")
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -148,12 +130,13 @@ func waitFor(t *testing.T, sub <-chan sim.StateChange, id, state string) {
 				return
 			}
 		case <-timeout:
-			t.Fatalf("%s never became %s", id, state)
+			require.FailNow(t, "state not reached", "%s never became %s", id, state)
 		}
 	}
 }
 
 func TestAssociateWithDataPlane(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	clock := simtest.NewClock()
 	dp := simtest.NewDataPlane(clock, 64)
@@ -161,98 +144,75 @@ func TestAssociateWithDataPlane(t *testing.T) {
 	sub, cancel := s.Subscribe(256)
 	defer cancel()
 	view, err := s.CreateLag(ctx, acct, sim.CreateLagInput{NumberOfConnections: 1, Location: "EqDC2", Bandwidth: "10Gbps", Name: "lag"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	lag := view.LAG.ID
 	c := connOnDevice(t, s, "EqDC2", "10Gbps", view.LAG.Device)
 	waitFor(t, sub, c.ID, sim.StateAvailable)
 	vif, err := s.CreateVirtualInterface(ctx, acct, sim.CreateVIFInput{Type: sim.VIFPrivate, ConnectionID: c.ID, Name: "v", VLAN: 101, ASN: 65000, VirtualGatewayID: "vgw-1"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	clock.Advance(time.Second) // events from before the association are not part of its record
 	resp, err := s.AssociateConnectionWithLag(ctx, acct, c.ID, lag)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp.State != sim.StateRequested || resp.LAGID != lag {
-		t.Errorf("response: state %s lag %s", resp.State, resp.LAGID)
-	}
-	if _, err := s.DisassociateConnectionFromLag(ctx, acct, c.ID, lag); sim.RuleOf(err) != sim.RuleTransitioning {
-		t.Errorf("disassociate before convergence: %v", err)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, sim.StateRequested, resp.State, "response: state")
+	assert.Equal(t, lag, resp.LAGID, "response: lag")
+	_, err = s.DisassociateConnectionFromLag(ctx, acct, c.ID, lag)
+	assert.Equal(t, sim.RuleTransitioning, sim.RuleOf(err), "disassociate before convergence: %v", err)
 	vifs, _ := s.VirtualInterfaces(acct, "", vif.ID)
-	if vifs[0].ConnectionID != lag {
-		t.Errorf("VIF on %s, want it moved to %s", vifs[0].ConnectionID, lag)
-	}
-	if dp.VLANs[vif.ID].ParentID != lag {
-		t.Errorf("data-plane VLAN on %s", dp.VLANs[vif.ID].ParentID)
-	}
+	assert.Equal(t, lag, vifs[0].ConnectionID, "VIF not moved to the LAG")
+	assert.Equal(t, lag, dp.VLANs[vif.ID].ParentID, "data-plane VLAN parent")
 	dp.Converge(lag, c.ID)
 	waitFor(t, sub, c.ID, sim.StateAvailable)
 	rec, ok := s.LastAssociation(c.ID)
-	if !ok || rec.Op != sim.OpAssociate || rec.LAGID != lag || rec.Converged.IsZero() || rec.Steps.Up.IsZero() {
-		t.Fatalf("record: %+v", rec)
-	}
+	require.True(t, ok, "no association record")
+	require.Equal(t, sim.OpAssociate, rec.Op, "record: %+v", rec)
+	require.Equal(t, lag, rec.LAGID, "record: %+v", rec)
+	require.False(t, rec.Converged.IsZero(), "record without convergence time: %+v", rec)
+	require.False(t, rec.Steps.Up.IsZero(), "record without link-up time: %+v", rec)
 	var kinds []string
 	for _, e := range rec.Events {
 		kinds = append(kinds, fmt.Sprintf("%s/%v/%#x", e.Kind, e.Up, e.LACPState))
 	}
 	want := []string{"link/false/0x0", "link/true/0x0", "lacp/false/0x5", "lacp/false/0x3d"}
-	if fmt.Sprint(kinds) != fmt.Sprint(want) {
-		t.Errorf("record events %v, want %v", kinds, want)
-	}
-	if _, err := s.DisassociateConnectionFromLag(ctx, acct, c.ID, lag); err != nil {
-		t.Fatalf("disassociate after convergence: %v", err)
-	}
-	if got := mustConn(t, s, c.ID); got.State != sim.StateAvailable || got.Transitioning || got.LAGID != "" {
-		t.Errorf("after disassociate: %+v", got)
-	}
-	if vifs, _ := s.VirtualInterfaces(acct, "", vif.ID); vifs[0].ConnectionID != lag {
-		t.Errorf("VIF left the LAG on disassociate: %s", vifs[0].ConnectionID)
-	}
+	assert.Equal(t, want, kinds, "record events")
+	_, err = s.DisassociateConnectionFromLag(ctx, acct, c.ID, lag)
+	require.NoError(t, err, "disassociate after convergence")
+	got := mustConn(t, s, c.ID)
+	assert.Equal(t, sim.StateAvailable, got.State, "after disassociate: %+v", got)
+	assert.False(t, got.Transitioning, "after disassociate: %+v", got)
+	assert.Empty(t, got.LAGID, "after disassociate: %+v", got)
+	vifs, _ = s.VirtualInterfaces(acct, "", vif.ID)
+	assert.Equal(t, lag, vifs[0].ConnectionID, "VIF left the LAG on disassociate")
 }
 
 func TestDataPlaneFailureEndsTransition(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dp := simtest.NewDataPlane(simtest.NewClock(), 64)
 	s, _ := newService(t, dp)
 	view, err := s.CreateLag(ctx, acct, sim.CreateLagInput{NumberOfConnections: 0, Location: "EqDC2", Bandwidth: "1Gbps", Name: "lag"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	c, err := s.CreateConnection(ctx, acct, sim.CreateConnectionInput{Location: "EqDC2", Bandwidth: "1Gbps", Name: "c", LAGID: view.LAG.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.Device != view.LAG.Device {
-		t.Errorf("connection created into a LAG on %s, LAG on %s", c.Device, view.LAG.Device)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, view.LAG.Device, c.Device, "connection created into a LAG: device")
 	d := connOnDevice(t, s, "EqDC2", "1Gbps", view.LAG.Device)
 	dp.Fail["MovePort"] = fmt.Errorf("boom")
 	_, err = s.AssociateConnectionWithLag(ctx, acct, d.ID, view.LAG.ID)
 	var apiErr *sim.Error
-	if err == nil || !asErr(err, &apiErr) || apiErr.Code != sim.CodeServer {
-		t.Fatalf("associate with failing data plane: %v", err)
-	}
-	if got := mustConn(t, s, d.ID); got.Transitioning {
-		t.Error("still transitioning after a data-plane failure")
-	}
-	if rec, _ := s.LastAssociation(d.ID); rec.Err == "" {
-		t.Error("record does not hold the failure")
-	}
+	require.ErrorAs(t, err, &apiErr, "associate with failing data plane")
+	require.Equal(t, sim.CodeServer, apiErr.Code, "associate with failing data plane: %v", err)
+	assert.False(t, mustConn(t, s, d.ID).Transitioning, "still transitioning after a data-plane failure")
+	rec, _ := s.LastAssociation(d.ID)
+	assert.NotEmpty(t, rec.Err, "record does not hold the failure")
 }
 
 // TestConcurrentAssociatesRespectLAGSize races more associates than a LAG
 // has room for: exactly the room is granted.
 func TestConcurrentAssociatesRespectLAGSize(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, _ := newService(t, nil)
 	view, err := s.CreateLag(ctx, acct, sim.CreateLagInput{NumberOfConnections: 1, Location: "CSVA1", Bandwidth: "100Gbps", Name: "lag"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var ids []string
 	for len(ids) < 6 {
 		ids = append(ids, connOnDevice(t, s, "CSVA1", "100Gbps", view.LAG.Device).ID)
@@ -266,42 +226,35 @@ func TestConcurrentAssociatesRespectLAGSize(t *testing.T) {
 				mu.Lock()
 				ok++
 				mu.Unlock()
-			} else if sim.RuleOf(err) != sim.RuleLAGFull {
-				t.Errorf("associate %s: %v", id, err)
+			} else {
+				assert.Equal(t, sim.RuleLAGFull, sim.RuleOf(err), "associate %s: %v", id, err)
 			}
 		})
 	}
 	wg.Wait()
-	if ok != 1 || len(mustLAG(t, s, view.LAG.ID).Members) != 2 {
-		t.Errorf("%d associates succeeded, LAG has %d members; want 1 and 2", ok, len(mustLAG(t, s, view.LAG.ID).Members))
-	}
+	assert.Equal(t, 1, ok, "associates succeeded")
+	assert.Len(t, mustLAG(t, s, view.LAG.ID).Members, 2, "LAG members")
 }
 
 func TestRejectedRequestLeavesStateUnchanged(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, _ := newService(t, nil)
-	before := fmt.Sprint(len(mustConns(t, s)))
+	before := len(mustConns(t, s))
 	// The third connection cannot join a 100G LAG: nothing of the request may remain.
-	if _, err := s.CreateLag(ctx, acct, sim.CreateLagInput{NumberOfConnections: 3, Location: "EqDC2", Bandwidth: "100Gbps", Name: "x"}); sim.RuleOf(err) != sim.RuleLAGFull {
-		t.Fatalf("CreateLag 3×100G: %v", err)
-	}
-	if _, err := s.CreateConnection(ctx, acct, sim.CreateConnectionInput{Location: "EqDC2", Bandwidth: "10Gbps", Name: "x", LAGID: "dxlag-zzzzzzzz"}); sim.RuleOf(err) != sim.RuleNotFound {
-		t.Fatalf("CreateConnection into unknown LAG: %v", err)
-	}
-	if after := fmt.Sprint(len(mustConns(t, s))); after != before {
-		t.Errorf("connections %s → %s", before, after)
-	}
-	if lags, _ := s.LAGs(acct, ""); len(lags) != 0 {
-		t.Errorf("%d LAGs after rejected requests", len(lags))
-	}
+	_, err := s.CreateLag(ctx, acct, sim.CreateLagInput{NumberOfConnections: 3, Location: "EqDC2", Bandwidth: "100Gbps", Name: "x"})
+	require.Equal(t, sim.RuleLAGFull, sim.RuleOf(err), "CreateLag 3×100G: %v", err)
+	_, err = s.CreateConnection(ctx, acct, sim.CreateConnectionInput{Location: "EqDC2", Bandwidth: "10Gbps", Name: "x", LAGID: "dxlag-zzzzzzzz"})
+	require.Equal(t, sim.RuleNotFound, sim.RuleOf(err), "CreateConnection into unknown LAG: %v", err)
+	assert.Len(t, mustConns(t, s), before, "connections after rejected requests")
+	lags, _ := s.LAGs(acct, "")
+	assert.Empty(t, lags, "LAGs after rejected requests")
 }
 
 func mustConns(t *testing.T, s *sim.Service) []*sim.Connection {
 	t.Helper()
 	cs, err := s.Connections(acct, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return cs
 }
 
@@ -311,17 +264,14 @@ func connOnDevice(t *testing.T, s *sim.Service, loc, bw, device string) *sim.Con
 	t.Helper()
 	for range 10 {
 		c, err := s.CreateConnection(context.Background(), acct, sim.CreateConnectionInput{Location: loc, Bandwidth: bw, Name: "c"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		if c.Device == device {
 			return c
 		}
-		if _, err := s.DeleteConnection(context.Background(), acct, c.ID); err != nil {
-			t.Fatal(err)
-		}
+		_, err = s.DeleteConnection(context.Background(), acct, c.ID)
+		require.NoError(t, err)
 	}
-	t.Fatalf("no connection landed on %s", device)
+	require.FailNow(t, "no connection on the device", "no connection landed on %s", device)
 	return nil
 }
 
@@ -341,96 +291,78 @@ func (f *failingStore) Commit(b sim.Batch) error {
 // TestCommitFailureLeavesStateUnchanged: a mutation the store cannot make
 // durable is not acknowledged and leaves no trace.
 func TestCommitFailureLeavesStateUnchanged(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	store := &failingStore{}
 	s, err := sim.New(sim.Config{Clock: simtest.NewClock(), Store: store})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer s.Close()
 	view, err := s.CreateLag(ctx, acct, sim.CreateLagInput{NumberOfConnections: 2, Location: "EqDC2", Bandwidth: "10Gbps", Name: "lag"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	store.armed = true
 	_, err = s.DisassociateConnectionFromLag(ctx, acct, view.Members[0].ID, view.LAG.ID)
 	var apiErr *sim.Error
-	if !asErr(err, &apiErr) || apiErr.Code != sim.CodeServer {
-		t.Fatalf("disassociate with a failing store: %v", err)
-	}
-	if _, err := s.CreateConnection(ctx, acct, sim.CreateConnectionInput{Location: "EqDC2", Bandwidth: "10Gbps", Name: "x"}); err == nil {
-		t.Fatal("create acknowledged without a commit")
-	}
+	require.ErrorAs(t, err, &apiErr, "disassociate with a failing store")
+	require.Equal(t, sim.CodeServer, apiErr.Code, "disassociate with a failing store: %v", err)
+	_, err = s.CreateConnection(ctx, acct, sim.CreateConnectionInput{Location: "EqDC2", Bandwidth: "10Gbps", Name: "x"})
+	require.Error(t, err, "create acknowledged without a commit")
 	store.armed = false
-	if got := mustLAG(t, s, view.LAG.ID); len(got.Members) != 2 || got.Members[0].Transitioning {
-		t.Errorf("LAG after a failed commit: %d members, transitioning %v", len(got.Members), got.Members[0].Transitioning)
+	if got := mustLAG(t, s, view.LAG.ID); assert.Len(t, got.Members, 2, "LAG after a failed commit") {
+		assert.False(t, got.Members[0].Transitioning, "LAG after a failed commit: member transitioning")
 	}
-	if n := len(mustConns(t, s)); n != 2 {
-		t.Errorf("%d connections after a failed create, want 2", n)
-	}
-	if _, ok := s.LastAssociation(view.Members[0].ID); ok {
-		t.Error("a refused disassociate left an association record")
-	}
+	assert.Len(t, mustConns(t, s), 2, "connections after a failed create")
+	_, ok := s.LastAssociation(view.Members[0].ID)
+	assert.False(t, ok, "a refused disassociate left an association record")
 }
 
 // TestHostedConnectionAccounts: a partner allocates a hosted connection for a
 // customer; the customer sees and confirms it, the partner sees it on its
 // interconnect and may delete it, a third account may do neither.
 func TestHostedConnectionAccounts(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, clock := newService(t, nil)
 	const partner, customer, stranger = "111111111111", "222222222222", "333333333333"
 	ic, err := s.CreateInterconnect(ctx, partner, sim.CreateConnectionInput{Location: "EqDC2", Bandwidth: "10Gbps", Name: "ic"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	h, err := s.AllocateHostedConnection(ctx, partner, sim.AllocateHostedConnectionInput{ParentID: ic.ID, Owner: customer, Bandwidth: "1Gbps", Name: "h", VLAN: 10})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.AllocateHostedConnection(ctx, stranger, sim.AllocateHostedConnectionInput{ParentID: ic.ID, Owner: customer, Bandwidth: "1Gbps", Name: "x", VLAN: 11}); sim.RuleOf(err) != sim.RuleNotFound {
-		t.Errorf("a stranger allocating on the partner's interconnect: %v", err)
-	}
-	if got, err := s.Connections(customer, ""); err != nil || len(got) != 1 || got[0].State != sim.StateOrdering {
-		t.Fatalf("customer's view: %v %v", got, err)
-	}
-	if _, err := s.ConfirmConnection(customer, h.ID); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	_, err = s.AllocateHostedConnection(ctx, stranger, sim.AllocateHostedConnectionInput{ParentID: ic.ID, Owner: customer, Bandwidth: "1Gbps", Name: "x", VLAN: 11})
+	assert.Equal(t, sim.RuleNotFound, sim.RuleOf(err), "a stranger allocating on the partner's interconnect: %v", err)
+	got, err := s.Connections(customer, "")
+	require.NoError(t, err, "customer's view")
+	require.Len(t, got, 1, "customer's view")
+	require.Equal(t, sim.StateOrdering, got[0].State, "customer's view")
+	_, err = s.ConfirmConnection(customer, h.ID)
+	require.NoError(t, err)
 	clock.Advance(time.Second)
-	if hs, err := s.HostedConnections(partner, ic.ID); err != nil || len(hs) != 1 || hs[0].State != sim.StateAvailable {
-		t.Fatalf("partner's view: %v %v", hs, err)
-	}
-	if _, err := s.DeleteConnection(ctx, stranger, h.ID); sim.RuleOf(err) != sim.RuleNotFound {
-		t.Errorf("a stranger deleting: %v", err)
-	}
-	if _, err := s.DeleteConnection(ctx, partner, h.ID); err != nil {
-		t.Errorf("the partner deleting: %v", err)
-	}
-	if got, _ := s.Connections(customer, ""); len(got) != 0 {
-		t.Errorf("customer still sees %d", len(got))
-	}
+	hs, err := s.HostedConnections(partner, ic.ID)
+	require.NoError(t, err, "partner's view")
+	require.Len(t, hs, 1, "partner's view")
+	require.Equal(t, sim.StateAvailable, hs[0].State, "partner's view")
+	_, err = s.DeleteConnection(ctx, stranger, h.ID)
+	assert.Equal(t, sim.RuleNotFound, sim.RuleOf(err), "a stranger deleting: %v", err)
+	_, err = s.DeleteConnection(ctx, partner, h.ID)
+	assert.NoError(t, err, "the partner deleting")
+	got, _ = s.Connections(customer, "")
+	assert.Empty(t, got, "customer still sees connections")
 }
 
 // TestConcurrentRequestsKeepInvariants races requests that would each be
 // allowed alone but not together: one connection into two LAGs, and two
 // disassociates that would together break minimumLinks.
 func TestConcurrentRequestsKeepInvariants(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, clock := newService(t, nil)
 	a, err := s.CreateLag(ctx, acct, sim.CreateLagInput{NumberOfConnections: 3, Location: "EqDC2", Bandwidth: "10Gbps", Name: "a"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.UpdateLag(ctx, acct, a.LAG.ID, sim.UpdateLagInput{MinimumLinks: ptr(2)}); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	_, err = s.UpdateLag(ctx, acct, a.LAG.ID, sim.UpdateLagInput{MinimumLinks: ptr(2)})
+	require.NoError(t, err)
 	var lagB []string // LAGs on a's device, so only the rules decide
 	for len(lagB) < 2 {
 		l, err := s.CreateLag(ctx, acct, sim.CreateLagInput{NumberOfConnections: 0, Location: "EqDC2", Bandwidth: "10Gbps", Name: "b"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		if l.LAG.Device == a.LAG.Device {
 			lagB = append(lagB, l.LAG.ID)
 		}
@@ -446,86 +378,69 @@ func TestConcurrentRequestsKeepInvariants(t *testing.T) {
 		wg.Go(func() { _, _ = s.DisassociateConnectionFromLag(ctx, acct, m.ID, a.LAG.ID) })
 	}
 	wg.Wait()
-	if got := mustConn(t, s, c.ID); got.LAGID != lagB[0] && got.LAGID != lagB[1] {
-		t.Errorf("connection in %q", got.LAGID)
-	}
+	assert.Contains(t, lagB, mustConn(t, s, c.ID).LAGID, "connection's LAG")
 	n := 0
 	for _, l := range lagB {
 		n += len(mustLAG(t, s, l).Members)
 	}
-	if n != 1 {
-		t.Errorf("the connection is a member of %d LAGs", n)
-	}
-	if left := len(mustLAG(t, s, a.LAG.ID).Members); left != 2 {
-		t.Errorf("LAG with minimumLinks 2 has %d members after racing disassociates, want 2", left)
-	}
+	assert.Equal(t, 1, n, "LAGs the connection is a member of")
+	assert.Len(t, mustLAG(t, s, a.LAG.ID).Members, 2, "LAG with minimumLinks 2 after racing disassociates")
 }
 
 // TestMustEncrypt: with must_encrypt and no MACsec key, a LAG's members carry
 // no traffic, so they report down and the LAG is down; a key brings them
 // back. A connection joining the LAG gives up its own keys for the LAG's.
 func TestMustEncrypt(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	s, clock := newService(t, nil)
 	view, err := s.CreateLag(ctx, acct, sim.CreateLagInput{NumberOfConnections: 2, Location: "EqDC2", Bandwidth: "10Gbps", Name: "l", RequestMACsec: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	lag := view.LAG.ID
 	clock.Advance(2 * time.Second)
-	if got := mustLAG(t, s, lag).LAG.State; got != sim.StateAvailable {
-		t.Fatalf("LAG %s before must_encrypt", got)
-	}
-	if _, err := s.UpdateLag(ctx, acct, lag, sim.UpdateLagInput{Encryption: ptr(sim.EncryptMust)}); err != nil {
-		t.Fatal(err)
-	}
+	require.Equal(t, sim.StateAvailable, mustLAG(t, s, lag).LAG.State, "LAG before must_encrypt")
+	_, err = s.UpdateLag(ctx, acct, lag, sim.UpdateLagInput{Encryption: ptr(sim.EncryptMust)})
+	require.NoError(t, err)
 	v := mustLAG(t, s, lag)
-	if v.LAG.State != sim.StateDown || v.Members[0].State != sim.StateDown || !v.Members[0].EncryptionDown || v.Members[0].Encryption != sim.EncryptMust {
-		t.Errorf("must_encrypt without a key: LAG %s, member %s (encryption down %v, mode %s)", v.LAG.State, v.Members[0].State, v.Members[0].EncryptionDown, v.Members[0].Encryption)
-	}
+	assert.Equal(t, sim.StateDown, v.LAG.State, "must_encrypt without a key: LAG")
+	assert.Equal(t, sim.StateDown, v.Members[0].State, "must_encrypt without a key: member")
+	assert.True(t, v.Members[0].EncryptionDown, "must_encrypt without a key: member encryption down")
+	assert.Equal(t, sim.EncryptMust, v.Members[0].Encryption, "must_encrypt without a key: member mode")
 	key := "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-	if _, err := s.AssociateMACsecKey(acct, lag, "", key, key); err != nil {
-		t.Fatal(err)
-	}
-	if v := mustLAG(t, s, lag); v.LAG.State != sim.StateAvailable || v.Members[0].State != sim.StateAvailable {
-		t.Errorf("with a key: LAG %s, member %s", v.LAG.State, v.Members[0].State)
-	}
+	_, err = s.AssociateMACsecKey(acct, lag, "", key, key)
+	require.NoError(t, err)
+	v = mustLAG(t, s, lag)
+	assert.Equal(t, sim.StateAvailable, v.LAG.State, "with a key: LAG")
+	assert.Equal(t, sim.StateAvailable, v.Members[0].State, "with a key: member")
 
 	// A MACsec connection with a key of its own, on the LAG's device.
 	var c2 *sim.Connection
 	for c2 == nil || c2.Device != view.LAG.Device {
-		if c2, err = s.CreateConnection(ctx, acct, sim.CreateConnectionInput{Location: "EqDC2", Bandwidth: "10Gbps", Name: "m", RequestMACsec: true}); err != nil {
-			t.Fatal(err)
-		}
+		c2, err = s.CreateConnection(ctx, acct, sim.CreateConnectionInput{Location: "EqDC2", Bandwidth: "10Gbps", Name: "m", RequestMACsec: true})
+		require.NoError(t, err)
 	}
 	own := "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210"
-	if _, err := s.AssociateMACsecKey(acct, c2.ID, "", own, own); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.DisassociateConnectionFromLag(ctx, acct, view.Members[0].ID, lag); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.AssociateConnectionWithLag(ctx, acct, c2.ID, lag); err != nil {
-		t.Fatal(err)
-	}
+	_, err = s.AssociateMACsecKey(acct, c2.ID, "", own, own)
+	require.NoError(t, err)
+	_, err = s.DisassociateConnectionFromLag(ctx, acct, view.Members[0].ID, lag)
+	require.NoError(t, err)
+	_, err = s.AssociateConnectionWithLag(ctx, acct, c2.ID, lag)
+	require.NoError(t, err)
 	got := mustConn(t, s, c2.ID)
-	if len(got.MACsecKeys) != 0 || got.Encryption != sim.EncryptMust {
-		t.Errorf("joined member keeps keys %v, mode %s; want the LAG's", got.MACsecKeys, got.Encryption)
-	}
+	assert.Empty(t, got.MACsecKeys, "joined member keeps its own keys; want the LAG's")
+	assert.Equal(t, sim.EncryptMust, got.Encryption, "joined member's mode; want the LAG's")
 }
 
 // TestCloseEndsSubscriptions: a subscriber ranging over its channel stops
 // when the service closes (TestMain checks no goroutine is left behind).
 func TestCloseEndsSubscriptions(t *testing.T) {
+	t.Parallel()
 	clock := simtest.NewClock()
 	s, err := sim.New(sim.Config{Clock: clock, DataPlane: simtest.NewDataPlane(clock, 64)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	sub, _ := s.Subscribe(8)
-	if _, err := s.CreateLag(context.Background(), acct, sim.CreateLagInput{NumberOfConnections: 2, Location: "EqDC2", Bandwidth: "10Gbps", Name: "l"}); err != nil {
-		t.Fatal(err)
-	}
+	_, err = s.CreateLag(context.Background(), acct, sim.CreateLagInput{NumberOfConnections: 2, Location: "EqDC2", Bandwidth: "10Gbps", Name: "l"})
+	require.NoError(t, err)
 	done := make(chan int)
 	go func() {
 		n := 0
@@ -534,12 +449,8 @@ func TestCloseEndsSubscriptions(t *testing.T) {
 		}
 		done <- n
 	}()
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if n := <-done; n == 0 {
-		t.Error("the subscriber saw no state changes")
-	}
+	require.NoError(t, s.Close())
+	assert.NotZero(t, <-done, "the subscriber saw no state changes")
 }
 
 // TestConcurrentRequestsWithDataPlane runs mutations that call the data
@@ -547,6 +458,7 @@ func TestCloseEndsSubscriptions(t *testing.T) {
 // (a request's follow-up after its data-plane call takes the state lock
 // while others are committing).
 func TestConcurrentRequestsWithDataPlane(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	clock := simtest.NewClock()
 	dp := simtest.NewDataPlane(clock, 4)
@@ -556,17 +468,15 @@ func TestConcurrentRequestsWithDataPlane(t *testing.T) {
 		wg.Go(func() {
 			for range 10 {
 				c, err := s.CreateConnection(ctx, acct, sim.CreateConnectionInput{Location: "EqDC2", Bandwidth: "10Gbps", Name: "c"})
-				if err != nil {
-					t.Error(err)
+				if !assert.NoError(t, err) {
 					return
 				}
-				if _, err := s.CreateLag(ctx, acct, sim.CreateLagInput{NumberOfConnections: 1, Location: "EqDC2", Bandwidth: "10Gbps", Name: "l", ConnectionID: c.ID}); err != nil && sim.RuleOf(err) != sim.RuleQuota {
-					t.Error(err)
+				_, err = s.CreateLag(ctx, acct, sim.CreateLagInput{NumberOfConnections: 1, Location: "EqDC2", Bandwidth: "10Gbps", Name: "l", ConnectionID: c.ID})
+				if err != nil && !assert.Equal(t, sim.RuleQuota, sim.RuleOf(err), "CreateLag: %v", err) {
 					return
 				}
-				if _, err := s.Connections(acct, ""); err != nil {
-					t.Error(err)
-				}
+				_, err = s.Connections(acct, "")
+				assert.NoError(t, err)
 			}
 		})
 	}

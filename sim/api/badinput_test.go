@@ -12,6 +12,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	dx "github.com/aws/aws-sdk-go-v2/service/directconnect"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/dxsim/dxsim/sim/api"
 )
@@ -26,40 +28,31 @@ type rawResponse struct {
 func post(t *testing.T, url, method, target, body string) rawResponse {
 	t.Helper()
 	req, err := http.NewRequestWithContext(context.Background(), method, url, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
 	if target != "" {
 		req.Header.Set("X-Amz-Target", target)
 	}
 	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
 	out := rawResponse{status: resp.StatusCode, errType: resp.Header.Get("X-Amzn-ErrorType")}
-	if err := json.Unmarshal(raw, &out.body); err != nil {
-		t.Fatalf("response is not JSON: %q", raw)
-	}
+	require.NoError(t, json.Unmarshal(raw, &out.body), "response is not JSON: %q", raw)
 	return out
 }
 
 const op = "OvertureService."
 
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	lag, err := e.dx.CreateLag(ctx, &dx.CreateLagInput{Location: aws.String("EqDC2"), ConnectionsBandwidth: aws.String("10Gbps"), LagName: aws.String("l"), NumberOfConnections: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	lagID := aws.ToString(lag.LagId)
 	member := aws.ToString(lag.Connections[0].ConnectionId)
 	small, err := e.dx.CreateConnection(ctx, &dx.CreateConnectionInput{Location: aws.String("EqDC2"), Bandwidth: aws.String("1Gbps"), ConnectionName: aws.String("small")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	smallID := aws.ToString(small.ConnectionId)
 	hex64 := strings.Repeat("ab", 32)
 
@@ -130,9 +123,7 @@ func TestBadInput(t *testing.T) {
 		{"VIF only one address", "", op + "CreatePrivateVirtualInterface", `{"connectionId":"` + lagID + `","newPrivateVirtualInterface":{"virtualInterfaceName":"v","vlan":7,"asn":65000,"virtualGatewayId":"vgw-1","amazonAddress":"169.254.0.1/30"}}`, 400, "DirectConnectClientException", "both"},
 		{"VIF long name", "", op + "CreatePrivateVirtualInterface", `{"connectionId":"` + lagID + `","newPrivateVirtualInterface":{"virtualInterfaceName":"` + strings.Repeat("n", 101) + `","vlan":7,"asn":65000,"virtualGatewayId":"vgw-1"}}`, 400, "DirectConnectClientException", "virtualInterfaceName"},
 	}
-	if len(cases) < 30 {
-		t.Fatalf("only %d cases", len(cases))
-	}
+	require.GreaterOrEqual(t, len(cases), 30, "too few cases")
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			before := describeAll(t, e)
@@ -141,15 +132,12 @@ func TestBadInput(t *testing.T) {
 				method = http.MethodPost
 			}
 			r := post(t, e.srv.URL, method, tc.target, tc.body)
-			if r.status != tc.status || r.errType != tc.errType || r.body["__type"] != tc.errType {
-				t.Errorf("got %d %s (__type %v), want %d %s; body %v", r.status, r.errType, r.body["__type"], tc.status, tc.errType, r.body)
-			}
-			if msg, _ := r.body["message"].(string); !strings.Contains(msg, tc.inMessage) {
-				t.Errorf("message %q lacks %q", msg, tc.inMessage)
-			}
-			if after := describeAll(t, e); after != before {
-				t.Errorf("state changed by a rejected request")
-			}
+			assert.Equal(t, tc.status, r.status, "status; body %v", r.body)
+			assert.Equal(t, tc.errType, r.errType, "X-Amzn-ErrorType; body %v", r.body)
+			assert.Equal(t, tc.errType, r.body["__type"], "__type; body %v", r.body)
+			msg, _ := r.body["message"].(string)
+			assert.Contains(t, msg, tc.inMessage, "message")
+			assert.Equal(t, before, describeAll(t, e), "state changed by a rejected request")
 		})
 	}
 }
@@ -157,16 +145,16 @@ func TestBadInput(t *testing.T) {
 // TestPanicBecomesServerError: a handler that panics answers
 // DirectConnectServerException and the server goes on serving.
 func TestPanicBecomesServerError(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	h := e.srv.Config.Handler.(*api.Handler)
 	h.SetOperation("DescribeLocations", func(context.Context, []byte) (any, error) { panic("bug") })
 	r := post(t, e.srv.URL, http.MethodPost, op+"DescribeLocations", `{}`)
-	if r.status != 500 || r.errType != "DirectConnectServerException" || r.body["__type"] != "DirectConnectServerException" {
-		t.Errorf("panic answered %d %s %v", r.status, r.errType, r.body)
-	}
-	if _, err := e.dx.DescribeConnections(ctx, &dx.DescribeConnectionsInput{}); err != nil {
-		t.Errorf("server stopped serving after a panic: %v", err)
-	}
+	assert.Equal(t, 500, r.status, "panic answered; body %v", r.body)
+	assert.Equal(t, "DirectConnectServerException", r.errType, "panic answered; body %v", r.body)
+	assert.Equal(t, "DirectConnectServerException", r.body["__type"], "panic answered; body %v", r.body)
+	_, err := e.dx.DescribeConnections(ctx, &dx.DescribeConnectionsInput{})
+	assert.NoError(t, err, "server stopped serving after a panic")
 }
 
 // FuzzRequest sends arbitrary bodies to every operation: whatever the body,
@@ -187,15 +175,12 @@ func FuzzRequest(f *testing.F) {
 		req.Header.Set("X-Amz-Target", op+name)
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
-		if rec.Code >= 500 {
-			t.Fatalf("%s %q: status %d %s", name, body, rec.Code, rec.Body.String())
-		}
+		require.Less(t, rec.Code, 500, "%s %q: status %d %s", name, body, rec.Code, rec.Body.String())
 		var out map[string]any
-		if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
-			t.Fatalf("%s %q: response is not JSON: %q", name, body, rec.Body.String())
-		}
-		if rec.Code != 200 && (out["__type"] == nil || rec.Header().Get("X-Amzn-ErrorType") != out["__type"]) {
-			t.Fatalf("%s %q: error without a type: %v", name, body, out)
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &out), "%s %q: response is not JSON: %q", name, body, rec.Body.String())
+		if rec.Code != 200 {
+			require.NotNil(t, out["__type"], "%s %q: error without a type: %v", name, body, out)
+			require.Equal(t, out["__type"], rec.Header().Get("X-Amzn-ErrorType"), "%s %q: error type header differs from __type: %v", name, body, out)
 		}
 	})
 }

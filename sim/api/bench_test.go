@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/dxsim/dxsim/sim"
 	"github.com/dxsim/dxsim/sim/api"
 	"github.com/dxsim/dxsim/sim/simtest"
@@ -16,14 +18,11 @@ import (
 // response and as the first page of 100.
 func BenchmarkDescribeConnections1000(b *testing.B) {
 	svc, err := sim.New(sim.Config{Clock: simtest.NewClock(), Schedule: &testSchedule})
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	defer svc.Close()
 	for range 1000 {
-		if _, err := svc.CreateConnection(ctx, api.DefaultAccount, sim.CreateConnectionInput{Location: "EqDC2", Bandwidth: "10Gbps", Name: "c"}); err != nil {
-			b.Fatal(err)
-		}
+		_, err := svc.CreateConnection(ctx, api.DefaultAccount, sim.CreateConnectionInput{Location: "EqDC2", Bandwidth: "10Gbps", Name: "c"})
+		require.NoError(b, err)
 	}
 	h := api.NewHandler(svc, api.Options{})
 	for _, bc := range []struct{ name, body string }{{"all", `{}`}, {"page100", `{"maxResults":100}`}} {

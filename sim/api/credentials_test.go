@@ -4,9 +4,13 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestLoadCredentials(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for name, tc := range map[string]struct {
 		body string
@@ -18,31 +22,42 @@ func TestLoadCredentials(t *testing.T) {
 		"empty":      {`{"credentials":[]}`, false},
 		"not json":   {`A=s`, false},
 	} {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(tc.body), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		creds, err := LoadCredentials(p)
-		if (err == nil) != tc.ok || (tc.ok && creds[0].Account != "111122223333") {
-			t.Errorf("%s: %v, %v", name, creds, err)
-		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			p := filepath.Join(dir, name)
+			require.NoError(t, os.WriteFile(p, []byte(tc.body), 0o600))
+			creds, err := LoadCredentials(p)
+			if !tc.ok {
+				assert.Error(t, err, "accepted: %v", creds)
+				return
+			}
+			require.NoError(t, err)
+			require.NotEmpty(t, creds)
+			assert.Equal(t, "111122223333", creds[0].Account)
+		})
 	}
 }
 
 func TestParseAuthorization(t *testing.T) {
+	t.Parallel()
 	a, err := parseAuthorization("AWS4-HMAC-SHA256 Credential=AKID/20250101/us-east-1/directconnect/aws4_request, SignedHeaders=host;x-amz-date;x-amz-target, Signature=abc123")
-	if err != nil || a.accessKey != "AKID" || a.date != "20250101" || a.region != "us-east-1" || a.service != "directconnect" ||
-		len(a.signedHeaders) != 3 || a.signature != "abc123" {
-		t.Fatalf("%+v %v", a, err)
-	}
-	for _, bad := range []string{
-		"Basic dXNlcjpwYXNz",
-		"AWS4-HMAC-SHA256 Credential=AKID/20250101/us-east-1/directconnect, SignedHeaders=host, Signature=a",
-		"AWS4-HMAC-SHA256 Credential=AKID/20250101/us-east-1/directconnect/aws4_request, Signature=a",
-		"AWS4-HMAC-SHA256 garbage",
+	require.NoError(t, err)
+	assert.Equal(t, "AKID", a.accessKey, "%+v", a)
+	assert.Equal(t, "20250101", a.date, "%+v", a)
+	assert.Equal(t, "us-east-1", a.region, "%+v", a)
+	assert.Equal(t, "directconnect", a.service, "%+v", a)
+	assert.Len(t, a.signedHeaders, 3, "%+v", a)
+	assert.Equal(t, "abc123", a.signature, "%+v", a)
+	for _, tc := range []struct{ name, header string }{
+		{"basic", "Basic dXNlcjpwYXNz"},
+		{"scope without terminator", "AWS4-HMAC-SHA256 Credential=AKID/20250101/us-east-1/directconnect, SignedHeaders=host, Signature=a"},
+		{"no SignedHeaders", "AWS4-HMAC-SHA256 Credential=AKID/20250101/us-east-1/directconnect/aws4_request, Signature=a"},
+		{"garbage", "AWS4-HMAC-SHA256 garbage"},
 	} {
-		if _, err := parseAuthorization(bad); err == nil {
-			t.Errorf("accepted %q", bad)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := parseAuthorization(tc.header)
+			assert.Error(t, err, "accepted %q", tc.header)
+		})
 	}
 }

@@ -6,6 +6,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // TestGeneratedShapesUpToDate regenerates the shapes from the model and
@@ -16,18 +19,11 @@ func TestGeneratedShapesUpToDate(t *testing.T) {
 	}
 	out := filepath.Join(t.TempDir(), "shapes_gen.go")
 	cmd := exec.Command("go", "run", "./internal/shapegen", "-model", "directconnect-2012-10-25.json", "-out", out)
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("shapegen: %v\n%s", err, msg)
-	}
+	msg, err := cmd.CombinedOutput()
+	require.NoError(t, err, "shapegen\n%s", msg)
 	want, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	got, err := os.ReadFile("shapes_gen.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Error("shapes_gen.go is stale: run go generate ./sim/api")
-	}
+	require.NoError(t, err)
+	assert.True(t, bytes.Equal(got, want), "shapes_gen.go is stale: run go generate ./sim/api")
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/directconnect"
 	"github.com/aws/smithy-go"
+	"github.com/stretchr/testify/require"
 
 	"github.com/dxsim/dxsim/sim"
 	"github.com/dxsim/dxsim/sim/api"
@@ -46,9 +47,7 @@ func newEnv(t testing.TB, opts ...envOpt) *env {
 		o(&cfg, &aopts)
 	}
 	svc, err := sim.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	srv := httptest.NewServer(api.NewHandler(svc, aopts))
 	t.Cleanup(func() {
 		srv.Close()
@@ -91,25 +90,15 @@ var ctx = context.Background()
 func describeAll(t testing.TB, e *env) string {
 	t.Helper()
 	conns, err := e.dx.DescribeConnections(ctx, &directconnect.DescribeConnectionsInput{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	lags, err := e.dx.DescribeLags(ctx, &directconnect.DescribeLagsInput{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	vifs, err := e.dx.DescribeVirtualInterfaces(ctx, &directconnect.DescribeVirtualInterfacesInput{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	ics, err := e.dx.DescribeInterconnects(ctx, &directconnect.DescribeInterconnectsInput{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	b, err := json.Marshal([]any{conns.Connections, lags.Lags, vifs.VirtualInterfaces, ics.Interconnects})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return string(b)
 }
 
@@ -126,9 +115,7 @@ func ioNopCloser(s string) io.ReadCloser { return io.NopCloser(strings.NewReader
 func do(t testing.TB, req *http.Request) (int, string) {
 	t.Helper()
 	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, resp.Body)
 	return resp.StatusCode, resp.Header.Get("X-Amzn-ErrorType")

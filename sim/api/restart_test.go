@@ -4,6 +4,8 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/dxsim/dxsim/sim"
 	"github.com/dxsim/dxsim/sim/api"
 	"github.com/dxsim/dxsim/sim/boltstore"
@@ -14,13 +16,9 @@ import (
 func newDurableEnv(t *testing.T, dir string, clock *simtest.Clock) *env {
 	t.Helper()
 	store, err := boltstore.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	svc, err := sim.New(sim.Config{Clock: clock, Schedule: &testSchedule, Store: store})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	srv := httptest.NewServer(api.NewHandler(svc, api.Options{}))
 	e := &env{t: t, svc: svc, clock: clock, srv: srv, dx: client(srv.URL, "AKIDLAB", "lab-secret")}
 	t.Cleanup(e.closeDurable(store))
@@ -44,16 +42,13 @@ func (e *env) closeDurable(store *boltstore.Store) func() {
 // the lifecycle (after the LAG, connections and VIF exist) and finishes the
 // lifecycle against a new process's worth of state read back from disk.
 func TestLifecycleAcrossRestart(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	clock := simtest.NewClock()
 	store, err := boltstore.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	svc, err := sim.New(sim.Config{Clock: clock, Schedule: &testSchedule, Store: store})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	srv := httptest.NewServer(api.NewHandler(svc, api.Options{}))
 	first := &env{t: t, svc: svc, clock: clock, srv: srv, dx: client(srv.URL, "AKIDLAB", "lab-secret")}
 	stop := first.closeDurable(store)
@@ -62,9 +57,7 @@ func TestLifecycleAcrossRestart(t *testing.T) {
 		before := describeAll(t, first)
 		stop()
 		second := newDurableEnv(t, dir, clock)
-		if after := describeAll(t, second); after != before {
-			t.Fatalf("state changed across restart:\nbefore %s\nafter  %s", before, after)
-		}
+		require.Equal(t, before, describeAll(t, second), "state changed across restart")
 		return second
 	})
 }

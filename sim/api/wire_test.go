@@ -4,9 +4,13 @@ import (
 	"encoding/json"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestTimestamp(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		t    time.Time
 		wire string
@@ -14,28 +18,24 @@ func TestTimestamp(t *testing.T) {
 		{time.Unix(1700000000, 0), "1700000000"},
 		{time.Unix(1700000000, 250e6), "1700000000.250"},
 	} {
-		b, err := json.Marshal(Timestamp{tc.t})
-		if err != nil || string(b) != tc.wire {
-			t.Errorf("marshal %v = %s, %v; want %s", tc.t, b, err, tc.wire)
-		}
-		var back Timestamp
-		if err := json.Unmarshal(b, &back); err != nil || !back.Equal(tc.t) {
-			t.Errorf("unmarshal %s = %v, %v", b, back.Time, err)
-		}
+		t.Run(tc.wire, func(t *testing.T) {
+			t.Parallel()
+			b, err := json.Marshal(Timestamp{tc.t})
+			require.NoError(t, err, "marshal %v", tc.t)
+			assert.Equal(t, tc.wire, string(b), "marshal %v", tc.t)
+			var back Timestamp
+			require.NoError(t, json.Unmarshal(b, &back), "unmarshal %s", b)
+			assert.True(t, back.Equal(tc.t), "unmarshal %s = %v, want %v", b, back.Time, tc.t)
+		})
 	}
 	var ts Timestamp
-	if err := json.Unmarshal([]byte(`"yesterday"`), &ts); err == nil {
-		t.Error("a string timestamp was accepted")
-	}
+	assert.Error(t, json.Unmarshal([]byte(`"yesterday"`), &ts), "a string timestamp was accepted")
 }
 
 func TestEmptyListsAreSent(t *testing.T) {
+	t.Parallel()
 	b, _ := json.Marshal(Connections{Connections: []Connection{}})
-	if string(b) != `{"connections":[]}` {
-		t.Errorf("empty describe = %s", b)
-	}
+	assert.Equal(t, `{"connections":[]}`, string(b), "empty describe")
 	b, _ = json.Marshal(Connection{ConnectionId: "dxcon-aaaaaaaa"})
-	if string(b) != `{"connectionId":"dxcon-aaaaaaaa"}` {
-		t.Errorf("connection without tags = %s", b)
-	}
+	assert.Equal(t, `{"connectionId":"dxcon-aaaaaaaa"}`, string(b), "connection without tags")
 }

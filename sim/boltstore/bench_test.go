@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/dxsim/dxsim/sim"
 )
 
@@ -11,9 +13,7 @@ import (
 // fsynced in its own transaction.
 func BenchmarkCommit(b *testing.B) {
 	s, err := Open(b.TempDir())
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	defer s.Close()
 	c := &sim.Connection{ID: "dxcon-aaaaaaaa", Kind: sim.KindDedicated, Owner: "1", State: sim.StateAvailable, Since: time.Unix(0, 0)}
 	b.ReportAllocs()

@@ -3,17 +3,19 @@ package lab
 import (
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestDefaultLab(t *testing.T) {
+	t.Parallel()
 	l := Default()
-	if l.Name != "default" || l.Prefix != "dxsim-default" {
-		t.Fatalf("name %q prefix %q", l.Name, l.Prefix)
-	}
+	require.Equal(t, "default", l.Name, "name")
+	require.Equal(t, "dxsim-default", l.Prefix, "prefix")
 	s := l.Snapshot
-	if len(s.LAGs) != 1 || s.LAGs[0].MinLinks != 1 {
-		t.Fatalf("LAGs %+v, want one with minimum links 1", s.LAGs)
-	}
+	require.Len(t, s.LAGs, 1, "LAGs %+v, want one with minimum links 1", s.LAGs)
+	require.Equal(t, 1, s.LAGs[0].MinLinks, "LAGs %+v, want one with minimum links 1", s.LAGs)
 	members, standalone := 0, ""
 	for _, p := range s.Ports {
 		if p.LAGID == s.LAGs[0].LAGID {
@@ -22,15 +24,14 @@ func TestDefaultLab(t *testing.T) {
 			standalone = p.ConnectionID
 		}
 	}
-	if members != 2 || len(s.Ports) != 3 {
-		t.Fatalf("ports %+v, want two LAG members and one standalone", s.Ports)
-	}
-	if len(s.VLANs) != 1 || s.VLANs[0].ParentID != standalone {
-		t.Fatalf("VIFs %+v, want one on the standalone connection %s", s.VLANs, standalone)
-	}
+	require.Equal(t, 2, members, "ports %+v, want two LAG members and one standalone", s.Ports)
+	require.Len(t, s.Ports, 3, "ports %+v, want two LAG members and one standalone", s.Ports)
+	require.Len(t, s.VLANs, 1, "VIFs %+v, want one on the standalone connection %s", s.VLANs, standalone)
+	require.Equal(t, standalone, s.VLANs[0].ParentID, "VIFs %+v, want one on the standalone connection", s.VLANs)
 }
 
 func TestReadRejects(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, json, want string
 	}{
@@ -52,40 +53,40 @@ func TestReadRejects(t *testing.T) {
 		{"address", `{"name":"x","devices":[{"id":"d","connections":[{"id":"dxcon-bbbbbbbb"}],"vifs":[{"id":"dxvif-aaaaaaaa","on":"dxcon-bbbbbbbb","vlan":5,"amazonAddress":"10.0.0.1"}]}]}`, "address"},
 	}
 	for _, tt := range tests {
-		_, err := Read(strings.NewReader(tt.json))
-		if err == nil || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("%s: err %v, want one containing %q", tt.name, err, tt.want)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Read(strings.NewReader(tt.json))
+			assert.ErrorContains(t, err, tt.want)
+		})
 	}
 }
 
 func TestDefaultJSONRoundTrips(t *testing.T) {
+	t.Parallel()
 	l, err := Read(strings.NewReader(string(DefaultJSON())))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if l.Name != Default().Name || len(l.Snapshot.Ports) != 3 {
-		t.Fatalf("%+v", l)
-	}
+	require.NoError(t, err)
+	require.Equal(t, Default().Name, l.Name, "%+v", l)
+	require.Len(t, l.Snapshot.Ports, 3, "%+v", l)
 }
 
 // A lab's namespaces ("dxsim-<name>-dx-<device>") must never read as a
 // serve's ("<prefix>-dx-<device>") or another lab's.
 func TestNameCannotLookLikeAnotherPrefix(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"dx", "cr", "dx-a", "cr-b", "a-dx", "a-cr-b", "demo"} {
-		_, err := Read(strings.NewReader(`{"name":"` + name + `","devices":[{"id":"d","connections":[{"id":"dxcon-aaaaaaaa"}]}]}`))
-		if err == nil || !strings.Contains(err.Error(), "lab name") {
-			t.Errorf("lab name %q: err %v, want a refusal naming the lab name", name, err)
-		}
+		t.Run("refuses "+name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Read(strings.NewReader(`{"name":"` + name + `","devices":[{"id":"d","connections":[{"id":"dxcon-aaaaaaaa"}]}]}`))
+			assert.ErrorContains(t, err, "lab name", "lab name %q: want a refusal naming the lab name", name)
+		})
 	}
 	for _, name := range []string{"default", "dxa", "crab", "a-b", "x1-dxc"} {
-		l, err := Read(strings.NewReader(`{"name":"` + name + `","devices":[{"id":"d","connections":[{"id":"dxcon-aaaaaaaa"}]}]}`))
-		if err != nil {
-			t.Errorf("lab name %q: %v", name, err)
-			continue
-		}
-		if l.Prefix != "dxsim-"+name || PrefixFor(name) != l.Prefix {
-			t.Errorf("lab %q: prefix %q", name, l.Prefix)
-		}
+		t.Run("accepts "+name, func(t *testing.T) {
+			t.Parallel()
+			l, err := Read(strings.NewReader(`{"name":"` + name + `","devices":[{"id":"d","connections":[{"id":"dxcon-aaaaaaaa"}]}]}`))
+			require.NoError(t, err, "lab name %q", name)
+			assert.Equal(t, "dxsim-"+name, l.Prefix, "lab %q: prefix", name)
+			assert.Equal(t, l.Prefix, PrefixFor(name), "lab %q: PrefixFor", name)
+		})
 	}
 }

@@ -11,10 +11,11 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
 	"github.com/dxsim/dxsim/lacp"
@@ -37,9 +38,7 @@ func fill(t *testing.T, v reflect.Value, n *int) {
 		fill(t, v.Elem(), n)
 	case reflect.Struct:
 		for i := range v.NumField() {
-			if !v.Type().Field(i).IsExported() {
-				t.Fatalf("%s.%s is unexported: JSON drops it", v.Type(), v.Type().Field(i).Name)
-			}
+			require.True(t, v.Type().Field(i).IsExported(), "%s.%s is unexported: JSON drops it", v.Type(), v.Type().Field(i).Name)
 			fill(t, v.Field(i), n)
 		}
 	case reflect.Slice:
@@ -55,7 +54,7 @@ func fill(t *testing.T, v reflect.Value, n *int) {
 	case reflect.Uint8, reflect.Uint64:
 		v.SetUint(uint64(0x80 | *n)) // a high bit set: lacp.State's Expired
 	default:
-		t.Fatalf("fill: %s (%s) not handled; add it and check it round-trips", v.Type(), v.Kind())
+		require.FailNow(t, "kind not handled", "fill: %s (%s) not handled; add it and check it round-trips", v.Type(), v.Kind())
 	}
 }
 
@@ -68,48 +67,41 @@ func fullStatus(t *testing.T) topology.Status {
 }
 
 func TestStatusJSONRoundTrip(t *testing.T) {
+	t.Parallel()
 	want := Report{PID: 7, Lab: "x", Backend: "userspace", Why: "no bonding", Status: fullStatus(t)}
 	b, err := json.Marshal(want)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var got Report
-	if err := json.Unmarshal(b, &got); err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("round trip lost something:\n got %+v\nwant %+v\njson %s", got, want, b)
-	}
+	require.NoError(t, json.Unmarshal(b, &got))
+	assert.Equal(t, want, got, "round trip lost something; json %s", b)
 	// Empty and absent parts come back as they went: nil stays nil.
 	sparse := Report{Status: topology.Status{Ports: []topology.PortStatus{{ConnectionID: "dxcon-1", AWSLACP: &topology.MemberStatus{Actor: lacp.StateActivity}}}}}
 	b, _ = json.Marshal(sparse)
 	got = Report{}
-	if err := json.Unmarshal(b, &got); err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(got, sparse) {
-		t.Errorf("sparse round trip:\n got %+v\nwant %+v", got, sparse)
-	}
+	require.NoError(t, json.Unmarshal(b, &got))
+	assert.Equal(t, sparse, got, "sparse round trip")
 }
 
 func TestSocketPath(t *testing.T) {
+	t.Parallel()
 	p, err := SocketPath("/run/dxsim", "dxsim-default")
-	if err != nil || p != "/run/dxsim/dxsim-default.sock" {
-		t.Errorf("SocketPath = %q, %v", p, err)
-	}
-	for _, bad := range []string{"", ".", "..", "a/b", "a\x00b"} {
-		if _, err := SocketPath("/run/dxsim", bad); err == nil || !strings.Contains(err.Error(), "cannot name a socket") {
-			t.Errorf("SocketPath(%q) = %v, want an error naming the problem", bad, err)
-		}
+	assert.NoError(t, err, "SocketPath")
+	assert.Equal(t, "/run/dxsim/dxsim-default.sock", p, "SocketPath")
+	for _, tc := range []struct{ name, prefix string }{
+		{"empty", ""}, {"dot", "."}, {"dot-dot", ".."}, {"slash", "a/b"}, {"NUL", "a\x00b"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := SocketPath("/run/dxsim", tc.prefix)
+			assert.ErrorContains(t, err, "cannot name a socket", "SocketPath(%q), want an error naming the problem", tc.prefix)
+		})
 	}
 }
 
 func listen(t *testing.T, path string, f StatusFunc) *Server {
 	t.Helper()
 	s, err := Listen(context.Background(), path, f, quiet)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
 	return s
 }
@@ -124,23 +116,23 @@ func TestServeStatus(t *testing.T) {
 	want := Report{Lab: "t", Backend: "userspace", Why: "no bonding", Status: fullStatus(t)}
 	listen(t, path, fixed(want))
 
-	for p, mode := range map[string]os.FileMode{dir: 0o700 | os.ModeDir, path: 0o600 | os.ModeSocket} {
-		fi, err := os.Stat(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if fi.Mode() != mode {
-			t.Errorf("%s: mode %s, want %s", p, fi.Mode(), mode)
-		}
+	for _, tc := range []struct {
+		name, path string
+		mode       os.FileMode
+	}{
+		{"directory", dir, 0o700 | os.ModeDir},
+		{"socket", path, 0o600 | os.ModeSocket},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fi, err := os.Stat(tc.path)
+			require.NoError(t, err)
+			assert.Equal(t, tc.mode, fi.Mode(), "%s: mode", tc.path)
+		})
 	}
 	got, err := NewClient(path).Status(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	want.PID = os.Getpid()
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("status:\n got %+v\nwant %+v", got, want)
-	}
+	assert.Equal(t, want, got, "status")
 }
 
 func TestStatusFailure(t *testing.T) {
@@ -148,20 +140,20 @@ func TestStatusFailure(t *testing.T) {
 	listen(t, path, func(context.Context) (Report, error) { return Report{}, errors.New("listing links: boom") })
 	_, err := NewClient(path).Status(context.Background())
 	var se *ServerError
-	if !errors.As(err, &se) || se.Status != http.StatusInternalServerError || se.PID != os.Getpid() || se.Msg != "listing links: boom" {
-		t.Errorf("Status = %v (%#v)", err, se)
+	if assert.ErrorAs(t, err, &se, "Status = %v", err) {
+		assert.Equal(t, http.StatusInternalServerError, se.Status, "Status = %v (%#v)", err, se)
+		assert.Equal(t, os.Getpid(), se.PID, "Status = %v (%#v)", err, se)
+		assert.Equal(t, "listing links: boom", se.Msg, "Status = %v (%#v)", err, se)
 	}
 }
 
 func TestNotRunning(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "dxsim-t.sock")
-	if _, err := NewClient(path).Status(context.Background()); !errors.Is(err, ErrNotRunning) {
-		t.Errorf("no socket: %v, want ErrNotRunning", err)
-	}
+	_, err := NewClient(path).Status(context.Background())
+	assert.ErrorIs(t, err, ErrNotRunning, "no socket")
 	stale(t, path)
-	if _, err := NewClient(path).Status(context.Background()); !errors.Is(err, ErrNotRunning) {
-		t.Errorf("stale socket: %v, want ErrNotRunning", err)
-	}
+	_, err = NewClient(path).Status(context.Background())
+	assert.ErrorIs(t, err, ErrNotRunning, "stale socket")
 }
 
 // stale leaves a socket file at path with nothing listening, as a killed
@@ -169,14 +161,12 @@ func TestNotRunning(t *testing.T) {
 func stale(t *testing.T, path string) {
 	t.Helper()
 	ln, err := net.Listen("unix", path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	ln.(*net.UnixListener).SetUnlinkOnClose(false)
 	ln.Close()
-	if fi, err := os.Lstat(path); err != nil || fi.Mode().Type() != os.ModeSocket {
-		t.Fatalf("no stale socket left: %v", err)
-	}
+	fi, err := os.Lstat(path)
+	require.NoError(t, err, "no stale socket left")
+	require.Equal(t, os.ModeSocket, fi.Mode().Type(), "no stale socket left")
 }
 
 func TestSecondListenFails(t *testing.T) {
@@ -184,17 +174,15 @@ func TestSecondListenFails(t *testing.T) {
 	first := listen(t, path, fixed(Report{Lab: "t"}))
 	_, err := Listen(context.Background(), path, fixed(Report{}), quiet)
 	var re *RunningError
-	if !errors.As(err, &re) || re.PID != os.Getpid() || re.Path != path {
-		t.Fatalf("second Listen = %v, want a RunningError naming pid %d", err, os.Getpid())
-	}
-	if want := "already running (pid "; !strings.Contains(err.Error(), want) {
-		t.Errorf("message %q lacks %q", err, want)
-	}
+	require.ErrorAs(t, err, &re, "second Listen, want a RunningError")
+	require.Equal(t, os.Getpid(), re.PID, "second Listen = %v, want a RunningError naming our pid", err)
+	require.Equal(t, path, re.Path, "second Listen = %v, want a RunningError naming the path", err)
+	assert.Contains(t, err.Error(), "already running (pid ")
 	// The first still serves, and a stopping one is still running.
 	first.Stop()
 	_, err = Listen(context.Background(), path, fixed(Report{}), quiet)
-	if !errors.As(err, &re) || re.Msg != "stopping" {
-		t.Errorf("Listen beside a stopping server = %v", err)
+	if assert.ErrorAs(t, err, &re, "Listen beside a stopping server") {
+		assert.Equal(t, "stopping", re.Msg, "Listen beside a stopping server = %v", err)
 	}
 }
 
@@ -203,22 +191,18 @@ func TestStaleSocketReplaced(t *testing.T) {
 	stale(t, path)
 	listen(t, path, fixed(Report{Lab: "t"}))
 	got, err := NewClient(path).Status(context.Background())
-	if err != nil || got.Lab != "t" {
-		t.Errorf("after replacing a stale socket: %+v, %v", got, err)
-	}
+	assert.NoError(t, err, "after replacing a stale socket")
+	assert.Equal(t, "t", got.Lab, "after replacing a stale socket")
 }
 
 func TestNotASocketLeftAlone(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "dxsim-t.sock")
-	if err := os.WriteFile(path, []byte("mine"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(path, []byte("mine"), 0o644))
 	_, err := Listen(context.Background(), path, fixed(Report{}), quiet)
-	if err == nil || !strings.Contains(err.Error(), "is not a socket") {
-		t.Errorf("Listen over a regular file = %v", err)
-	}
-	if b, err := os.ReadFile(path); err != nil || string(b) != "mine" {
-		t.Errorf("the file was touched: %q, %v", b, err)
+	assert.ErrorContains(t, err, "is not a socket", "Listen over a regular file")
+	b, err := os.ReadFile(path)
+	if assert.NoError(t, err, "the file was touched") {
+		assert.Equal(t, "mine", string(b), "the file was touched")
 	}
 }
 
@@ -228,33 +212,26 @@ func TestStop(t *testing.T) {
 	c := NewClient(path)
 	select {
 	case <-s.StopRequested():
-		t.Fatal("stop requested before anyone asked")
+		require.FailNow(t, "stop requested before anyone asked")
 	default:
 	}
 	pid, err := c.Stop(context.Background())
-	if err != nil || pid != os.Getpid() {
-		t.Fatalf("Stop = %d, %v", pid, err)
-	}
+	require.NoError(t, err, "Stop")
+	require.Equal(t, os.Getpid(), pid, "Stop")
 	<-s.StopRequested()
 	var se *ServerError
-	if _, err := c.Status(context.Background()); !errors.As(err, &se) || se.Status != http.StatusServiceUnavailable {
-		t.Errorf("status while stopping = %v", err)
+	_, err = c.Status(context.Background())
+	if assert.ErrorAs(t, err, &se, "status while stopping") {
+		assert.Equal(t, http.StatusServiceUnavailable, se.Status, "status while stopping = %v", err)
 	}
 	// A waiter sees the process go once it closes, not before.
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-	if err := c.WaitGone(ctx, 5*time.Millisecond); err == nil {
-		t.Error("WaitGone returned while the socket was still served")
-	}
+	assert.Error(t, c.WaitGone(ctx, 5*time.Millisecond), "WaitGone returned while the socket was still served")
 	cancel()
 	waited := make(chan error)
 	go func() { waited <- c.WaitGone(context.Background(), 5*time.Millisecond) }()
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-waited; err != nil {
-		t.Errorf("WaitGone after Close: %v", err)
-	}
-	if _, err := os.Lstat(path); !os.IsNotExist(err) {
-		t.Errorf("socket left after Close: %v", err)
-	}
+	require.NoError(t, s.Close())
+	assert.NoError(t, <-waited, "WaitGone after Close")
+	_, err = os.Lstat(path)
+	assert.True(t, os.IsNotExist(err), "socket left after Close: %v", err)
 }
