@@ -5,6 +5,7 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+	"github.com/stretchr/testify/require"
 )
 
 // The decode paths, fastest first. Run with
@@ -13,9 +14,7 @@ import (
 
 func benchFrame(b *testing.B) []byte {
 	frame, err := lacpduTests[0].pdu.MarshalFrame(testSrc)
-	if err != nil {
-		b.Fatal(err)
-	}
+	require.NoError(b, err)
 	return frame
 }
 
@@ -63,9 +62,7 @@ func benchParser(b *testing.B, container gopacket.DecodingLayerContainer) {
 			b.Fatal(err)
 		}
 	}
-	if pdu.Actor.Port != 1 {
-		b.Fatalf("decoded %+v", pdu)
-	}
+	require.Equal(b, uint16(1), pdu.Actor.Port, "decoded %+v", pdu)
 }
 
 func BenchmarkNewPacket(b *testing.B) {

@@ -9,6 +9,7 @@ import (
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
+	"github.com/stretchr/testify/require"
 )
 
 // FuzzDecode feeds arbitrary bytes after an Ethernet header to every decoding
@@ -42,34 +43,33 @@ func FuzzDecode(f *testing.F) {
 		var p LACPDU
 		if err := p.UnmarshalBinary(b); err == nil {
 			out, err := p.MarshalBinary()
-			if err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, err)
 			var q LACPDU
-			if err := q.UnmarshalBinary(out); err != nil || q != p {
-				t.Fatalf("LACPDU round trip: %+v -> %x -> %+v, %v", p, out, q, err)
-			}
+			require.NoError(t, q.UnmarshalBinary(out), "LACPDU round trip: %+v -> %x", p, out)
+			require.Equal(t, p, q, "LACPDU round trip: %+v -> %x", p, out)
 		}
 		var m MarkerPDU
 		if err := m.UnmarshalBinary(b); err == nil {
 			out, _ := m.MarshalBinary()
 			var n MarkerPDU
-			if err := n.UnmarshalBinary(out); err != nil || n != m {
-				t.Fatalf("Marker round trip: %+v -> %x -> %+v, %v", m, out, n, err)
-			}
+			require.NoError(t, n.UnmarshalBinary(out), "Marker round trip: %+v -> %x", m, out)
+			require.Equal(t, m, n, "Marker round trip: %+v -> %x", m, out)
 		}
 
 		frame := append(append(SlowProtocolsAddr[:0:0], SlowProtocolsAddr[:]...), 2, 0, 0, 0, 0, 1, 0x88, 0x09)
 		frame = append(frame, b...)
-		if err := parser.DecodeLayers(frame, &decoded); err == nil && len(decoded) == 3 && decoded[2] == LayerTypeLACP && dlpPDU != p {
-			t.Fatalf("DecodingLayerParser %+v, UnmarshalBinary %+v", dlpPDU, p)
+		if err := parser.DecodeLayers(frame, &decoded); err == nil && len(decoded) == 3 && decoded[2] == LayerTypeLACP {
+			require.Equal(t, p, dlpPDU, "DecodingLayerParser against UnmarshalBinary")
 		}
 		pkt := gopacket.NewPacket(frame, layers.LayerTypeEthernet, gopacket.NoCopy)
-		if l, ok := pkt.Layer(LayerTypeLACP).(*LACPDU); ok && *l != p {
-			t.Fatalf("NewPacket %+v, UnmarshalBinary %+v", *l, p)
+		if l, ok := pkt.Layer(LayerTypeLACP).(*LACPDU); ok {
+			require.Equal(t, p, *l, "NewPacket against UnmarshalBinary")
 		}
-		if _, st, pdu, err := ParseFrame(frame); len(b) > 0 && (err != nil || st != Subtype(b[0]) || len(pdu) != len(b)) {
-			t.Fatalf("ParseFrame = %v, %d bytes, %v", st, len(pdu), err)
+		_, st, pdu, err := ParseFrame(frame)
+		if len(b) > 0 {
+			require.NoError(t, err, "ParseFrame")
+			require.Equal(t, Subtype(b[0]), st, "ParseFrame subtype")
+			require.Len(t, pdu, len(b), "ParseFrame PDU")
 		}
 	})
 }
@@ -78,23 +78,17 @@ func FuzzDecode(f *testing.F) {
 func goldenFrames(tb testing.TB) [][]byte {
 	tb.Helper()
 	f, err := os.Open(goldenPcap)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	require.NoError(tb, err)
 	defer f.Close()
 	r, err := pcapgo.NewReader(f)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	require.NoError(tb, err)
 	var frames [][]byte
 	for {
 		data, _, err := r.ReadPacketData()
 		if errors.Is(err, io.EOF) {
 			return frames
 		}
-		if err != nil {
-			tb.Fatal(err)
-		}
+		require.NoError(tb, err)
 		frames = append(frames, data)
 	}
 }

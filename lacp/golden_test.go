@@ -13,6 +13,8 @@ import (
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // goldenPcap holds LACPDUs written by Linux 802.3ad bonds;
@@ -34,18 +36,14 @@ func readTSV(t *testing.T, r io.Reader) []map[string]string {
 			header = cols
 			continue
 		}
-		if len(cols) != len(header) {
-			t.Fatalf("tshark row %d has %d columns, header %d", len(rows)+1, len(cols), len(header))
-		}
+		require.Len(t, cols, len(header), "tshark row %d against the header's columns", len(rows)+1)
 		row := make(map[string]string, len(cols))
 		for i, c := range cols {
 			row[header[i]] = c
 		}
 		rows = append(rows, row)
 	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, sc.Err())
 	return rows
 }
 
@@ -69,22 +67,17 @@ func wiresharkFields(p *LACPDU) map[string]string {
 }
 
 func TestGoldenCaptureMatchesWireshark(t *testing.T) {
+	t.Parallel()
 	tsv, err := os.Open(goldenTSV)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer tsv.Close()
 	want := readTSV(t, tsv)
 
 	pcapFile, err := os.Open(goldenPcap)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer pcapFile.Close()
 	r, err := pcapgo.NewReader(pcapFile)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 
 	var (
 		eth    layers.Ethernet
@@ -100,31 +93,23 @@ func TestGoldenCaptureMatchesWireshark(t *testing.T) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n >= len(want) {
-			t.Fatalf("capture has more frames than Wireshark read (%d)", len(want))
-		}
-		if err := parser.DecodeLayers(data, &decoded); err != nil {
-			t.Fatalf("frame %d: %v", n+1, err)
-		}
-		if len(decoded) != 3 || decoded[2] != LayerTypeLACP {
-			t.Fatalf("frame %d: decoded %v", n+1, decoded)
-		}
+		require.NoError(t, err)
+		require.Less(t, n, len(want), "capture has more frames than Wireshark read (%d)", len(want))
+		require.NoError(t, parser.DecodeLayers(data, &decoded), "frame %d", n+1)
+		require.Len(t, decoded, 3, "frame %d: decoded %v", n+1, decoded)
+		require.Equal(t, LayerTypeLACP, decoded[2], "frame %d: decoded %v", n+1, decoded)
 		generic, _ := gopacket.NewPacket(data, layers.LayerTypeEthernet, gopacket.Default).Layer(LayerTypeLACP).(*LACPDU)
-		if generic == nil || *generic != pdu {
-			t.Errorf("frame %d: NewPacket decoded %+v, DecodingLayerParser %+v", n+1, generic, pdu)
+		if assert.NotNil(t, generic, "frame %d: NewPacket decoded no LACPDU, DecodingLayerParser %+v", n+1, pdu) {
+			assert.Equal(t, pdu, *generic, "frame %d: NewPacket against DecodingLayerParser", n+1)
 		}
 		got := wiresharkFields(&pdu)
 		got["eth.src"] = net.HardwareAddr(eth.SrcMAC).String()
 		for field, v := range got {
-			if w, ok := want[n][field]; !ok || w != v {
-				t.Errorf("frame %d: %s = %q, Wireshark %q", n+1, field, v, w)
+			if assert.Contains(t, want[n], field, "frame %d: Wireshark has no %s", n+1, field) {
+				assert.Equal(t, want[n][field], v, "frame %d: %s against Wireshark", n+1, field)
 			}
 		}
 	}
-	if n != len(want) || n != 73 {
-		t.Errorf("decoded %d frames, Wireshark read %d; the capture has 73", n, len(want))
-	}
+	assert.Equal(t, len(want), n, "decoded %d frames, Wireshark read %d", n, len(want))
+	assert.Equal(t, 73, n, "decoded %d frames; the capture has 73", n)
 }

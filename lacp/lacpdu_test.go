@@ -7,15 +7,16 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // unhex decodes hex written with any spacing.
 func unhex(t testing.TB, s string) []byte {
 	t.Helper()
 	b, err := hex.DecodeString(strings.Join(strings.Fields(s), ""))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return b
 }
 
@@ -79,35 +80,32 @@ var lacpduTests = []struct {
 }
 
 func TestLACPDUMarshal(t *testing.T) {
+	t.Parallel()
 	for _, tc := range lacpduTests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			want := pad(unhex(t, tc.wire))
 			got, err := tc.pdu.MarshalBinary()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("MarshalBinary:\n got %x\nwant %x", got, want)
-			}
+			require.NoError(t, err)
+			assert.Equal(t, want, got, "MarshalBinary")
 		})
 	}
 }
 
 func TestLACPDUUnmarshal(t *testing.T) {
+	t.Parallel()
 	for _, tc := range lacpduTests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			var got LACPDU
-			if err := got.UnmarshalBinary(pad(unhex(t, tc.wire))); err != nil {
-				t.Fatal(err)
-			}
-			if got != tc.pdu {
-				t.Errorf("UnmarshalBinary:\n got %+v\nwant %+v", got, tc.pdu)
-			}
+			require.NoError(t, got.UnmarshalBinary(pad(unhex(t, tc.wire))))
+			assert.Equal(t, tc.pdu, got, "UnmarshalBinary")
 		})
 	}
 }
 
 func TestLACPDUUnmarshalErrors(t *testing.T) {
+	t.Parallel()
 	valid, _ := lacpduTests[0].pdu.MarshalBinary()
 	with := func(off int, v ...byte) []byte {
 		b := bytes.Clone(valid)
@@ -143,26 +141,24 @@ func TestLACPDUUnmarshalErrors(t *testing.T) {
 		{"v2 without terminator", v2(58, 5, 52), ErrTruncated, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			var p LACPDU
 			err := p.UnmarshalBinary(tc.in)
-			if !errors.Is(err, tc.want) {
-				t.Fatalf("UnmarshalBinary = %v, want %v", err, tc.want)
-			}
-			if tc.want == ErrTruncated && !errors.Is(err, io.ErrUnexpectedEOF) {
-				t.Errorf("%v is not io.ErrUnexpectedEOF", err)
+			require.ErrorIs(t, err, tc.want, "UnmarshalBinary")
+			if tc.want == ErrTruncated {
+				assert.ErrorIs(t, err, io.ErrUnexpectedEOF)
 			}
 			var tlvErr *TLVError
-			if errors.As(err, &tlvErr) != (tc.wantOff != 0) {
-				t.Fatalf("UnmarshalBinary = %#v: TLVError expected %v", err, tc.wantOff != 0)
-			}
-			if tlvErr != nil && tlvErr.Offset != tc.wantOff {
-				t.Errorf("TLVError.Offset = %d, want %d", tlvErr.Offset, tc.wantOff)
+			require.Equal(t, tc.wantOff != 0, errors.As(err, &tlvErr), "UnmarshalBinary = %#v: is it a TLVError", err)
+			if tlvErr != nil {
+				assert.Equal(t, tc.wantOff, tlvErr.Offset, "TLVError.Offset")
 			}
 		})
 	}
 }
 
 func TestLACPDUIgnoresVersionAndReserved(t *testing.T) {
+	t.Parallel()
 	want := lacpduTests[2].pdu
 	b, _ := want.MarshalBinary()
 	b[1] = 7 // receivers do not check the version
@@ -171,16 +167,13 @@ func TestLACPDUIgnoresVersionAndReserved(t *testing.T) {
 	}
 	b[19], b[20], b[21] = 0xaa, 0xbb, 0xcc
 	var got LACPDU
-	if err := got.UnmarshalBinary(b); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, got.UnmarshalBinary(b))
 	want.Version = 7
-	if got != want {
-		t.Errorf("got %+v, want %+v", got, want)
-	}
+	assert.Equal(t, want, got)
 }
 
 func TestLACPDUVersion2SkipsExtraTLVs(t *testing.T) {
+	t.Parallel()
 	want := lacpduTests[0].pdu
 	want.Version = 2
 	b, _ := want.MarshalBinary()
@@ -188,22 +181,17 @@ func TestLACPDUVersion2SkipsExtraTLVs(t *testing.T) {
 	copy(b[58:], []byte{4, 6, 1, 2, 3, 4, 0, 0})
 	var got LACPDU
 	n, err := got.decode(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != want || n != PDULen {
-		t.Errorf("decode = %+v, %d; want %+v, %d", got, n, want, PDULen)
-	}
+	require.NoError(t, err)
+	assert.Equal(t, want, got, "decode")
+	assert.Equal(t, PDULen, n, "decode length")
 }
 
 func TestAppendBinaryAppends(t *testing.T) {
+	t.Parallel()
 	p := lacpduTests[0].pdu
 	b, err := p.AppendBinary([]byte{0xee})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	want, _ := p.MarshalBinary()
-	if len(b) != 1+PDULen || b[0] != 0xee || !bytes.Equal(b[1:], want) {
-		t.Errorf("AppendBinary = %x", b)
-	}
+	assert.Len(t, b, 1+PDULen, "AppendBinary")
+	assert.Equal(t, append([]byte{0xee}, want...), b, "AppendBinary")
 }

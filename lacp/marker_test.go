@@ -2,8 +2,10 @@ package lacp
 
 import (
 	"bytes"
-	"errors"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 var markerTests = []struct {
@@ -26,37 +28,33 @@ var markerTests = []struct {
 }
 
 func TestMarkerMarshalUnmarshal(t *testing.T) {
+	t.Parallel()
 	for _, tc := range markerTests {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			want := pad(unhex(t, tc.wire))
 			got, err := tc.pdu.MarshalBinary()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("MarshalBinary:\n got %x\nwant %x", got, want)
-			}
+			require.NoError(t, err)
+			assert.Equal(t, want, got, "MarshalBinary")
 			var m MarkerPDU
-			if err := m.UnmarshalBinary(want); err != nil {
-				t.Fatal(err)
-			}
-			if m != tc.pdu {
-				t.Errorf("UnmarshalBinary = %+v, want %+v", m, tc.pdu)
-			}
+			require.NoError(t, m.UnmarshalBinary(want))
+			assert.Equal(t, tc.pdu, m, "UnmarshalBinary")
 		})
 	}
 }
 
 func TestMarkerReplyEchoes(t *testing.T) {
+	t.Parallel()
 	info := markerTests[0].pdu
 	r := info.Reply()
-	if !r.Response || r.RequesterPort != info.RequesterPort || r.RequesterSystem != info.RequesterSystem ||
-		r.RequesterTransaction != info.RequesterTransaction {
-		t.Errorf("Reply() = %+v for %+v", r, info)
-	}
+	assert.True(t, r.Response, "Reply() = %+v for %+v", r, info)
+	assert.Equal(t, info.RequesterPort, r.RequesterPort, "Reply() = %+v for %+v", r, info)
+	assert.Equal(t, info.RequesterSystem, r.RequesterSystem, "Reply() = %+v for %+v", r, info)
+	assert.Equal(t, info.RequesterTransaction, r.RequesterTransaction, "Reply() = %+v for %+v", r, info)
 }
 
 func TestMarkerUnmarshalErrors(t *testing.T) {
+	t.Parallel()
 	valid, _ := markerTests[0].pdu.MarshalBinary()
 	with := func(off int, v ...byte) []byte {
 		b := bytes.Clone(valid)
@@ -78,10 +76,9 @@ func TestMarkerUnmarshalErrors(t *testing.T) {
 		{"terminator length", with(19, 1), ErrBadTLVLength},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			var m MarkerPDU
-			if err := m.UnmarshalBinary(tc.in); !errors.Is(err, tc.want) {
-				t.Errorf("UnmarshalBinary = %v, want %v", err, tc.want)
-			}
+			assert.ErrorIs(t, m.UnmarshalBinary(tc.in), tc.want, "UnmarshalBinary")
 		})
 	}
 }

@@ -1,8 +1,14 @@
 package lacp
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
 
 func TestStateStringMatchesWireshark(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		s    State
 		want string
@@ -13,8 +19,9 @@ func TestStateStringMatchesWireshark(t *testing.T) {
 		{0xff, "EFDCSGSA"},
 		{StateActivity | StateTimeout | StateAggregation, "*****GSA"},
 	} {
-		if got := tc.s.String(); got != tc.want {
-			t.Errorf("State(%#02x).String() = %q, want %q", uint8(tc.s), got, tc.want)
-		}
+		t.Run(fmt.Sprintf("0x%02x", uint8(tc.s)), func(t *testing.T) {
+			t.Parallel()
+			assert.Equal(t, tc.want, tc.s.String(), "State(%#02x).String()", uint8(tc.s))
+		})
 	}
 }

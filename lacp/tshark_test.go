@@ -13,6 +13,8 @@ import (
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // tshark runs Wireshark's dissector on a pcap, or skips the test when tshark
@@ -27,9 +29,7 @@ func tshark(t *testing.T, pcap string, args ...string) []byte {
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("tshark %v: %v\n%s", args, err, stderr.String())
-	}
+	require.NoError(t, err, "tshark %v\n%s", args, stderr.String())
 	return out
 }
 
@@ -37,29 +37,22 @@ func writePcap(t *testing.T, frames [][]byte) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "pdus.pcap")
 	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	w := pcapgo.NewWriter(f)
-	if err := w.WriteFileHeader(65535, layers.LinkTypeEthernet); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, w.WriteFileHeader(65535, layers.LinkTypeEthernet))
 	ts := time.Unix(1700000000, 0)
 	for i, frame := range frames {
 		ci := gopacket.CaptureInfo{Timestamp: ts.Add(time.Duration(i) * time.Second), CaptureLength: len(frame), Length: len(frame)}
-		if err := w.WritePacket(ci, frame); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, w.WritePacket(ci, frame))
 	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, f.Close())
 	return path
 }
 
 // TestWiresharkReadsOurPDUs checks the encoder against Wireshark's dissector:
 // no frame is malformed or flagged, and every field reads back as written.
 func TestWiresharkReadsOurPDUs(t *testing.T) {
+	t.Parallel()
 	var pdus []LACPDU
 	for _, tc := range lacpduTests {
 		pdus = append(pdus, tc.pdu)
@@ -72,9 +65,7 @@ func TestWiresharkReadsOurPDUs(t *testing.T) {
 	var frames [][]byte
 	for i := range pdus {
 		frame, err := pdus[i].MarshalFrame(testSrc)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		frames = append(frames, frame)
 	}
 	markers := []MarkerPDU{markerTests[0].pdu, markerTests[1].pdu}
@@ -84,9 +75,8 @@ func TestWiresharkReadsOurPDUs(t *testing.T) {
 	}
 	pcap := writePcap(t, frames)
 
-	if flagged := tshark(t, pcap, "-Y", "_ws.malformed || _ws.expert || lacp.wrong_tlv_type || lacp.wrong_tlv_length || marker.wrong_tlv_type || marker.wrong_tlv_length || marker.wrong_pad_value || frame.len != 124"); len(flagged) > 0 {
-		t.Errorf("Wireshark flags frames we wrote:\n%s", flagged)
-	}
+	flagged := tshark(t, pcap, "-Y", "_ws.malformed || _ws.expert || lacp.wrong_tlv_type || lacp.wrong_tlv_length || marker.wrong_tlv_type || marker.wrong_tlv_length || marker.wrong_pad_value || frame.len != 124")
+	assert.Empty(t, string(flagged), "Wireshark flags frames we wrote")
 
 	header := strings.Split(strings.TrimSpace(string(goldenHeader(t))), "\t")
 	var args []string
@@ -94,22 +84,16 @@ func TestWiresharkReadsOurPDUs(t *testing.T) {
 		args = append(args, "-e", f)
 	}
 	rows := readTSV(t, bytes.NewReader(tshark(t, pcap, append([]string{"-Y", "lacp", "-T", "fields", "-E", "header=y"}, args...)...)))
-	if len(rows) != len(pdus) {
-		t.Fatalf("Wireshark read %d LACPDUs, we wrote %d", len(rows), len(pdus))
-	}
+	require.Len(t, rows, len(pdus), "Wireshark read %d LACPDUs, we wrote %d", len(rows), len(pdus))
 	for i := range pdus {
 		for field, v := range wiresharkFields(&pdus[i]) {
-			if w := rows[i][field]; w != v {
-				t.Errorf("LACPDU %d: %s = %q, Wireshark %q", i, field, v, w)
-			}
+			assert.Equal(t, v, rows[i][field], "LACPDU %d: Wireshark's %s", i, field)
 		}
 	}
 
 	mrows := readTSV(t, bytes.NewReader(tshark(t, pcap, "-Y", "marker", "-T", "fields", "-E", "header=y", "-E", "occurrence=f",
 		"-e", "marker.tlvType", "-e", "marker.tlvLen", "-e", "marker.requesterPort", "-e", "marker.requesterSystem", "-e", "marker.requesterTransId")))
-	if len(mrows) != len(markers) {
-		t.Fatalf("Wireshark read %d Marker PDUs, we wrote %d", len(mrows), len(markers))
-	}
+	require.Len(t, mrows, len(markers), "Wireshark read %d Marker PDUs, we wrote %d", len(mrows), len(markers))
 	for i, m := range markers {
 		typ := "0x01"
 		if m.Response {
@@ -122,9 +106,7 @@ func TestWiresharkReadsOurPDUs(t *testing.T) {
 			"marker.requesterTransId": fmt.Sprint(m.RequesterTransaction),
 		}
 		for field, v := range want {
-			if w := mrows[i][field]; w != v {
-				t.Errorf("Marker %d: %s = %q, Wireshark %q", i, field, v, w)
-			}
+			assert.Equal(t, v, mrows[i][field], "Marker %d: Wireshark's %s", i, field)
 		}
 	}
 }
@@ -134,9 +116,7 @@ func TestWiresharkReadsOurPDUs(t *testing.T) {
 func goldenHeader(t *testing.T) []byte {
 	t.Helper()
 	b, err := os.ReadFile(goldenTSV)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	line, _, _ := bytes.Cut(b, []byte("\n"))
 	return line
 }

@@ -3,12 +3,13 @@ package capture
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"testing"
 	"time"
 
 	"github.com/dxsim/dxsim/lacp/capture/afpacket"
 	"github.com/dxsim/dxsim/topology/netnstest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 	"go.uber.org/goleak"
@@ -27,9 +28,7 @@ func pair(t *testing.T) (netns.NsHandle, *netlink.Handle) {
 func makeVeth(t *testing.T, ns netns.NsHandle, h *netlink.Handle) {
 	t.Helper()
 	veth := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "dxsim-a"}, PeerName: "dxsim-b"}
-	if err := h.LinkAdd(veth); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, h.LinkAdd(veth))
 	for _, n := range []string{"dxsim-a", "dxsim-b"} {
 		setUp(t, h, n, true)
 	}
@@ -43,19 +42,13 @@ func waitLive(t *testing.T, ns netns.NsHandle, h *netlink.Handle) {
 	t.Helper()
 	const probe = 0x88b6
 	filter, err := afpacket.EtherTypeFilter(probe)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	s := newSender(t, ns, h, "dxsim-a")
 	defer s.conn.Close()
 	b, err := h.LinkByName("dxsim-b")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	rx, err := afpacket.Open(afpacket.Config{NetNS: ns, Ifindex: b.Attrs().Index, Filter: filter})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer rx.Close()
 	frame := otherFrame(probe)
 	buf := make([]byte, 128)
@@ -66,23 +59,19 @@ func waitLive(t *testing.T, ns netns.NsHandle, h *netlink.Handle) {
 			return
 		}
 	}
-	t.Fatal("the veth pair passes no frames")
+	require.FailNow(t, "the veth pair passes no frames")
 }
 
 func setUp(t *testing.T, h *netlink.Handle, name string, up bool) {
 	t.Helper()
 	l, err := h.LinkByName(name)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	if up {
 		err = h.LinkSetUp(l)
 	} else {
 		err = h.LinkSetDown(l)
 	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 }
 
 // sender sends raw frames out of one port of ns.
@@ -94,14 +83,10 @@ type sender struct {
 func newSender(t *testing.T, ns netns.NsHandle, h *netlink.Handle, port string) *sender {
 	t.Helper()
 	l, err := h.LinkByName(port)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	conn, err := afpacket.Open(afpacket.Config{NetNS: ns, Ifindex: l.Attrs().Index, IgnoreOutgoing: true,
 		Filter: rejectAll(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	t.Cleanup(func() { conn.Close() })
 	return &sender{t: t, conn: conn}
 }
@@ -110,17 +95,13 @@ func rejectAll(t *testing.T) []afpacket.RawInstruction {
 	t.Helper()
 	// A filter for an EtherType nobody sends: the sender reads nothing.
 	f, err := afpacket.EtherTypeFilter(0xffff)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return f
 }
 
 func (s *sender) send(frame []byte) {
 	s.t.Helper()
-	if err := s.conn.WriteFrame(frame, 0); err != nil {
-		s.t.Fatal(err)
-	}
+	require.NoError(s.t, s.conn.WriteFrame(frame, 0))
 }
 
 func otherFrame(et uint16) []byte {
@@ -136,12 +117,10 @@ func next(t *testing.T, c *Capture) Frame {
 	t.Helper()
 	select {
 	case f, ok := <-c.Frames():
-		if !ok {
-			t.Fatal("Frames closed")
-		}
+		require.True(t, ok, "Frames closed")
 		return f
 	case <-time.After(waitLimit):
-		t.Fatal("no frame captured")
+		require.FailNow(t, "no frame captured")
 	}
 	panic("unreachable")
 }
@@ -149,9 +128,7 @@ func next(t *testing.T, c *Capture) Frame {
 func open(t *testing.T, cfg Config) *Capture {
 	t.Helper()
 	c, err := Open(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	t.Cleanup(func() { c.Close() })
 	return c
 }
@@ -169,19 +146,16 @@ func TestCaptureFiltersInKernelAndRecordsDirection(t *testing.T) {
 	s.send(lacpFrame(7))
 
 	got := next(t, rx)
-	if !bytes.Equal(got.Data, lacpFrame(7)) {
-		t.Fatalf("first frame captured on dxsim-b is %x, want the LACPDU", got.Data[:14])
-	}
-	if got.Port != "dxsim-b" || got.Direction != DirectionIn || got.Time.IsZero() || got.Length != 124 {
-		t.Errorf("captured %s %s len %d at %v, want dxsim-b in 124", got.Port, got.Direction, got.Length, got.Time)
-	}
+	require.Equal(t, lacpFrame(7), got.Data, "first frame captured on dxsim-b, want the LACPDU")
+	assert.Equal(t, "dxsim-b", got.Port, "captured port")
+	assert.Equal(t, DirectionIn, got.Direction, "captured direction")
+	assert.False(t, got.Time.IsZero(), "captured frame has no time")
+	assert.Equal(t, 124, got.Length, "captured length")
 	out := next(t, txSide)
-	if !bytes.Equal(out.Data, lacpFrame(7)) || out.Direction != DirectionOut || out.Port != "dxsim-a" {
-		t.Errorf("sender side captured %s %s %x, want the LACPDU going out of dxsim-a", out.Port, out.Direction, out.Data[:14])
-	}
-	if rx.Stats().Frames != 1 {
-		t.Errorf("dxsim-b delivered %d frames, want only the LACPDU", rx.Stats().Frames)
-	}
+	assert.Equal(t, lacpFrame(7), out.Data, "sender side captured data, want the LACPDU")
+	assert.Equal(t, DirectionOut, out.Direction, "sender side captured direction")
+	assert.Equal(t, "dxsim-a", out.Port, "sender side captured port")
+	assert.Equal(t, uint64(1), rx.Stats().Frames, "frames dxsim-b delivered, want only the LACPDU")
 }
 
 func TestCaptureWholeNamespaceNamesPorts(t *testing.T) {
@@ -193,14 +167,11 @@ func TestCaptureWholeNamespaceNamesPorts(t *testing.T) {
 	seen := map[string]Direction{}
 	for len(seen) < 2 {
 		f := next(t, c)
-		if !bytes.Equal(f.Data, lacpFrame(3)) {
-			t.Fatalf("captured a frame that is not the LACPDU on %s: %x", f.Port, f.Data[:14])
-		}
+		require.Equal(t, lacpFrame(3), f.Data, "captured a frame that is not the LACPDU on %s", f.Port)
 		seen[f.Port] = f.Direction
 	}
-	if seen["dxsim-a"] != DirectionOut || seen["dxsim-b"] != DirectionIn {
-		t.Errorf("saw %v, want dxsim-a out and dxsim-b in", seen)
-	}
+	assert.Equal(t, DirectionOut, seen["dxsim-a"], "saw %v, want dxsim-a out and dxsim-b in", seen)
+	assert.Equal(t, DirectionIn, seen["dxsim-b"], "saw %v, want dxsim-a out and dxsim-b in", seen)
 }
 
 func TestCaptureKeepsListeningAcrossBounce(t *testing.T) {
@@ -215,13 +186,11 @@ func TestCaptureKeepsListeningAcrossBounce(t *testing.T) {
 	// The sending end drops frames until the kernel has reactivated its
 	// queue after the carrier came back; offer the frame until it passes.
 	f := sendUntilCaptured(t, s, c, lacpFrame(2))
-	if !bytes.Equal(f.Data, lacpFrame(2)) {
-		t.Fatalf("after the bounce captured %x, want the second LACPDU", f.Data)
-	}
+	require.Equal(t, lacpFrame(2), f.Data, "after the bounce, want the second LACPDU")
 	// The reader saw ENETDOWN before the frame it delivered after it.
-	if st := c.Stats(); st.Downs == 0 || st.Errors != 0 {
-		t.Errorf("stats after a bounce %+v, want Downs > 0 and no errors", st)
-	}
+	st := c.Stats()
+	assert.NotZero(t, st.Downs, "stats after a bounce %+v, want Downs > 0", st)
+	assert.Zero(t, st.Errors, "stats after a bounce %+v, want no errors", st)
 }
 
 func TestCaptureRebindsToPortMadeAgain(t *testing.T) {
@@ -232,12 +201,8 @@ func TestCaptureRebindsToPortMadeAgain(t *testing.T) {
 	next(t, c)
 
 	l, err := h.LinkByName("dxsim-a")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := h.LinkDel(l); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	require.NoError(t, h.LinkDel(l))
 	s.conn.Close()
 	makeVeth(t, ns, h)
 	s = newSender(t, ns, h, "dxsim-a")
@@ -245,12 +210,8 @@ func TestCaptureRebindsToPortMadeAgain(t *testing.T) {
 	// The capture rebinds on its own schedule; offer the frame until it is
 	// captured.
 	f := sendUntilCaptured(t, s, c, lacpFrame(2))
-	if !bytes.Equal(f.Data, lacpFrame(2)) {
-		t.Fatalf("captured %x, want the LACPDU sent on the new pair", f.Data)
-	}
-	if st := c.Stats(); st.Rebinds != 1 {
-		t.Errorf("Rebinds = %d, want 1", st.Rebinds)
-	}
+	require.Equal(t, lacpFrame(2), f.Data, "want the LACPDU sent on the new pair")
+	assert.Equal(t, uint64(1), c.Stats().Rebinds, "Rebinds")
 }
 
 // sendUntilCaptured sends frame every 20 ms until c delivers a frame, and
@@ -268,7 +229,7 @@ func sendUntilCaptured(t *testing.T, s *sender, c *Capture, frame []byte) Frame 
 		case <-tick.C:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("nothing captured; stats %+v", c.Stats())
+			require.FailNow(t, "nothing captured", "stats %+v", c.Stats())
 		}
 	}
 }
@@ -280,9 +241,7 @@ func TestCaptureToPcapngReadsBack(t *testing.T) {
 	var buf bytes.Buffer
 	w := NewPcapngWriter(&buf)
 	write := func(f Frame) {
-		if err := w.WriteFrame(f); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, w.WriteFrame(f))
 	}
 	s.send(lacpFrame(1))
 	write(next(t, c))
@@ -295,28 +254,23 @@ func TestCaptureToPcapngReadsBack(t *testing.T) {
 	for f := range c.Frames() { // resends that were captured too
 		write(f)
 	}
-	if err := w.Flush(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, w.Flush())
 	frames := readPcapng(t, buf.Bytes())
 	count := map[string]int{}
 	for _, f := range frames {
 		count[f.Port+"/"+f.Direction.String()]++
-		if f.Length != 124 || f.Time.IsZero() {
-			t.Errorf("frame %+v: want 124 bytes and a time", f)
-		}
+		assert.Equal(t, 124, f.Length, "frame %+v: want 124 bytes", f)
+		assert.False(t, f.Time.IsZero(), "frame %+v: want a time", f)
 	}
-	if count["dxsim-a/out"] < 2 || count["dxsim-b/in"] != count["dxsim-a/out"] || len(frames) != 2*count["dxsim-b/in"] {
-		t.Errorf("pcapng holds %v, want each frame out of dxsim-a and into dxsim-b", count)
-	}
+	assert.GreaterOrEqual(t, count["dxsim-a/out"], 2, "pcapng holds %v, want each frame out of dxsim-a and into dxsim-b", count)
+	assert.Equal(t, count["dxsim-a/out"], count["dxsim-b/in"], "pcapng holds %v, want each frame out of dxsim-a and into dxsim-b", count)
+	assert.Equal(t, 2*count["dxsim-b/in"], len(frames), "pcapng holds %v, want each frame out of dxsim-a and into dxsim-b", count)
 }
 
 func TestOpenMissingPort(t *testing.T) {
 	ns, _ := netnstest.NewNS(t)
 	_, err := Open(Config{NetNS: ns, Ports: []string{"dxsim-none"}})
-	if !errors.Is(err, ErrNoSuchPort) {
-		t.Fatalf("Open on a missing port: %v, want ErrNoSuchPort", err)
-	}
+	require.ErrorIs(t, err, ErrNoSuchPort, "Open on a missing port")
 }
 
 func TestCaptureCountsKernelDrops(t *testing.T) {
@@ -336,15 +290,13 @@ func TestCaptureCountsKernelDrops(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("stats %+v after %d frames into a stalled capture, want some dropped", st, sent)
+			require.FailNow(t, "nothing dropped", "stats %+v after %d frames into a stalled capture, want some dropped", st, sent)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 	// What the socket kept still flows once the consumer reads again.
 	for range 3 {
-		if f := next(t, c); !bytes.Equal(f.Data, lacpFrame(1)) {
-			t.Fatalf("after the overflow captured %x", f.Data)
-		}
+		require.Equal(t, lacpFrame(1), next(t, c).Data, "after the overflow")
 	}
 }
 
@@ -359,7 +311,6 @@ func TestCaptureKeepsVLANTags(t *testing.T) {
 	frame = append(frame[:14], append([]byte{0x20, 0x65, 0x88, 0xb5}, frame[14:56]...)...) // PCP 1, VID 101
 	s.send(frame)
 	f := next(t, c)
-	if !bytes.Equal(f.Data, frame) || f.Length != len(frame) {
-		t.Errorf("captured % x (length %d)\nwant     % x", f.Data, f.Length, frame)
-	}
+	assert.Equal(t, frame, f.Data, "captured frame")
+	assert.Equal(t, len(frame), f.Length, "captured length")
 }

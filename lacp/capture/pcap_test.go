@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/gopacket/gopacket/pcapgo"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func testFrames() []Frame {
@@ -18,53 +20,41 @@ func testFrames() []Frame {
 }
 
 func TestPcapngKeepsPortDirectionAndTime(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	w := NewPcapngWriter(&buf)
 	want := testFrames()
 	for _, f := range want {
-		if err := w.WriteFrame(f); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, w.WriteFrame(f))
 	}
-	if err := w.Flush(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, w.Flush())
 	got := readPcapng(t, buf.Bytes())
-	if len(got) != len(want) {
-		t.Fatalf("read %d frames back, want %d", len(got), len(want))
-	}
+	require.Len(t, got, len(want), "frames read back")
 	for i := range want {
 		w, g := want[i], got[i]
-		if g.Port != w.Port || g.Direction != w.Direction || !g.Time.Equal(w.Time) || !bytes.Equal(g.Data, w.Data) {
-			t.Errorf("frame %d: read back %s %s %v, want %s %s %v", i, g.Port, g.Direction, g.Time, w.Port, w.Direction, w.Time)
-		}
+		assert.Equal(t, w.Port, g.Port, "frame %d: port", i)
+		assert.Equal(t, w.Direction, g.Direction, "frame %d: direction", i)
+		assert.WithinDuration(t, w.Time, g.Time, 0, "frame %d: time", i)
+		assert.Equal(t, w.Data, g.Data, "frame %d: data", i)
 	}
 }
 
 func TestPcapRoundTrip(t *testing.T) {
+	t.Parallel()
 	var buf bytes.Buffer
 	w, err := NewPcapWriter(&buf, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	want := testFrames()
 	for _, f := range want {
-		if err := w.WriteFrame(f); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, w.WriteFrame(f))
 	}
 	r, err := pcapgo.NewReader(&buf)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for i, f := range want {
 		data, ci, err := r.ReadPacketData()
-		if err != nil {
-			t.Fatalf("frame %d: %v", i, err)
-		}
-		if !bytes.Equal(data, f.Data) || !ci.Timestamp.Equal(f.Time) {
-			t.Errorf("frame %d: read back %x at %v", i, data[:16], ci.Timestamp)
-		}
+		require.NoError(t, err, "frame %d", i)
+		assert.Equal(t, f.Data, data, "frame %d: data", i)
+		assert.WithinDuration(t, f.Time, ci.Timestamp, 0, "frame %d: time", i)
 	}
 }
 
@@ -73,9 +63,7 @@ func TestPcapRoundTrip(t *testing.T) {
 func readPcapng(t *testing.T, b []byte) []Frame {
 	t.Helper()
 	r, err := pcapgo.NewNgReader(bytes.NewReader(b), pcapgo.DefaultNgReaderOptions)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var out []Frame
 	for {
 		data, ci, opts, err := r.ReadPacketDataWithOptions()
@@ -83,9 +71,7 @@ func readPcapng(t *testing.T, b []byte) []Frame {
 			break
 		}
 		intf, err := r.Interface(ci.InterfaceIndex)
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		f := Frame{Time: ci.Timestamp, Port: intf.Name, Data: data, Length: ci.Length}
 		if opts.Flags != nil {
 			switch opts.Flags.Direction {

@@ -8,6 +8,8 @@ import (
 	"github.com/dxsim/dxsim/lacp"
 	"github.com/dxsim/dxsim/lacp/engine"
 	"github.com/dxsim/dxsim/lacp/engine/enginetest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // convergedPair returns two engines with one LAG member, usable both ways.
@@ -26,13 +28,9 @@ func seedFrames(t testing.TB) [][]byte {
 		Partner: lacp.PortInfo{SystemPriority: 65535, System: sysA, Key: 15, PortPriority: 255, Port: 1, State: 0x3f},
 	}
 	frame, err := valid.MarshalFrame(mac(sysB, 1))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	marker, err := (&lacp.MarkerPDU{Version: 1, RequesterPort: 1, RequesterSystem: sysB, RequesterTransaction: 7}).MarshalFrame(mac(sysB, 1))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	badLen := append([]byte(nil), frame...)
 	badLen[lacp.HeaderLen+3] = 19
 	ipv4 := append([]byte(nil), frame...)
@@ -58,27 +56,21 @@ func FuzzReceive(f *testing.F) {
 		c0, c1 := before.Counters, after.Counters
 		switch {
 		case errors.Is(err, engine.ErrMalformed):
-			if c1.RxMalformed != c0.RxMalformed+1 {
-				t.Errorf("malformed frame not counted: %+v", c1)
-			}
+			assert.Equal(t, c0.RxMalformed+1, c1.RxMalformed, "malformed frame not counted: %+v", c1)
 		case errors.Is(err, engine.ErrNotLACP):
-			if c1.RxIgnored != c0.RxIgnored+1 {
-				t.Errorf("foreign frame not counted: %+v", c1)
-			}
+			assert.Equal(t, c0.RxIgnored+1, c1.RxIgnored, "foreign frame not counted: %+v", c1)
 		case err != nil:
-			t.Fatalf("unexpected error %v", err)
+			require.FailNow(t, "unexpected error", "%v", err)
 		default:
-			if c1.RxLACPDUs+c1.RxMarkers != c0.RxLACPDUs+c0.RxMarkers+1 {
-				t.Errorf("accepted frame not counted: %+v", c1)
-			}
+			assert.Equal(t, c0.RxLACPDUs+c0.RxMarkers+1, c1.RxLACPDUs+c1.RxMarkers, "accepted frame not counted: %+v", c1)
 		}
-		if err != nil && (after.Actor != before.Actor || after.Partner != before.Partner || after.Mux != before.Mux) {
-			t.Errorf("rejected frame changed the port:\nbefore %+v\nafter  %+v", before, after)
+		if err != nil {
+			assert.Equal(t, before.Actor, after.Actor, "rejected frame changed the port's actor")
+			assert.Equal(t, before.Partner, after.Partner, "rejected frame changed the port's partner")
+			assert.Equal(t, before.Mux, after.Mux, "rejected frame changed the port's mux")
 		}
 		checkInvariants(t, a)
-		if err := net.RunFor(10 * time.Second); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, net.RunFor(10*time.Second))
 		checkInvariants(t, a)
 	})
 }
@@ -86,35 +78,31 @@ func FuzzReceive(f *testing.F) {
 // A Marker Information PDU is answered on the same port with a Marker
 // Response carrying the same information.
 func TestMarkerResponder(t *testing.T) {
+	t.Parallel()
 	net, a, _ := convergedPair(t)
 	a.AppendTransmits(nil)
 	info := lacp.MarkerPDU{Version: 1, RequesterPort: 1, RequesterSystem: sysB, RequesterTransaction: 42}
 	frame, err := info.MarshalFrame(mac(sysB, 1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := a.ReceiveFrame(net.Now, 1, frame); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	require.NoError(t, a.ReceiveFrame(net.Now, 1, frame))
 	tx := a.AppendTransmits(nil)
-	if len(tx) != 1 || tx[0].Kind != engine.TransmitMarkerResponse || tx[0].Marker != info.Reply() {
-		t.Fatalf("transmits %+v, want one Marker Response to %+v", tx, info)
-	}
+	require.Len(t, tx, 1, "transmits %+v, want one Marker Response to %+v", tx, info)
+	require.Equal(t, engine.TransmitMarkerResponse, tx[0].Kind, "transmits %+v, want one Marker Response to %+v", tx, info)
+	require.Equal(t, info.Reply(), tx[0].Marker, "transmits %+v, want one Marker Response to %+v", tx, info)
 	out, err := tx[0].AppendFrame(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	_, subtype, pdu, err := lacp.ParseFrame(out)
-	var got lacp.MarkerPDU
-	if err != nil || subtype != lacp.SubtypeMarker || got.UnmarshalBinary(pdu) != nil || got != info.Reply() {
-		t.Errorf("response frame decodes to %+v (%v)", got, err)
+	if assert.NoError(t, err, "response frame") && assert.Equal(t, lacp.SubtypeMarker, subtype, "response frame subtype") {
+		var got lacp.MarkerPDU
+		if assert.NoError(t, got.UnmarshalBinary(pdu), "response frame") {
+			assert.Equal(t, info.Reply(), got, "response frame decodes to")
+		}
 	}
-	if src := out[6:12]; string(src) != string(mac(sysA, 1)) {
-		t.Errorf("response from %x, want the port's MAC", src)
-	}
+	assert.Equal(t, mac(sysA, 1), out[6:12], "response source, want the port's MAC")
 }
 
 func TestReceiveFrameRejects(t *testing.T) {
+	t.Parallel()
 	seeds := seedFrames(t)
 	for _, tc := range []struct {
 		name  string
@@ -129,24 +117,19 @@ func TestReceiveFrameRejects(t *testing.T) {
 		{"empty", seeds[7], engine.ErrMalformed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			net, a, _ := convergedPair(t)
 			err := a.ReceiveFrame(net.Now, 1, tc.frame)
-			if !errors.Is(err, tc.want) {
-				t.Errorf("error %v, want %v", err, tc.want)
-			}
-			if tc.name == "bad TLV length" && !errors.Is(err, lacp.ErrBadTLVLength) {
-				t.Errorf("error %v does not carry the codec's reason", err)
+			assert.ErrorIs(t, err, tc.want)
+			if tc.name == "bad TLV length" {
+				assert.ErrorIs(t, err, lacp.ErrBadTLVLength, "the error does not carry the codec's reason")
 			}
 		})
 	}
 	// A PDU value that names no Actor port is malformed too.
 	net, a, _ := convergedPair(t)
-	if err := a.Receive(net.Now, 1, &lacp.LACPDU{Version: 1}); !errors.Is(err, engine.ErrMalformed) {
-		t.Errorf("Receive of a zero PDU: %v", err)
-	}
-	if err := a.ReceiveFrame(net.Now, 7, seeds[0]); !errors.Is(err, engine.ErrUnknownPort) {
-		t.Errorf("ReceiveFrame on an unknown port: %v", err)
-	}
+	assert.ErrorIs(t, a.Receive(net.Now, 1, &lacp.LACPDU{Version: 1}), engine.ErrMalformed, "Receive of a zero PDU")
+	assert.ErrorIs(t, a.ReceiveFrame(net.Now, 7, seeds[0]), engine.ErrUnknownPort, "ReceiveFrame on an unknown port")
 }
 
 // FuzzReceivePDUs feeds a port of a working LAG a sequence of well-formed
@@ -167,23 +150,18 @@ func FuzzReceivePDUs(f *testing.F) {
 			frame[2], frame[3], frame[22], frame[23], frame[42], frame[43] = 1, 20, 2, 20, 3, 16
 			copy(frame[4:19], data[0:15])
 			copy(frame[24:39], data[15:30])
-			if err := pdu.UnmarshalBinary(frame); err != nil {
-				t.Fatal(err)
-			}
-			err := a.Receive(net.Now, 1, &pdu)
-			if err != nil && !errors.Is(err, engine.ErrMalformed) {
-				t.Fatal(err)
+			require.NoError(t, pdu.UnmarshalBinary(frame))
+			if err := a.Receive(net.Now, 1, &pdu); err != nil {
+				require.ErrorIs(t, err, engine.ErrMalformed)
 			}
 			checkInvariants(t, a)
-			if err := net.RunFor(time.Duration(data[36]) * 50 * time.Millisecond); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, net.RunFor(time.Duration(data[36])*50*time.Millisecond))
 			checkInvariants(t, a)
 			data = data[37:]
 		}
 		// The stray PDUs stop; the real partner's carry on.
-		if _, ok, err := net.RunUntil(net.Now.Add(time.Minute), bothWays(a, b, 1)); err != nil || !ok {
-			t.Fatalf("LAG did not recover: %v, %v; A %+v", ok, err, status(t, a, 1))
-		}
+		_, ok, err := net.RunUntil(net.Now.Add(time.Minute), bothWays(a, b, 1))
+		require.NoError(t, err, "LAG did not recover; A %+v", status(t, a, 1))
+		require.True(t, ok, "LAG did not recover; A %+v", status(t, a, 1))
 	})
 }

@@ -7,6 +7,8 @@ import (
 	"github.com/dxsim/dxsim/lacp"
 	"github.com/dxsim/dxsim/lacp/engine"
 	"github.com/dxsim/dxsim/lacp/engine/enginetest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 var (
@@ -26,13 +28,9 @@ func newEngine(t testing.TB, sys lacp.SystemID, n int, tweak func(*engine.Config
 		tweak(&cfg)
 	}
 	e, err := engine.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for i := 1; i <= n; i++ {
-		if err := e.AddPort(enginetest.Epoch, engine.PortConfig{Number: uint16(i), MAC: mac(sys, uint16(i))}); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, e.AddPort(enginetest.Epoch, engine.PortConfig{Number: uint16(i), MAC: mac(sys, uint16(i))}))
 	}
 	return e
 }
@@ -48,17 +46,13 @@ func pair(t testing.TB, net *enginetest.Net, a, b *engine.Engine, n int, delay t
 
 func connect(t testing.TB, net *enginetest.Net, a, b *engine.Engine, port uint16, delay time.Duration) {
 	t.Helper()
-	if err := net.Connect(enginetest.End{Engine: a, Port: port}, enginetest.End{Engine: b, Port: port}, delay); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, net.Connect(enginetest.End{Engine: a, Port: port}, enginetest.End{Engine: b, Port: port}, delay))
 }
 
 func status(t testing.TB, e *engine.Engine, port uint16) engine.PortStatus {
 	t.Helper()
 	s, err := e.Port(port)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return s
 }
 
@@ -84,42 +78,35 @@ func runUntil(t testing.TB, net *enginetest.Net, limit time.Duration, cond func(
 	t.Helper()
 	start := net.Now
 	at, ok, err := net.RunUntil(start.Add(limit), cond)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !ok {
-		t.Fatalf("condition not reached within %v", limit)
-	}
+	require.NoError(t, err)
+	require.True(t, ok, "condition not reached within %v", limit)
 	return at.Sub(start)
 }
 
 func run(t testing.TB, net *enginetest.Net, d time.Duration) {
 	t.Helper()
-	if err := net.RunFor(d); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, net.RunFor(d))
 }
 
 // checkInvariants checks what must hold of every port at any time, and
 // the engine's internal bookkeeping.
 func checkInvariants(t testing.TB, e *engine.Engine) {
 	t.Helper()
-	if err := engine.CheckInternal(e); err != nil {
-		t.Error(err)
-	}
+	assert.NoError(t, engine.CheckInternal(e))
 	for _, s := range e.Ports() {
 		attached := s.Mux != engine.MuxDetached
-		if attached != (s.Aggregator != 0) {
-			t.Errorf("port %d: mux %v with aggregator %d", s.Number, s.Mux, s.Aggregator)
+		assert.Equal(t, attached, s.Aggregator != 0, "port %d: mux %v with aggregator %d", s.Number, s.Mux, s.Aggregator)
+		assert.Equal(t, s.Mux == engine.MuxCollectingDistributing, s.Collecting(), "port %d: mux %v with actor state %v", s.Number, s.Mux, s.Actor.State)
+		assert.Equal(t, s.Collecting(), s.Distributing(), "port %d: mux %v with actor state %v", s.Number, s.Mux, s.Actor.State)
+		if s.Mux == engine.MuxCollectingDistributing {
+			assert.True(t, s.Partner.State.Has(lacp.StateSynchronization),
+				"port %d: collecting and distributing with partner %v, aggregator active %v", s.Number, s.Partner, s.AggregatorActive)
+			assert.True(t, s.AggregatorActive,
+				"port %d: collecting and distributing with partner %v, aggregator active %v", s.Number, s.Partner, s.AggregatorActive)
 		}
-		if s.Collecting() != (s.Mux == engine.MuxCollectingDistributing) || s.Distributing() != s.Collecting() {
-			t.Errorf("port %d: mux %v with actor state %v", s.Number, s.Mux, s.Actor.State)
-		}
-		if s.Mux == engine.MuxCollectingDistributing && (!s.Partner.State.Has(lacp.StateSynchronization) || !s.AggregatorActive) {
-			t.Errorf("port %d: collecting and distributing with partner %v, aggregator active %v", s.Number, s.Partner, s.AggregatorActive)
-		}
-		if !s.Enabled && (s.Mux != engine.MuxDetached || s.Receive != engine.RxPortDisabled) {
-			t.Errorf("port %d disabled but mux %v, receive %v", s.Number, s.Mux, s.Receive)
+		if !s.Enabled {
+			assert.Equal(t, engine.MuxDetached, s.Mux, "port %d disabled but mux %v, receive %v", s.Number, s.Mux, s.Receive)
+			assert.Equal(t, engine.RxPortDisabled, s.Receive, "port %d disabled but mux %v, receive %v", s.Number, s.Mux, s.Receive)
 		}
 	}
 }

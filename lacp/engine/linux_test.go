@@ -8,6 +8,8 @@ import (
 
 	"github.com/dxsim/dxsim/lacp"
 	"github.com/dxsim/dxsim/lacp/engine"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // linuxCapture is the project's capture of two Linux 802.3ad bonds (see
@@ -24,29 +26,20 @@ type capturedPDU struct {
 func readPcap(t *testing.T, path string) []capturedPDU {
 	t.Helper()
 	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(b) < 24 || binary.LittleEndian.Uint32(b) != 0xa1b2c3d4 {
-		t.Fatalf("%s: not a little-endian microsecond pcap", path)
-	}
+	require.NoError(t, err)
+	require.True(t, len(b) >= 24 && binary.LittleEndian.Uint32(b) == 0xa1b2c3d4, "%s: not a little-endian microsecond pcap", path)
 	var out []capturedPDU
 	for off := 24; off+16 <= len(b); {
 		sec, usec := binary.LittleEndian.Uint32(b[off:]), binary.LittleEndian.Uint32(b[off+4:])
 		n := int(binary.LittleEndian.Uint32(b[off+8:]))
 		off += 16
-		if off+n > len(b) {
-			t.Fatalf("%s: truncated record", path)
-		}
+		require.LessOrEqual(t, off+n, len(b), "%s: truncated record", path)
 		_, subtype, pdu, err := lacp.ParseFrame(b[off : off+n])
 		off += n
-		if err != nil || subtype != lacp.SubtypeLACP {
-			t.Fatalf("%s: frame %d: %v (subtype %v)", path, len(out)+1, err, subtype)
-		}
+		require.NoError(t, err, "%s: frame %d", path, len(out)+1)
+		require.Equal(t, lacp.SubtypeLACP, subtype, "%s: frame %d", path, len(out)+1)
 		c := capturedPDU{at: time.Unix(int64(sec), int64(usec)*1000).UTC()}
-		if err := c.pdu.UnmarshalBinary(pdu); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, c.pdu.UnmarshalBinary(pdu))
 		out = append(out, c)
 	}
 	return out
@@ -61,6 +54,7 @@ func readPcap(t *testing.T, path string) []capturedPDU {
 // of when the Linux bond did: the first after about 8 s, the others after
 // about 2 s.
 func TestAgainstLinuxCapture(t *testing.T) {
+	t.Parallel()
 	pdus := readPcap(t, linuxCapture)
 	customer := pdus[0].pdu.Actor.System
 
@@ -81,9 +75,8 @@ func TestAgainstLinuxCapture(t *testing.T) {
 			linuxUsable[a.Port] = c.at
 		}
 	}
-	if len(up) != 3 || len(linuxUsable) != 3 {
-		t.Fatalf("capture has ports %v, usable %v; want 3 of each", up, linuxUsable)
-	}
+	require.Len(t, up, 3, "capture has ports %v, usable %v; want 3 of each", up, linuxUsable)
+	require.Len(t, linuxUsable, 3, "capture has ports %v, usable %v; want 3 of each", up, linuxUsable)
 
 	e, err := engine.New(engine.Config{
 		SystemPriority: dx.SystemPriority,
@@ -91,9 +84,7 @@ func TestAgainstLinuxCapture(t *testing.T) {
 		Key:            dx.Key,
 		SelectionDelay: engine.LinuxSelectionDelay,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	usableAt := map[uint16]time.Time{}
 	var first = map[uint16]lacp.LACPDU{}
 	observe := func(now time.Time) {
@@ -125,12 +116,8 @@ func TestAgainstLinuxCapture(t *testing.T) {
 			// Enslaving: the port joins the bond, then comes up.
 			port, at := pending[0], up[pending[0]]
 			advanceTo(at)
-			if err := e.AddPort(at, engine.PortConfig{Number: port}); err != nil {
-				t.Fatal(err)
-			}
-			if err := e.SetPortUp(at, port, true); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, e.AddPort(at, engine.PortConfig{Number: port}))
+			require.NoError(t, e.SetPortUp(at, port, true))
 			observe(at)
 			pending = pending[1:]
 		}
@@ -141,26 +128,19 @@ func TestAgainstLinuxCapture(t *testing.T) {
 		if _, err := e.Port(c.pdu.Actor.Port); err != nil {
 			continue // not enslaved yet: the DX port is standalone and speaks no LACP
 		}
-		if err := e.Receive(c.at, c.pdu.Actor.Port, &c.pdu); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, e.Receive(c.at, c.pdu.Actor.Port, &c.pdu))
 		observe(c.at)
 	}
 
 	for port := uint16(1); port <= 3; port++ {
-		if first[port] != firstLinux[port] {
-			t.Errorf("port %d first LACPDU\n got %v %v\nwant %v %v", port, first[port].Actor, first[port].Partner, firstLinux[port].Actor, firstLinux[port].Partner)
-		}
+		assert.Equal(t, firstLinux[port], first[port], "port %d first LACPDU", port)
 		got, ok := usableAt[port]
-		if !ok {
-			t.Errorf("port %d never collecting and distributing", port)
+		if !assert.True(t, ok, "port %d never collecting and distributing", port) {
 			continue
 		}
 		want := linuxUsable[port]
 		const tolerance = 300 * time.Millisecond // Linux's 100 ms tick and one-PDU-per-333-ms transmit pacing
-		if d := got.Sub(want); d < -tolerance || d > tolerance {
-			t.Errorf("port %d usable %v after enslaving, Linux %v", port, got.Sub(up[port]), want.Sub(up[port]))
-		}
+		assert.WithinDuration(t, want, got, tolerance, "port %d usable %v after enslaving, Linux %v", port, got.Sub(up[port]), want.Sub(up[port]))
 		t.Logf("port %d: usable %v after enslaving (Linux: %v)", port, got.Sub(up[port]).Round(time.Millisecond), want.Sub(up[port]).Round(time.Millisecond))
 	}
 }

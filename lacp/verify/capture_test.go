@@ -5,11 +5,13 @@ import (
 
 	"github.com/dxsim/dxsim/lacp/capture"
 	"github.com/dxsim/dxsim/lacp/verify"
+	"github.com/stretchr/testify/assert"
 )
 
 // A capture.Frame converts field by field, its Direction by a plain
 // conversion; this keeps the two enumerations in step.
 func TestDirectionsMatchCapture(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		c capture.Direction
 		v verify.Direction
@@ -18,8 +20,11 @@ func TestDirectionsMatchCapture(t *testing.T) {
 		{capture.DirectionIn, verify.DirectionIn},
 		{capture.DirectionOut, verify.DirectionOut},
 	} {
-		if got := verify.Direction(tc.c); got != tc.v || got.String() != tc.c.String() {
-			t.Errorf("verify.Direction(capture %v) = %v, want %v", tc.c, got, tc.v)
-		}
+		t.Run(tc.c.String(), func(t *testing.T) {
+			t.Parallel()
+			got := verify.Direction(tc.c)
+			assert.Equal(t, tc.v, got, "verify.Direction(capture %v)", tc.c)
+			assert.Equal(t, tc.c.String(), got.String(), "verify.Direction(capture %v).String()", tc.c)
+		})
 	}
 }

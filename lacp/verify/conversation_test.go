@@ -2,6 +2,7 @@ package verify
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,8 @@ import (
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 const (
@@ -69,6 +72,7 @@ func (x *exchange) converge(from time.Duration) {
 }
 
 func TestMarkEnslavedAndRecordedDirection(t *testing.T) {
+	t.Parallel()
 	// Two systems, neither configured: the recorded direction says which
 	// is local, though the local system spoke first.
 	a, b := lacp.SystemID{2, 0, 0, 0, 0, 1}, lacp.SystemID{2, 0, 0, 0, 0, 2}
@@ -77,23 +81,23 @@ func TestMarkEnslavedAndRecordedDirection(t *testing.T) {
 	x.converge(time.Second)
 	v.MarkEnslaved("dx-eth7", t0.Add(500*time.Millisecond))
 	r := v.Report()
-	if r.Local != a || r.Remote != b {
-		t.Fatalf("local %s, remote %s; want %s, %s", r.Local, r.Remote, a, b)
-	}
+	require.Equal(t, a, r.Local, "local")
+	require.Equal(t, b, r.Remote, "remote")
 	p := r.Ports[0]
 	d, ok := p.ConvergedAfter()
-	if p.Name != "dx-eth7" || !p.EnslavedMarked || !ok || d != 2500*time.Millisecond {
-		t.Errorf("%s: marked %v, converged after %v (%v); want 2.5s from the mark", p.Name, p.EnslavedMarked, d, ok)
+	assert.Equal(t, "dx-eth7", p.Name, "port name")
+	assert.True(t, p.EnslavedMarked, "%s: not marked enslaved", p.Name)
+	assert.True(t, ok, "%s: never converged", p.Name)
+	assert.Equal(t, 2500*time.Millisecond, d, "%s: converged after, want 2.5s from the mark", p.Name)
+	at, ok := p.First(SideRemote, EventSync)
+	if assert.True(t, ok, "no remote sync") {
+		assert.WithinDuration(t, t0.Add(1100*time.Millisecond), at, 0, "remote sync at %v", at)
 	}
-	if at, ok := p.First(SideRemote, EventSync); !ok || !at.Equal(t0.Add(1100*time.Millisecond)) {
-		t.Errorf("remote sync at %v", at)
-	}
-	if len(r.Issues) != 0 {
-		t.Errorf("issues: %v", r.Issues)
-	}
+	assert.Empty(t, r.Issues, "issues")
 }
 
 func TestFlapIsUnusableThenUsable(t *testing.T) {
+	t.Parallel()
 	v := New(Config{Local: dxSystem})
 	x := &exchange{v: v, local: info(dxSystem, 15, 1, 0), remote: info(customerSystem, 15, 1, 0)}
 	x.converge(0)
@@ -106,18 +110,17 @@ func TestFlapIsUnusableThenUsable(t *testing.T) {
 			kinds = append(kinds, e.Kind.String()+"@"+e.Time.Sub(t0).String())
 		}
 	}
-	if got, want := strings.Join(kinds, " "), "usable both ways@2s not usable@5s usable both ways@8s"; got != want {
-		t.Errorf("link events %q, want %q", got, want)
-	}
-	if d, _ := p.ConvergedAfter(); d != 2*time.Second {
-		t.Errorf("converged after %v, want the first convergence, 2s", d)
-	}
-	if at, ok := p.First(SideLocal, EventExpired); !ok || !at.Equal(t0.Add(5*time.Second)) {
-		t.Errorf("local expired at %v, %v", at, ok)
+	assert.Equal(t, "usable both ways@2s not usable@5s usable both ways@8s", strings.Join(kinds, " "), "link events")
+	d, _ := p.ConvergedAfter()
+	assert.Equal(t, 2*time.Second, d, "converged after, want the first convergence")
+	at, ok := p.First(SideLocal, EventExpired)
+	if assert.True(t, ok, "local never expired") {
+		assert.WithinDuration(t, t0.Add(5*time.Second), at, 0, "local expired at %v", at)
 	}
 }
 
 func TestEchoMismatchIsAnIssue(t *testing.T) {
+	t.Parallel()
 	v := New(Config{Local: dxSystem})
 	x := &exchange{v: v, local: info(dxSystem, 15, 1, 0), remote: info(customerSystem, 15, 1, 0)}
 	x.converge(0)
@@ -129,50 +132,44 @@ func TestEchoMismatchIsAnIssue(t *testing.T) {
 	bad.Partner = info(dxSystem, 15, 1, up|lacp.StateDefaulted)
 	v.Observe(Observation{Time: t0.Add(5 * time.Second), PDU: bad})
 	r := v.Report()
-	if len(r.Issues) != 2 {
-		t.Fatalf("issues %v, want 2", r.Issues)
-	}
-	if i := r.Issues[0]; i.Kind != IssueEcho || i.Side != SideRemote || i.Count != 2 || !i.Time.Equal(t0.Add(3*time.Second)) || !strings.Contains(i.Detail, "partner (65535,da:c8:69:c7:5b:2d,16,") {
-		t.Errorf("first issue %v at %v", i, i.Time)
-	}
-	if i := r.Issues[1]; i.Kind != IssueEcho || !strings.Contains(i.Detail, "never sent") {
-		t.Errorf("second issue %v", i)
-	}
+	require.Len(t, r.Issues, 2, "issues %v", r.Issues)
+	i := r.Issues[0]
+	assert.Equal(t, IssueEcho, i.Kind, "first issue %v", i)
+	assert.Equal(t, SideRemote, i.Side, "first issue %v", i)
+	assert.Equal(t, 2, i.Count, "first issue %v", i)
+	assert.WithinDuration(t, t0.Add(3*time.Second), i.Time, 0, "first issue %v at %v", i, i.Time)
+	assert.Contains(t, i.Detail, "partner (65535,da:c8:69:c7:5b:2d,16,", "first issue %v", i)
+	i = r.Issues[1]
+	assert.Equal(t, IssueEcho, i.Kind, "second issue %v", i)
+	assert.Contains(t, i.Detail, "never sent", "second issue %v", i)
 }
 
 func TestLAGKeyAndSystemMismatch(t *testing.T) {
+	t.Parallel()
 	other := lacp.SystemID{2, 0, 0, 0, 0, 9}
 	v := New(Config{Local: dxSystem})
 	(&exchange{v: v, local: info(dxSystem, 15, 1, 0), remote: info(customerSystem, 15, 1, 0)}).converge(0)
 	(&exchange{v: v, local: info(dxSystem, 16, 2, 0), remote: info(other, 15, 2, 0)}).converge(time.Second)
 	r := v.Report()
-	if len(r.Ports) != 2 || r.Ports[1].Name != "port 2" {
-		t.Fatalf("ports %+v", r.Ports)
-	}
+	require.Len(t, r.Ports, 2, "ports %+v", r.Ports)
+	require.Equal(t, "port 2", r.Ports[1].Name, "ports %+v", r.Ports)
 	var got []string
 	for _, i := range r.Issues {
 		got = append(got, i.Port+" "+i.Side.String()+" "+i.Kind.String())
 	}
 	want := "port 2 local keys differ across the LAG|port 2 remote system IDs differ across the LAG"
-	if strings.Join(got, "|") != want {
-		t.Errorf("issues %q, want %q", got, want)
-	}
+	assert.Equal(t, want, strings.Join(got, "|"), "issues %q", got)
 }
 
 func TestReadCapturePcapngKeepsPortAndDirection(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "c.pcapng")
 	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	w, err := pcapgo.NewNgWriterInterface(f, pcapgo.NgInterface{Name: "dx-a", LinkType: layers.LinkTypeEthernet}, pcapgo.DefaultNgWriterOptions)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	second, err := w.AddInterface(pcapgo.NgInterface{Name: "dx-b", LinkType: layers.LinkTypeEthernet})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	pdu := lacp.LACPDU{Version: 1, Actor: info(dxSystem, 15, 1, up), Partner: info(customerSystem, 15, 1, up)}
 	frame, _ := pdu.MarshalFrame(dxSystem[:])
 	for i, tc := range []struct {
@@ -180,39 +177,39 @@ func TestReadCapturePcapngKeepsPortAndDirection(t *testing.T) {
 		dir   pcapgo.NgEpbFlag
 	}{{0, pcapgo.NgEpbFlagDirectionOutbound}, {second, pcapgo.NgEpbFlagDirectionInbound}} {
 		ci := gopacket.CaptureInfo{Timestamp: t0.Add(time.Duration(i) * time.Second), CaptureLength: len(frame), Length: len(frame), InterfaceIndex: tc.iface}
-		if err := w.WritePacketWithOptions(ci, frame, pcapgo.NgPacketOptions{Flags: &pcapgo.NgEpbFlags{Direction: tc.dir}}); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, w.WritePacketWithOptions(ci, frame, pcapgo.NgPacketOptions{Flags: &pcapgo.NgEpbFlags{Direction: tc.dir}}))
 	}
-	if err := w.Flush(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, w.Flush())
 	f.Close()
 	b, _ := os.ReadFile(path)
 	frames, err := ReadCapture(bytes.NewReader(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(frames) != 2 || frames[0].Port != "dx-a" || frames[0].Direction != DirectionOut ||
-		frames[1].Port != "dx-b" || frames[1].Direction != DirectionIn || !frames[1].Time.Equal(t0.Add(time.Second)) ||
-		!bytes.Equal(frames[1].Data, frame) {
-		t.Errorf("frames %+v", frames)
+	require.NoError(t, err)
+	if assert.Len(t, frames, 2, "frames %+v", frames) {
+		assert.Equal(t, "dx-a", frames[0].Port, "frame 0 port")
+		assert.Equal(t, DirectionOut, frames[0].Direction, "frame 0 direction")
+		assert.Equal(t, "dx-b", frames[1].Port, "frame 1 port")
+		assert.Equal(t, DirectionIn, frames[1].Direction, "frame 1 direction")
+		assert.WithinDuration(t, t0.Add(time.Second), frames[1].Time, 0, "frame 1 time")
+		assert.Equal(t, frame, frames[1].Data, "frame 1 data")
 	}
 }
 
 func TestConfiguredKeyIsChecked(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		key    uint16
 		issues int
 	}{{0, 0}, {15, 0}, {16, 1}} {
-		v := New(Config{Local: dxSystem, Key: tc.key})
-		(&exchange{v: v, local: info(dxSystem, 15, 1, 0), remote: info(customerSystem, 15, 1, 0)}).converge(0)
-		r := v.Report()
-		if len(r.Issues) != tc.issues {
-			t.Errorf("key %d: issues %v, want %d", tc.key, r.Issues, tc.issues)
-		}
-		if tc.issues > 0 && (r.Issues[0].Kind != IssueKey || r.Issues[0].Side != SideLocal) {
-			t.Errorf("key %d: issue %v", tc.key, r.Issues[0])
-		}
+		t.Run(fmt.Sprintf("key=%d", tc.key), func(t *testing.T) {
+			t.Parallel()
+			v := New(Config{Local: dxSystem, Key: tc.key})
+			(&exchange{v: v, local: info(dxSystem, 15, 1, 0), remote: info(customerSystem, 15, 1, 0)}).converge(0)
+			r := v.Report()
+			require.Len(t, r.Issues, tc.issues, "key %d: issues %v", tc.key, r.Issues)
+			if tc.issues > 0 {
+				assert.Equal(t, IssueKey, r.Issues[0].Kind, "key %d: issue %v", tc.key, r.Issues[0])
+				assert.Equal(t, SideLocal, r.Issues[0].Side, "key %d: issue %v", tc.key, r.Issues[0])
+			}
+		})
 	}
 }

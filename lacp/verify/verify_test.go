@@ -1,12 +1,13 @@
 package verify
 
 import (
-	"errors"
 	"os"
 	"testing"
 	"time"
 
 	"github.com/dxsim/dxsim/lacp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 var (
@@ -17,14 +18,10 @@ var (
 func readShared(t *testing.T) []Frame {
 	t.Helper()
 	f, err := os.Open("../testdata/linux-bond-fast-3members.pcap")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer f.Close()
 	frames, err := ReadCapture(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return frames
 }
 
@@ -34,19 +31,17 @@ func readShared(t *testing.T) []Frame {
 // side's first LACPDU on the port, and the frame after which both sides
 // advertise sync, collecting and distributing.
 func TestSharedLinuxCapture(t *testing.T) {
+	t.Parallel()
 	v := New(Config{})
 	for _, f := range readShared(t) {
-		if err := v.ObserveFrame(f); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, v.ObserveFrame(f))
 	}
 	r := v.Report()
-	if r.Local != dxSystem || r.Remote != customerSystem || !r.LocalInferred {
-		t.Errorf("local %s remote %s (inferred %v); want %s and %s inferred", r.Local, r.Remote, r.LocalInferred, dxSystem, customerSystem)
-	}
-	if len(r.Issues) != 0 || r.Malformed != 0 {
-		t.Errorf("issues %v, malformed %d; want none", r.Issues, r.Malformed)
-	}
+	assert.Equal(t, dxSystem, r.Local, "local")
+	assert.Equal(t, customerSystem, r.Remote, "remote")
+	assert.True(t, r.LocalInferred, "local system not inferred")
+	assert.Empty(t, r.Issues, "issues")
+	assert.Zero(t, r.Malformed, "malformed")
 	want := []struct {
 		name      string
 		enslaved  time.Duration // since the first frame
@@ -56,74 +51,70 @@ func TestSharedLinuxCapture(t *testing.T) {
 		{"port 2", 9976801 * time.Microsecond, 2318915 * time.Microsecond},  // frames 31 and 41
 		{"port 3", 12611683 * time.Microsecond, 2528264 * time.Microsecond}, // frames 42 and 60
 	}
-	if len(r.Ports) != len(want) {
-		t.Fatalf("%d ports, want %d: %+v", len(r.Ports), len(want), r.Ports)
-	}
+	require.Len(t, r.Ports, len(want), "ports %+v", r.Ports)
 	pdus := 0
 	for i, w := range want {
 		p := r.Ports[i]
 		pdus += p.PDUs
-		got, ok := p.ConvergedAfter()
-		if p.Name != w.name || !ok || got != w.converged || p.Enslaved.Sub(r.Start) != w.enslaved || p.EnslavedMarked {
-			t.Errorf("%s: enslaved at %v, converged after %v (%v); want %s enslaved at %v, converged after %v",
-				p.Name, p.Enslaved.Sub(r.Start), got, ok, w.name, w.enslaved, w.converged)
-		}
-		if p.Local.System != dxSystem || p.Local.Port != uint16(i+1) || p.Remote.System != customerSystem || p.Remote.Port != uint16(i+1) {
-			t.Errorf("%s joins %v and %v", p.Name, p.Local, p.Remote)
-		}
-		// The customer bond spoke from the start, defaulted, before the DX
-		// port was enslaved.
-		if (i == 0 && !p.FirstRemote.Equal(r.Start)) || !p.FirstRemote.Before(p.FirstLocal) {
-			t.Errorf("%s: first remote PDU %v, first local %v", p.Name, p.FirstRemote.Sub(r.Start), p.FirstLocal.Sub(r.Start))
-		}
-		if at, ok := p.First(SideRemote, EventDefaultedCleared); !ok || at.Before(p.Enslaved) {
-			t.Errorf("%s: remote left defaulted at %v (%v), before enslaving", p.Name, at.Sub(r.Start), ok)
-		}
+		t.Run(w.name, func(t *testing.T) {
+			got, ok := p.ConvergedAfter()
+			assert.Equal(t, w.name, p.Name, "port name")
+			assert.True(t, ok, "%s never converged", p.Name)
+			assert.Equal(t, w.converged, got, "%s: converged after", p.Name)
+			assert.Equal(t, w.enslaved, p.Enslaved.Sub(r.Start), "%s: enslaved at", p.Name)
+			assert.False(t, p.EnslavedMarked, "%s: enslaving marked rather than inferred", p.Name)
+			assert.Equal(t, dxSystem, p.Local.System, "%s joins %v and %v", p.Name, p.Local, p.Remote)
+			assert.Equal(t, uint16(i+1), p.Local.Port, "%s joins %v and %v", p.Name, p.Local, p.Remote)
+			assert.Equal(t, customerSystem, p.Remote.System, "%s joins %v and %v", p.Name, p.Local, p.Remote)
+			assert.Equal(t, uint16(i+1), p.Remote.Port, "%s joins %v and %v", p.Name, p.Local, p.Remote)
+			// The customer bond spoke from the start, defaulted, before the DX
+			// port was enslaved.
+			if i == 0 {
+				assert.WithinDuration(t, r.Start, p.FirstRemote, 0, "%s: first remote PDU %v, want at the start", p.Name, p.FirstRemote.Sub(r.Start))
+			}
+			assert.True(t, p.FirstRemote.Before(p.FirstLocal), "%s: first remote PDU %v, first local %v", p.Name, p.FirstRemote.Sub(r.Start), p.FirstLocal.Sub(r.Start))
+			at, ok := p.First(SideRemote, EventDefaultedCleared)
+			if assert.True(t, ok, "%s: remote never left defaulted", p.Name) {
+				assert.False(t, at.Before(p.Enslaved), "%s: remote left defaulted at %v, before enslaving", p.Name, at.Sub(r.Start))
+			}
+		})
 	}
-	if pdus != 73 {
-		t.Errorf("%d PDUs on the timeline, the capture has 73", pdus)
-	}
+	assert.Equal(t, 73, pdus, "PDUs on the timeline, the capture has 73")
 	// What the capture implies: the first member took about 8.3 s, each
 	// later one a fraction of that, because the bond's aggregator was
 	// already selected.
 	first, _ := r.Ports[0].ConvergedAfter()
 	for _, p := range r.Ports[1:] {
-		if d, _ := p.ConvergedAfter(); d > 3*time.Second || d*3 > first {
-			t.Errorf("%s converged after %v, the first after %v", p.Name, d, first)
-		}
+		d, _ := p.ConvergedAfter()
+		assert.LessOrEqual(t, d, 3*time.Second, "%s converged after %v, the first after %v", p.Name, d, first)
+		assert.LessOrEqual(t, d*3, first, "%s converged after %v, the first after %v", p.Name, d, first)
 	}
 }
 
 func TestReportIsEmptyWithoutPDUs(t *testing.T) {
+	t.Parallel()
 	r := New(Config{Local: dxSystem}).Report()
-	if len(r.Ports) != 0 || r.Local != dxSystem {
-		t.Errorf("report %+v", r)
-	}
+	assert.Empty(t, r.Ports, "report %+v", r)
+	assert.Equal(t, dxSystem, r.Local, "report %+v", r)
 }
 
 func TestObserveFrameCountsWhatItDoesNotTime(t *testing.T) {
+	t.Parallel()
 	v := New(Config{})
 	pdu := lacp.LACPDU{Version: 1, Actor: lacp.PortInfo{System: dxSystem, Port: 1}}
 	frame, _ := pdu.MarshalFrame(dxSystem[:])
 	frame[lacp.HeaderLen+3] = 19
-	if err := v.ObserveFrame(Frame{Data: frame}); !errors.Is(err, lacp.ErrBadTLVLength) {
-		t.Errorf("malformed LACPDU: %v", err)
-	}
+	assert.ErrorIs(t, v.ObserveFrame(Frame{Data: frame}), lacp.ErrBadTLVLength, "malformed LACPDU")
 	m := lacp.MarkerPDU{Version: 1}
 	mf, _ := m.MarshalFrame(dxSystem[:])
-	if err := v.ObserveFrame(Frame{Data: mf}); err != nil {
-		t.Error(err)
-	}
+	assert.NoError(t, v.ObserveFrame(Frame{Data: mf}), "Marker PDU")
 	mf[lacp.HeaderLen] = 3 // OAM
-	if err := v.ObserveFrame(Frame{Data: mf}); err != nil {
-		t.Error(err)
-	}
+	assert.NoError(t, v.ObserveFrame(Frame{Data: mf}), "OAM frame")
 	mf[12] = 0x08 // IPv4
-	if err := v.ObserveFrame(Frame{Data: mf}); !errors.Is(err, ErrNotLACP) {
-		t.Errorf("IPv4 frame: %v", err)
-	}
+	assert.ErrorIs(t, v.ObserveFrame(Frame{Data: mf}), ErrNotLACP, "IPv4 frame")
 	r := v.Report()
-	if r.Malformed != 1 || r.Markers != 1 || r.OtherSubtypes != 1 || len(r.Ports) != 0 {
-		t.Errorf("malformed %d, markers %d, other %d, ports %d", r.Malformed, r.Markers, r.OtherSubtypes, len(r.Ports))
-	}
+	assert.Equal(t, 1, r.Malformed, "malformed")
+	assert.Equal(t, 1, r.Markers, "markers")
+	assert.Equal(t, 1, r.OtherSubtypes, "other subtypes")
+	assert.Empty(t, r.Ports, "ports")
 }
