@@ -9,6 +9,6 @@
 // wrap the sentinels ErrTruncated (an io.ErrUnexpectedEOF), ErrBadSubtype,
 // ErrBadTLVType and ErrBadTLVLength.
 //
-// The 802.1AX state machines live in lacp/engine, capture in lacp/capture and
+// The 802.1AX state machines live in lacp/engine, capture in topology/capture and
 // the conversation verifier in lacp/verify.
 package lacp

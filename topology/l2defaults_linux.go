@@ -7,7 +7,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/dxsim/dxsim/lacp/capture/afpacket"
+	"github.com/dxsim/dxsim/topology/internal/nsthread"
 )
 
 // l2Defaults are the sysctls a port's veth ends and a LAG's interface are
@@ -45,7 +45,7 @@ func withL2Defaults(log *slog.Logger, nss []*netNS, makeL2 func() error) error {
 	}()
 	saved := make([][len(l2Defaults)]string, len(mine))
 	for i, ns := range mine {
-		err := afpacket.InNamespace(ns.ns, func() error {
+		err := nsthread.Do(ns.ns, func() error {
 			for j, s := range l2Defaults {
 				old, err := swapSysctl(s.path, s.value)
 				if err != nil {
@@ -71,7 +71,7 @@ func withL2Defaults(log *slog.Logger, nss []*netNS, makeL2 func() error) error {
 func restoreDefaults(nss []*netNS, saved [][len(l2Defaults)]string) error {
 	var errs []error
 	for i, ns := range nss {
-		err := afpacket.InNamespace(ns.ns, func() error {
+		err := nsthread.Do(ns.ns, func() error {
 			for j, s := range l2Defaults {
 				if saved[i][j] == "" {
 					continue

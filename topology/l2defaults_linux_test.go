@@ -9,8 +9,8 @@ import (
 
 	"github.com/vishvananda/netns"
 
-	"github.com/dxsim/dxsim/lacp/capture/afpacket"
 	"github.com/dxsim/dxsim/sim"
+	"github.com/dxsim/dxsim/topology/internal/nsthread"
 )
 
 // sysctlIn reads a sysctl in the named namespace.
@@ -22,7 +22,7 @@ func sysctlIn(t *testing.T, nsName, path string) string {
 	}
 	defer ns.Close()
 	var v []byte
-	if err := afpacket.InNamespace(ns, func() (err error) {
+	if err := nsthread.Do(ns, func() (err error) {
 		v, err = os.ReadFile(path)
 		return err
 	}); err != nil {

@@ -6,13 +6,14 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netlink/nl"
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
+
+	"github.com/dxsim/dxsim/topology/internal/nsthread"
 )
 
 // netnsDir is where named network namespaces are bind-mounted (as by
@@ -36,7 +37,7 @@ type netNS struct {
 func openOrCreateNS(name string) (*netNS, error) {
 	ns, err := netns.GetFromName(name)
 	if errors.Is(err, fs.ErrNotExist) {
-		ns, err = newNamedNS(name)
+		ns, err = nsthread.NewNamed(name)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("namespace %s: %w", name, err)
@@ -47,7 +48,7 @@ func openOrCreateNS(name string) (*netNS, error) {
 // createNS makes the named namespace and opens it; it fails (fs.ErrExist)
 // rather than open one that already exists, which another process made.
 func createNS(name string) (*netNS, error) {
-	ns, err := newNamedNS(name)
+	ns, err := nsthread.NewNamed(name)
 	if err != nil {
 		return nil, fmt.Errorf("namespace %s: %w", name, err)
 	}
@@ -77,40 +78,6 @@ func withHandles(name string, ns netns.NsHandle) (*netNS, error) {
 		return nil, fmt.Errorf("netlink socket in %s: %w", name, err)
 	}
 	return &netNS{name: name, ns: ns, h: h, sock: &nl.SocketHandle{Socket: s}}, nil
-}
-
-// newNamedNS makes a named namespace on a thread of its own, so that no
-// goroutine ever runs in the wrong namespace: if the thread cannot be
-// switched back it is left locked and dies with its goroutine.
-func newNamedNS(name string) (netns.NsHandle, error) {
-	type result struct {
-		ns  netns.NsHandle
-		err error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		runtime.LockOSThread()
-		orig, err := netns.Get()
-		if err != nil {
-			runtime.UnlockOSThread()
-			ch <- result{err: err}
-			return
-		}
-		defer orig.Close()
-		ns, err := netns.NewNamed(name)
-		if serr := netns.Set(orig); serr != nil {
-			if err == nil {
-				ns.Close()
-				_ = netns.DeleteNamed(name)
-			}
-			ch <- result{err: fmt.Errorf("restoring the thread's namespace: %w", serr)}
-			return // the thread stays locked and is discarded
-		}
-		runtime.UnlockOSThread()
-		ch <- result{ns, err}
-	}()
-	r := <-ch
-	return r.ns, r.err
 }
 
 func (n *netNS) close() {

@@ -29,7 +29,7 @@ func (d *DataPlane) Reconcile(ctx context.Context, s sim.Snapshot) ([]sim.Drift,
 	if err := d.claimWanted(want); err != nil {
 		return nil, fmt.Errorf("reconcile: %w", err)
 	}
-	o, err := d.observe(ctx, false)
+	o, err := d.inventory(ctx, false)
 	if err != nil {
 		return nil, fmt.Errorf("reconcile: %w", err)
 	}

@@ -11,8 +11,8 @@ import (
 
 	"github.com/dxsim/dxsim/sim"
 	"github.com/dxsim/dxsim/sim/boltstore"
+	"github.com/dxsim/dxsim/sim/lab"
 	"github.com/dxsim/dxsim/topology"
-	"github.com/dxsim/dxsim/topology/lab"
 	"github.com/dxsim/dxsim/topology/observe"
 	"github.com/dxsim/dxsim/topology/probe"
 )

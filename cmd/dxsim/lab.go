@@ -11,9 +11,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/dxsim/dxsim/sim/lab"
 	"github.com/dxsim/dxsim/topology"
-	"github.com/dxsim/dxsim/topology/lab"
-	"github.com/dxsim/dxsim/topology/lab/labctl"
+	"github.com/dxsim/dxsim/topology/labctl"
 )
 
 func init() { subcommands = append(subcommands, newLabCmd) }

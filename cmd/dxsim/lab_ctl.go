@@ -8,9 +8,9 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/dxsim/dxsim/sim/lab"
 	"github.com/dxsim/dxsim/topology"
-	"github.com/dxsim/dxsim/topology/lab"
-	"github.com/dxsim/dxsim/topology/lab/labctl"
+	"github.com/dxsim/dxsim/topology/labctl"
 )
 
 const (

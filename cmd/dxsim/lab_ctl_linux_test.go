@@ -18,9 +18,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dxsim/dxsim/sim/lab"
 	"github.com/dxsim/dxsim/topology"
-	"github.com/dxsim/dxsim/topology/lab"
-	"github.com/dxsim/dxsim/topology/lab/labctl"
+	"github.com/dxsim/dxsim/topology/labctl"
 	"github.com/dxsim/dxsim/topology/netnstest"
 )
 

@@ -7,8 +7,8 @@ import (
 
 	"github.com/dxsim/dxsim/lacp"
 	"github.com/dxsim/dxsim/sim"
+	"github.com/dxsim/dxsim/sim/lab"
 	"github.com/dxsim/dxsim/topology"
-	"github.com/dxsim/dxsim/topology/lab"
 )
 
 // printLabStatus prints every object of the lab file with its state as a

@@ -14,7 +14,7 @@ import (
 
 	"github.com/vishvananda/netlink"
 
-	"github.com/dxsim/dxsim/topology/lab"
+	"github.com/dxsim/dxsim/sim/lab"
 	"github.com/dxsim/dxsim/topology/netnstest"
 )
 

@@ -14,7 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/vishvananda/netns"
 
-	"github.com/dxsim/dxsim/lacp/capture"
+	"github.com/dxsim/dxsim/topology/capture"
 )
 
 func newLACPCaptureCmd() *cobra.Command {

@@ -11,7 +11,7 @@ import (
 	"github.com/gopacket/gopacket/pcapgo"
 	"github.com/vishvananda/netlink"
 
-	"github.com/dxsim/dxsim/lacp/capture/afpacket"
+	"github.com/dxsim/dxsim/topology/afpacket"
 	"github.com/dxsim/dxsim/topology/netnstest"
 )
 

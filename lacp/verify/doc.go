@@ -11,7 +11,7 @@
 // Direct Connect endpoint in dxsim); the other is "remote". When the capture
 // does not say which way a frame went, the actor system tells.
 //
-// Live, from lacp/capture:
+// Live, from topology/capture:
 //
 //	for f := range c.Frames() {
 //		_ = v.ObserveFrame(verify.Frame{Time: f.Time, Port: f.Port,

@@ -15,7 +15,7 @@ import (
 var pcapngMagic = []byte{0x0a, 0x0d, 0x0d, 0x0a}
 
 // ReadCapture reads the Ethernet frames of a pcap or pcapng file. From pcapng
-// (as lacp/capture writes) each frame keeps its interface name as Port and its
+// (as topology/capture writes) each frame keeps its interface name as Port and its
 // direction flag; classic pcap records neither.
 func ReadCapture(r io.Reader) ([]Frame, error) {
 	br := bufio.NewReader(r)

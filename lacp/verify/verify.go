@@ -10,7 +10,7 @@ import (
 )
 
 // Direction says which way a frame crossed the captured port. Its values are
-// those of lacp/capture's Direction, so Direction(f.Direction) converts.
+// those of topology/capture's Direction, so Direction(f.Direction) converts.
 type Direction uint8
 
 // Directions.
@@ -30,7 +30,7 @@ func (d Direction) String() string {
 	return "unknown"
 }
 
-// Frame is one captured Ethernet frame, as lacp/capture delivers it.
+// Frame is one captured Ethernet frame, as topology/capture delivers it.
 type Frame struct {
 	Time      time.Time
 	Port      string // the captured interface; "" when the capture does not say

@@ -3,12 +3,13 @@ package netnstest
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"runtime"
 	"testing"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
+
+	"github.com/dxsim/dxsim/topology/internal/nsthread"
 )
 
 // NewNS makes a fresh, named network namespace ("dxsim-test-…") for one test,
@@ -21,18 +22,7 @@ func NewNS(t testing.TB) (netns.NsHandle, *netlink.Handle) {
 	_, _ = rand.Read(b[:])
 	name := "dxsim-test-" + hex.EncodeToString(b[:])
 
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	orig, err := netns.Get()
-	if err != nil {
-		t.Fatalf("netns: current namespace: %v", err)
-	}
-	defer orig.Close()
-	ns, err := netns.NewNamed(name)
-	if serr := netns.Set(orig); serr != nil {
-		// This thread is now in the wrong namespace; it must not be reused.
-		t.Fatalf("netns: restoring namespace: %v", serr)
-	}
+	ns, err := nsthread.NewNamed(name)
 	if err != nil {
 		t.Fatalf("netns: creating %s: %v", name, err)
 	}

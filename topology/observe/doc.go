@@ -4,7 +4,7 @@
 // An Observer subscribes to the data plane: its move hook, told of each move
 // before the port goes down (with the operation and request time the control
 // plane passed down), starts an LACP capture on the connection's DX-side
-// port and a probe across the connection (lacp/capture, topology/probe) and
+// port and a probe across the connection (topology/capture, topology/probe) and
 // returns at once; when the move is over it keeps watching, off the data
 // plane's path, until the member has converged and probe frames flow again.
 // The data plane's link and LACP events reach it on the data plane's event

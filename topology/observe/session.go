@@ -13,10 +13,10 @@ import (
 	"github.com/vishvananda/netns"
 
 	"github.com/dxsim/dxsim/lacp"
-	"github.com/dxsim/dxsim/lacp/capture"
 	"github.com/dxsim/dxsim/lacp/verify"
 	"github.com/dxsim/dxsim/sim"
 	"github.com/dxsim/dxsim/topology"
+	"github.com/dxsim/dxsim/topology/capture"
 	"github.com/dxsim/dxsim/topology/probe"
 )
 

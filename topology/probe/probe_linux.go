@@ -13,7 +13,7 @@ import (
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
-	"github.com/dxsim/dxsim/lacp/capture/afpacket"
+	"github.com/dxsim/dxsim/topology/afpacket"
 )
 
 // Probe is a running probe. Stop ends it.

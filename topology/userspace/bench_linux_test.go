@@ -6,9 +6,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dxsim/dxsim/lacp/capture/afpacket"
-	"github.com/dxsim/dxsim/topology/netnstest"
 	"github.com/stretchr/testify/require"
+
+	"github.com/dxsim/dxsim/topology/afpacket"
+	"github.com/dxsim/dxsim/topology/netnstest"
 )
 
 // BenchmarkLAGForwarding measures frames carried from one side's LAG TAP to

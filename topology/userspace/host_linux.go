@@ -9,12 +9,13 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/dxsim/dxsim/lacp/capture/afpacket"
-	"github.com/dxsim/dxsim/topology/internal/linkwatch"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netlink/nl"
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
+
+	"github.com/dxsim/dxsim/topology/internal/linkwatch"
+	"github.com/dxsim/dxsim/topology/internal/nsthread"
 )
 
 // Host runs the userspace LAGs and VLANs of one network namespace. Its
@@ -406,7 +407,7 @@ const lagGroup = 0xd5
 // deleteGroup removes every device of group in the Host's namespace with one
 // request: the kernel unregisters them together, quiescing once.
 func (h *Host) deleteGroup(group uint32) error {
-	return afpacket.InNamespace(h.cfg.NetNS, func() error {
+	return nsthread.Do(h.cfg.NetNS, func() error {
 		req := nl.NewNetlinkRequest(unix.RTM_DELLINK, unix.NLM_F_ACK)
 		req.AddData(nl.NewIfInfomsg(unix.AF_UNSPEC))
 		req.AddData(nl.NewRtAttr(unix.IFLA_GROUP, nl.Uint32Attr(group)))

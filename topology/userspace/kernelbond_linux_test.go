@@ -7,11 +7,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dxsim/dxsim/lacp/capture/afpacket"
-
-	"github.com/dxsim/dxsim/topology/netnstest"
 	"github.com/stretchr/testify/require"
 	"github.com/vishvananda/netlink"
+
+	"github.com/dxsim/dxsim/topology/internal/nsthread"
+	"github.com/dxsim/dxsim/topology/netnstest"
 )
 
 // TestAgainstKernelBond runs a userspace LAG against a Linux 802.3ad bond
@@ -79,7 +79,7 @@ func TestAgainstKernelBond(t *testing.T) {
 func tcpAcross(t *testing.T, from, to *side, dst string) {
 	t.Helper()
 	var ln net.Listener
-	require.NoError(t, afpacket.InNamespace(to.ns, func() error {
+	require.NoError(t, nsthread.Do(to.ns, func() error {
 		var err error
 		ln, err = net.Listen("tcp4", net.JoinHostPort(dst, "7778"))
 		return err
@@ -99,7 +99,7 @@ func tcpAcross(t *testing.T, from, to *side, dst string) {
 		got <- n
 	}()
 	var c net.Conn
-	require.NoError(t, afpacket.InNamespace(from.ns, func() error {
+	require.NoError(t, nsthread.Do(from.ns, func() error {
 		var err error
 		c, err = net.DialTimeout("tcp4", net.JoinHostPort(dst, "7778"), waitLimit)
 		return err

@@ -8,13 +8,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dxsim/dxsim/lacp"
-	"github.com/dxsim/dxsim/lacp/capture"
-	"github.com/dxsim/dxsim/lacp/capture/afpacket"
-	"github.com/dxsim/dxsim/lacp/verify"
-	"github.com/dxsim/dxsim/topology/netnstest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/dxsim/dxsim/lacp"
+	"github.com/dxsim/dxsim/lacp/verify"
+	"github.com/dxsim/dxsim/topology/afpacket"
+	"github.com/dxsim/dxsim/topology/capture"
+	"github.com/dxsim/dxsim/topology/netnstest"
 )
 
 // TestLACPConvergesBothWaysAndSurvivesABounce is the userspace LAG as the

@@ -9,7 +9,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/dxsim/dxsim/lacp/capture/afpacket"
+	"github.com/dxsim/dxsim/topology/afpacket"
 )
 
 // frameBuf holds any frame a veth or TAP passes, a 64 KiB

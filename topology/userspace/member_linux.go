@@ -7,7 +7,8 @@ import (
 	"time"
 
 	"github.com/dxsim/dxsim/lacp"
-	"github.com/dxsim/dxsim/lacp/capture/afpacket"
+	"github.com/dxsim/dxsim/topology/afpacket"
+	"github.com/dxsim/dxsim/topology/internal/nsthread"
 )
 
 // member is one member veth.
@@ -172,7 +173,7 @@ func (l *lag) rebind(m *member, ifindex int) {
 		"old_ifindex", m.ifindex, "ifindex", ifindex)
 	m.ifindex = ifindex
 	// The interface is new: quiet it, and keep what it had instead.
-	err := afpacket.InNamespace(l.h.cfg.NetNS, func() (err error) {
+	err := nsthread.Do(l.h.cfg.NetNS, func() (err error) {
 		m.saved, err = quiet(m.name)
 		return err
 	})

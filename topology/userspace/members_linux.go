@@ -6,9 +6,11 @@ import (
 	"os"
 	"strings"
 
-	"github.com/dxsim/dxsim/lacp/capture/afpacket"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
+
+	"github.com/dxsim/dxsim/topology/afpacket"
+	"github.com/dxsim/dxsim/topology/internal/nsthread"
 )
 
 // AddMember makes a veth a member of the LAG. The port may be down or up
@@ -152,7 +154,7 @@ func (h *Host) findPorts(todo []*joining) (map[string]netlink.Link, error) {
 // are ready.
 func (h *Host) prepare(todo []*joining, links map[string]netlink.Link) (int, error) {
 	ready := 0
-	err := afpacket.InNamespace(h.cfg.NetNS, func() error {
+	err := nsthread.Do(h.cfg.NetNS, func() error {
 		for _, j := range todo {
 			j.link = links[j.port]
 			if j.link == nil {
@@ -271,7 +273,7 @@ func (h *Host) restore(qs []quieted) {
 	if len(qs) == 0 {
 		return
 	}
-	err := afpacket.InNamespace(h.cfg.NetNS, func() error {
+	err := nsthread.Do(h.cfg.NetNS, func() error {
 		var errs []error
 		for _, q := range qs {
 			errs = append(errs, q.saved.restore(q.name))

@@ -6,17 +6,18 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dxsim/dxsim/lacp/capture/afpacket"
-	"github.com/dxsim/dxsim/topology/netnstest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/dxsim/dxsim/topology/internal/nsthread"
+	"github.com/dxsim/dxsim/topology/netnstest"
 )
 
 // sysctl reads one of a member's sysctls in s's namespace.
 func (s *side) sysctl(path string) string {
 	s.t.Helper()
 	var v []byte
-	err := afpacket.InNamespace(s.ns, func() (err error) {
+	err := nsthread.Do(s.ns, func() (err error) {
 		v, err = os.ReadFile(path)
 		return err
 	})
@@ -26,7 +27,7 @@ func (s *side) sysctl(path string) string {
 
 func (s *side) setSysctl(path, v string) {
 	s.t.Helper()
-	require.NoError(s.t, afpacket.InNamespace(s.ns, func() error { return os.WriteFile(path, []byte(v), 0) }))
+	require.NoError(s.t, nsthread.Do(s.ns, func() error { return os.WriteFile(path, []byte(v), 0) }))
 }
 
 func TestAddMembersStopsAtTheFirstFailure(t *testing.T) {

@@ -5,9 +5,11 @@ import (
 	"os"
 	"syscall"
 
-	"github.com/dxsim/dxsim/lacp/capture/afpacket"
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
+
+	"github.com/dxsim/dxsim/topology/afpacket"
+	"github.com/dxsim/dxsim/topology/internal/nsthread"
 )
 
 // tap is a TAP device that lives as long as its file descriptor: closing it
@@ -25,7 +27,7 @@ type tap struct {
 
 func openTAP(ns netns.NsHandle, name string) (*tap, error) {
 	var fd int
-	err := afpacket.InNamespace(ns, func() error {
+	err := nsthread.Do(ns, func() error {
 		var err error
 		// The device is made in the namespace of the thread that opens the
 		// clone device.

@@ -8,15 +8,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dxsim/dxsim/lacp"
-	"github.com/dxsim/dxsim/lacp/capture/afpacket"
-	"github.com/dxsim/dxsim/topology/netnstest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 	"go.uber.org/goleak"
 	"golang.org/x/sys/unix"
+
+	"github.com/dxsim/dxsim/lacp"
+	"github.com/dxsim/dxsim/topology/internal/nsthread"
+	"github.com/dxsim/dxsim/topology/netnstest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -168,7 +169,7 @@ func udpAcross(t *testing.T, from *side, src string, to *side, dst string) {
 func listenUDP(t *testing.T, s *side, ip string) *net.UDPConn {
 	t.Helper()
 	var c *net.UDPConn
-	err := afpacket.InNamespace(s.ns, func() error {
+	err := nsthread.Do(s.ns, func() error {
 		var err error
 		c, err = net.ListenUDP("udp4", &net.UDPAddr{IP: net.ParseIP(ip), Port: 7777})
 		return err

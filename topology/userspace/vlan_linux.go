@@ -7,7 +7,7 @@ import (
 	"sync/atomic"
 	"syscall"
 
-	"github.com/dxsim/dxsim/lacp/capture/afpacket"
+	"github.com/dxsim/dxsim/topology/afpacket"
 )
 
 // vlanIf is a VLAN's TAP. What it reads is tagged and handed to its parent's

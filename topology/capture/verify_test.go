@@ -1,11 +1,12 @@
-package verify_test
+package capture_test
 
 import (
 	"testing"
 
-	"github.com/dxsim/dxsim/lacp/capture"
-	"github.com/dxsim/dxsim/lacp/verify"
 	"github.com/stretchr/testify/assert"
+
+	"github.com/dxsim/dxsim/lacp/verify"
+	"github.com/dxsim/dxsim/topology/capture"
 )
 
 // A capture.Frame converts field by field, its Direction by a plain

@@ -10,7 +10,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/dxsim/dxsim/lacp/capture/afpacket"
+	"github.com/dxsim/dxsim/topology/afpacket"
 )
 
 // ErrNoSuchPort is returned by Open for a port that does not exist.

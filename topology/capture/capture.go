@@ -4,8 +4,9 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/dxsim/dxsim/lacp/capture/afpacket"
 	"github.com/vishvananda/netns"
+
+	"github.com/dxsim/dxsim/topology/afpacket"
 )
 
 // EtherTypeSlowProtocols is the EtherType of LACP and Marker PDUs.

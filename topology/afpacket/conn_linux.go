@@ -12,6 +12,8 @@ import (
 
 	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
+
+	"github.com/dxsim/dxsim/topology/internal/nsthread"
 )
 
 // Conn is an open AF_PACKET socket. Reads and writes may run concurrently;
@@ -39,7 +41,7 @@ func htons(v uint16) uint16 {
 // it (protocol ETH_P_ALL) so that nothing unfiltered is queued in between.
 func Open(cfg Config) (*Conn, error) {
 	var fd int
-	err := InNamespace(cfg.NetNS, func() error {
+	err := nsthread.Do(cfg.NetNS, func() error {
 		var err error
 		// Protocol 0: the socket receives nothing until bound.
 		fd, err = unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)

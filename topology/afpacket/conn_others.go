@@ -11,10 +11,9 @@ import (
 // Conn is an AF_PACKET socket; on this system every operation fails.
 type Conn struct{}
 
-func Open(Config) (*Conn, error)                     { return nil, ErrUnsupported }
-func InNamespace(netns.NsHandle, func() error) error { return ErrUnsupported }
-func (*Conn) Bind(int) error                         { return ErrUnsupported }
-func (*Conn) ReadFrame([]byte) (int, Info, error)    { return 0, Info{}, ErrUnsupported }
+func Open(Config) (*Conn, error)                  { return nil, ErrUnsupported }
+func (*Conn) Bind(int) error                      { return ErrUnsupported }
+func (*Conn) ReadFrame([]byte) (int, Info, error) { return 0, Info{}, ErrUnsupported }
 func (*Conn) ReadFrameLent(*Buffers) (*[]byte, int, Info, error) {
 	return nil, 0, Info{}, ErrUnsupported
 }

@@ -4,9 +4,10 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/dxsim/dxsim/lacp/capture/afpacket"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
+
+	"github.com/dxsim/dxsim/topology/afpacket"
 )
 
 // Open starts a capture as cfg says. Every port in cfg.Ports must exist.

@@ -11,6 +11,6 @@
 // the frame's virtio_net_hdr (PACKET_VNET_HDR): the checksum or segmentation
 // the kernel still owes it.
 //
-// lacp/capture records LACPDUs with it; topology/userspace moves a LAG's data
+// topology/capture records LACPDUs with it; topology/userspace moves a LAG's data
 // frames with it.
 package afpacket

@@ -5,12 +5,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dxsim/dxsim/topology/netnstest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 	"go.uber.org/goleak"
+
+	"github.com/dxsim/dxsim/topology/netnstest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }

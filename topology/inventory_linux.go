@@ -39,10 +39,10 @@ type vlanObs struct {
 	amazonAddr, custAddr  string
 }
 
-// observe reads every namespace with this prefix that is this data
+// inventory reads every namespace with this prefix that is this data
 // plane's (see Options.Ownership), opening (and watching) each device it
 // finds; the others are left alone, and logged unless quiet. d.mu is held.
-func (d *DataPlane) observe(ctx context.Context, quiet bool) (*observed, error) {
+func (d *DataPlane) inventory(ctx context.Context, quiet bool) (*observed, error) {
 	names, err := listNS(d.opts.Prefix + "-")
 	if err != nil {
 		return nil, err
@@ -69,17 +69,17 @@ func (d *DataPlane) observe(ctx context.Context, quiet bool) (*observed, error) 
 		if err != nil {
 			return nil, err
 		}
-		if err := d.observeNS(ctx, o, dev.aws); err != nil {
+		if err := d.inventoryNS(ctx, o, dev.aws); err != nil {
 			return nil, err
 		}
-		if err := d.observeNS(ctx, o, dev.cust); err != nil {
+		if err := d.inventoryNS(ctx, o, dev.cust); err != nil {
 			return nil, err
 		}
 	}
 	return o, nil
 }
 
-func (d *DataPlane) observeNS(ctx context.Context, o *observed, ns *netNS) error {
+func (d *DataPlane) inventoryNS(ctx context.Context, o *observed, ns *netNS) error {
 	links, err := ns.h.LinkList()
 	if err != nil {
 		return fmt.Errorf("listing links in %s: %w", ns.name, err)
@@ -173,7 +173,7 @@ func (d *DataPlane) discover(ctx context.Context) error {
 	defer d.mu.Unlock()
 	// A state with no record yet claims its namespaces at the first
 	// Reconcile; until then none is adopted, and none is worth a warning.
-	o, err := d.observe(ctx, d.own.claim)
+	o, err := d.inventory(ctx, d.own.claim)
 	if err != nil {
 		return err
 	}
