@@ -18,6 +18,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	dx "github.com/aws/aws-sdk-go-v2/service/directconnect"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/vishvananda/netns"
 
 	"github.com/dxsim/dxsim/sim"
@@ -30,7 +32,7 @@ import (
 // a LAG and a standalone connection through the AWS SDK, and checks that
 // `dxsim associate` prints the milestones and summary, `dxsim watch` sees the
 // API report down then available and the report, and /dxsim/v1/interruptions
-// serves it.
+// serves it, the same after serve restarts.
 func TestAssociateAgainstServe(t *testing.T) {
 	netnstest.RequireRoot(t)
 	before := hostLinks(t)
@@ -51,25 +53,10 @@ func TestAssociateAgainstServe(t *testing.T) {
 		"availablePortSpeeds":["10Gbps"],"devices":[%q,%q]}]}`, device, device), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ctx, stop := context.WithCancel(context.Background())
-	addrc, served := make(chan string, 1), make(chan error, 1)
 	var logs bytes.Buffer
-	go func() {
-		served <- runServe(ctx, serveConfig{listen: "127.0.0.1:0", state: filepath.Join(dir, "state"), dataplane: "userspace",
-			auth: "none", region: "us-east-1", catalogue: cat, logLevel: "warn"}, &lockedWriter{w: &logs}, func(a string) { addrc <- a })
-	}()
-	defer func() {
-		stop()
-		if err := <-served; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	}()
-	var addr string
-	select {
-	case addr = <-addrc:
-	case err := <-served:
-		t.Fatalf("serve: %v", err)
-	}
+	ctx := context.Background()
+	addr, stopServe := startUserspaceServe(t, dir, cat, &logs)
+	defer func() { stopServe() }() // the one running then
 	f := clientFlags{endpoint: "http://" + addr, region: "us-east-1"}
 	client := f.directConnect()
 
@@ -162,6 +149,48 @@ func TestAssociateAgainstServe(t *testing.T) {
 	}
 	stopWatch()
 	<-watchDone
+
+	// The report is in the state: a restarted serve answers the same.
+	stopServe()
+	addr, stopServe = startUserspaceServe(t, dir, cat, &logs)
+	resp, err = http.Get("http://" + addr + "/dxsim/v1/interruptions/" + *conn.ConnectionId)
+	require.NoError(t, err)
+	var kept sim.Interruption
+	err = json.NewDecoder(resp.Body).Decode(&kept)
+	resp.Body.Close()
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "the report after a restart")
+	assert.Equal(t, rep.Op, kept.Op)
+	assert.True(t, rep.Requested.Equal(kept.Requested), "requested %v, kept %v", rep.Requested, kept.Requested)
+	assert.Equal(t, rep.Pcap, kept.Pcap)
+	assert.FileExists(t, kept.Pcap)
+	assert.Equal(t, rep.InterruptionMS, kept.InterruptionMS)
+	assert.Len(t, kept.Milestones, len(rep.Milestones))
+}
+
+// startServe runs dxsim serve on the userspace engine with its state under
+// dir; stop stops it and checks it ended well.
+func startUserspaceServe(t *testing.T, dir, cat string, logs *bytes.Buffer) (addr string, stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	addrc, served := make(chan string, 1), make(chan error, 1)
+	go func() {
+		served <- runServe(ctx, serveConfig{listen: "127.0.0.1:0", state: filepath.Join(dir, "state"), dataplane: "userspace",
+			auth: "none", region: "us-east-1", catalogue: cat, logLevel: "warn"}, &lockedWriter{w: logs}, func(a string) { addrc <- a })
+	}()
+	select {
+	case addr = <-addrc:
+	case err := <-served:
+		cancel()
+		require.FailNow(t, "serve", "%v", err)
+	}
+	var once sync.Once
+	return addr, func() {
+		once.Do(func() {
+			cancel()
+			assert.NoError(t, <-served, "serve")
+		})
+	}
 }
 
 // waitAvailable waits until every connection is available.

@@ -30,16 +30,18 @@ func observeDataPlane(dp *topology.DataPlane, state string, log *slog.Logger) *o
 // starts) and keeps what it got once start gives it the control plane.
 type interruptionKeeper struct {
 	updates <-chan sim.InterruptionUpdate
-	done    chan struct{}
+	stop    func()
+	done    chan struct{} // closed once the keeper has kept the last report; nil until start
 }
 
 func keepInterruptions(obs *observe.Observer) *interruptionKeeper {
-	updates, _ := obs.Subscribe(0)
-	return &interruptionKeeper{updates: updates, done: make(chan struct{})}
+	updates, stop := obs.Subscribe(0)
+	return &interruptionKeeper{updates: updates, stop: stop}
 }
 
 // start keeps reports in svc until the observer closes.
 func (k *interruptionKeeper) start(svc *sim.Service, log *slog.Logger) {
+	k.done = make(chan struct{})
 	go func() {
 		defer close(k.done)
 		for u := range k.updates {
@@ -54,8 +56,15 @@ func (k *interruptionKeeper) start(svc *sim.Service, log *slog.Logger) {
 }
 
 // wait waits until every report the observer gave has been kept: call it
-// after closing the observer, before closing the control plane.
-func (k *interruptionKeeper) wait() { <-k.done }
+// after closing the observer, before closing the control plane. A keeper
+// never started lets go of its subscription.
+func (k *interruptionKeeper) wait() {
+	if k.done == nil {
+		k.stop()
+		return
+	}
+	<-k.done
+}
 
 // dxAPI is dxsim's own API (events, interruption reports) beside the AWS
 // one; obs is nil with no data plane.
