@@ -2,14 +2,21 @@ package topology
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
 	"time"
 
+	"github.com/vishvananda/netlink"
+
 	"github.com/dxsim/dxsim/sim"
 	"github.com/dxsim/dxsim/sim/bus"
+	"github.com/dxsim/dxsim/topology/backend"
+	"github.com/dxsim/dxsim/topology/kernel"
+	"github.com/dxsim/dxsim/topology/userspace"
 )
 
 // DataPlane builds Direct Connect objects as Linux networking: a namespace
@@ -17,12 +24,12 @@ import (
 // interface per LAG on each side, a VLAN per VIF. It is safe for concurrent
 // use; operations are serialised.
 type DataPlane struct {
-	opts    Options
-	log     *slog.Logger
-	names   namer
-	backend backend
-	reason  string // why this backend
-	own     ownership
+	opts   Options
+	log    *slog.Logger
+	names  namer
+	be     backend.Backend
+	reason string // why this backend
+	own    ownership
 
 	mu      sync.Mutex
 	devices map[string]*device
@@ -79,18 +86,11 @@ func open(ctx context.Context, o Options, probe func() (Features, error)) (*Data
 	if err != nil {
 		return nil, err
 	}
-	var b backend = kernelBackend{}
-	var ub *userspaceBackend
-	if kind == "userspace" {
-		ub = newUserspaceBackend(o.Logger, o.Now)
-		b = ub
-	}
 	o.Logger.Info("data plane", "backend", kind, "why", reason, "prefix", o.Prefix)
 	d := &DataPlane{
 		opts:    o,
 		log:     o.Logger,
 		names:   namer{prefix: o.Prefix},
-		backend: b,
 		reason:  reason,
 		devices: map[string]*device{},
 		ports:   map[string]*port{},
@@ -100,8 +100,9 @@ func open(ctx context.Context, o Options, probe func() (Features, error)) (*Data
 		stop:    make(chan struct{}),
 	}
 	d.control = d.ev.bus.Subscribe(0)
-	if ub != nil {
-		ub.onEvent = d.onEngineEvent
+	d.be = kernel.Backend{}
+	if kind == "userspace" {
+		d.be = userspace.NewBackend(o.Logger, o.Now, d.onEngineEvent)
 	}
 	if err := d.loadOwnership(); err != nil {
 		d.closeAll()
@@ -117,7 +118,7 @@ func open(ctx context.Context, o Options, probe func() (Features, error)) (*Data
 }
 
 // Backend names the backend in use and why it was chosen.
-func (d *DataPlane) Backend() (name, why string) { return d.backend.Name(), d.reason }
+func (d *DataPlane) Backend() (name, why string) { return d.be.Name(), d.reason }
 
 // Events delivers link, LACP and LAG carrier changes to the control plane:
 // every one, in order, from Open on.
@@ -150,7 +151,7 @@ func (d *DataPlane) closeAll() {
 	clear(d.devices)
 	d.mu.Unlock()
 	d.bg.Wait()
-	_ = d.backend.Close()
+	_ = d.be.Close()
 	// Delivery stops here: what the control plane has not taken by now
 	// it never will.
 	d.ev.bus.Close()
@@ -193,7 +194,7 @@ func (d *DataPlane) Teardown(ctx context.Context) error {
 func (d *DataPlane) release(devs map[string]*device) {
 	for _, dev := range devs {
 		for _, ns := range []*netNS{dev.aws, dev.cust} {
-			stop := d.backend.Forget(ns)
+			stop := d.be.Forget(ns.bk)
 			d.bg.Add(1)
 			go func() {
 				defer d.bg.Done()
@@ -268,7 +269,7 @@ func (d *DataPlane) device(id string, create bool) (*device, error) {
 		return dev, nil
 	}
 	if !create {
-		return nil, &NotFoundError{Kind: "device", ID: id}
+		return nil, &backend.NotFoundError{Kind: "device", ID: id}
 	}
 	if err := checkNSPart("device", id); err != nil {
 		return nil, err
@@ -330,4 +331,36 @@ func (d *DataPlane) Prefix() string { return d.opts.Prefix }
 // tools that work beside the data plane (captures, probes, `ip netns exec`).
 func (d *DataPlane) Namespaces(deviceID string) (aws, customer string) {
 	return d.names.ns(roleDevice, deviceID), d.names.ns(roleRouter, deviceID)
+}
+
+// ProbeFeatures asks the kernel to make an 802.3ad bond and a VLAN on it in
+// a throwaway namespace ("dxsim-probe-…"), never the host's, and removes it.
+// Module loading is the kernel's business: on a kernel with loadable modules
+// the request itself loads bonding and 8021q.
+func ProbeFeatures() (Features, error) {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	name := DefaultPrefix + "-probe-" + hex.EncodeToString(b[:])
+	ns, err := openOrCreateNS(name)
+	if err != nil {
+		return Features{}, fmt.Errorf("probing kernel features: %w", err)
+	}
+	defer func() {
+		ns.close()
+		_ = deleteNS(name)
+	}()
+	var f Features
+	bond := netlink.NewLinkBond(netlink.LinkAttrs{Name: "probe-bond"})
+	bond.Mode = netlink.BOND_MODE_802_3AD
+	f.Bonding = ns.h.LinkAdd(bond)
+	// The VLAN needs a parent of any kind; a veth pair exists everywhere.
+	veth := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "probe-a"}, PeerName: "probe-b"}
+	if err := ns.h.LinkAdd(veth); err != nil {
+		return Features{}, fmt.Errorf("probing kernel features: veth: %w", err)
+	}
+	f.VLAN = ns.h.LinkAdd(&netlink.Vlan{
+		LinkAttrs: netlink.LinkAttrs{Name: "probe-a.7", ParentIndex: veth.Attrs().Index},
+		VlanId:    7,
+	})
+	return f, nil
 }

@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"sync"
@@ -9,7 +10,10 @@ import (
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
+	"github.com/dxsim/dxsim/lacp"
 	"github.com/dxsim/dxsim/sim"
+	"github.com/dxsim/dxsim/sim/bus"
+	"github.com/dxsim/dxsim/topology/backend"
 	"github.com/dxsim/dxsim/topology/internal/linkwatch"
 	"github.com/dxsim/dxsim/topology/userspace"
 )
@@ -132,12 +136,16 @@ func isLAGInterface(l netlink.Link) bool {
 // onEngineEvent reports a userspace LAG member's LACP change as the engine
 // makes it. The poll reports the same states; the sink passes each change
 // once, whichever sees it first.
-func (d *DataPlane) onEngineEvent(ns *netNS, e userspace.Event) {
+func (d *DataPlane) onEngineEvent(ns *backend.NS, e userspace.Event) {
 	if e.Kind != userspace.EventMember {
 		return
 	}
-	d.ev.member(linkKey{ns: ns.name, name: e.Member}, sim.Event{
-		Kind: sim.EventLACP, Side: sideOf(ns.role), ConnectionID: e.Member, LAGID: e.LAG,
+	r, _, ok := d.names.parse(ns.Name)
+	if !ok {
+		return
+	}
+	d.ev.member(linkKey{ns: ns.Name, name: e.Member}, sim.Event{
+		Kind: sim.EventLACP, Side: sideOf(r), ConnectionID: e.Member, LAGID: e.LAG,
 	}, e.Actor)
 }
 
@@ -172,7 +180,7 @@ func (d *DataPlane) pollOnce() {
 
 // pollNS reads one namespace's LAGs. d.mu is held.
 func (d *DataPlane) pollNS(ns *netNS) {
-	lags, err := d.backend.LAGs(ctxBackground, ns)
+	lags, err := d.be.LAGs(ctxBackground, ns.bk)
 	if err != nil {
 		d.log.Debug("polling LACP state", "ns", ns.name, "err", err)
 		return
@@ -188,4 +196,116 @@ func (d *DataPlane) pollNS(ns *netNS) {
 		}
 	}
 	d.ev.forgetMembers(ns.name, seen)
+}
+
+// eventSink turns observed states into sim.Events, one per change: it
+// remembers the last state of each link and LAG member and reports only
+// differences, on the data plane's event bus. Publishing never blocks the
+// watchers.
+type eventSink struct {
+	bus bus.Bus[sim.Event]
+	now func() time.Time
+
+	mu      sync.Mutex
+	carrier map[linkKey]linkState
+	actor   map[linkKey]lacp.State
+}
+
+type linkKey struct{ ns, name string }
+
+// linkState is an interface's last state and the event that reports it.
+type linkState struct {
+	up bool
+	e  sim.Event
+}
+
+func newEventSink(now func() time.Time) *eventSink {
+	return &eventSink{
+		now:     now,
+		carrier: map[linkKey]linkState{},
+		actor:   map[linkKey]lacp.State{},
+	}
+}
+
+// link records a port's or LAG interface's carrier and reports a change.
+// gone says the interface was deleted: a port that was up goes down.
+func (s *eventSink) link(k linkKey, e sim.Event, up, gone bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	last, known := s.carrier[k]
+	was := last.up
+	if gone {
+		delete(s.carrier, k)
+		if !known || !was {
+			return
+		}
+		up = false
+	} else {
+		s.carrier[k] = linkState{up: up, e: e}
+		if known && was == up {
+			return
+		}
+		if !known && !up {
+			return // a new interface starts down: nothing has changed yet
+		}
+	}
+	e.Up = up
+	s.send(e)
+}
+
+// vanished reports as gone every interface of ns the sink knows of that is
+// not in seen: one deleted while nobody was listening.
+func (s *eventSink) vanished(ns string, seen map[string]bool) {
+	s.mu.Lock()
+	var gone []linkKey
+	var events []sim.Event
+	for k, c := range s.carrier {
+		if k.ns == ns && !seen[k.name] {
+			gone = append(gone, k)
+			events = append(events, c.e)
+		}
+	}
+	s.mu.Unlock()
+	for i, k := range gone {
+		s.link(k, events[i], false, true)
+	}
+}
+
+// member records a LAG member's actor state and reports a change.
+func (s *eventSink) member(k linkKey, e sim.Event, st lacp.State) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if was, ok := s.actor[k]; ok && was == st {
+		return
+	}
+	s.actor[k] = st
+	e.LACPState = uint8(st)
+	s.send(e)
+}
+
+// forgetMembers drops the members of a namespace not in seen, so that a
+// member that rejoins is reported afresh.
+func (s *eventSink) forgetMembers(ns string, seen map[string]bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k := range s.actor {
+		if k.ns == ns && !seen[k.name] {
+			delete(s.actor, k)
+		}
+	}
+}
+
+func (s *eventSink) send(e sim.Event) {
+	e.Time = s.now()
+	s.bus.Publish(e)
+}
+
+// ctxBackground is for backend calls made by the data plane's own
+// goroutines, which end through d.stop rather than a caller's context.
+var ctxBackground = context.Background()
+
+// runOnce makes f safe to call more than once: only the first call runs it.
+func runOnce(f func()) func() {
+	var once sync.Once
+	return func() { once.Do(f) }
 }

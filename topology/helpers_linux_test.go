@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/dxsim/dxsim/sim"
+	"github.com/dxsim/dxsim/topology/backend"
 	"github.com/dxsim/dxsim/topology/netnstest"
 )
 
@@ -29,12 +30,12 @@ func testPrefix() string {
 // openTest opens a data plane with a prefix of its own and the given
 // backend, and tears it down when the test ends. It also checks that the
 // host's links are the same at the end as at the start.
-func openTest(t *testing.T, b backend) *DataPlane {
+func openTest(t *testing.T, b backend.Backend) *DataPlane {
 	t.Helper()
 	return openTestPrefix(t, testPrefix(), "userspace", b)
 }
 
-func openTestPrefix(t *testing.T, prefix, mode string, b backend, opts ...func(*Options)) *DataPlane {
+func openTestPrefix(t *testing.T, prefix, mode string, b backend.Backend, opts ...func(*Options)) *DataPlane {
 	t.Helper()
 	netnstest.RequireRoot(t)
 	before := hostLinks(t)
@@ -52,7 +53,8 @@ func openTestPrefix(t *testing.T, prefix, mode string, b backend, opts ...func(*
 		t.Fatal(err)
 	}
 	if b != nil {
-		d.backend = b
+		_ = d.be.Close()
+		d.be = b
 	}
 	t.Cleanup(func() {
 		if err := d.Teardown(context.Background()); err != nil {

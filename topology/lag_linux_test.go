@@ -10,6 +10,8 @@ import (
 	"github.com/vishvananda/netlink"
 
 	"github.com/dxsim/dxsim/sim"
+	"github.com/dxsim/dxsim/topology/backend"
+	"github.com/dxsim/dxsim/topology/kernel"
 )
 
 // defaultLab is the default lab on one device: a LAG of two
@@ -123,25 +125,25 @@ func TestUserspaceLACPEventsWithoutPolling(t *testing.T) {
 }
 
 // failingAdd is a backend whose LAGs exist only in memory and whose
-// AddMember fails: for checking what a failed step leaves behind.
+// AddMembers fails: for checking what a failed step leaves behind.
 type failingAdd struct {
-	kernelBackend
+	kernel.Backend
 	mu   sync.Mutex // both sides' calls may run at once
 	lags map[string]bool
 }
 
 // LAGs reports none: they exist only in f.lags.
-func (f *failingAdd) LAGs(context.Context, *netNS) ([]LAGStatus, error) { return nil, nil }
+func (f *failingAdd) LAGs(context.Context, *backend.NS) ([]backend.LAGStatus, error) { return nil, nil }
 
-func (f *failingAdd) CreateLAG(_ context.Context, ns *netNS, c lagConfig) error {
+func (f *failingAdd) CreateLAG(_ context.Context, ns *backend.NS, c backend.LAGConfig) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.lags[ns.name+"/"+c.Name] = true
+	f.lags[ns.Name+"/"+c.Name] = true
 	return nil
 }
 
-func (f *failingAdd) AddMember(context.Context, *netNS, string, string) error {
-	return errors.New("injected failure")
+func (f *failingAdd) AddMembers(context.Context, *backend.NS, []backend.Membership) (int, error) {
+	return 0, errors.New("injected failure")
 }
 
 func TestFailedEnslaveRemovesHalfMadePort(t *testing.T) {

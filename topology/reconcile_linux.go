@@ -10,6 +10,7 @@ import (
 	"github.com/vishvananda/netlink"
 
 	"github.com/dxsim/dxsim/sim"
+	"github.com/dxsim/dxsim/topology/backend"
 )
 
 // Reconcile makes the kernel match the control plane's whole state: it reads
@@ -104,7 +105,7 @@ func (r *reconciler) removeUnexpected(ctx context.Context) error {
 			continue
 		}
 		dev := d.devices[v.device]
-		if err := dev.both(func(ns *netNS) error { return d.backend.DeleteVLAN(ctx, ns, id) }); err != nil {
+		if err := dev.both(func(ns *netNS) error { return d.be.DeleteVLAN(ctx, ns.bk, id) }); err != nil {
 			return err
 		}
 		delete(d.vlans, id)
@@ -148,7 +149,7 @@ func (r *reconciler) removeUnexpected(ctx context.Context) error {
 			continue
 		}
 		dev := d.devices[l.device]
-		if err := dev.both(func(ns *netNS) error { return d.backend.DeleteLAG(ctx, ns, id) }); err != nil {
+		if err := dev.both(func(ns *netNS) error { return d.be.DeleteLAG(ctx, ns.bk, id) }); err != nil {
 			return err
 		}
 		delete(d.lags, id)
@@ -255,7 +256,7 @@ func (r *reconciler) makePorts(ctx context.Context) error {
 				if err := setUp(side.ns, id, false); err != nil {
 					return err
 				}
-				if err := d.backend.RemoveMember(ctx, side.ns, side.lag, id); err != nil {
+				if err := d.be.RemoveMember(ctx, side.ns.bk, side.lag, id); err != nil {
 					return err
 				}
 			}
@@ -343,7 +344,7 @@ func (r *reconciler) makeMissingPorts(ctx context.Context) (map[string]bool, err
 // members not yet enslaved are deleted, not left standalone.
 func (r *reconciler) makeMembers(ctx context.Context, dev *device, ids []string, made map[string]bool) error {
 	d := r.d
-	upFirst := d.backend.MembersUpFirst()
+	_, upFirst := d.be.(backend.UpFirst)
 	var pending []string
 	for i, err := range addVeths(d.log, dev.aws, dev.cust, ids, upFirst) {
 		if err != nil {
@@ -352,16 +353,16 @@ func (r *reconciler) makeMembers(ctx context.Context, dev *device, ids []string,
 		}
 		pending = append(pending, ids[i])
 	}
-	ms := make([]membership, len(pending))
+	ms := make([]backend.Membership, len(pending))
 	for i, id := range pending {
-		ms[i] = membership{lag: r.want.ports[id].LAGID, port: id}
+		ms[i] = backend.Membership{LAG: r.want.ports[id].LAGID, Port: id}
 	}
 	// The two sides are independent namespaces: each enslaves its ends on
 	// its own goroutine, so that their round trips overlap.
 	var aws, cust enslaved
 	var wg sync.WaitGroup
-	wg.Go(func() { aws = enslave(ctx, d.backend, dev.aws, ms) })
-	wg.Go(func() { cust = enslave(ctx, d.backend, dev.cust, ms) })
+	wg.Go(func() { aws = enslave(ctx, d.be, dev.aws, ms) })
+	wg.Go(func() { cust = enslave(ctx, d.be, dev.cust, ms) })
 	wg.Wait()
 	failed := aws
 	if cust.n < failed.n {
@@ -375,7 +376,7 @@ func (r *reconciler) makeMembers(ctx context.Context, dev *device, ids []string,
 	for _, gone := range pending[failed.n:] {
 		lagID := r.want.ports[gone].LAGID
 		for _, ns := range []*netNS{dev.aws, dev.cust} {
-			if rerr := d.backend.RemoveMember(ctx, ns, lagID, gone); rerr != nil {
+			if rerr := d.be.RemoveMember(ctx, ns.bk, lagID, gone); rerr != nil {
 				d.log.Warn("releasing half-made port", "connection", gone, "ns", ns.name, "err", rerr)
 			}
 		}
@@ -398,8 +399,8 @@ type enslaved struct {
 
 // enslave makes each of ms a member of its LAG in ns, in order, and stops
 // at the first failure.
-func enslave(ctx context.Context, b backend, ns *netNS, ms []membership) enslaved {
-	n, err := b.AddMembers(ctx, ns, ms)
+func enslave(ctx context.Context, b backend.Backend, ns *netNS, ms []backend.Membership) enslaved {
+	n, err := b.AddMembers(ctx, ns.bk, ms)
 	return enslaved{n: n, err: err}
 }
 

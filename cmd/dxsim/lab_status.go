@@ -9,6 +9,7 @@ import (
 	"github.com/dxsim/dxsim/sim"
 	"github.com/dxsim/dxsim/sim/lab"
 	"github.com/dxsim/dxsim/topology"
+	"github.com/dxsim/dxsim/topology/backend"
 )
 
 // printLabStatus prints every object of the lab file with its state as a
@@ -72,7 +73,7 @@ func printLabStatus(out io.Writer, l *lab.Lab, backend, why, note string, st top
 	}
 }
 
-func labLAGState(s topology.LAGStatus) string {
+func labLAGState(s backend.LAGStatus) string {
 	if s.Name == "" {
 		return "missing"
 	}
@@ -80,7 +81,7 @@ func labLAGState(s topology.LAGStatus) string {
 }
 
 // active counts members collecting and distributing.
-func labActive(s topology.LAGStatus) int {
+func labActive(s backend.LAGStatus) int {
 	n := 0
 	for _, m := range s.Members {
 		if (sim.Event{LACPState: uint8(m.Actor)}).CollectingDistributing() {
@@ -90,7 +91,7 @@ func labActive(s topology.LAGStatus) int {
 	return n
 }
 
-func labLACPState(m *topology.MemberStatus) string {
+func labLACPState(m *backend.MemberStatus) string {
 	if m == nil {
 		return "-"
 	}

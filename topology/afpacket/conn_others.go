@@ -4,8 +4,6 @@ package afpacket
 
 import (
 	"time"
-
-	"github.com/vishvananda/netns"
 )
 
 // Conn is an AF_PACKET socket; on this system every operation fails.

@@ -20,6 +20,7 @@ import (
 
 	"github.com/dxsim/dxsim/lacp"
 	"github.com/dxsim/dxsim/topology"
+	"github.com/dxsim/dxsim/topology/backend"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -75,7 +76,7 @@ func TestStatusJSONRoundTrip(t *testing.T) {
 	require.NoError(t, json.Unmarshal(b, &got))
 	assert.Equal(t, want, got, "round trip lost something; json %s", b)
 	// Empty and absent parts come back as they went: nil stays nil.
-	sparse := Report{Status: topology.Status{Ports: []topology.PortStatus{{ConnectionID: "dxcon-1", AWSLACP: &topology.MemberStatus{Actor: lacp.StateActivity}}}}}
+	sparse := Report{Status: topology.Status{Ports: []topology.PortStatus{{ConnectionID: "dxcon-1", AWSLACP: &backend.MemberStatus{Actor: lacp.StateActivity}}}}}
 	b, _ = json.Marshal(sparse)
 	got = Report{}
 	require.NoError(t, json.Unmarshal(b, &got))

@@ -7,6 +7,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/dxsim/dxsim/sim"
+	"github.com/dxsim/dxsim/topology/backend"
 )
 
 // MovePort moves a connection's port between LAGs, on the device and on the
@@ -27,7 +28,7 @@ func (d *DataPlane) MovePort(ctx context.Context, m sim.Move) (sim.StepTimes, er
 	defer d.mu.Unlock()
 	pt, ok := d.ports[connectionID]
 	if !ok {
-		return sim.StepTimes{}, fmt.Errorf("move: %w", &NotFoundError{Kind: "connection", ID: connectionID})
+		return sim.StepTimes{}, fmt.Errorf("move: %w", &backend.NotFoundError{Kind: "connection", ID: connectionID})
 	}
 	if pt.lag != from && pt.lag != to {
 		d.log.Warn("moving a port that is not where the control plane last put it", "connection", connectionID, "from", from, "found", pt.lag, "to", to)
@@ -49,7 +50,7 @@ func (d *DataPlane) attach(ctx context.Context, pt *port, m sim.Move) (sim.StepT
 	lagID := m.To
 	lg, ok := d.lags[lagID]
 	if !ok {
-		return sim.StepTimes{}, fmt.Errorf("attach %s: %w", pt.id, &NotFoundError{Kind: "LAG", ID: lagID})
+		return sim.StepTimes{}, fmt.Errorf("attach %s: %w", pt.id, &backend.NotFoundError{Kind: "LAG", ID: lagID})
 	}
 	if lg.device != pt.device {
 		return sim.StepTimes{}, fmt.Errorf("attach %s (device %s) to %s: the LAG is on device %s", pt.id, pt.device, lagID, lg.device)
@@ -90,10 +91,10 @@ func (d *DataPlane) move(ctx context.Context, pt *port, m sim.Move) (st sim.Step
 		for _, ns := range sides {
 			var errs []error
 			if to != "" {
-				errs = append(errs, d.backend.RemoveMember(ctx, ns, to, pt.id))
+				errs = append(errs, d.be.RemoveMember(ctx, ns.bk, to, pt.id))
 			}
 			if from != "" {
-				errs = append(errs, d.backend.AddMember(ctx, ns, from, pt.id))
+				errs = append(errs, d.addMember(ctx, ns, from, pt.id))
 			}
 			errs = append(errs, setUp(ns, pt.id, true))
 			for _, e := range errs {
@@ -118,13 +119,13 @@ func (d *DataPlane) move(ctx context.Context, pt *port, m sim.Move) (st sim.Step
 	}
 	if from != "" {
 		for _, ns := range sides {
-			if err := d.backend.RemoveMember(ctx, ns, from, pt.id); err != nil {
+			if err := d.be.RemoveMember(ctx, ns.bk, from, pt.id); err != nil {
 				return undo(err)
 			}
 		}
 	}
 	if to != "" {
-		if err := d.backend.AddMember(ctx, dev.aws, to, pt.id); err != nil {
+		if err := d.addMember(ctx, dev.aws, to, pt.id); err != nil {
 			return undo(err)
 		}
 	}
@@ -135,7 +136,7 @@ func (d *DataPlane) move(ctx context.Context, pt *port, m sim.Move) (st sim.Step
 		st.Up = st.Changed
 	}
 	if to != "" {
-		if err := d.backend.AddMember(ctx, dev.cust, to, pt.id); err != nil {
+		if err := d.addMember(ctx, dev.cust, to, pt.id); err != nil {
 			return undo(err)
 		}
 	}
@@ -150,4 +151,10 @@ func (d *DataPlane) move(ctx context.Context, pt *port, m sim.Move) (st sim.Step
 	}
 	pt.lag = to
 	return st, nil
+}
+
+// addMember enslaves one port to a LAG in ns.
+func (d *DataPlane) addMember(ctx context.Context, ns *netNS, lag, port string) error {
+	_, err := d.be.AddMembers(ctx, ns.bk, []backend.Membership{{LAG: lag, Port: port}})
+	return err
 }

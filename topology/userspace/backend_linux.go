@@ -1,0 +1,235 @@
+package userspace
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/dxsim/dxsim/topology/backend"
+)
+
+// Backend is the data plane's backend for kernels without bonding or 802.1Q:
+// in each namespace a Host makes a LAG's logical interface a TAP device
+// driven by dxsim's LACP engine over AF_PACKET on the member veths, and does
+// VLAN tagging itself. Those TAPs live as long as this process: the engine
+// that drives them is in it.
+type Backend struct {
+	log     *slog.Logger
+	now     func() time.Time
+	onEvent func(ns *backend.NS, e Event)
+
+	mu    sync.Mutex
+	hosts map[string]*Host // by namespace name
+	wg    sync.WaitGroup   // event forwarders, one per Host
+}
+
+var _ backend.UpFirst = (*Backend)(nil)
+
+// NewBackend returns a Backend. onEvent receives each Host's events as they
+// happen, so LACP changes need not wait for the data plane's poll; nil
+// drops them.
+func NewBackend(log *slog.Logger, now func() time.Time, onEvent func(ns *backend.NS, e Event)) *Backend {
+	return &Backend{log: log, now: now, onEvent: onEvent, hosts: map[string]*Host{}}
+}
+
+// Name is "userspace".
+func (*Backend) Name() string { return "userspace" }
+
+// host is ns's Host, started on first use.
+func (u *Backend) host(ns *backend.NS) (*Host, error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if h, ok := u.hosts[ns.Name]; ok {
+		return h, nil
+	}
+	h, err := New(Config{NetNS: ns.Handle, Logger: u.log.With("ns", ns.Name), Now: u.now})
+	if err != nil {
+		return nil, fmt.Errorf("userspace engine in %s: %w", ns.Name, err)
+	}
+	u.hosts[ns.Name] = h
+	// The forwarder ends when Close closes the Host's events.
+	u.wg.Add(1)
+	go func() {
+		defer u.wg.Done()
+		for e := range h.Events() {
+			if u.onEvent != nil {
+				u.onEvent(ns, e)
+			}
+		}
+	}()
+	return h, nil
+}
+
+// existing is ns's Host if one was started; nil otherwise (nothing of the
+// engine's can exist there then).
+func (u *Backend) existing(ns *backend.NS) *Host {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.hosts[ns.Name]
+}
+
+func (u *Backend) CreateLAG(_ context.Context, ns *backend.NS, c backend.LAGConfig) error {
+	h, err := u.host(ns)
+	if err != nil {
+		return err
+	}
+	return wrapUS(h.CreateLAG(LAGConfig{Name: c.Name, MinLinks: c.MinLinks, SystemMAC: c.SystemMAC}))
+}
+
+// DeleteLAG deletes the VLANs on the LAG first, as the kernel does with a
+// bond's VLANs, then the LAG.
+func (u *Backend) DeleteLAG(_ context.Context, ns *backend.NS, name string) error {
+	h := u.existing(ns)
+	if h == nil {
+		return nil
+	}
+	for _, v := range h.VLANs() {
+		if v.Parent == name {
+			if err := h.DeleteVLAN(v.Name); err != nil {
+				return wrapUS(err)
+			}
+		}
+	}
+	return wrapUS(h.DeleteLAG(name))
+}
+
+func (u *Backend) SetMinLinks(_ context.Context, ns *backend.NS, name string, n int) error {
+	h, err := u.host(ns)
+	if err != nil {
+		return err
+	}
+	return wrapUS(h.SetMinLinks(name, n))
+}
+
+// MembersUpFirst says so: the engine takes ports that are up, and once a
+// port's packet socket is open every link change in its namespace costs
+// more (the kernel tells each packet socket of a namespace of each change),
+// so a batch is brought up before its sockets are opened.
+func (*Backend) MembersUpFirst() {}
+
+// AddMembers enslaves a batch in one go: one link listing, one entry into
+// the namespace for every member's socket.
+func (u *Backend) AddMembers(_ context.Context, ns *backend.NS, ms []backend.Membership) (int, error) {
+	h, err := u.host(ns)
+	if err != nil {
+		return 0, err
+	}
+	batch := make([]Membership, len(ms))
+	for i, m := range ms {
+		batch[i] = Membership{LAG: m.LAG, Port: m.Port}
+	}
+	n, err := h.AddMembers(batch)
+	return n, wrapUS(err)
+}
+
+func (u *Backend) RemoveMember(_ context.Context, ns *backend.NS, lag, member string) error {
+	h := u.existing(ns)
+	if h == nil {
+		return nil
+	}
+	err := h.RemoveMember(lag, member)
+	if errors.Is(err, ErrNotFound) {
+		return nil // no such LAG: the port is no member of it
+	}
+	return wrapUS(err)
+}
+
+func (u *Backend) CreateVLAN(_ context.Context, ns *backend.NS, v backend.VLANConfig) error {
+	h, err := u.host(ns)
+	if err != nil {
+		return err
+	}
+	return wrapUS(h.CreateVLAN(VLANConfig{Name: v.Name, Parent: v.Parent, VID: v.VID}))
+}
+
+func (u *Backend) MoveVLAN(_ context.Context, ns *backend.NS, v backend.VLANConfig) error {
+	h, err := u.host(ns)
+	if err != nil {
+		return err
+	}
+	return wrapUS(h.MoveVLAN(VLANConfig{Name: v.Name, Parent: v.Parent, VID: v.VID}))
+}
+
+func (u *Backend) DeleteVLAN(_ context.Context, ns *backend.NS, name string) error {
+	h := u.existing(ns)
+	if h == nil {
+		return nil
+	}
+	return wrapUS(h.DeleteVLAN(name))
+}
+
+func (u *Backend) LAGs(_ context.Context, ns *backend.NS) ([]backend.LAGStatus, error) {
+	h := u.existing(ns)
+	if h == nil {
+		return nil, nil
+	}
+	var out []backend.LAGStatus
+	for _, l := range h.LAGs() {
+		s := backend.LAGStatus{Name: l.Name, Up: l.Up, MinLinks: l.MinLinks}
+		for _, m := range l.Members {
+			s.Members = append(s.Members, backend.MemberStatus{Name: m.Name, Up: m.Up, Actor: m.Actor, Partner: m.Partner})
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// LAGStatus is one LAG's, picked from LAGs.
+func (u *Backend) LAGStatus(ctx context.Context, ns *backend.NS, name string) (backend.LAGStatus, error) {
+	all, err := u.LAGs(ctx, ns)
+	return backend.Pick(all, err, name)
+}
+
+func (u *Backend) VLANs(_ context.Context, ns *backend.NS) ([]backend.VLANConfig, error) {
+	h := u.existing(ns)
+	if h == nil {
+		return nil, nil
+	}
+	var out []backend.VLANConfig
+	for _, v := range h.VLANs() {
+		out = append(out, backend.VLANConfig{Name: v.Name, Parent: v.Parent, VID: v.VID})
+	}
+	return out, nil
+}
+
+// Forget detaches ns's Host; the returned stop closes it: its TAPs go,
+// its members are released.
+func (u *Backend) Forget(ns *backend.NS) func() {
+	u.mu.Lock()
+	h := u.hosts[ns.Name]
+	delete(u.hosts, ns.Name)
+	u.mu.Unlock()
+	return func() {
+		if h == nil {
+			return
+		}
+		if err := h.Close(); err != nil {
+			u.log.Warn("stopping userspace engine", "ns", ns.Name, "err", err)
+		}
+	}
+}
+
+func (u *Backend) Close() error {
+	u.mu.Lock()
+	hosts := u.hosts
+	u.hosts = map[string]*Host{}
+	u.mu.Unlock()
+	var errs []error
+	for _, h := range hosts {
+		errs = append(errs, h.Close())
+	}
+	u.wg.Wait()
+	return errors.Join(errs...)
+}
+
+// wrapUS maps the engine's errors onto the backends': a caller branches on
+// backend.ErrNotFound whichever backend runs.
+func wrapUS(err error) error {
+	if errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("%w (%w)", backend.ErrNotFound, err)
+	}
+	return err
+}
