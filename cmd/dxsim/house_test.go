@@ -3,7 +3,9 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -127,6 +129,9 @@ func TestHouseRulesCatchAForbiddenImport(t *testing.T) {
 func TestReadmeLayoutMatchesThePackages(t *testing.T) {
 	t.Parallel()
 	f, err := os.Open(filepath.Join("..", "..", "README.md"))
+	if errors.Is(err, fs.ErrNotExist) {
+		t.Skip("README.md is not beside the test: run from a checkout (scripts/vmtest copies only test binaries)")
+	}
 	require.NoError(t, err)
 	defer f.Close()
 	row := regexp.MustCompile("^\\| `([a-z0-9_/.]+)` \\|")
