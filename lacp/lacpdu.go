@@ -1,5 +1,7 @@
 package lacp
 
+//go:generate go tool stringer -type=Subtype -linecomment -output=enums_string.go
+
 import (
 	"encoding/binary"
 	"fmt"
@@ -10,19 +12,9 @@ type Subtype uint8
 
 // Slow Protocols subtypes dxsim decodes.
 const (
-	SubtypeLACP   Subtype = 1
-	SubtypeMarker Subtype = 2
+	SubtypeLACP   Subtype = 1 // LACP
+	SubtypeMarker Subtype = 2 // Marker
 )
-
-func (s Subtype) String() string {
-	switch s {
-	case SubtypeLACP:
-		return "LACP"
-	case SubtypeMarker:
-		return "Marker"
-	}
-	return fmt.Sprintf("Subtype(%d)", uint8(s))
-}
 
 // Version is the LACP version dxsim speaks.
 const Version = 1

@@ -1,37 +1,22 @@
 package engine
 
-import "fmt"
+//go:generate go tool stringer -type=Machine,MachineState,Reason -linecomment -output=enums_string.go
 
 // Machine names one of a port's state machines.
 type Machine uint8
 
 // The machines whose state changes are reported as events.
 const (
-	MachineReceive      Machine = iota + 1 // 802.1AX-2014 6.4.12
-	MachinePeriodic                        // 6.4.13
-	MachineSelection                       // 6.4.14
-	MachineMux                             // 6.4.15
-	MachineActorChurn                      // 6.4.17
-	MachinePartnerChurn                    // 6.4.17
+	// The receive machine, 802.1AX-2014 6.4.12; the periodic transmission
+	// machine, 6.4.13; the selection logic, 6.4.14; the mux machine,
+	// 6.4.15; the churn detection machines, 6.4.17.
+	MachineReceive      Machine = iota + 1 // receive
+	MachinePeriodic                        // periodic
+	MachineSelection                       // selection
+	MachineMux                             // mux
+	MachineActorChurn                      // actor churn
+	MachinePartnerChurn                    // partner churn
 )
-
-func (m Machine) String() string {
-	switch m {
-	case MachineReceive:
-		return "receive"
-	case MachinePeriodic:
-		return "periodic"
-	case MachineSelection:
-		return "selection"
-	case MachineMux:
-		return "mux"
-	case MachineActorChurn:
-		return "actor churn"
-	case MachinePartnerChurn:
-		return "partner churn"
-	}
-	return fmt.Sprintf("Machine(%d)", uint8(m))
-}
 
 // MachineState is a state of one of a port's machines, spelled as 802.1AX
 // spells it.
@@ -42,113 +27,73 @@ type MachineState uint8
 // machine (6.4.15, coupled control), and of the churn detection machines
 // (6.4.17).
 const (
-	RxInitialize MachineState = iota + 1
-	RxPortDisabled
-	RxExpired
-	RxDefaulted
-	RxCurrent
+	RxInitialize   MachineState = iota + 1 // INITIALIZE
+	RxPortDisabled                         // PORT_DISABLED
+	RxExpired                              // EXPIRED
+	RxDefaulted                            // DEFAULTED
+	RxCurrent                              // CURRENT
 
-	NoPeriodic
-	FastPeriodic
-	SlowPeriodic
+	NoPeriodic   // NO_PERIODIC
+	FastPeriodic // FAST_PERIODIC
+	SlowPeriodic // SLOW_PERIODIC
 
-	Unselected
-	Selected
+	Unselected // UNSELECTED
+	Selected   // SELECTED
 
-	MuxDetached
-	MuxWaiting
-	MuxAttached
-	MuxCollectingDistributing
+	MuxDetached               // DETACHED
+	MuxWaiting                // WAITING
+	MuxAttached               // ATTACHED
+	MuxCollectingDistributing // COLLECTING_DISTRIBUTING
 
-	NoActorChurn
-	ActorChurnMonitor
-	ActorChurn
-	NoPartnerChurn
-	PartnerChurnMonitor
-	PartnerChurn
+	NoActorChurn        // NO_ACTOR_CHURN
+	ActorChurnMonitor   // ACTOR_CHURN_MONITOR
+	ActorChurn          // ACTOR_CHURN
+	NoPartnerChurn      // NO_PARTNER_CHURN
+	PartnerChurnMonitor // PARTNER_CHURN_MONITOR
+	PartnerChurn        // PARTNER_CHURN
 )
-
-var stateNames = [...]string{
-	RxInitialize:              "INITIALIZE",
-	RxPortDisabled:            "PORT_DISABLED",
-	RxExpired:                 "EXPIRED",
-	RxDefaulted:               "DEFAULTED",
-	RxCurrent:                 "CURRENT",
-	NoPeriodic:                "NO_PERIODIC",
-	FastPeriodic:              "FAST_PERIODIC",
-	SlowPeriodic:              "SLOW_PERIODIC",
-	Unselected:                "UNSELECTED",
-	Selected:                  "SELECTED",
-	MuxDetached:               "DETACHED",
-	MuxWaiting:                "WAITING",
-	MuxAttached:               "ATTACHED",
-	MuxCollectingDistributing: "COLLECTING_DISTRIBUTING",
-	NoActorChurn:              "NO_ACTOR_CHURN",
-	ActorChurnMonitor:         "ACTOR_CHURN_MONITOR",
-	ActorChurn:                "ACTOR_CHURN",
-	NoPartnerChurn:            "NO_PARTNER_CHURN",
-	PartnerChurnMonitor:       "PARTNER_CHURN_MONITOR",
-	PartnerChurn:              "PARTNER_CHURN",
-}
-
-func (s MachineState) String() string {
-	if int(s) < len(stateNames) && stateNames[s] != "" {
-		return stateNames[s]
-	}
-	return fmt.Sprintf("MachineState(%d)", uint8(s))
-}
 
 // Reason says why a machine changed state.
 type Reason uint8
 
 // Reasons for state changes.
 const (
-	ReasonBegin              Reason = iota + 1 // the port was added (BEGIN)
-	ReasonPortUp                               // the link came up
-	ReasonPortDown                             // the link went down
-	ReasonFlap                                 // the flap schedule took the port down or up
-	ReasonPDU                                  // an LACPDU was received
-	ReasonCurrentWhile                         // current_while_timer expired: the Partner went quiet
-	ReasonPartnerChanged                       // the Partner's identity or aggregation changed
-	ReasonAdmin                                // an administrative change (key, activity, timeout)
-	ReasonSelected                             // the selection logic chose an aggregator
-	ReasonUnselected                           // the port lost its aggregator
-	ReasonReady                                // wait_while_timer expired on every waiting port of the aggregator
-	ReasonPartnerInSync                        // the Partner asserted Synchronization
-	ReasonPartnerOutOfSync                     // the Partner withdrew Synchronization
-	ReasonAggregatorActive                     // the port's aggregator became the bond's active one
-	ReasonAggregatorInactive                   // another aggregator became the bond's active one
-	ReasonSelectionDelay                       // Config.SelectionDelay ran out
-	ReasonActorInSync                          // the Actor asserted Synchronization
-	ReasonActorOutOfSync                       // the Actor withdrew Synchronization
-	ReasonChurn                                // a churn detection timer expired: no Synchronization for Churn_Detection_Time
+	// the port was added (BEGIN)
+	ReasonBegin Reason = iota + 1 // begin
+	// the link came up
+	ReasonPortUp // port up
+	// the link went down
+	ReasonPortDown // port down
+	// the flap schedule took the port down or up
+	ReasonFlap // flap
+	// an LACPDU was received
+	ReasonPDU // LACPDU received
+	// current_while_timer expired: the Partner went quiet
+	ReasonCurrentWhile // current_while expired
+	// the Partner's identity or aggregation changed
+	ReasonPartnerChanged // partner changed
+	// an administrative change (key, activity, timeout)
+	ReasonAdmin // admin change
+	// the selection logic chose an aggregator
+	ReasonSelected // aggregator selected
+	// the port lost its aggregator
+	ReasonUnselected // unselected
+	// wait_while_timer expired on every waiting port of the aggregator
+	ReasonReady // ready
+	// the Partner asserted Synchronization
+	ReasonPartnerInSync // partner in sync
+	// the Partner withdrew Synchronization
+	ReasonPartnerOutOfSync // partner out of sync
+	// the port's aggregator became the bond's active one
+	ReasonAggregatorActive // aggregator active
+	// another aggregator became the bond's active one
+	ReasonAggregatorInactive // aggregator inactive
+	// Config.SelectionDelay ran out
+	ReasonSelectionDelay // selection delay over
+	// the Actor asserted Synchronization
+	ReasonActorInSync // actor in sync
+	// the Actor withdrew Synchronization
+	ReasonActorOutOfSync // actor out of sync
+	// a churn detection timer expired: no Synchronization for Churn_Detection_Time
+	ReasonChurn // churn detected
 )
-
-var reasonNames = [...]string{
-	ReasonBegin:              "begin",
-	ReasonPortUp:             "port up",
-	ReasonPortDown:           "port down",
-	ReasonFlap:               "flap",
-	ReasonPDU:                "LACPDU received",
-	ReasonCurrentWhile:       "current_while expired",
-	ReasonPartnerChanged:     "partner changed",
-	ReasonAdmin:              "admin change",
-	ReasonSelected:           "aggregator selected",
-	ReasonUnselected:         "unselected",
-	ReasonReady:              "ready",
-	ReasonPartnerInSync:      "partner in sync",
-	ReasonPartnerOutOfSync:   "partner out of sync",
-	ReasonAggregatorActive:   "aggregator active",
-	ReasonAggregatorInactive: "aggregator inactive",
-	ReasonSelectionDelay:     "selection delay over",
-	ReasonActorInSync:        "actor in sync",
-	ReasonActorOutOfSync:     "actor out of sync",
-	ReasonChurn:              "churn detected",
-}
-
-func (r Reason) String() string {
-	if int(r) < len(reasonNames) && reasonNames[r] != "" {
-		return reasonNames[r]
-	}
-	return fmt.Sprintf("Reason(%d)", uint8(r))
-}

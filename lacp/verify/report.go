@@ -1,5 +1,7 @@
 package verify
 
+//go:generate go tool stringer -type=Side,EventKind,IssueKind,Direction -linecomment -output=enums_string.go
+
 import (
 	"fmt"
 	"time"
@@ -29,20 +31,11 @@ type Side uint8
 
 // Sides.
 const (
-	SideLocal Side = iota
-	SideRemote
-	SideBoth // an event of the link, not of one side
+	SideLocal  Side = iota // local
+	SideRemote             // remote
+	// SideBoth is an event of the link, not of one side.
+	SideBoth // both
 )
-
-func (s Side) String() string {
-	switch s {
-	case SideLocal:
-		return "local"
-	case SideRemote:
-		return "remote"
-	}
-	return "both"
-}
 
 // Port is the timeline of one link: a captured port and its partner.
 type Port struct {
@@ -104,43 +97,22 @@ type EventKind uint8
 // Event kinds. The "set" kinds mean the side's actor state bit turned on,
 // the "cleared" kinds that it turned off.
 const (
-	EventFirstPDU EventKind = iota
-	EventSync
-	EventCollecting
-	EventDistributing
-	EventDefaulted
-	EventExpired
-	EventSyncLost
-	EventCollectingStopped
-	EventDistributingStopped
-	EventDefaultedCleared
-	EventExpiredCleared
-	EventUsable   // both sides in sync, collecting and distributing
-	EventUnusable // no longer so
+	EventFirstPDU            EventKind = iota // first PDU
+	EventSync                                 // sync
+	EventCollecting                           // collecting
+	EventDistributing                         // distributing
+	EventDefaulted                            // defaulted
+	EventExpired                              // expired
+	EventSyncLost                             // sync lost
+	EventCollectingStopped                    // collecting stopped
+	EventDistributingStopped                  // distributing stopped
+	EventDefaultedCleared                     // defaulted cleared
+	EventExpiredCleared                       // expired cleared
+	// EventUsable: both sides in sync, collecting and distributing;
+	// EventUnusable: no longer so.
+	EventUsable   // usable both ways
+	EventUnusable // not usable
 )
-
-var eventNames = [...]string{
-	EventFirstPDU:            "first PDU",
-	EventSync:                "sync",
-	EventCollecting:          "collecting",
-	EventDistributing:        "distributing",
-	EventDefaulted:           "defaulted",
-	EventExpired:             "expired",
-	EventSyncLost:            "sync lost",
-	EventCollectingStopped:   "collecting stopped",
-	EventDistributingStopped: "distributing stopped",
-	EventDefaultedCleared:    "defaulted cleared",
-	EventExpiredCleared:      "expired cleared",
-	EventUsable:              "usable both ways",
-	EventUnusable:            "not usable",
-}
-
-func (k EventKind) String() string {
-	if int(k) < len(eventNames) {
-		return eventNames[k]
-	}
-	return fmt.Sprintf("EventKind(%d)", uint8(k))
-}
 
 // stateEvents maps the state bits the timeline follows to their events.
 var stateEvents = [...]struct {
@@ -178,21 +150,9 @@ type IssueKind uint8
 const (
 	// IssueEcho: a side's Partner information is not what the other side
 	// says of itself.
-	IssueEcho IssueKind = iota
+	IssueEcho IssueKind = iota // partner information not echoed
 	// IssueKey: the ports of one side of the LAG use different keys.
-	IssueKey
+	IssueKey // keys differ across the LAG
 	// IssueSystem: the ports of one side of the LAG use different systems.
-	IssueSystem
+	IssueSystem // system IDs differ across the LAG
 )
-
-func (k IssueKind) String() string {
-	switch k {
-	case IssueEcho:
-		return "partner information not echoed"
-	case IssueKey:
-		return "keys differ across the LAG"
-	case IssueSystem:
-		return "system IDs differ across the LAG"
-	}
-	return fmt.Sprintf("IssueKind(%d)", uint8(k))
-}

@@ -15,20 +15,12 @@ type Direction uint8
 
 // Directions.
 const (
-	DirectionUnknown Direction = iota
-	DirectionIn                // received on the captured port: sent by the remote side
-	DirectionOut               // sent from the captured port: sent by the local side
+	DirectionUnknown Direction = iota // unknown
+	// received on the captured port: sent by the remote side
+	DirectionIn // in
+	// sent from the captured port: sent by the local side
+	DirectionOut // out
 )
-
-func (d Direction) String() string {
-	switch d {
-	case DirectionIn:
-		return "in"
-	case DirectionOut:
-		return "out"
-	}
-	return "unknown"
-}
 
 // Frame is one captured Ethernet frame, as topology/capture delivers it.
 type Frame struct {

@@ -1,5 +1,7 @@
 package afpacket
 
+//go:generate go tool stringer -type=Direction -linecomment -output=enums_string.go
+
 import (
 	"encoding/binary"
 	"errors"
@@ -61,22 +63,12 @@ func (h *VnetHdr) Shift(delta int) {
 type Direction uint8
 
 const (
-	DirectionUnknown Direction = iota
+	DirectionUnknown Direction = iota // unknown
 	// DirectionIn: received on the interface.
-	DirectionIn
+	DirectionIn // in
 	// DirectionOut: sent by this host on the interface (PACKET_OUTGOING).
-	DirectionOut
+	DirectionOut // out
 )
-
-func (d Direction) String() string {
-	switch d {
-	case DirectionIn:
-		return "in"
-	case DirectionOut:
-		return "out"
-	}
-	return "unknown"
-}
 
 // RawInstruction is a classic BPF instruction as the kernel takes it.
 type RawInstruction = bpf.RawInstruction

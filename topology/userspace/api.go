@@ -1,5 +1,7 @@
 package userspace
 
+//go:generate go tool stringer -type=EventKind -linecomment -output=enums_string.go
+
 import (
 	"errors"
 	"fmt"
@@ -102,24 +104,12 @@ type EventKind int
 
 const (
 	// EventMember: a member's LACP actor or partner state changed.
-	EventMember EventKind = iota + 1
+	EventMember EventKind = iota + 1 // member
 	// EventCarrier: a LAG's TAP gained or lost carrier (min links).
-	EventCarrier
+	EventCarrier // carrier
 	// EventLink: a member's link went up or down.
-	EventLink
+	EventLink // link
 )
-
-func (k EventKind) String() string {
-	switch k {
-	case EventMember:
-		return "member"
-	case EventCarrier:
-		return "carrier"
-	case EventLink:
-		return "link"
-	}
-	return "unknown"
-}
 
 // Event is a change a Host reports.
 type Event struct {
