@@ -2,50 +2,50 @@ package topology
 
 import (
 	"errors"
-	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestChooseBackend(t *testing.T) {
+	t.Parallel()
 	errNo := errors.New("operation not supported")
 	none := func() (Features, error) { return Features{Bonding: errNo, VLAN: errNo}, nil }
 	noVLAN := func() (Features, error) { return Features{VLAN: errNo}, nil }
 	all := func() (Features, error) { return Features{}, nil }
 	tests := []struct {
+		name    string
 		mode    string
 		probe   func() (Features, error)
 		backend string
 		why     string // substring of the reason, or of the error
 		fails   bool
 	}{
-		{"auto", all, "kernel", "bonding and 802.1Q", false},
-		{"auto", none, "userspace", "no bonding", false},
-		{"auto", noVLAN, "userspace", "no 8021q", false},
-		{"kernel", all, "kernel", "asked for kernel", false},
-		{"kernel", none, "", "kernel has no bonding module", true},
-		{"kernel", noVLAN, "", "kernel has no 8021q module", true},
-		{"userspace", nil, "userspace", "asked for userspace", false},
-		{"bogus", all, "", "unknown", true},
+		{"auto with all", "auto", all, "kernel", "bonding and 802.1Q", false},
+		{"auto with none", "auto", none, "userspace", "no bonding", false},
+		{"auto without 8021q", "auto", noVLAN, "userspace", "no 8021q", false},
+		{"kernel with all", "kernel", all, "kernel", "asked for kernel", false},
+		{"kernel with none", "kernel", none, "", "kernel has no bonding module", true},
+		{"kernel without 8021q", "kernel", noVLAN, "", "kernel has no 8021q module", true},
+		{"userspace unprobed", "userspace", nil, "userspace", "asked for userspace", false},
+		{"bogus", "bogus", all, "", "unknown", true},
 	}
 	for _, tt := range tests {
-		b, why, err := chooseBackend(tt.mode, tt.probe)
-		if tt.fails {
-			if err == nil || !strings.Contains(err.Error(), tt.why) {
-				t.Errorf("%s: err %v, want one containing %q", tt.mode, err, tt.why)
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b, why, err := chooseBackend(tt.mode, tt.probe)
+			if tt.fails {
+				assert.ErrorContains(t, err, tt.why, tt.mode)
+				return
 			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("%s: %v", tt.mode, err)
-			continue
-		}
-		if b != tt.backend || !strings.Contains(why, tt.why) {
-			t.Errorf("%s: %s because %q; want %s because ~%q", tt.mode, b, why, tt.backend, tt.why)
-		}
+			require.NoError(t, err, tt.mode)
+			assert.Equal(t, tt.backend, b, "%s: because %q", tt.mode, why)
+			assert.Contains(t, why, tt.why, "%s: the reason for %s", tt.mode, b)
+		})
 	}
 	_, _, err := chooseBackend("kernel", none)
 	var mf *MissingFeatureError
-	if !errors.As(err, &mf) || mf.Module != "bonding" {
-		t.Errorf("kernel without bonding: %v is not a MissingFeatureError naming bonding", err)
-	}
+	require.ErrorAs(t, err, &mf, "kernel without bonding")
+	assert.Equal(t, "bonding", mf.Module, "kernel without bonding: %v", err)
 }

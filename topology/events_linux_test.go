@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netlink/nl"
 	"golang.org/x/sys/unix"
@@ -19,6 +21,7 @@ import (
 // resync after a lost watch: what changed is reported once, what did not is
 // not, and what vanished is gone; another namespace is untouched. No root.
 func TestResyncReportsWhatChangedUnheard(t *testing.T) {
+	t.Parallel()
 	d := &DataPlane{ev: newEventSink(time.Now)}
 	d.control = d.ev.bus.Subscribe(0)
 	defer d.control.Close()
@@ -29,9 +32,7 @@ func TestResyncReportsWhatChangedUnheard(t *testing.T) {
 		a.Update(netlink.LinkUpdate{Header: unix.NlMsghdr{Type: unix.RTM_NEWLINK}, IfInfomsg: flagsOf(l), Link: l})
 	}
 	b.Update(netlink.LinkUpdate{Header: unix.NlMsghdr{Type: unix.RTM_NEWLINK}, IfInfomsg: flagsOf(veth("dxcon-b", up)), Link: veth("dxcon-b", up)})
-	if got := drain(d); got != "lag dxlag-x up; link dxcon-b up; link dxcon-down up; link dxcon-gone up; link dxcon-same up" {
-		t.Fatalf("before the resync: %s", got)
-	}
+	require.Equal(t, "lag dxlag-x up; link dxcon-b up; link dxcon-down up; link dxcon-gone up; link dxcon-same up", drain(d), "before the resync")
 
 	a.Resync([]netlink.Link{
 		&netlink.Device{LinkAttrs: netlink.LinkAttrs{Name: "lo", RawFlags: up}},
@@ -40,20 +41,13 @@ func TestResyncReportsWhatChangedUnheard(t *testing.T) {
 		tap("dxlag-x", unix.IFF_UP),
 		veth("dxcon-new", up),
 	})
-	want := "lag dxlag-x down; link dxcon-down down; link dxcon-gone down; link dxcon-new up"
-	if got := drain(d); got != want {
-		t.Errorf("resync reported %q, want %q", got, want)
-	}
+	assert.Equal(t, "lag dxlag-x down; link dxcon-down down; link dxcon-gone down; link dxcon-new up", drain(d), "resync reported")
 	// The same list again changes nothing.
 	a.Resync([]netlink.Link{veth("dxcon-down", 0), veth("dxcon-same", up), tap("dxlag-x", 0), veth("dxcon-new", up)})
-	if got := drain(d); got != "" {
-		t.Errorf("a second resync reported %q", got)
-	}
+	assert.Empty(t, drain(d), "a second resync reported")
 	// A vanished link is forgotten: made again, it is reported afresh.
 	a.Resync([]netlink.Link{veth("dxcon-gone", up)})
-	if got := drain(d); !strings.Contains(got, "link dxcon-gone up") {
-		t.Errorf("a vanished link's return: %q", got)
-	}
+	assert.Contains(t, drain(d), "link dxcon-gone up", "a vanished link's return")
 }
 
 func veth(name string, flags uint32) netlink.Link {
@@ -99,43 +93,32 @@ func TestLinkEventsSurviveOverflow(t *testing.T) {
 	d := openTestPrefix(t, testPrefix(), "userspace", nil, func(o *Options) { o.linkBuffer = 1 })
 	ev := record(t, d)
 	p := sim.PortSpec{ConnectionID: "dxcon-aaaa0001", DeviceID: "EqDC2-dev1"}
-	if err := d.CreatePort(context.Background(), p); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, d.CreatePort(context.Background(), p))
 	ev.wait(t, "aws link up", func(e sim.Event) bool {
 		return e.Kind == sim.EventLink && e.Side == sim.SideAWS && e.ConnectionID == p.ConnectionID && e.Up
 	})
 	aws := handleIn(t, d.names.ns(roleDevice, p.DeviceID))
 	for i := range 150 {
 		v := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: fmt.Sprintf("burst-a%d", i)}, PeerName: fmt.Sprintf("burst-b%d", i)}
-		if err := aws.LinkAdd(v); err != nil {
-			t.Fatal(err)
-		}
-		if err := aws.LinkSetUp(v); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, aws.LinkAdd(v))
+		require.NoError(t, aws.LinkSetUp(v))
 	}
 	deadline := time.Now().Add(60 * time.Second)
 	for d.LinkResyncs() == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("the burst never overflowed the link watch")
-		}
+		require.False(t, time.Now().After(deadline), "the burst never overflowed the link watch")
 		time.Sleep(5 * time.Millisecond)
 	}
 	t.Logf("%d resyncs", d.LinkResyncs())
-	if st, err := d.Status(context.Background()); err != nil || st.LinkResyncs == 0 {
-		t.Errorf("status reports %d link resyncs (err %v), want some", st.LinkResyncs, err)
+	st, err := d.Status(context.Background())
+	if assert.NoError(t, err, "status") {
+		assert.NotZero(t, st.LinkResyncs, "status reports no link resyncs, want some")
 	}
 
 	n := len(ev.snapshot())
 	cust := handleIn(t, d.names.ns(roleRouter, p.DeviceID))
 	l, err := cust.LinkByName(p.ConnectionID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cust.LinkSetDown(l); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	require.NoError(t, cust.LinkSetDown(l))
 	ev.waitAfter(t, n, "aws link down after the overflow", func(e sim.Event) bool {
 		return e.Kind == sim.EventLink && e.Side == sim.SideAWS && e.ConnectionID == p.ConnectionID && !e.Up
 	})

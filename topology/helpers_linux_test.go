@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
@@ -49,25 +51,17 @@ func openTestPrefix(t *testing.T, prefix, mode string, b backend.Backend, opts .
 		f(&o)
 	}
 	d, err := open(context.Background(), o, ProbeFeatures)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	if b != nil {
 		_ = d.be.Close()
 		d.be = b
 	}
 	t.Cleanup(func() {
-		if err := d.Teardown(context.Background()); err != nil {
-			t.Errorf("teardown: %v", err)
-		}
+		assert.NoError(t, d.Teardown(context.Background()), "teardown")
 		_ = d.Close()
-		if left, _ := listNS(d.opts.Prefix + "-"); len(left) != 0 {
-			t.Errorf("namespaces left after teardown: %v", left)
-		}
-		after := hostLinks(t)
-		if !equal(before, after) {
-			t.Errorf("host links changed: before %v, after %v", before, after)
-		}
+		left, _ := listNS(d.opts.Prefix + "-")
+		assert.Empty(t, left, "namespaces left after teardown")
+		assert.Equal(t, before, hostLinks(t), "host links changed")
 	})
 	return d
 }
@@ -75,9 +69,7 @@ func openTestPrefix(t *testing.T, prefix, mode string, b backend.Backend, opts .
 func hostLinks(t *testing.T) []string {
 	t.Helper()
 	links, err := netlink.LinkList()
-	if err != nil {
-		t.Fatalf("host links: %v", err)
-	}
+	require.NoError(t, err, "host links")
 	var names []string
 	for _, l := range links {
 		names = append(names, l.Attrs().Name)
@@ -86,31 +78,15 @@ func hostLinks(t *testing.T) []string {
 	return names
 }
 
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // handleIn opens a netlink handle in a named namespace, as a user with
 // `ip netns exec` would look at it.
 func handleIn(t *testing.T, name string) *netlink.Handle {
 	t.Helper()
 	ns, err := netns.GetFromName(name)
-	if err != nil {
-		t.Fatalf("namespace %s: %v", name, err)
-	}
+	require.NoError(t, err, "namespace %s", name)
 	h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
 	ns.Close()
-	if err != nil {
-		t.Fatalf("handle in %s: %v", name, err)
-	}
+	require.NoError(t, err, "handle in %s", name)
 	t.Cleanup(h.Close)
 	return h
 }
@@ -169,9 +145,9 @@ func (r *recorder) waitAfter(t *testing.T, n int, what string, match func(sim.Ev
 		select {
 		case <-more:
 		case <-r.done:
-			t.Fatalf("events closed while waiting for %s", what)
+			require.FailNow(t, "events closed", "events closed while waiting for %s", what)
 		case <-deadline:
-			t.Fatalf("no event: %s", what)
+			require.FailNow(t, "no event", "no event: %s", what)
 		}
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/vishvananda/netns"
 
 	"github.com/dxsim/dxsim/sim"
@@ -17,17 +19,13 @@ import (
 func sysctlIn(t *testing.T, nsName, path string) string {
 	t.Helper()
 	ns, err := netns.GetFromName(nsName)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer ns.Close()
 	var v []byte
-	if err := nsthread.Do(ns, func() (err error) {
+	require.NoError(t, nsthread.Do(ns, func() (err error) {
 		v, err = os.ReadFile(path)
 		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	}))
 	return strings.TrimSpace(string(v))
 }
 
@@ -38,9 +36,7 @@ func TestPortsAndLAGsAreBornWithoutLayer3(t *testing.T) {
 	d := openTest(t, nil)
 	ctx := context.Background()
 	const dev = "EqDC2-dev1"
-	if err := d.CreatePort(ctx, sim.PortSpec{ConnectionID: "dxcon-aaaa0001", DeviceID: dev}); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, d.CreatePort(ctx, sim.PortSpec{ConnectionID: "dxcon-aaaa0001", DeviceID: dev}))
 	s := sim.Snapshot{
 		Ports: []sim.PortSpec{{ConnectionID: "dxcon-aaaa0001", DeviceID: dev}},
 		LAGs:  []sim.LAGSpec{{LAGID: "dxlag-aaaa0001", DeviceID: dev, MinLinks: 1}},
@@ -54,9 +50,8 @@ func TestPortsAndLAGsAreBornWithoutLayer3(t *testing.T) {
 		}
 		s.Ports = append(s.Ports, p)
 	}
-	if _, err := d.Reconcile(ctx, s); err != nil {
-		t.Fatal(err)
-	}
+	_, err := d.Reconcile(ctx, s)
+	require.NoError(t, err)
 	for _, nsName := range []string{d.names.ns(roleDevice, dev), d.names.ns(roleRouter, dev)} {
 		want := map[string]string{"dxlag-aaaa0001": "1 8", "dxvif-aaaa0001": "0 0"}
 		for _, p := range s.Ports {
@@ -65,14 +60,11 @@ func TestPortsAndLAGsAreBornWithoutLayer3(t *testing.T) {
 		for name, w := range want {
 			v6 := sysctlIn(t, nsName, "/proc/sys/net/ipv6/conf/"+name+"/disable_ipv6")
 			arp := sysctlIn(t, nsName, "/proc/sys/net/ipv4/conf/"+name+"/arp_ignore")
-			if got := v6 + " " + arp; got != w {
-				t.Errorf("%s in %s: disable_ipv6, arp_ignore = %s; want %s", name, nsName, got, w)
-			}
+			assert.Equal(t, w, v6+" "+arp, "%s in %s: disable_ipv6, arp_ignore", name, nsName)
 		}
 		v6 := sysctlIn(t, nsName, "/proc/sys/net/ipv6/conf/default/disable_ipv6")
 		arp := sysctlIn(t, nsName, "/proc/sys/net/ipv4/conf/default/arp_ignore")
-		if v6 != "0" || arp != "0" {
-			t.Errorf("%s defaults after making ports: disable_ipv6 %s, arp_ignore %s; want 0 and 0 as before", nsName, v6, arp)
-		}
+		assert.Equal(t, "0", v6, "%s default disable_ipv6 after making ports, want 0 as before", nsName)
+		assert.Equal(t, "0", arp, "%s default arp_ignore after making ports, want 0 as before", nsName)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/vishvananda/netlink"
 
 	"github.com/dxsim/dxsim/sim"
@@ -34,19 +36,13 @@ func build(t *testing.T, d *DataPlane, s sim.Snapshot) {
 	t.Helper()
 	ctx := context.Background()
 	for _, l := range s.LAGs {
-		if err := d.CreateLAG(ctx, l); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, d.CreateLAG(ctx, l))
 	}
 	for _, p := range s.Ports {
-		if err := d.CreatePort(ctx, p); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, d.CreatePort(ctx, p))
 	}
 	for _, v := range s.VLANs {
-		if err := d.CreateVLAN(ctx, v); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, d.CreateVLAN(ctx, v))
 	}
 }
 
@@ -73,27 +69,20 @@ func testDefaultLabAssociate(t *testing.T, d *DataPlane) {
 	waitConverged(t, ev, lagID, "dxcon-lab00002")
 
 	st, err := d.MovePort(ctx, sim.Move{ConnectionID: "dxcon-lab00003", To: lagID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.Down.IsZero() || st.Changed.Before(st.Down) || st.Up.Before(st.Changed) {
-		t.Fatalf("steps out of order: %+v", st)
-	}
-	if err := d.MoveVLAN(ctx, "dxvif-lab00001", lagID); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	require.False(t, st.Down.IsZero(), "steps out of order: %+v", st)
+	require.False(t, st.Changed.Before(st.Down), "steps out of order: %+v", st)
+	require.False(t, st.Up.Before(st.Changed), "steps out of order: %+v", st)
+	require.NoError(t, d.MoveVLAN(ctx, "dxvif-lab00001", lagID))
 	waitConverged(t, ev, lagID, "dxcon-lab00003")
 
 	s, err := d.Status(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(s.LAGs) != 1 || len(s.LAGs[0].AWS.Members) != 3 || len(s.LAGs[0].Customer.Members) != 3 {
-		t.Fatalf("LAG status %+v, want three members on each side", s.LAGs)
-	}
-	if len(s.VLANs) != 1 || s.VLANs[0].Parent != lagID {
-		t.Fatalf("VLAN status %+v, want the VIF on the LAG", s.VLANs)
-	}
+	require.NoError(t, err)
+	require.Len(t, s.LAGs, 1, "LAG status %+v, want three members on each side", s.LAGs)
+	require.Len(t, s.LAGs[0].AWS.Members, 3, "LAG status %+v, want three members on each side", s.LAGs)
+	require.Len(t, s.LAGs[0].Customer.Members, 3, "LAG status %+v, want three members on each side", s.LAGs)
+	require.Len(t, s.VLANs, 1, "VLAN status %+v, want the VIF on the LAG", s.VLANs)
+	require.Equal(t, lagID, s.VLANs[0].Parent, "VLAN status %+v, want the VIF on the LAG", s.VLANs)
 	// Reconcile against the state as it now stands finds nothing to do.
 	now := defaultLab
 	now.Ports = []sim.PortSpec{defaultLab.Ports[0], defaultLab.Ports[1],
@@ -101,12 +90,8 @@ func testDefaultLabAssociate(t *testing.T, d *DataPlane) {
 	now.VLANs = []sim.VLANSpec{defaultLab.VLANs[0]}
 	now.VLANs[0].ParentID = lagID
 	drift, err := d.Reconcile(ctx, now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(drift) != 0 {
-		t.Fatalf("reconcile after associate: %+v, want no drift", drift)
-	}
+	require.NoError(t, err)
+	require.Empty(t, drift, "reconcile after associate")
 }
 
 func TestUserspaceDefaultLabAssociateConverges(t *testing.T) {
@@ -149,46 +134,30 @@ func (f *failingAdd) AddMembers(context.Context, *backend.NS, []backend.Membersh
 func TestFailedEnslaveRemovesHalfMadePort(t *testing.T) {
 	d := openTest(t, &failingAdd{lags: map[string]bool{}})
 	ctx := context.Background()
-	if err := d.CreateLAG(ctx, sim.LAGSpec{LAGID: "dxlag-aaaa0001", DeviceID: "dev1"}); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, d.CreateLAG(ctx, sim.LAGSpec{LAGID: "dxlag-aaaa0001", DeviceID: "dev1"}))
 	err := d.CreatePort(ctx, sim.PortSpec{ConnectionID: "dxcon-aaaa0001", DeviceID: "dev1", LAGID: "dxlag-aaaa0001"})
-	if err == nil {
-		t.Fatal("CreatePort into a LAG whose enslave fails succeeded")
-	}
+	require.Error(t, err, "CreatePort into a LAG whose enslave fails succeeded")
 	for _, r := range []role{roleDevice, roleRouter} {
 		h := handleIn(t, d.names.ns(r, "dev1"))
-		if _, err := h.LinkByName("dxcon-aaaa0001"); err == nil {
-			t.Errorf("half-made port left in the %s namespace", r)
-		}
+		_, err := h.LinkByName("dxcon-aaaa0001")
+		assert.Error(t, err, "half-made port left in the %s namespace", r)
 	}
 }
 
 func TestFailedAttachLeavesPortStandaloneAndUp(t *testing.T) {
 	d := openTest(t, &failingAdd{lags: map[string]bool{}})
 	ctx := context.Background()
-	if err := d.CreateLAG(ctx, sim.LAGSpec{LAGID: "dxlag-aaaa0001", DeviceID: "dev1"}); err != nil {
-		t.Fatal(err)
-	}
-	if err := d.CreatePort(ctx, sim.PortSpec{ConnectionID: "dxcon-aaaa0001", DeviceID: "dev1"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := d.MovePort(ctx, sim.Move{ConnectionID: "dxcon-aaaa0001", To: "dxlag-aaaa0001"}); err == nil {
-		t.Fatal("attach succeeded")
-	}
+	require.NoError(t, d.CreateLAG(ctx, sim.LAGSpec{LAGID: "dxlag-aaaa0001", DeviceID: "dev1"}))
+	require.NoError(t, d.CreatePort(ctx, sim.PortSpec{ConnectionID: "dxcon-aaaa0001", DeviceID: "dev1"}))
+	_, err := d.MovePort(ctx, sim.Move{ConnectionID: "dxcon-aaaa0001", To: "dxlag-aaaa0001"})
+	require.Error(t, err, "attach succeeded")
 	for _, r := range []role{roleDevice, roleRouter} {
 		h := handleIn(t, d.names.ns(r, "dev1"))
 		l, err := h.LinkByName("dxcon-aaaa0001")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !up(l) {
-			t.Errorf("%s end left down after a failed attach", r)
-		}
+		require.NoError(t, err)
+		assert.True(t, up(l), "%s end left down after a failed attach", r)
 	}
-	if pt := d.ports["dxcon-aaaa0001"]; pt.lag != "" {
-		t.Errorf("port recorded as a member of %q after a failed attach", pt.lag)
-	}
+	assert.Empty(t, d.ports["dxcon-aaaa0001"].lag, "port recorded as a member of a LAG after a failed attach")
 }
 
 // up reports an interface administratively up.
@@ -204,16 +173,14 @@ func TestReconcileRemovesMembersItCouldNotEnslave(t *testing.T) {
 			{ConnectionID: "dxcon-aaaa0003", DeviceID: "dev1"},
 		},
 	})
-	if err == nil {
-		t.Fatal("reconcile succeeded though no member can be enslaved")
-	}
+	require.Error(t, err, "reconcile succeeded though no member can be enslaved")
 	h := handleIn(t, d.names.ns(roleDevice, "dev1"))
 	for _, id := range []string{"dxcon-aaaa0001", "dxcon-aaaa0002"} {
-		if _, err := h.LinkByName(id); err == nil {
-			t.Errorf("%s left behind after its enslave failed", id)
-		}
+		_, err := h.LinkByName(id)
+		assert.Error(t, err, "%s left behind after its enslave failed", id)
 	}
-	if l, err := h.LinkByName("dxcon-aaaa0003"); err != nil || !up(l) {
-		t.Errorf("the standalone port: %v", err)
+	l, err := h.LinkByName("dxcon-aaaa0003")
+	if assert.NoError(t, err, "the standalone port") {
+		assert.True(t, up(l), "the standalone port is down")
 	}
 }

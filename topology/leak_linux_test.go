@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/dxsim/dxsim/topology/netnstest"
 )
 
@@ -17,12 +19,8 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 	before := runtime.NumGoroutine()
 	d := openTest(t, nil)
 	build(t, d, defaultLab)
-	if err := d.Teardown(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if err := d.Close(); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, d.Teardown(context.Background()))
+	require.NoError(t, d.Close())
 	// Goroutines that have been told to stop take a moment to return; this
 	// bounds a leak, it does not time anything.
 	deadline := time.Now().Add(10 * time.Second)
@@ -31,6 +29,6 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 	}
 	if n := runtime.NumGoroutine(); n > before {
 		buf := make([]byte, 1<<20)
-		t.Fatalf("%d goroutines before, %d after Close:\n%s", before, n, buf[:runtime.Stack(buf, true)])
+		require.FailNow(t, "goroutines left after Close", "%d goroutines before, %d after Close:\n%s", before, n, buf[:runtime.Stack(buf, true)])
 	}
 }

@@ -2,9 +2,10 @@ package topology
 
 import (
 	"context"
-	"reflect"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/vishvananda/netlink"
 
 	"github.com/dxsim/dxsim/sim"
@@ -22,40 +23,24 @@ func TestReconcileRepairsHandEditsAndIsIdempotent(t *testing.T) {
 	ctx := context.Background()
 	// Reconcile from nothing builds everything.
 	drift, err := d.Reconcile(ctx, portsOnly)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(drift) != 4 {
-		t.Fatalf("first reconcile: %+v, want the four ports created", drift)
-	}
+	require.NoError(t, err)
+	require.Len(t, drift, 4, "first reconcile: want the four ports created")
 
 	// Hand edits: a port taken down, a port deleted, a stray veth, and a
 	// namespace for a device the state does not have.
 	aws := handleIn(t, d.names.ns(roleDevice, "dev1"))
 	l, err := aws.LinkByName("dxcon-rec00001")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := aws.LinkSetDown(l); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	require.NoError(t, aws.LinkSetDown(l))
 	l, _ = aws.LinkByName("dxcon-rec00002")
-	if err := aws.LinkDel(l); err != nil {
-		t.Fatal(err)
-	}
-	if err := aws.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "dxcon-stray001"}, PeerName: "stray-peer"}); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, aws.LinkDel(l))
+	require.NoError(t, aws.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "dxcon-stray001"}, PeerName: "stray-peer"}))
 	stray, err := openOrCreateNS(d.names.ns(roleDevice, "dev9"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	stray.close()
 
 	drift, err = d.Reconcile(ctx, portsOnly)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	want := []sim.Drift{
 		{ObjectID: d.names.ns(roleRouter, "dev9"), Problem: "unexpected namespace", Action: "deleted"},
 		{ObjectID: d.names.ns(roleDevice, "dev9"), Problem: "unexpected namespace", Action: "deleted"},
@@ -65,60 +50,43 @@ func TestReconcileRepairsHandEditsAndIsIdempotent(t *testing.T) {
 		{ObjectID: "stray-peer", Problem: "unexpected", Action: "deleted"},
 	}
 	sortDrift(want)
-	if !reflect.DeepEqual(drift, want) {
-		t.Fatalf("drift:\n got %+v\nwant %+v", drift, want)
-	}
+	require.Equal(t, want, drift, "drift")
 	for _, name := range []string{"dxcon-rec00001", "dxcon-rec00002"} {
 		l, err := aws.LinkByName(name)
-		if err != nil || !up(l) {
-			t.Errorf("%s after reconcile: %v, up=%v", name, err, err == nil && up(l))
+		if assert.NoError(t, err, "%s after reconcile", name) {
+			assert.True(t, up(l), "%s down after reconcile", name)
 		}
 	}
-	if left, _ := listNS(d.names.ns(roleDevice, "dev9")); len(left) != 0 {
-		t.Errorf("unexpected namespace still there: %v", left)
-	}
+	left, _ := listNS(d.names.ns(roleDevice, "dev9"))
+	assert.Empty(t, left, "unexpected namespace still there")
 
 	drift, err = d.Reconcile(ctx, portsOnly)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(drift) != 0 {
-		t.Fatalf("second reconcile: %+v, want none", drift)
-	}
+	require.NoError(t, err)
+	require.Empty(t, drift, "second reconcile: want none")
 }
 
 func TestRestartFindsWhatAnEarlierRunMade(t *testing.T) {
 	prefix := testPrefix()
 	ctx := context.Background()
 	first := openTestPrefix(t, prefix, "userspace", nil)
-	if _, err := first.Reconcile(ctx, portsOnly); err != nil {
-		t.Fatal(err)
-	}
-	if err := first.Close(); err != nil {
-		t.Fatal(err)
-	}
+	_, err := first.Reconcile(ctx, portsOnly)
+	require.NoError(t, err)
+	require.NoError(t, first.Close())
 	second := openTestPrefix(t, prefix, "userspace", nil)
-	if err := second.DeletePort(ctx, "dxcon-rec00004"); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, second.DeletePort(ctx, "dxcon-rec00004"))
 	h := handleIn(t, second.names.ns(roleDevice, "dev2"))
-	if _, err := h.LinkByName("dxcon-rec00004"); err == nil {
-		t.Fatal("a restarted data plane did not delete a port an earlier run made")
-	}
+	_, err = h.LinkByName("dxcon-rec00004")
+	require.Error(t, err, "a restarted data plane did not delete a port an earlier run made")
 	rest := sim.Snapshot{Ports: portsOnly.Ports[:3]}
 	drift, err := second.Reconcile(ctx, rest)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	// dev2 has no objects left in the state, so its namespaces go.
 	want := []sim.Drift{
 		{ObjectID: second.names.ns(roleRouter, "dev2"), Problem: "unexpected namespace", Action: "deleted"},
 		{ObjectID: second.names.ns(roleDevice, "dev2"), Problem: "unexpected namespace", Action: "deleted"},
 	}
 	sortDrift(want)
-	if !reflect.DeepEqual(drift, want) {
-		t.Fatalf("drift after restart:\n got %+v\nwant %+v", drift, want)
-	}
+	require.Equal(t, want, drift, "drift after restart")
 }
 
 func sortDrift(ds []sim.Drift) {
@@ -135,36 +103,25 @@ func TestReconcileRestoresVIFAddressAndMembership(t *testing.T) {
 	build(t, d, defaultLab)
 	aws := handleIn(t, d.names.ns(roleDevice, "dev1"))
 	vif, err := aws.LinkByName("dxvif-lab00001")
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	addrs, err := aws.AddrList(vif, netlink.FAMILY_V4)
-	if err != nil || len(addrs) != 1 {
-		t.Fatalf("VIF addresses %v, %v", addrs, err)
-	}
-	if err := aws.AddrDel(vif, &addrs[0]); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err, "VIF addresses")
+	require.Len(t, addrs, 1, "VIF addresses")
+	require.NoError(t, aws.AddrDel(vif, &addrs[0]))
 	// Take a member out of the LAG behind the data plane's back.
-	if _, err := d.MovePort(ctx, sim.Move{ConnectionID: "dxcon-lab00002", From: "dxlag-lab00001"}); err != nil {
-		t.Fatal(err)
-	}
+	_, err = d.MovePort(ctx, sim.Move{ConnectionID: "dxcon-lab00002", From: "dxlag-lab00001"})
+	require.NoError(t, err)
 	drift, err := d.Reconcile(ctx, defaultLab)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	want := []sim.Drift{
 		{ObjectID: "dxcon-lab00002", Problem: `member of "" (customer side ""), want "dxlag-lab00001"`, Action: "re-enslaved"},
 		{ObjectID: "dxvif-lab00001", Problem: "addresses differ", Action: "set"},
 	}
-	if !reflect.DeepEqual(drift, want) {
-		t.Fatalf("drift:\n got %+v\nwant %+v", drift, want)
-	}
+	require.Equal(t, want, drift, "drift")
 	addrs, _ = aws.AddrList(vif, netlink.FAMILY_V4)
-	if len(addrs) != 1 || addrs[0].IPNet.String() != "169.254.10.1/30" {
-		t.Fatalf("VIF addresses after reconcile: %v", addrs)
-	}
-	if drift, err := d.Reconcile(ctx, defaultLab); err != nil || len(drift) != 0 {
-		t.Fatalf("second reconcile: %+v, %v", drift, err)
-	}
+	require.Len(t, addrs, 1, "VIF addresses after reconcile")
+	require.Equal(t, "169.254.10.1/30", addrs[0].IPNet.String(), "VIF address after reconcile")
+	drift, err = d.Reconcile(ctx, defaultLab)
+	require.NoError(t, err, "second reconcile")
+	require.Empty(t, drift, "second reconcile")
 }

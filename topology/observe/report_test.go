@@ -5,6 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
 	"github.com/dxsim/dxsim/lacp"
 	"github.com/dxsim/dxsim/lacp/verify"
 	"github.com/dxsim/dxsim/sim"
@@ -51,6 +54,7 @@ func associateInputs(restoredMS int) inputs {
 }
 
 func TestBuildAssociate(t *testing.T) {
+	t.Parallel()
 	r := build(associateInputs(2505))
 	want := []struct {
 		name string
@@ -61,18 +65,16 @@ func TestBuildAssociate(t *testing.T) {
 		{sim.MilestoneSyncDX, 2004}, {sim.MilestoneSyncCustomer, 2006}, {sim.MilestoneCollDistDX, 2504},
 		{sim.MilestoneProbeRestored, 2505}, {sim.MilestoneCollDistCustomer, 2510}, {sim.MilestoneLACPConverged, 2510},
 	}
-	if len(r.Milestones) != len(want) {
-		t.Fatalf("%d milestones, want %d: %+v", len(r.Milestones), len(want), r.Milestones)
-	}
+	require.Len(t, r.Milestones, len(want), "milestones: %+v", r.Milestones)
 	for i, w := range want {
-		if m := r.Milestones[i]; m.Name != w.name || m.TMS != w.ms {
-			t.Errorf("milestone %d: %s at %v ms, want %s at %v", i, m.Name, m.TMS, w.name, w.ms)
-		}
+		m := r.Milestones[i]
+		assert.Equal(t, w.name, m.Name, "milestone %d", i)
+		assert.Equal(t, w.ms, m.TMS, "milestone %d (%s) in ms", i, m.Name)
 	}
 	check := func(name string, got *float64, want float64) {
 		t.Helper()
-		if got == nil || *got != want {
-			t.Errorf("%s = %v, want %v", name, deref(got), want)
+		if assert.NotNil(t, got, name) {
+			assert.Equal(t, want, *got, name)
 		}
 	}
 	check("interruption_ms", r.InterruptionMS, 2502) // customer carrier lost at 3 to restored at 2,505
@@ -81,46 +83,46 @@ func TestBuildAssociate(t *testing.T) {
 	check("lacp_outage_ms", r.LACPOutageMS, 2502)
 	check("overhead_ms", r.OverheadMS, 4)
 	check("dataplane_ms", r.DataPlaneMS, 2)
-	if !r.Agree || r.ProbesLost != 2503 || r.Pcap != "/tmp/x.pcapng" {
-		t.Errorf("agree %v, lost %d, pcap %q", r.Agree, r.ProbesLost, r.Pcap)
-	}
+	assert.True(t, r.Agree, "agree")
+	assert.Equal(t, 2503, r.ProbesLost, "probes lost")
+	assert.Equal(t, "/tmp/x.pcapng", r.Pcap, "pcap")
 }
 
 func TestBuildDisagrees(t *testing.T) {
+	t.Parallel()
 	// The probe restored 30 ms after the DX side said it collects.
 	r := build(associateInputs(2535))
-	if r.Agree {
-		t.Fatalf("agree with probe outage %v and LACP outage %v", deref(r.ProbeOutageMS), deref(r.LACPOutageMS))
-	}
+	assert.False(t, r.Agree, "agree with probe outage %v and LACP outage %v", deref(r.ProbeOutageMS), deref(r.LACPOutageMS))
 }
 
 func TestBuildPartial(t *testing.T) {
+	t.Parallel()
 	in := associateInputs(2505)
 	in.probe, in.lacp, in.steps.Up = nil, nil, time.Time{}
 	in.err = errors.New("boom")
 	r := build(in)
-	if r.InterruptionMS != nil || r.ProbeOutageMS != nil || r.LACPOutageMS != nil || r.Agree || r.Err != "boom" {
-		t.Fatalf("partial report claims too much: %+v", r)
-	}
-	if _, ok := r.Milestone(sim.MilestoneDXPortUp); ok {
-		t.Fatal("port up without a time")
-	}
+	assert.Nil(t, r.InterruptionMS, "partial report claims too much: %+v", r)
+	assert.Nil(t, r.ProbeOutageMS, "partial report claims too much: %+v", r)
+	assert.Nil(t, r.LACPOutageMS, "partial report claims too much: %+v", r)
+	assert.False(t, r.Agree, "partial report claims too much: %+v", r)
+	assert.Equal(t, "boom", r.Err, "partial report claims too much: %+v", r)
+	_, ok := r.Milestone(sim.MilestoneDXPortUp)
+	assert.False(t, ok, "port up without a time")
 }
 
 func TestBuildDisassociate(t *testing.T) {
+	t.Parallel()
 	in := associateInputs(2505)
 	in.op, in.lacp = sim.OpDisassociate, nil
 	in.probe.Outage.Lost, in.probe.Outage.FirstAfter.At = 5, at(7)
 	r := build(in)
-	if _, ok := r.Milestone(sim.MilestoneReleased); !ok {
-		t.Fatal("no released milestone")
-	}
-	if r.LACPConvergedMS != nil {
-		t.Fatal("LACP convergence on disassociate")
-	}
-	if r.LACPOutageMS == nil || *r.LACPOutageMS != 4 || !r.Agree { // down at 2, customer up at 6; 5 frames lost
-		t.Fatalf("lacp outage %v probe %v agree %v", deref(r.LACPOutageMS), deref(r.ProbeOutageMS), r.Agree)
-	}
+	_, ok := r.Milestone(sim.MilestoneReleased)
+	assert.True(t, ok, "no released milestone")
+	assert.Nil(t, r.LACPConvergedMS, "LACP convergence on disassociate")
+	// Down at 2, customer up at 6; 5 frames lost.
+	require.NotNil(t, r.LACPOutageMS, "lacp outage")
+	assert.Equal(t, 4.0, *r.LACPOutageMS, "lacp outage")
+	assert.True(t, r.Agree, "lacp outage %v probe %v agree", deref(r.LACPOutageMS), deref(r.ProbeOutageMS))
 }
 
 func deref(f *float64) any {
@@ -134,6 +136,7 @@ func deref(f *float64) any {
 // times the LACP milestones rather than the LACPDUs, which a bond sends only
 // every third tick.
 func TestBuildBondState(t *testing.T) {
+	t.Parallel()
 	in := associateInputs(2505)
 	const (
 		sync = lacp.StateSynchronization
@@ -148,20 +151,19 @@ func TestBuildBondState(t *testing.T) {
 		{Time: at(2105), Side: sim.SideCustomer, State: sync | cd},
 	}
 	r := build(in)
-	if r.LACPSource != "actor state" {
-		t.Fatalf("LACP source %q", r.LACPSource)
-	}
+	require.Equal(t, "actor state", r.LACPSource, "LACP source")
 	for name, want := range map[string]float64{
 		sim.MilestoneSyncDX: 2004, sim.MilestoneSyncCustomer: 2005, sim.MilestoneCollDistDX: 2104,
 		sim.MilestoneCollDistCustomer: 2105, sim.MilestoneLACPConverged: 2105,
 	} {
-		if m, ok := r.Milestone(name); !ok || m.TMS != want {
-			t.Errorf("%s at %v (%v), want %v", name, m.TMS, ok, want)
+		m, ok := r.Milestone(name)
+		if assert.True(t, ok, "no %s milestone", name) {
+			assert.Equal(t, want, m.TMS, name)
 		}
 	}
-	if r.LACPOutageMS == nil || *r.LACPOutageMS != 2102 { // down at 2, DX collecting at 2,104
-		t.Fatalf("LACP outage %v", deref(r.LACPOutageMS))
-	}
+	// Down at 2, DX collecting at 2,104.
+	require.NotNil(t, r.LACPOutageMS, "LACP outage")
+	assert.Equal(t, 2102.0, *r.LACPOutageMS, "LACP outage")
 }
 
 // TestBuildLateSender: the probe's sender was not run from 2,460 ms to
@@ -171,24 +173,21 @@ func TestBuildBondState(t *testing.T) {
 // times either side of the outage show the lateness, and the probe agrees
 // with the link within it; without it, it would not.
 func TestBuildLateSender(t *testing.T) {
+	t.Parallel()
 	in := associateInputs(2460)
 	in.probe.Outage.LastBefore.Sent = at(1)
 	in.probe.Outage.FirstAfter.Sent = at(2510)
 	r := build(in)
-	if deref(r.ProbeOutageMS) != 2458.0 || r.ProbeLatenessMS != 50 {
-		t.Fatalf("probe outage %v lateness %v, want 2458 and 50", deref(r.ProbeOutageMS), r.ProbeLatenessMS)
-	}
-	if !r.Agree {
-		t.Fatalf("probe %v (+%v late) and LACP %v: want agreement within the sender's lateness",
-			deref(r.ProbeOutageMS), r.ProbeLatenessMS, deref(r.LACPOutageMS))
-	}
+	require.Equal(t, 2458.0, deref(r.ProbeOutageMS), "probe outage")
+	require.Equal(t, 50.0, r.ProbeLatenessMS, "probe lateness")
+	require.True(t, r.Agree, "probe %v (+%v late) and LACP %v: want agreement within the sender's lateness",
+		deref(r.ProbeOutageMS), r.ProbeLatenessMS, deref(r.LACPOutageMS))
 
 	// The same count from a sender that kept time is a real disagreement.
 	in = associateInputs(2460)
 	in.probe.Outage.LastBefore.Sent = at(1)
 	in.probe.Outage.FirstAfter.Sent = at(2460)
 	r = build(in)
-	if r.ProbeLatenessMS != 0 || r.Agree {
-		t.Fatalf("punctual sender: lateness %v agree %v, want 0 and no agreement", r.ProbeLatenessMS, r.Agree)
-	}
+	assert.Zero(t, r.ProbeLatenessMS, "punctual sender: lateness")
+	assert.False(t, r.Agree, "punctual sender: agreement")
 }
