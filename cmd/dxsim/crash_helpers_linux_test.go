@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
@@ -28,9 +29,7 @@ func crashBuildDxsim(t *testing.T, dir string) string {
 	t.Helper()
 	bin := filepath.Join(dir, "dxsim")
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	require.NoError(t, err, "go build\n%s", out)
 	return bin
 }
 
@@ -71,14 +70,10 @@ func crashStartServe(t *testing.T, bin string, args []string, run int, logs *cra
 	cmd := exec.Command(bin, append([]string{"serve"}, args...)...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	s := &crashServe{cmd: cmd, exited: make(chan struct{})}
 	s.started = time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting serve: %v", err)
-	}
+	require.NoError(t, cmd.Start(), "starting serve")
 	addrc := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
@@ -102,10 +97,10 @@ func crashStartServe(t *testing.T, bin string, args []string, run int, logs *cra
 		s.addr, s.serving = a, time.Now()
 		return s
 	case <-s.exited:
-		t.Fatalf("serve (run %d) exited before serving: %v\n%s", run, s.err, logs)
+		require.FailNow(t, fmt.Sprintf("serve (run %d) exited before serving: %v\n%s", run, s.err, logs))
 	case <-time.After(60 * time.Second):
 		s.kill()
-		t.Fatalf("serve (run %d) did not serve within 60s\n%s", run, logs)
+		require.FailNow(t, fmt.Sprintf("serve (run %d) did not serve within 60s\n%s", run, logs))
 	}
 	return nil
 }

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/vishvananda/netlink"
 
 	"github.com/dxsim/dxsim/sim"
@@ -59,9 +61,7 @@ func testDemo(t *testing.T, backend string, first bool) {
 		Dataplane: backend, Prefix: prefix, PcapDir: t.TempDir(), Progress: &progress, FirstMember: first,
 	})
 	t.Logf("progress:\n%s", progress.String())
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var summary bytes.Buffer
 	printDemo(&summary, res)
 	t.Logf("report:\n%s", summary.String())
@@ -73,9 +73,7 @@ func testDemo(t *testing.T, backend string, first bool) {
 		_ = os.WriteFile(dir+"/"+name+".txt", append(progress.Bytes(), summary.Bytes()...), 0o644)
 	}
 
-	if res.Backend != backend {
-		t.Errorf("backend %q, want %q", res.Backend, backend)
-	}
+	assert.Equal(t, backend, res.Backend, "backend")
 	checkMilestones(t, res.Interruption)
 	if first && !res.Agree {
 		// A measurement, not a check: a Linux bond's first member has been
@@ -86,16 +84,17 @@ func testDemo(t *testing.T, backend string, first bool) {
 	} else {
 		checkAgree(t, res.Interruption)
 	}
-	if res.ProbesLost == 0 || res.InterruptionMS == nil || res.LACPConvergedMS == nil {
-		t.Errorf("no interruption measured: lost %d, interruption %v, converged %v",
-			res.ProbesLost, fmtMS(res.InterruptionMS), fmtMS(res.LACPConvergedMS))
-	}
-	if i := slices.Index(res.APIStates, sim.StateDown); i < 0 || !slices.Contains(res.APIStates[i:], sim.StateAvailable) ||
-		res.APIStates[len(res.APIStates)-1] != sim.StateAvailable {
-		t.Errorf("API states %v: want down, then available", res.APIStates)
-	}
-	if st, err := os.Stat(res.Pcap); err != nil || st.Size() == 0 {
-		t.Errorf("pcap %q: %v", res.Pcap, err)
+	measured := fmt.Sprintf("no interruption measured: lost %d, interruption %v, converged %v",
+		res.ProbesLost, fmtMS(res.InterruptionMS), fmtMS(res.LACPConvergedMS))
+	assert.NotZero(t, res.ProbesLost, measured)
+	assert.NotNil(t, res.InterruptionMS, measured)
+	assert.NotNil(t, res.LACPConvergedMS, measured)
+	i := slices.Index(res.APIStates, sim.StateDown)
+	downThenAvailable := i >= 0 && slices.Contains(res.APIStates[i:], sim.StateAvailable) &&
+		res.APIStates[len(res.APIStates)-1] == sim.StateAvailable
+	assert.True(t, downThenAvailable, "API states %v: want down, then available", res.APIStates)
+	if st, err := os.Stat(res.Pcap); assert.NoError(t, err, "pcap %q", res.Pcap) {
+		assert.NotZero(t, st.Size(), "pcap %q is empty", res.Pcap)
 	}
 	checkNothingLeft(t, prefix, before)
 }
@@ -110,13 +109,9 @@ func TestDemoTearsDownWhenCancelled(t *testing.T) {
 	defer cancel()
 	w := &cancelOn{word: "AssociateConnectionWithLag", cancel: cancel}
 	_, err := runDemo(ctx, demoOptions{Dataplane: "userspace", Prefix: prefix, PcapDir: t.TempDir(), Progress: w})
-	if err == nil {
-		t.Fatal("a cancelled demo reported no error")
-	}
+	require.Error(t, err, "a cancelled demo reported no error")
 	t.Logf("cancelled demo: %v", err)
-	if !w.fired {
-		t.Fatalf("the demo never got to the association: %v", err)
-	}
+	require.True(t, w.fired, "the demo never got to the association: %v", err)
 	checkNothingLeft(t, prefix, before)
 }
 
@@ -141,8 +136,9 @@ func checkMilestones(t *testing.T, r *sim.Interruption) {
 	t.Helper()
 	at := map[string]float64{}
 	for i, m := range r.Milestones {
-		if i > 0 && m.TMS < r.Milestones[i-1].TMS {
-			t.Errorf("milestone %s at %.1f ms comes after %s at %.1f ms", m.Name, m.TMS, r.Milestones[i-1].Name, r.Milestones[i-1].TMS)
+		if i > 0 {
+			prev := r.Milestones[i-1]
+			assert.GreaterOrEqual(t, m.TMS, prev.TMS, "milestone %s at %.1f ms comes after %s at %.1f ms", m.Name, m.TMS, prev.Name, prev.TMS)
 		}
 		at[m.Name] = m.TMS
 	}
@@ -159,13 +155,12 @@ func checkMilestones(t *testing.T, r *sim.Interruption) {
 	} {
 		for i, name := range chain {
 			ms, ok := at[name]
-			if !ok {
-				t.Errorf("no %s milestone: %+v", name, r.Milestones)
+			if !assert.True(t, ok, "no %s milestone: %+v", name, r.Milestones) {
 				continue
 			}
 			if i > 0 {
-				if prev, ok := at[chain[i-1]]; ok && ms < prev {
-					t.Errorf("%s at %.1f ms before %s at %.1f ms", name, ms, chain[i-1], prev)
+				if prev, ok := at[chain[i-1]]; ok {
+					assert.GreaterOrEqual(t, ms, prev, "%s at %.1f ms before %s at %.1f ms", name, ms, chain[i-1], prev)
 				}
 			}
 		}
@@ -177,25 +172,19 @@ func checkMilestones(t *testing.T, r *sim.Interruption) {
 func checkNothingLeft(t *testing.T, prefix string, before []string) {
 	t.Helper()
 	ents, err := os.ReadDir("/run/netns")
-	if err != nil && !os.IsNotExist(err) {
-		t.Fatal(err)
+	if !os.IsNotExist(err) {
+		require.NoError(t, err)
 	}
 	for _, e := range ents {
-		if strings.HasPrefix(e.Name(), prefix+"-") {
-			t.Errorf("namespace %s left behind", e.Name())
-		}
+		assert.False(t, strings.HasPrefix(e.Name(), prefix+"-"), "namespace %s left behind", e.Name())
 	}
-	if after := hostLinks(t); !slices.Equal(before, after) {
-		t.Errorf("host links changed: before %v, after %v", before, after)
-	}
+	assert.Equal(t, before, hostLinks(t), "host links changed")
 }
 
 func hostLinks(t *testing.T) []string {
 	t.Helper()
 	ls, err := netlink.LinkList()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var names []string
 	for _, l := range ls {
 		names = append(names, l.Attrs().Name)
@@ -206,9 +195,8 @@ func hostLinks(t *testing.T) []string {
 
 func testPrefix(t *testing.T) string {
 	b := make([]byte, 3)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
+	_, err := rand.Read(b)
+	require.NoError(t, err)
 	return "dxsim-e2e" + hex.EncodeToString(b)
 }
 
@@ -220,8 +208,10 @@ func testPrefix(t *testing.T) string {
 // asserted on this host and on any real kernel.
 func checkAgree(t *testing.T, r *sim.Interruption) {
 	t.Helper()
-	if r.ProbeOutageMS == nil || r.LACPOutageMS == nil {
-		t.Errorf("no outage measured: probe %v, link/LACP %v", fmtMS(r.ProbeOutageMS), fmtMS(r.LACPOutageMS))
+	measured := fmt.Sprintf("no outage measured: probe %v, link/LACP %v", fmtMS(r.ProbeOutageMS), fmtMS(r.LACPOutageMS))
+	probe := assert.NotNil(t, r.ProbeOutageMS, measured)
+	lacp := assert.NotNil(t, r.LACPOutageMS, measured)
+	if !probe || !lacp {
 		return
 	}
 	if r.Agree {
@@ -233,7 +223,7 @@ func checkAgree(t *testing.T, r *sim.Interruption) {
 		t.Logf("%s (emulated CPU: logged, not asserted)", msg)
 		return
 	}
-	t.Error(msg)
+	assert.Fail(t, msg)
 }
 
 func fmtMS(v *float64) any {
@@ -252,49 +242,32 @@ func TestDisassociateUserspace(t *testing.T) {
 	prefix := testPrefix(t)
 	ctx := context.Background()
 	l, err := openDemoLab(ctx, demoOptions{Dataplane: "userspace", Prefix: prefix, PcapDir: t.TempDir(), Ready: time.Minute, Progress: io.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer func() {
-		if _, err := l.close(); err != nil {
-			t.Error(err)
-		}
+		_, err := l.close()
+		assert.NoError(t, err)
 		checkNothingLeft(t, prefix, before)
 	}()
 	res, err := l.run(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	changes, unsubscribe := l.svc.Subscribe(1024)
 	defer unsubscribe()
-	if _, err := l.svc.DisassociateConnectionFromLag(ctx, demoAccount, res.ConnectionID, res.LAGID); err != nil {
-		t.Fatal(err)
-	}
+	_, err = l.svc.DisassociateConnectionFromLag(ctx, demoAccount, res.ConnectionID, res.LAGID)
+	require.NoError(t, err)
 	rep, err := l.obs.Wait(ctx, res.ConnectionID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var out bytes.Buffer
 	printTimeline(&out, rep)
 	printSummary(&out, rep)
 	t.Logf("disassociate:\n%s", out.String())
-	if rep.Op != sim.OpDisassociate {
-		t.Fatalf("report of %q, want disassociate", rep.Op)
-	}
+	require.Equal(t, sim.OpDisassociate, rep.Op, "report of %q, want disassociate", rep.Op)
 	for _, name := range []string{sim.MilestoneRequested, sim.MilestoneDXPortDown, sim.MilestoneReleased,
 		sim.MilestoneDXPortUp, sim.MilestoneProbeRestored} {
-		if _, ok := rep.Milestone(name); !ok {
-			t.Errorf("no %s milestone", name)
-		}
+		_, ok := rep.Milestone(name)
+		assert.True(t, ok, "no %s milestone", name)
 	}
-	if rep.LACPConvergedMS != nil {
-		t.Errorf("a standalone port has no LACP to converge, yet %v", *rep.LACPConvergedMS)
-	}
-	if rep.ProbesLost == 0 {
-		t.Errorf("no probe frame lost: the link was not interrupted")
-	}
+	assert.Nil(t, rep.LACPConvergedMS, "a standalone port has no LACP to converge, yet %v", fmtMS(rep.LACPConvergedMS))
+	assert.NotZero(t, rep.ProbesLost, "no probe frame lost: the link was not interrupted")
 	checkAgree(t, rep)
-	if states := l.apiStates(ctx, changes, res.ConnectionID); !slices.Equal(states, []string{"down", "available"}) {
-		t.Errorf("API states %v, want down then available", states)
-	}
+	assert.Equal(t, []string{"down", "available"}, l.apiStates(ctx, changes, res.ConnectionID), "API states, want down then available")
 }

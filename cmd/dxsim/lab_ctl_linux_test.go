@@ -7,16 +7,18 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/dxsim/dxsim/sim/lab"
 	"github.com/dxsim/dxsim/topology"
@@ -59,13 +61,9 @@ func writeLab(t *testing.T, device string) (string, *lab.Lab) {
 	_, _ = rand.Read(b[:])
 	file := filepath.Join(t.TempDir(), "lab.json")
 	j := `{"name": "c` + hex.EncodeToString(b[:]) + `", "devices": [` + device + `]}`
-	if err := os.WriteFile(file, []byte(j), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(file, []byte(j), 0o644))
 	l, err := lab.Load(file)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	return file, l
 }
 
@@ -83,7 +81,7 @@ func (r *labUpRun) wait(t *testing.T) error {
 	case <-r.done:
 		return r.err
 	case <-time.After(time.Minute):
-		t.Fatalf("lab up still running:\n%s", &r.out)
+		require.FailNow(t, fmt.Sprintf("lab up still running:\n%s", &r.out))
 		return nil
 	}
 }
@@ -104,14 +102,12 @@ func startLabUp(t *testing.T, file string, l *lab.Lab, args ...string) (*labctl.
 		r.wait(t)
 	})
 	path, err := labctl.SocketPath(labctl.DefaultDir, l.Prefix)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	c := labctl.NewClient(path)
 	poll(t, "lab up to answer on "+path, func() (bool, string) {
 		select {
 		case <-r.done:
-			t.Fatalf("lab up ended before it answered: %v\n%s", r.err, &r.out)
+			require.FailNow(t, fmt.Sprintf("lab up ended before it answered: %v\n%s", r.err, &r.out))
 		default:
 		}
 		_, err := c.Status(ctx)
@@ -131,7 +127,7 @@ func poll(t *testing.T, what string, f func() (bool, string)) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s; last: %s", what, last)
+			require.FailNow(t, fmt.Sprintf("gave up waiting for %s; last: %s", what, last))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -149,29 +145,22 @@ func TestLabStatusAsksRunningLabUp(t *testing.T) {
 	// Another process's view: a data plane without the engine has no LAG.
 	// That is what lab status printed before it asked the socket.
 	dp, err := topology.Open(context.Background(), topology.Options{Backend: "userspace", Prefix: l.Prefix, Logger: quietLog()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	st, err := dp.Status(context.Background())
 	dp.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	for _, s := range st.LAGs {
-		if s.AWS.Name != "" || s.Customer.Name != "" {
-			t.Fatalf("a fresh data plane sees the LAG %+v: the test cannot tell where status came from", s)
-		}
+		require.Empty(t, s.AWS.Name, "a fresh data plane sees the LAG %+v: the test cannot tell where status came from", s)
+		require.Empty(t, s.Customer.Name, "a fresh data plane sees the LAG %+v: the test cannot tell where status came from", s)
 	}
 
 	t.Run("second lab up fails", func(t *testing.T) {
 		var out bytes.Buffer
 		err := runLab(context.Background(), &out, "lab", "up", "-f", file, "--dataplane", "userspace")
-		if err == nil || !strings.Contains(err.Error(), "already running ("+pid) {
-			t.Fatalf("second lab up = %v, want it to name the running one's %s\n%s", err, pid, &out)
-		}
-		if _, err := c.Status(context.Background()); err != nil {
-			t.Errorf("the first stopped answering after the second failed: %v", err)
-		}
+		require.Error(t, err, "second lab up succeeded\n%s", &out)
+		require.Contains(t, err.Error(), "already running ("+pid, "second lab up should name the running one's %s\n%s", pid, &out)
+		_, err = c.Status(context.Background())
+		assert.NoError(t, err, "the first stopped answering after the second failed")
 	})
 
 	// Active, fast, aggregatable, in sync, collecting, distributing on both
@@ -187,9 +176,8 @@ func TestLabStatusAsksRunningLabUp(t *testing.T) {
 	var out string
 	poll(t, "lab status to show the LAG up with both members collecting and distributing on both ends", func() (bool, string) {
 		var b bytes.Buffer
-		if err := runLab(context.Background(), &b, "lab", "status", "-f", file, "--dataplane", "userspace"); err != nil {
-			t.Fatalf("lab status: %v\n%s", err, &b)
-		}
+		err := runLab(context.Background(), &b, "lab", "status", "-f", file, "--dataplane", "userspace")
+		require.NoError(t, err, "lab status\n%s", &b)
 		out = b.String()
 		for _, re := range want {
 			if !re.MatchString(out) {
@@ -198,67 +186,49 @@ func TestLabStatusAsksRunningLabUp(t *testing.T) {
 		}
 		return true, out
 	})
-	if !strings.Contains(out, "status from the running `dxsim lab up`, "+pid) {
-		t.Errorf("lab status does not say where its status came from:\n%s", out)
-	}
-	if strings.Contains(out, "missing") {
-		t.Errorf("lab status shows something missing:\n%s", out)
-	}
+	assert.Contains(t, out, "status from the running `dxsim lab up`, "+pid, "lab status does not say where its status came from")
+	assert.NotContains(t, out, "missing", "lab status shows something missing")
 
 	down := runLabCmd(t, "lab", "down", "-f", file)
-	if !strings.Contains(down, "stopped the running `dxsim lab up` ("+pid+")") || !strings.Contains(down, "deleted 2 namespaces") {
-		t.Errorf("lab down:\n%s", down)
-	}
-	if err := up.wait(t); err != nil {
-		t.Errorf("lab up stopped by lab down: %v", err)
-	}
-	if !strings.Contains(up.out.String(), "asked to by `dxsim lab down`") {
-		t.Errorf("lab up did not say why it stopped:\n%s", &up.out)
-	}
-	if _, err := os.Lstat(c.Path()); !os.IsNotExist(err) {
-		t.Errorf("lab up left its socket: %v", err)
-	}
+	assert.Contains(t, down, "stopped the running `dxsim lab up` ("+pid+")", "lab down")
+	assert.Contains(t, down, "deleted 2 namespaces", "lab down")
+	assert.NoError(t, up.wait(t), "lab up stopped by lab down")
+	assert.Contains(t, up.out.String(), "asked to by `dxsim lab down`", "lab up did not say why it stopped")
+	_, err = os.Lstat(c.Path())
+	assert.ErrorIs(t, err, fs.ErrNotExist, "lab up left its socket")
 	out = runLabCmd(t, "lab", "status", "-f", file, "--dataplane", "userspace")
-	if !strings.Contains(out, "no `dxsim lab up` is running for this lab") || !regexp.MustCompile(`dxlag-ctl00001 +EqDC2-ctl +missing +missing`).MatchString(out) {
-		t.Errorf("lab status with nothing running:\n%s", out)
-	}
-	if down := runLabCmd(t, "lab", "down", "-f", file); strings.Contains(down, "stopped") || !strings.Contains(down, "deleted 0 namespaces") {
-		t.Errorf("lab down again:\n%s", down)
-	}
-	if after := labHostLinks(t); !slices.Equal(before, after) {
-		t.Errorf("host links changed: before %v, after %v", before, after)
-	}
+	assert.Contains(t, out, "no `dxsim lab up` is running for this lab", "lab status with nothing running")
+	assert.Regexp(t, `dxlag-ctl00001 +EqDC2-ctl +missing +missing`, out, "lab status with nothing running")
+	down = runLabCmd(t, "lab", "down", "-f", file)
+	assert.NotContains(t, down, "stopped", "lab down again")
+	assert.Contains(t, down, "deleted 0 namespaces", "lab down again")
+	assert.Equal(t, before, labHostLinks(t), "host links changed")
 }
 
 func TestLabUpReplacesStaleSocket(t *testing.T) {
 	netnstest.RequireRoot(t)
 	file, l := writeLab(t, `{"id": "EqDC2-stale", "location": "EqDC2", "connections": [{"id": "dxcon-stale001"}]}`)
 	path, err := labctl.SocketPath(labctl.DefaultDir, l.Prefix)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(labctl.DefaultDir, 0o700); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
+	require.NoError(t, os.MkdirAll(labctl.DefaultDir, 0o700))
 	// What a killed lab up leaves: a socket file nothing listens on.
 	ln, err := net.Listen("unix", path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	ln.(*net.UnixListener).SetUnlinkOnClose(false)
 	ln.Close()
 	t.Cleanup(func() { os.Remove(path) })
 
-	if out := runLabCmd(t, "lab", "status", "-f", file, "--dataplane", "userspace"); !regexp.MustCompile(`dxcon-stale001 +EqDC2-stale +missing +missing`).MatchString(out) {
-		t.Errorf("lab status beside a stale socket:\n%s", out)
-	}
+	assert.Regexp(t, `dxcon-stale001 +EqDC2-stale +missing +missing`, runLabCmd(t, "lab", "status", "-f", file, "--dataplane", "userspace"),
+		"lab status beside a stale socket")
 	c, _ := startLabUp(t, file, l, "--dataplane", "userspace", "--watch")
 	rep, err := c.Status(context.Background())
-	if err != nil || rep.PID != os.Getpid() || rep.Lab != l.Name || len(rep.Status.Ports) != 1 {
-		t.Errorf("status on the replaced socket: %+v, %v", rep, err)
+	if assert.NoError(t, err, "status on the replaced socket") {
+		assert.Equal(t, os.Getpid(), rep.PID, "status on the replaced socket: %+v", rep)
+		assert.Equal(t, l.Name, rep.Lab, "status on the replaced socket: %+v", rep)
+		assert.Len(t, rep.Status.Ports, 1, "status on the replaced socket: %+v", rep)
 	}
-	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
-		t.Errorf("socket mode: %v, %v", fi, err)
+	if fi, err := os.Stat(path); assert.NoError(t, err, "socket") {
+		assert.Equal(t, fs.FileMode(0o600), fi.Mode().Perm(), "socket mode")
 	}
 }
 

@@ -7,11 +7,12 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/vishvananda/netlink"
 
 	"github.com/dxsim/dxsim/sim/lab"
@@ -21,9 +22,7 @@ import (
 func labHostLinks(t *testing.T) []string {
 	t.Helper()
 	links, err := netlink.LinkList()
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	var names []string
 	for _, l := range links {
 		names = append(names, l.Attrs().Name)
@@ -39,9 +38,8 @@ func runLabCmd(t *testing.T, args ...string) string {
 	root.SetArgs(args)
 	root.SetOut(&out)
 	root.SetErr(&out)
-	if err := root.ExecuteContext(context.Background()); err != nil {
-		t.Fatalf("dxsim %s: %v\n%s", strings.Join(args, " "), err, out.String())
-	}
+	err := root.ExecuteContext(context.Background())
+	require.NoError(t, err, "dxsim %s\n%s", strings.Join(args, " "), out.String())
 	return out.String()
 }
 
@@ -54,38 +52,22 @@ func TestLabUpStatusDown(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "lab.json")
 	labJSON := `{"name": "` + name + `", "devices": [{"id": "EqDC2-test", "location": "EqDC2",
 		"connections": [{"id": "dxcon-labt0001"}, {"id": "dxcon-labt0002"}]}]}`
-	if err := os.WriteFile(file, []byte(labJSON), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(file, []byte(labJSON), 0o644))
 	t.Cleanup(func() { runLabCmd(t, "lab", "down", "-f", file) })
 
 	out := runLabCmd(t, "lab", "up", "-f", file, "--dataplane", "userspace")
 	for _, c := range []string{"dxcon-labt0001", "dxcon-labt0002"} {
-		if !regexp.MustCompile(c + ` +missing +created`).MatchString(out) {
-			t.Errorf("lab up did not report %s created:\n%s", c, out)
-		}
-		if !regexp.MustCompile(c + ` +EqDC2-test +up +up`).MatchString(out) {
-			t.Errorf("lab up's status does not show %s up on both ends:\n%s", c, out)
-		}
+		assert.Regexp(t, c+` +missing +created`, out, "lab up did not report %s created", c)
+		assert.Regexp(t, c+` +EqDC2-test +up +up`, out, "lab up's status does not show %s up on both ends", c)
 	}
-	if out := runLabCmd(t, "lab", "up", "-f", file, "--dataplane", "userspace"); !strings.Contains(out, "already up") {
-		t.Errorf("second lab up:\n%s", out)
-	}
+	assert.Contains(t, runLabCmd(t, "lab", "up", "-f", file, "--dataplane", "userspace"), "already up", "second lab up")
 	out = runLabCmd(t, "lab", "status", "-f", file, "--dataplane", "userspace")
-	if !regexp.MustCompile(`dxcon-labt0002 +EqDC2-test +up +up`).MatchString(out) {
-		t.Errorf("lab status:\n%s", out)
-	}
-	if out := runLabCmd(t, "lab", "down", "-f", file); !strings.Contains(out, "deleted 2 namespaces") {
-		t.Errorf("lab down:\n%s", out)
-	}
+	assert.Regexp(t, `dxcon-labt0002 +EqDC2-test +up +up`, out, "lab status")
+	assert.Contains(t, runLabCmd(t, "lab", "down", "-f", file), "deleted 2 namespaces", "lab down")
 	out = runLabCmd(t, "lab", "status", "-f", file, "--dataplane", "userspace")
-	if !regexp.MustCompile(`dxcon-labt0001 +EqDC2-test +missing +missing`).MatchString(out) {
-		t.Errorf("lab status after down:\n%s", out)
-	}
+	assert.Regexp(t, `dxcon-labt0001 +EqDC2-test +missing +missing`, out, "lab status after down")
 	runLabCmd(t, "lab", "down", "-f", file) // status made nothing to leave behind
-	if after := labHostLinks(t); !slices.Equal(before, after) {
-		t.Errorf("host links changed: before %v, after %v", before, after)
-	}
+	assert.Equal(t, before, labHostLinks(t), "host links changed")
 }
 
 // TestLabUpDefaultOnKernel builds the built-in lab (under a name of its
@@ -98,25 +80,17 @@ func TestLabUpDefaultOnKernel(t *testing.T) {
 	_, _ = rand.Read(b[:])
 	file := filepath.Join(t.TempDir(), "lab.json")
 	def := strings.Replace(string(lab.DefaultJSON()), `"name": "default"`, `"name": "k`+hex.EncodeToString(b[:])+`"`, 1)
-	if err := os.WriteFile(file, []byte(def), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(file, []byte(def), 0o644))
 	t.Cleanup(func() { runLabCmd(t, "lab", "down", "-f", file) })
 	out := runLabCmd(t, "lab", "up", "-f", file, "--dataplane", "kernel")
 	for _, id := range []string{"dxlag-lab00001", "dxcon-lab00001", "dxcon-lab00002", "dxcon-lab00003", "dxvif-lab00001"} {
-		if !regexp.MustCompile(id + ` +missing +created`).MatchString(out) {
-			t.Errorf("lab up did not report %s created:\n%s", id, out)
-		}
+		assert.Regexp(t, id+` +missing +created`, out, "lab up did not report %s created", id)
 	}
 	out = runLabCmd(t, "lab", "status", "-f", file, "--dataplane", "kernel")
-	if strings.Contains(out, "missing") || !strings.Contains(out, "backend kernel") {
-		t.Errorf("lab status:\n%s", out)
-	}
-	if !regexp.MustCompile(`dxvif-lab00001 +vlan 101 on dxcon-lab00003 +up 169.254.10.1/30 +up 169.254.10.2/30`).MatchString(out) {
-		t.Errorf("lab status does not show the VIF up with its addresses:\n%s", out)
-	}
+	assert.NotContains(t, out, "missing", "lab status")
+	assert.Contains(t, out, "backend kernel", "lab status")
+	assert.Regexp(t, `dxvif-lab00001 +vlan 101 on dxcon-lab00003 +up 169.254.10.1/30 +up 169.254.10.2/30`, out,
+		"lab status does not show the VIF up with its addresses")
 	runLabCmd(t, "lab", "down", "-f", file)
-	if after := labHostLinks(t); !slices.Equal(before, after) {
-		t.Errorf("host links changed: before %v, after %v", before, after)
-	}
+	assert.Equal(t, before, labHostLinks(t), "host links changed")
 }

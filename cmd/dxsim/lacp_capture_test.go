@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/gopacket/gopacket/pcapgo"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"github.com/vishvananda/netlink"
 
 	"github.com/dxsim/dxsim/topology/afpacket"
@@ -17,26 +19,18 @@ import (
 
 func TestLACPCaptureWritesPcapng(t *testing.T) {
 	ns, h := netnstest.NewNS(t)
-	if err := h.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "dxsim-a"}, PeerName: "dxsim-b"}); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, h.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "dxsim-a"}, PeerName: "dxsim-b"}))
 	var a netlink.Link
 	for _, name := range []string{"dxsim-a", "dxsim-b"} {
 		l, err := h.LinkByName(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := h.LinkSetUp(l); err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
+		require.NoError(t, h.LinkSetUp(l))
 		if name == "dxsim-a" {
 			a = l
 		}
 	}
 	tx, err := afpacket.Open(afpacket.Config{NetNS: ns, Ifindex: a.Attrs().Index, IgnoreOutgoing: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer tx.Close()
 
 	out := filepath.Join(t.TempDir(), "lacp.pcapng")
@@ -57,29 +51,21 @@ func TestLACPCaptureWritesPcapng(t *testing.T) {
 	for running := true; running; {
 		// Until the capture has its socket, frames go unseen: keep sending.
 		for _, f := range [][]byte{other, frame} {
-			if err := tx.WriteFrame(f, 0); err != nil {
-				t.Fatal(err)
-			}
+			require.NoError(t, tx.WriteFrame(f, 0))
 		}
 		select {
 		case err := <-done:
-			if err != nil {
-				t.Fatalf("dxsim lacp capture: %v\n%s", err, stderr.String())
-			}
+			require.NoError(t, err, "dxsim lacp capture\n%s", stderr.String())
 			running = false
 		case <-tick.C:
 		case <-timeout:
-			t.Fatal("dxsim lacp capture -c 2 did not end")
+			require.FailNow(t, "dxsim lacp capture -c 2 did not end")
 		}
 	}
 	b, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	r, err := pcapgo.NewNgReader(bytes.NewReader(b), pcapgo.DefaultNgReaderOptions)
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	n := 0
 	for {
 		data, ci, err := r.ReadPacketData()
@@ -88,11 +74,8 @@ func TestLACPCaptureWritesPcapng(t *testing.T) {
 		}
 		n++
 		intf, _ := r.Interface(ci.InterfaceIndex)
-		if !bytes.Equal(data, frame) || intf.Name != "dxsim-b" {
-			t.Errorf("frame %d on %q: % x, want the LACPDU on dxsim-b", n, intf.Name, data[:16])
-		}
+		assert.Equal(t, frame, data, "frame %d on %q: want the LACPDU", n, intf.Name)
+		assert.Equal(t, "dxsim-b", intf.Name, "frame %d: want the LACPDU on dxsim-b", n)
 	}
-	if n != 2 {
-		t.Errorf("pcapng holds %d frames, want 2 (-c 2)", n)
-	}
+	assert.Equal(t, 2, n, "frames in the pcapng (-c 2)")
 }

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"regexp"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 const sharedCapture = "../../lacp/testdata/linux-bond-fast-3members.pcap"
@@ -15,13 +17,12 @@ func runDxsim(t *testing.T, args ...string) string {
 	root := newRootCmd()
 	root.SetOut(&out)
 	root.SetArgs(args)
-	if err := root.Execute(); err != nil {
-		t.Fatalf("dxsim %v: %v", args, err)
-	}
+	require.NoError(t, root.Execute(), "dxsim %v", args)
 	return out.String()
 }
 
 func TestLACPDecodeTable(t *testing.T) {
+	t.Parallel()
 	out := runDxsim(t, "lacp", "decode", sharedCapture)
 	for _, want := range []string{
 		`(?m)^local system +da:c8:69:c7:5b:2d \(inferred`,
@@ -31,13 +32,12 @@ func TestLACPDecodeTable(t *testing.T) {
 		`(?m)^3\.764 +local +sync +\*\*\*\*SGSA \(0x0f\)$`,
 		`(?m)^issues: none$`,
 	} {
-		if !regexp.MustCompile(want).MatchString(out) {
-			t.Errorf("output does not match %s:\n%s", want, out)
-		}
+		assert.Regexp(t, want, out, "decode output")
 	}
 }
 
 func TestLACPDecodeJSON(t *testing.T) {
+	t.Parallel()
 	var r struct {
 		Local  string `json:"local_system"`
 		Remote string `json:"remote_system"`
@@ -53,43 +53,47 @@ func TestLACPDecodeJSON(t *testing.T) {
 		Issues []any `json:"issues"`
 	}
 	out := runDxsim(t, "lacp", "decode", "--json", "--local", "da:c8:69:c7:5b:2d", "--key", "15", sharedCapture)
-	if err := json.Unmarshal([]byte(out), &r); err != nil {
-		t.Fatalf("%v:\n%s", err, out)
-	}
-	if r.Local != "da:c8:69:c7:5b:2d" || r.Remote != "3a:d9:7b:8a:c4:84" || len(r.Ports) != 3 || len(r.Issues) != 0 {
-		t.Fatalf("report %+v", r)
-	}
+	require.NoError(t, json.Unmarshal([]byte(out), &r), out)
+	require.Equal(t, "da:c8:69:c7:5b:2d", r.Local, "report %+v", r)
+	require.Equal(t, "3a:d9:7b:8a:c4:84", r.Remote, "report %+v", r)
+	require.Len(t, r.Ports, 3, "report %+v", r)
+	require.Empty(t, r.Issues, "report %+v", r)
 	for i, want := range []float64{8.191077, 2.318915, 2.528264} {
 		p := r.Ports[i]
-		if p.ConvergedAfter == nil || *p.ConvergedAfter != want {
-			t.Errorf("%s converged_after = %v, want %v", p.Name, p.ConvergedAfter, want)
+		if assert.NotNil(t, p.ConvergedAfter, "%s converged_after", p.Name) {
+			assert.Equal(t, want, *p.ConvergedAfter, "%s converged_after", p.Name)
 		}
+		require.NotEmpty(t, p.Events, "%s has no events", p.Name)
 		last := p.Events[len(p.Events)-1]
-		if last.Event != "usable both ways" || last.Side != "both" {
-			t.Errorf("%s last event %+v", p.Name, last)
-		}
+		assert.Equal(t, "usable both ways", last.Event, "%s last event %+v", p.Name, last)
+		assert.Equal(t, "both", last.Side, "%s last event %+v", p.Name, last)
 	}
 }
 
 func TestLACPDecodeErrors(t *testing.T) {
-	for _, args := range [][]string{
-		{"lacp", "decode", "no-such-file.pcap"},
-		{"lacp", "decode", "--local", "not-a-mac", sharedCapture},
-		{"lacp", "decode", "lacp_decode_test.go"},
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"no such file", []string{"lacp", "decode", "no-such-file.pcap"}},
+		{"bad --local", []string{"lacp", "decode", "--local", "not-a-mac", sharedCapture}},
+		{"not a capture", []string{"lacp", "decode", "lacp_decode_test.go"}},
 	} {
-		root := newRootCmd()
-		root.SetOut(&bytes.Buffer{})
-		root.SetArgs(args)
-		if err := root.Execute(); err == nil {
-			t.Errorf("dxsim %v succeeded", args)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			root := newRootCmd()
+			root.SetOut(&bytes.Buffer{})
+			root.SetArgs(tc.args)
+			assert.Error(t, root.Execute(), "dxsim %v succeeded", tc.args)
+		})
 	}
 }
 
 func TestLACPDecodeReportsWrongKey(t *testing.T) {
+	t.Parallel()
 	out := runDxsim(t, "lacp", "decode", "--key", "16", sharedCapture)
-	if !regexp.MustCompile(`(?m)^issues: 3$`).MatchString(out) ||
-		!regexp.MustCompile(`(?m)^1\.569 +port 1 +local +keys differ across the LAG: key 15, but the LAG's key is 16 \(1 times\)$`).MatchString(out) {
-		t.Errorf("--key 16 on a LAG with key 15:\n%s", out)
-	}
+	assert.Regexp(t, `(?m)^issues: 3$`, out, "--key 16 on a LAG with key 15")
+	assert.Regexp(t, `(?m)^1\.569 +port 1 +local +keys differ across the LAG: key 15, but the LAG's key is 16 \(1 times\)$`, out,
+		"--key 16 on a LAG with key 15")
 }

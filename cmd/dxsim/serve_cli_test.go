@@ -5,8 +5,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/dxsim/dxsim/sim"
 )
@@ -37,26 +39,22 @@ func TestServeWithAWSCLI(t *testing.T) {
 			return nil, stderr
 		}
 		var v map[string]any
-		if err := json.Unmarshal(out, &v); err != nil {
-			t.Fatalf("aws %v: output is not JSON: %s", args, out)
-		}
+		require.NoError(t, json.Unmarshal(out, &v), "aws %v: output is not JSON: %s", args, out)
 		return v, ""
 	}
 	lag, errOut := run("create-lag", "--location", "EqDC2", "--number-of-connections", "2", "--connections-bandwidth", "10Gbps", "--lag-name", "cli")
-	if errOut != "" {
-		t.Fatalf("create-lag: %s", errOut)
-	}
+	require.Empty(t, errOut, "create-lag")
 	conns, _ := lag["connections"].([]any)
 	lagID, _ := lag["lagId"].(string)
-	if !sim.ValidID(sim.PrefixLAG, lagID) || len(conns) != 2 || lag["lagState"] != "pending" {
-		t.Fatalf("create-lag: %v", lag)
-	}
+	require.True(t, sim.ValidID(sim.PrefixLAG, lagID), "create-lag: LAG ID %q: %v", lagID, lag)
+	require.Len(t, conns, 2, "create-lag: %v", lag)
+	require.Equal(t, "pending", lag["lagState"], "create-lag: %v", lag)
 	described, errOut := run("describe-lags", "--lag-id", lagID)
-	if lags, _ := described["lags"].([]any); errOut != "" || len(lags) != 1 {
-		t.Fatalf("describe-lags: %v %s", described, errOut)
-	}
-	if _, errOut := run("describe-connections", "--connection-id", "dxcon-zzzzzzzz"); errOut == "" ||
-		!strings.Contains(errOut, "DirectConnectClientException") || !strings.Contains(errOut, "Could not find Connection with ID dxcon-zzzzzzzz") {
-		t.Errorf("unknown connection: %q", errOut)
-	}
+	require.Empty(t, errOut, "describe-lags: %v", described)
+	lags, _ := described["lags"].([]any)
+	require.Len(t, lags, 1, "describe-lags: %v", described)
+	_, errOut = run("describe-connections", "--connection-id", "dxcon-zzzzzzzz")
+	assert.NotEmpty(t, errOut, "unknown connection")
+	assert.Contains(t, errOut, "DirectConnectClientException", "unknown connection")
+	assert.Contains(t, errOut, "Could not find Connection with ID dxcon-zzzzzzzz", "unknown connection")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"net/http/httptest"
 	"testing"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/directconnect"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/dxsim/dxsim/sim"
 	"github.com/dxsim/dxsim/sim/api"
@@ -36,15 +39,11 @@ func TestServeOverUserspaceDataPlane(t *testing.T) {
 		netnstest.Skip(t, "userspace data plane unavailable: "+err.Error())
 	}
 	t.Cleanup(func() {
-		if err := dp.Teardown(context.Background()); err != nil {
-			t.Errorf("teardown: %v", err)
-		}
+		assert.NoError(t, dp.Teardown(context.Background()), "teardown")
 		dp.Close()
 	})
 	svc, err := sim.New(sim.Config{DataPlane: dp, Log: log})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	defer svc.Close()
 	sub, unsubscribe := svc.Subscribe(1024)
 	defer unsubscribe()
@@ -53,45 +52,40 @@ func TestServeOverUserspaceDataPlane(t *testing.T) {
 	dx := dxClient(srv.Listener.Addr().String(), "any", "thing")
 
 	lag, err := dx.CreateLag(ctx, &directconnect.CreateLagInput{Location: aws.String("CSVA1"), ConnectionsBandwidth: aws.String("10Gbps"), LagName: aws.String("l"), NumberOfConnections: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	lagID := aws.ToString(lag.LagId)
 	waitState(ctx, t, sub, lagID, sim.StateAvailable)
 
 	var connID string
 	for connID == "" {
 		c, err := dx.CreateConnection(ctx, &directconnect.CreateConnectionInput{Location: aws.String("CSVA1"), Bandwidth: aws.String("10Gbps"), ConnectionName: aws.String("c")})
-		if err != nil {
-			t.Fatal(err)
-		}
+		require.NoError(t, err)
 		if aws.ToString(c.AwsDevice) == aws.ToString(lag.AwsDevice) {
 			connID = aws.ToString(c.ConnectionId)
 		}
 	}
-	if _, err := dx.AssociateConnectionWithLag(ctx, &directconnect.AssociateConnectionWithLagInput{ConnectionId: aws.String(connID), LagId: aws.String(lagID)}); err != nil {
-		t.Fatal(err)
-	}
+	_, err = dx.AssociateConnectionWithLag(ctx, &directconnect.AssociateConnectionWithLagInput{ConnectionId: aws.String(connID), LagId: aws.String(lagID)})
+	require.NoError(t, err)
 	waitState(ctx, t, sub, connID, sim.StateDown)      // the link is interrupted…
 	waitState(ctx, t, sub, connID, sim.StateAvailable) // …until the member collects and distributes
 	rec, ok := svc.LastAssociation(connID)
-	if !ok || rec.Steps.Down.IsZero() || rec.Steps.Up.Before(rec.Steps.Down) || rec.Converged.IsZero() {
-		t.Fatalf("association record: %+v", rec)
-	}
+	require.True(t, ok, "no association record for %s", connID)
+	require.False(t, rec.Steps.Down.IsZero(), "association record without a down step: %+v", rec)
+	require.False(t, rec.Steps.Up.Before(rec.Steps.Down), "association record with up before down: %+v", rec)
+	require.False(t, rec.Converged.IsZero(), "association record without convergence: %+v", rec)
 	var sawDown, sawConverged bool
 	for _, e := range rec.Events {
 		sawDown = sawDown || (e.Kind == sim.EventLink && !e.Up && e.ConnectionID == connID)
 		sawConverged = sawConverged || (e.Kind == sim.EventLACP && e.CollectingDistributing() && e.ConnectionID == connID)
 	}
-	if !sawConverged {
-		t.Errorf("record events lack the member's convergence: %+v", rec.Events)
-	}
+	assert.True(t, sawConverged, "record events lack the member's convergence: %+v", rec.Events)
 	t.Logf("attach: request→down %v, down→up %v, up→converged %v, link-down event seen: %v, %d events",
 		rec.Steps.Down.Sub(rec.Requested), rec.Steps.Up.Sub(rec.Steps.Down), rec.Converged.Sub(rec.Steps.Up), sawDown, len(rec.Events))
 	out, err := dx.DescribeLags(ctx, &directconnect.DescribeLagsInput{LagId: aws.String(lagID)})
-	if err != nil || len(out.Lags[0].Connections) != 2 || out.Lags[0].LagState != "available" {
-		t.Fatalf("LAG after associate: %+v %v", out, err)
-	}
+	require.NoError(t, err, "LAG after associate")
+	require.NotEmpty(t, out.Lags, "LAG after associate")
+	assert.Len(t, out.Lags[0].Connections, 2, "LAG after associate: %+v", out.Lags[0])
+	assert.Equal(t, "available", string(out.Lags[0].LagState), "LAG after associate")
 }
 
 func waitState(ctx context.Context, t *testing.T, sub <-chan sim.StateChange, id, state string) {
@@ -103,7 +97,7 @@ func waitState(ctx context.Context, t *testing.T, sub <-chan sim.StateChange, id
 				return
 			}
 		case <-ctx.Done():
-			t.Fatalf("%s never became %s", id, state)
+			require.FailNow(t, fmt.Sprintf("%s never became %s", id, state))
 		}
 	}
 }

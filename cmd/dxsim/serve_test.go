@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -11,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/directconnect"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/dxsim/dxsim/sim"
 )
@@ -25,13 +28,11 @@ func startServe(t *testing.T, cfg serveConfig) (string, func()) {
 	case a := <-addr:
 		return a, func() {
 			cancel()
-			if err := <-done; err != nil {
-				t.Errorf("serve: %v", err)
-			}
+			assert.NoError(t, <-done, "serve")
 		}
 	case err := <-done:
 		cancel()
-		t.Fatalf("serve: %v", err)
+		require.FailNow(t, fmt.Sprintf("serve: %v", err))
 	}
 	return "", nil
 }
@@ -53,24 +54,20 @@ func TestServeRestart(t *testing.T) {
 	ctx := context.Background()
 	lag, err := dxClient(addr, "any", "thing").CreateLag(ctx, &directconnect.CreateLagInput{
 		Location: aws.String("EqDC2"), ConnectionsBandwidth: aws.String("10Gbps"), LagName: aws.String("l"), NumberOfConnections: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, err)
 	stop()
 	addr, stop = startServe(t, cfg)
 	defer stop()
 	out, err := dxClient(addr, "other", "creds").DescribeLags(ctx, &directconnect.DescribeLagsInput{LagId: lag.LagId})
-	if err != nil || len(out.Lags) != 1 || len(out.Lags[0].Connections) != 2 {
-		t.Fatalf("after restart: %+v %v", out, err)
-	}
+	require.NoError(t, err, "after restart")
+	require.Len(t, out.Lags, 1, "after restart: %+v", out)
+	require.Len(t, out.Lags[0].Connections, 2, "after restart: %+v", out)
 }
 
 func TestServeSigV4(t *testing.T) {
 	dir := t.TempDir()
 	creds := filepath.Join(dir, "creds.json")
-	if err := os.WriteFile(creds, []byte(`{"credentials":[{"accessKeyId":"AKIDA","secretAccessKey":"sa","account":"111111111111"}]}`), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	require.NoError(t, os.WriteFile(creds, []byte(`{"credentials":[{"accessKeyId":"AKIDA","secretAccessKey":"sa","account":"111111111111"}]}`), 0o600))
 	cfg := serveConfig{listen: "127.0.0.1:0", state: dir, dataplane: "none", auth: "sigv4", credentials: creds, region: "us-east-1",
 		schedule: sim.DefaultSchedule(), logLevel: "warn"}
 	addr, stop := startServe(t, cfg)
@@ -79,23 +76,24 @@ func TestServeSigV4(t *testing.T) {
 	defer cancel()
 	c, err := dxClient(addr, "AKIDA", "sa").CreateConnection(ctx, &directconnect.CreateConnectionInput{
 		Location: aws.String("EqDC2"), Bandwidth: aws.String("1Gbps"), ConnectionName: aws.String("c")})
-	if err != nil || aws.ToString(c.OwnerAccount) != "111111111111" {
-		t.Fatalf("signed create: %v %v", c, err)
-	}
-	if _, err := dxClient(addr, "AKIDA", "wrong").DescribeConnections(ctx, &directconnect.DescribeConnectionsInput{}); err == nil {
-		t.Fatal("a wrong secret was accepted")
-	}
+	require.NoError(t, err, "signed create")
+	require.Equal(t, "111111111111", aws.ToString(c.OwnerAccount), "signed create: %v", c)
+	_, err = dxClient(addr, "AKIDA", "wrong").DescribeConnections(ctx, &directconnect.DescribeConnectionsInput{})
+	require.Error(t, err, "a wrong secret was accepted")
 }
 
 func TestServeRefusesBadFlags(t *testing.T) {
-	for _, cfg := range []serveConfig{
-		{listen: "127.0.0.1:0", state: t.TempDir(), dataplane: "none", auth: "sigv4", region: "us-east-1", logLevel: "info"},
-		{listen: "127.0.0.1:0", state: t.TempDir(), dataplane: "none", auth: "maybe", region: "us-east-1", logLevel: "info"},
-		{listen: "127.0.0.1:0", state: t.TempDir(), dataplane: "none", auth: "none", region: "mars-1", logLevel: "info"},
-		{listen: "127.0.0.1:0", state: t.TempDir(), dataplane: "warp", auth: "none", region: "us-east-1", logLevel: "info"},
+	for _, tc := range []struct {
+		name string
+		cfg  serveConfig
+	}{
+		{"sigv4 without credentials", serveConfig{listen: "127.0.0.1:0", state: t.TempDir(), dataplane: "none", auth: "sigv4", region: "us-east-1", logLevel: "info"}},
+		{"unknown auth", serveConfig{listen: "127.0.0.1:0", state: t.TempDir(), dataplane: "none", auth: "maybe", region: "us-east-1", logLevel: "info"}},
+		{"unknown region", serveConfig{listen: "127.0.0.1:0", state: t.TempDir(), dataplane: "none", auth: "none", region: "mars-1", logLevel: "info"}},
+		{"unknown dataplane", serveConfig{listen: "127.0.0.1:0", state: t.TempDir(), dataplane: "warp", auth: "none", region: "us-east-1", logLevel: "info"}},
 	} {
-		if err := runServe(context.Background(), cfg, io.Discard, nil); err == nil {
-			t.Errorf("%+v accepted", cfg)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Error(t, runServe(context.Background(), tc.cfg, io.Discard, nil), "%+v accepted", tc.cfg)
+		})
 	}
 }
