@@ -123,7 +123,8 @@ type VIF struct {
 	State                  string    `json:"state"`
 	Region                 string    `json:"region"`
 	Location               string    `json:"location"`
-	ConnectionID           string    `json:"connectionId"` // dxcon-… or dxlag-…
+	Device                 string    `json:"device,omitempty"` // the AWS device of its connection or LAG
+	ConnectionID           string    `json:"connectionId"`     // dxcon-… or dxlag-…
 	VLAN                   int       `json:"vlan"`
 	ASN                    int64     `json:"asn"`
 	AmazonSideASN          int64     `json:"amazonSideAsn,omitempty"`

@@ -103,10 +103,16 @@ func (s *Service) findParent(st *State, account, id string) (parent, error) {
 	return parent{c.ID, c.Location, c.Device, c.ProviderName}, nil
 }
 
-// HostedConnections describes the hosted connections on an interconnect or LAG.
+// HostedConnections describes the hosted connections on an interconnect or
+// LAG, or one hosted connection by its own ID (as the AWS provider reads a
+// hosted connection back), to its owner or to the partner that allocated it.
 func (s *Service) HostedConnections(account, parentID string) ([]*Connection, error) {
 	var out []*Connection
 	err := s.read(func(st *State) error {
+		if h, ok := st.Connections[parentID]; ok && h.Kind == KindHosted && (h.Owner == account || h.Partner == account) {
+			out = []*Connection{h}
+			return nil
+		}
 		p, err := s.findParent(st, account, parentID)
 		if err != nil {
 			return err

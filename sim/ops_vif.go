@@ -32,7 +32,7 @@ func (s *Service) CreateVirtualInterface(ctx context.Context, account string, in
 		if err := CheckVIFInput(in); err != nil {
 			return err
 		}
-		loc, err := s.vifParent(t.st, account, in.ConnectionID)
+		loc, device, err := s.vifParent(t.st, account, in.ConnectionID)
 		if err != nil {
 			return err
 		}
@@ -64,13 +64,25 @@ func (s *Service) CreateVirtualInterface(ctx context.Context, account string, in
 		if mtu == 0 {
 			mtu = 1500
 		}
+		// What the request leaves out, Amazon assigns: a BGP key, and a
+		// private or transit VIF's IPv4 peer addresses.
+		if in.AuthKey == "" {
+			if in.AuthKey, err = newAuthKey(s.rand); err != nil {
+				return serverErr(err)
+			}
+		}
+		if family == "ipv4" && in.Type != VIFPublic && in.AmazonAddress == "" {
+			if in.AmazonAddress, in.CustomerAddress, err = newPeerAddresses(t.st, s.rand); err != nil {
+				return err
+			}
+		}
 		state := StatePending
 		if in.Type == VIFPublic {
 			state = StateVerifying
 		}
 		v = &VIF{
 			ID: id, Type: in.Type, Name: in.Name, Owner: account, State: state, Region: s.region,
-			Location: loc, ConnectionID: in.ConnectionID, VLAN: in.VLAN, ASN: in.ASN, AmazonSideASN: 64512,
+			Location: loc, Device: device, ConnectionID: in.ConnectionID, VLAN: in.VLAN, ASN: in.ASN, AmazonSideASN: 64512,
 			AuthKey: in.AuthKey, AmazonAddress: in.AmazonAddress, CustomerAddress: in.CustomerAddress,
 			AddressFamily: family, MTU: mtu, VirtualGatewayID: in.VirtualGatewayID,
 			DirectConnectGatewayID: in.DirectConnectGatewayID, RouteFilterPrefixes: slices.Clone(in.RouteFilterPrefixes),
@@ -88,23 +100,23 @@ func (s *Service) CreateVirtualInterface(ctx context.Context, account string, in
 
 // vifParent finds what a VIF may sit on: the caller's connection, hosted
 // connection or LAG.
-func (s *Service) vifParent(st *State, account, id string) (location string, err error) {
+func (s *Service) vifParent(st *State, account, id string) (location, device string, err error) {
 	if strings.HasPrefix(id, PrefixLAG) {
 		l, err := findLAG(st, account, id)
 		if err != nil {
-			return "", err
+			return "", "", err
 		}
-		return l.Location, nil
+		return l.Location, l.Device, nil
 	}
 	c, err := findConnection(st, account, id)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	switch c.State {
 	case StateDeleting, StateDeleted, StateRejected, StateOrdering:
-		return "", clientErr(RuleState, "Connection %s is in state %s.", c.ID, c.State)
+		return "", "", clientErr(RuleState, "Connection %s is in state %s.", c.ID, c.State)
 	}
-	return c.Location, nil
+	return c.Location, c.Device, nil
 }
 
 // VirtualInterfaces describes the caller's VIFs, all of them or those on one
@@ -123,7 +135,7 @@ func (s *Service) VirtualInterfaces(account, connectionID, vifID string) ([]*VIF
 			return nil
 		}
 		if connectionID != "" {
-			if _, err := s.vifParent(st, account, connectionID); err != nil && RuleOf(err) == RuleNotFound {
+			if _, _, err := s.vifParent(st, account, connectionID); err != nil && RuleOf(err) == RuleNotFound {
 				return err
 			}
 		}
@@ -164,12 +176,15 @@ func (s *Service) AssociateVirtualInterface(ctx context.Context, account, vifID,
 		if err != nil {
 			return err
 		}
-		loc, err := s.vifParent(t.st, account, connectionID)
+		loc, device, err := s.vifParent(t.st, account, connectionID)
 		if err != nil {
 			return err
 		}
 		if loc != v.Location {
 			return clientErr(RuleDifferentDevice, "Virtual interface %s is in %s, but %s is in %s.", v.ID, v.Location, connectionID, loc)
+		}
+		if v.Device != "" && device != v.Device {
+			return clientErr(RuleDifferentDevice, "Virtual interface %s is on device %s, but %s is on %s.", v.ID, v.Device, connectionID, device)
 		}
 		if err := CheckVIFQuota(t.st, connectionID, s.quotas); err != nil {
 			return err
@@ -178,7 +193,7 @@ func (s *Service) AssociateVirtualInterface(ctx context.Context, account, vifID,
 			return err
 		}
 		n := v.clone()
-		n.ConnectionID = connectionID
+		n.ConnectionID, n.Device = connectionID, device
 		t.putVIF(n)
 		t.effect(Effect{Kind: EffectMoveVLAN, ID: v.ID, To: connectionID})
 		out = n

@@ -119,10 +119,13 @@ func ruleMinimumLinks(st *State, lag *LAG, c *Connection, lastAllowed bool) erro
 	return nil
 }
 
-// ruleNotTransitioning: an associate or disassociate is refused while the
-// link of the last one has not converged.
+// ruleNotTransitioning: a LAG member whose association has not converged
+// yet cannot be associated, disassociated or deleted ("is in a transitioning
+// state", the message the AWS provider retries on). A connection a
+// disassociate has just made standalone again is refused nothing: AWS lets
+// it be deleted or associated at once.
 func ruleNotTransitioning(c *Connection) error {
-	if c.Transitioning {
+	if c.Transitioning && c.LAGID != "" {
 		return clientErr(RuleTransitioning, "Connection %s is in a transitioning state.", c.ID)
 	}
 	return nil

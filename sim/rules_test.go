@@ -96,7 +96,12 @@ func TestCheckAssociate(t *testing.T) {
 				st.Connections[id] = &Connection{ID: id, Kind: KindDedicated, Owner: acct, State: StateAvailable, Location: "EqDC2", Bandwidth: "10Gbps", Device: "devA", LAGID: "dxlag-aaaaaaaa"}
 			}
 		}},
-		{name: "transitioning", conn: "dxcon-transit1", lag: "dxlag-aaaaaaaa", wantRule: RuleTransitioning, wantIn: []string{"Connection dxcon-transit1 is in a transitioning state."}},
+		{name: "member mid-association", conn: "dxcon-transit1", lag: "dxlag-aaaaaaaa", mutate: func(st *State) {
+			st.Connections["dxcon-transit1"].LAGID = "dxlag-cccccccc"
+		}, wantRule: RuleTransitioning, wantIn: []string{"Connection dxcon-transit1 is in a transitioning state."}},
+		// As AWS: a connection a disassociate has just made standalone may
+		// be associated at once.
+		{name: "just disassociated", conn: "dxcon-transit1", lag: "dxlag-aaaaaaaa"},
 		{name: "deleting", conn: "dxcon-deleting", lag: "dxlag-aaaaaaaa", wantRule: RuleState, wantIn: []string{"dxcon-deleting", "deleting"}},
 		{name: "already a member", conn: "dxcon-a1member", lag: "dxlag-aaaaaaaa", wantRule: RuleInvalidArgument, wantIn: []string{"already associated"}},
 		{name: "re-associate from another LAG", conn: "dxcon-c1member", lag: "dxlag-aaaaaaaa", mutate: func(st *State) {

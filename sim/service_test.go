@@ -82,15 +82,26 @@ func TestScheduleWithoutDataPlane(t *testing.T) {
 	got := mustConn(t, s, m)
 	assert.Equal(t, sim.StateDown, got.State, "mid-disassociation: state")
 	assert.True(t, got.Transitioning, "mid-disassociation: transitioning")
+	// As AWS: a connection just disassociated may be associated again at
+	// once; it is then a member mid-association, which may not be
+	// disassociated until it has converged.
 	_, err = s.AssociateConnectionWithLag(ctx, acct, m, view.LAG.ID)
-	assert.Equal(t, sim.RuleTransitioning, sim.RuleOf(err), "associate while transitioning: %v", err)
-	assert.EqualError(t, err, "DirectConnectClientException: Connection "+m+" is in a transitioning state.", "associate while transitioning")
+	require.NoError(t, err, "associate right after a disassociate")
+	_, err = s.DisassociateConnectionFromLag(ctx, acct, m, view.LAG.ID)
+	assert.Equal(t, sim.RuleTransitioning, sim.RuleOf(err), "disassociate while transitioning: %v", err)
+	assert.EqualError(t, err, "DirectConnectClientException: Connection "+m+" is in a transitioning state.", "disassociate while transitioning")
 	clock.Advance(5 * time.Second)
 	got = mustConn(t, s, m)
 	assert.Equal(t, sim.StateAvailable, got.State, "after the schedule: state")
 	assert.False(t, got.Transitioning, "after the schedule: transitioning")
-	_, err = s.AssociateConnectionWithLag(ctx, acct, m, view.LAG.ID)
-	require.NoError(t, err, "re-associate")
+	assert.Equal(t, view.LAG.ID, got.LAGID)
+
+	// And one just disassociated may be deleted at once.
+	_, err = s.DisassociateConnectionFromLag(ctx, acct, m, view.LAG.ID)
+	require.NoError(t, err)
+	require.True(t, mustConn(t, s, m).Transitioning)
+	_, err = s.DeleteConnection(ctx, acct, m)
+	require.NoError(t, err, "delete right after a disassociate")
 }
 
 func TestMinimumLinksTakesLAGDown(t *testing.T) {
@@ -340,6 +351,15 @@ func TestHostedConnectionAccounts(t *testing.T) {
 	require.NoError(t, err, "partner's view")
 	require.Len(t, hs, 1, "partner's view")
 	require.Equal(t, sim.StateAvailable, hs[0].State, "partner's view")
+	// By its own ID, as the AWS provider reads a hosted connection back.
+	for _, who := range []string{partner, customer} {
+		one, err := s.HostedConnections(who, h.ID)
+		require.NoError(t, err, "%s reading the hosted connection by its ID", who)
+		require.Len(t, one, 1)
+		assert.Equal(t, h.ID, one[0].ID)
+	}
+	_, err = s.HostedConnections(stranger, h.ID)
+	assert.Equal(t, sim.RuleNotFound, sim.RuleOf(err), "a stranger reading it by its ID: %v", err)
 	_, err = s.DeleteConnection(ctx, stranger, h.ID)
 	assert.Equal(t, sim.RuleNotFound, sim.RuleOf(err), "a stranger deleting: %v", err)
 	_, err = s.DeleteConnection(ctx, partner, h.ID)

@@ -111,7 +111,7 @@ func toVIF(v *sim.VIF) VirtualInterface {
 		CustomerAddress: v.CustomerAddress, AddressFamily: v.AddressFamily, VirtualInterfaceState: v.State,
 		Mtu: i32(v.MTU), JumboFrameCapable: ptr(true), VirtualGatewayId: v.VirtualGatewayID,
 		DirectConnectGatewayId: v.DirectConnectGatewayID, Region: v.Region, Tags: toTags(v.Tags),
-		SiteLinkEnabled: ptr(v.EnableSiteLink),
+		SiteLinkEnabled: ptr(v.EnableSiteLink), AwsDeviceV2: v.Device, AwsLogicalDeviceId: logicalDevice(v.Device),
 		BgpPeers: []BGPPeer{{
 			BgpPeerId: "dxpeer-" + v.ID[len(sim.PrefixVIF):], Asn: i32(int(min(v.ASN, 0x7fffffff))), AsnLong: ptr(v.ASN),
 			AuthKey: v.AuthKey, AddressFamily: v.AddressFamily, AmazonAddress: v.AmazonAddress,
