@@ -22,7 +22,7 @@ func (s *Service) CreateConnection(ctx context.Context, account string, in Creat
 func (s *Service) createPort(ctx context.Context, account string, kind ConnectionKind, in CreateConnectionInput) (*Connection, error) {
 	var c *Connection
 	err := s.do(ctx, "Create"+kind.operationNoun(), func(t *txn) error {
-		loc, err := CheckPortSpeed(s.cat, in.Location, in.Bandwidth)
+		loc, err := CheckPortSpeed(s.cat, s.region, in.Location, in.Bandwidth)
 		if err != nil {
 			return err
 		}

@@ -29,7 +29,7 @@ type LAGView struct {
 func (s *Service) CreateLag(ctx context.Context, account string, in CreateLagInput) (LAGView, error) {
 	var view LAGView
 	err := s.do(ctx, "CreateLag", func(t *txn) error {
-		loc, err := CheckPortSpeed(s.cat, in.Location, in.Bandwidth)
+		loc, err := CheckPortSpeed(s.cat, s.region, in.Location, in.Bandwidth)
 		if err != nil {
 			return err
 		}

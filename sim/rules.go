@@ -230,11 +230,16 @@ func CheckMinimumLinksSetting(st *State, lag *LAG, n int) error {
 	return nil
 }
 
-// CheckPortSpeed: a dedicated port speed the location offers.
-func CheckPortSpeed(cat *Catalogue, location, bandwidth string) (Location, error) {
+// CheckPortSpeed: a dedicated port speed a location of the endpoint's
+// Region offers. A location of another Region is ordered from that Region's
+// endpoint, as in AWS.
+func CheckPortSpeed(cat *Catalogue, region, location, bandwidth string) (Location, error) {
 	loc, ok := cat.Location(location)
 	if !ok {
 		return Location{}, clientErr(RuleInvalidArgument, "Location %s is not a valid Direct Connect location.", location)
+	}
+	if loc.Region != region {
+		return Location{}, clientErr(RuleInvalidArgument, "Location %s is in %s, not in %s: use the %s endpoint.", location, loc.Region, region, loc.Region)
 	}
 	if !slices.Contains(loc.PortSpeeds, bandwidth) {
 		return Location{}, clientErr(RuleInvalidArgument, "Bandwidth %s is not available at location %s; available: %s.", bandwidth, location, strings.Join(loc.PortSpeeds, ", "))

@@ -197,10 +197,11 @@ func TestCheckPortSpeed(t *testing.T) {
 		{"EqDC2", "400Gbps", ""},
 		{"EqDC2", "25Gbps", RuleInvalidArgument},
 		{"Nowhere", "10Gbps", RuleInvalidArgument},
+		{"EqFA5", "10Gbps", RuleInvalidArgument}, // Frankfurt, from the us-east-1 endpoint
 	} {
 		t.Run(tc.loc+" "+tc.bw, func(t *testing.T) {
 			t.Parallel()
-			_, err := CheckPortSpeed(cat, tc.loc, tc.bw)
+			_, err := CheckPortSpeed(cat, "us-east-1", tc.loc, tc.bw)
 			assert.Equal(t, tc.want, RuleOf(err), "%s %s: rule (%v)", tc.loc, tc.bw, err)
 		})
 	}
