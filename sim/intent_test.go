@@ -263,15 +263,11 @@ func moveFrom(name string, lags [2]string) string {
 
 func lagOnDevice(t *testing.T, s *sim.Service, loc, bw, device string) sim.LAGView {
 	t.Helper()
-	for range 20 {
-		v, err := s.CreateLag(context.Background(), acct, sim.CreateLagInput{NumberOfConnections: 0, Location: loc, Bandwidth: bw, Name: "b"})
-		require.NoError(t, err)
-		if v.LAG.Device == device {
-			return v
-		}
-	}
-	t.Fatalf("no LAG placed on %s", device)
-	return sim.LAGView{}
+	v, err := s.CreateLag(context.Background(), acct, sim.CreateLagInput{NumberOfConnections: 0, Location: loc, Bandwidth: bw, Name: "b",
+		Tags: []sim.Tag{{Key: sim.DeviceTag, Value: device}}})
+	require.NoError(t, err)
+	require.Equal(t, device, v.LAG.Device, "placed by %s", sim.DeviceTag)
+	return v
 }
 
 // waitState waits (a generous bound, for the data plane's events to be

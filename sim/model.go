@@ -76,6 +76,8 @@ type Connection struct {
 
 	// Since is when State was entered; the provisioning schedule counts from it.
 	Since time.Time `json:"since"`
+	// Created is when it was ordered (zero in states from before it was kept).
+	Created time.Time `json:"created,omitzero"`
 	// Transitioning is set from an associate or disassociate until the link
 	// has converged; another associate or disassociate is refused meanwhile.
 	Transitioning bool `json:"transitioning,omitempty"`
@@ -105,6 +107,7 @@ type LAG struct {
 	MACsecKeys              []MACsecKey `json:"macSecKeys,omitempty"`
 	Tags                    []Tag       `json:"tags,omitempty"`
 	Since                   time.Time   `json:"since"`
+	Created                 time.Time   `json:"created,omitzero"` // when it was ordered
 }
 
 // VIF types.

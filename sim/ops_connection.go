@@ -42,8 +42,8 @@ func (s *Service) createPort(ctx context.Context, account string, kind Connectio
 				return err
 			}
 			device = lag.Device // a connection ordered into a LAG is placed on its device
-		} else {
-			device = s.device(loc)
+		} else if device, err = s.place(t.st, account, loc, tags); err != nil {
+			return err
 		}
 		c, err = s.newConnection(t, account, kind, loc, device, in.Bandwidth, in.Name, tags)
 		if err != nil {
@@ -82,7 +82,7 @@ func (s *Service) newConnection(t *txn, account string, kind ConnectionKind, loc
 	return &Connection{
 		ID: id, Kind: kind, Name: name, Owner: account, State: state, Region: s.region,
 		Location: loc.Code, Bandwidth: bandwidth, Device: device, Encryption: EncryptNo,
-		Tags: tags, Since: t.now,
+		Tags: tags, Since: t.now, Created: t.now,
 	}, nil
 }
 

@@ -64,7 +64,7 @@ func (s *Service) CreateLag(ctx context.Context, account string, in CreateLagInp
 		lag := &LAG{
 			ID: id, Name: in.Name, Owner: account, State: StatePending, Region: s.region,
 			Location: loc.Code, Bandwidth: in.Bandwidth, Encryption: EncryptNo, ProviderName: in.ProviderName,
-			MACsecCapable: in.RequestMACsec, Tags: tags, Since: t.now,
+			MACsecCapable: in.RequestMACsec, Tags: tags, Since: t.now, Created: t.now,
 		}
 		if in.RequestMACsec {
 			lag.Encryption = EncryptShould
@@ -88,7 +88,9 @@ func (s *Service) CreateLag(ctx context.Context, account string, in CreateLagInp
 			s.joinLAG(t, c, lag)
 			t.recs = append(t.recs, &AssociationRecord{Op: OpAssociate, ConnectionID: c.ID, LAGID: lag.ID, Requested: t.now})
 		} else {
-			lag.Device = s.device(loc)
+			if lag.Device, err = s.place(t.st, account, loc, lag.Tags); err != nil {
+				return err
+			}
 			t.putLAG(lag)
 			t.effect(Effect{Kind: EffectCreateLAG, ID: lag.ID, LAG: lagSpec(lag)})
 		}

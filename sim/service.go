@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -295,12 +297,47 @@ func (s *Service) newID(prefix string) (string, error) {
 	}
 }
 
-// device picks a location's devices in turn, so successive connections and
-// LAGs spread over them as AWS places them.
-func (s *Service) device(loc Location) string {
+// DeviceTag is the tag that places a new connection or LAG on a device of
+// its choice ("dxsim:device" = "EqDC2-…", one of the location's devices):
+// how a lab reaches a second device on purpose, to exercise the rule that a
+// LAG's members share one device.
+const DeviceTag = "dxsim:device"
+
+// place chooses the device a new connection or LAG of account at loc lands
+// on: the one its DeviceTag names; else the device where the account already
+// has a LAG (else a connection) at that location, the newest, so that a LAG
+// and a connection ordered one after the other can be associated, as
+// automation expects; else the location's devices in turn.
+func (s *Service) place(st *State, account string, loc Location, tags []Tag) (string, error) {
+	for _, t := range tags {
+		if t.Key != DeviceTag {
+			continue
+		}
+		if !slices.Contains(loc.Devices, t.Value) {
+			return "", clientErr(RuleInvalidArgument, "Tag %s=%s names no device of %s; its devices are %s.", DeviceTag, t.Value, loc.Code, strings.Join(loc.Devices, ", "))
+		}
+		return t.Value, nil
+	}
+	var newest, newestLAG placed
+	for _, l := range st.LAGs {
+		if l.Owner == account && l.Location == loc.Code && l.State != StateDeleted {
+			newestLAG = newestLAG.or(placed{l.ID, l.Device, l.Created})
+		}
+	}
+	for _, c := range st.Connections {
+		if c.Owner == account && c.Location == loc.Code && c.Kind != KindHosted && c.State != StateDeleted {
+			newest = newest.or(placed{c.ID, c.Device, c.Created})
+		}
+	}
+	switch {
+	case newestLAG.device != "":
+		return newestLAG.device, nil
+	case newest.device != "":
+		return newest.device, nil
+	}
 	i := s.rr[loc.Code]
 	s.rr[loc.Code] = i + 1
-	return loc.Devices[i%len(loc.Devices)]
+	return loc.Devices[i%len(loc.Devices)], nil
 }
 
 func (s *Service) snapshot() Snapshot {
@@ -336,3 +373,18 @@ func lagSpec(l *LAG) *LAGSpec {
 
 // ref returns a pointer to a copy of v.
 func ref[T any](v T) *T { return &v }
+
+// placed is an object on a device, for choosing the newest.
+type placed struct {
+	id, device string
+	created    time.Time
+}
+
+// or is the newer of p and q (by creation, then ID, so the choice never
+// depends on map order).
+func (p placed) or(q placed) placed {
+	if p.device == "" || q.created.After(p.created) || (q.created.Equal(p.created) && compareIDs(q.id, p.id) > 0) {
+		return q
+	}
+	return p
+}

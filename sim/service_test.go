@@ -273,17 +273,11 @@ func mustConns(t *testing.T, s *sim.Service) []*sim.Connection {
 // assigned in turn), deleting the others.
 func connOnDevice(t *testing.T, s *sim.Service, loc, bw, device string) *sim.Connection {
 	t.Helper()
-	for range 10 {
-		c, err := s.CreateConnection(context.Background(), acct, sim.CreateConnectionInput{Location: loc, Bandwidth: bw, Name: "c"})
-		require.NoError(t, err)
-		if c.Device == device {
-			return c
-		}
-		_, err = s.DeleteConnection(context.Background(), acct, c.ID)
-		require.NoError(t, err)
-	}
-	require.FailNow(t, "no connection on the device", "no connection landed on %s", device)
-	return nil
+	c, err := s.CreateConnection(context.Background(), acct, sim.CreateConnectionInput{Location: loc, Bandwidth: bw, Name: "c",
+		Tags: []sim.Tag{{Key: sim.DeviceTag, Value: device}}})
+	require.NoError(t, err)
+	require.Equal(t, device, c.Device, "placed by %s", sim.DeviceTag)
+	return c
 }
 
 // failingStore refuses commits once armed.

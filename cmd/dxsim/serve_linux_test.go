@@ -56,14 +56,11 @@ func TestServeOverUserspaceDataPlane(t *testing.T) {
 	lagID := aws.ToString(lag.LagId)
 	waitState(ctx, t, sub, lagID, sim.StateAvailable)
 
-	var connID string
-	for connID == "" {
-		c, err := dx.CreateConnection(ctx, &directconnect.CreateConnectionInput{Location: aws.String("CSVA1"), Bandwidth: aws.String("10Gbps"), ConnectionName: aws.String("c")})
-		require.NoError(t, err)
-		if aws.ToString(c.AwsDevice) == aws.ToString(lag.AwsDevice) {
-			connID = aws.ToString(c.ConnectionId)
-		}
-	}
+	// Placed where the account's LAG is, so it can join it.
+	c, err := dx.CreateConnection(ctx, &directconnect.CreateConnectionInput{Location: aws.String("CSVA1"), Bandwidth: aws.String("10Gbps"), ConnectionName: aws.String("c")})
+	require.NoError(t, err)
+	require.Equal(t, aws.ToString(lag.AwsDevice), aws.ToString(c.AwsDevice), "a connection lands on the device of the account's LAG")
+	connID := aws.ToString(c.ConnectionId)
 	_, err = dx.AssociateConnectionWithLag(ctx, &directconnect.AssociateConnectionWithLagInput{ConnectionId: aws.String(connID), LagId: aws.String(lagID)})
 	require.NoError(t, err)
 	waitState(ctx, t, sub, connID, sim.StateDown)      // the link is interrupted…

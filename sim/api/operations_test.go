@@ -27,17 +27,16 @@ func (e *env) lag(n int32, bw string) *dx.CreateLagOutput {
 // on that device (devices are assigned in turn) and deletes the others.
 func (e *env) conn(bw, device string) string {
 	e.t.Helper()
-	for range 10 {
-		c, err := e.dx.CreateConnection(ctx, &dx.CreateConnectionInput{Location: aws.String("EqDC2"), Bandwidth: aws.String(bw), ConnectionName: aws.String("c"), RequestMACSec: aws.Bool(bw != "1Gbps")})
-		require.NoError(e.t, err)
-		if device == "" || aws.ToString(c.AwsDevice) == device {
-			return aws.ToString(c.ConnectionId)
-		}
-		_, err = e.dx.DeleteConnection(ctx, &dx.DeleteConnectionInput{ConnectionId: c.ConnectionId})
-		require.NoError(e.t, err)
+	in := &dx.CreateConnectionInput{Location: aws.String("EqDC2"), Bandwidth: aws.String(bw), ConnectionName: aws.String("c"), RequestMACSec: aws.Bool(bw != "1Gbps")}
+	if device != "" {
+		in.Tags = []types.Tag{{Key: aws.String(sim.DeviceTag), Value: aws.String(device)}}
 	}
-	require.FailNow(e.t, "no connection on the device", "no connection on %s", device)
-	return ""
+	c, err := e.dx.CreateConnection(ctx, in)
+	require.NoError(e.t, err)
+	if device != "" {
+		require.Equal(e.t, device, aws.ToString(c.AwsDevice), "placed by %s", sim.DeviceTag)
+	}
+	return aws.ToString(c.ConnectionId)
 }
 
 func TestConnectionsAndInterconnects(t *testing.T) {
@@ -222,13 +221,12 @@ func TestRulesThroughSDK(t *testing.T) {
 	lag100 := e.lag(2, "100Gbps")
 	one := e.conn("1Gbps", dev)
 	ten := e.conn("10Gbps", dev)
-	var otherDev string
-	for otherDev == "" {
-		c, _ := e.dx.CreateConnection(ctx, &dx.CreateConnectionInput{Location: aws.String("EqDC2"), Bandwidth: aws.String("10Gbps"), ConnectionName: aws.String("o")})
-		if aws.ToString(c.AwsDevice) != dev {
-			otherDev = aws.ToString(c.ConnectionId)
-		}
+	loc, _ := sim.DefaultCatalogue().Location("EqDC2")
+	other := loc.Devices[0]
+	if other == dev {
+		other = loc.Devices[1]
 	}
+	otherDev := e.conn("10Gbps", other) // a connection on the location's other device
 	hundred := e.conn("100Gbps", aws.ToString(lag100.AwsDevice))
 	ic, err := e.dx.CreateInterconnect(ctx, &dx.CreateInterconnectInput{Location: aws.String("EqDC2"), Bandwidth: aws.String("10Gbps"), InterconnectName: aws.String("i")})
 	require.NoError(t, err)
