@@ -25,9 +25,14 @@ type Schedule struct {
 	// take to collect and distribute: past it the transition ends and the
 	// connection is reported down, with the reason in its record.
 	Converge time.Duration
+	// Deleting is how long a deleted VIF is described as deleting before
+	// deleted; Retain how long deleted connections, LAGs and VIFs are still
+	// described at all.
+	Deleting, Retain time.Duration
 }
 
 // DefaultSchedule is quick enough for interactive use.
 func DefaultSchedule() Schedule {
-	return Schedule{Requested: 2 * time.Second, Pending: 3 * time.Second, Associate: 2 * time.Second, Confirm: 2 * time.Second, Converge: 60 * time.Second}
+	return Schedule{Requested: 2 * time.Second, Pending: 3 * time.Second, Associate: 2 * time.Second, Confirm: 2 * time.Second, Converge: 60 * time.Second,
+		Deleting: 2 * time.Second, Retain: 10 * time.Minute}
 }

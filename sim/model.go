@@ -156,6 +156,8 @@ type State struct {
 	Pending []*Intent
 	// Records holds, as loaded, each connection's last association record.
 	Records map[string]*AssociationRecord
+	// Gone holds deleted objects still described, by ID.
+	Gone map[string]*Gone
 }
 
 // NewState returns an empty state.
@@ -164,6 +166,7 @@ func NewState() *State {
 		Connections: map[string]*Connection{},
 		LAGs:        map[string]*LAG{},
 		VIFs:        map[string]*VIF{},
+		Gone:        map[string]*Gone{},
 	}
 }
 

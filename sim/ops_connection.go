@@ -96,18 +96,29 @@ func (s *Service) Connections(account, id string) ([]*Connection, error) {
 // one of the caller's that keep accepts, sorted by ID.
 func (s *Service) describeConns(account, id string, find func(*State, string, string) (*Connection, error), keep func(*Connection) bool) ([]*Connection, error) {
 	var out []*Connection
+	now := s.clock.Now()
 	err := s.read(func(st *State) error {
+		gone, _, _ := s.shownGone(st, account, now)
 		if id != "" {
 			c, err := find(st, account, id)
-			if err != nil {
-				return err
+			if err == nil {
+				out = []*Connection{st.Present(c)}
+				return nil
 			}
-			out = []*Connection{st.Present(c)}
-			return nil
+			if i := slices.IndexFunc(gone, func(g *Connection) bool { return g.ID == id && keep(g) }); i >= 0 {
+				out = []*Connection{gone[i]}
+				return nil
+			}
+			return err
 		}
 		for _, c := range st.Connections {
 			if c.Owner == account && keep(c) {
 				out = append(out, st.Present(c))
+			}
+		}
+		for _, g := range gone {
+			if keep(g) {
+				out = append(out, g)
 			}
 		}
 		slices.SortFunc(out, func(a, b *Connection) int { return compareIDs(a.ID, b.ID) })

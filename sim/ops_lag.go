@@ -149,19 +149,28 @@ func (s *Service) joinLAG(t *txn, c *Connection, lag *LAG) *Connection {
 // LAGs describes the caller's LAGs, or one of them.
 func (s *Service) LAGs(account, id string) ([]LAGView, error) {
 	var out []LAGView
+	now := s.clock.Now()
 	err := s.read(func(st *State) error {
+		_, gone, _ := s.shownGone(st, account, now)
 		if id != "" {
 			l, err := findLAG(st, account, id)
-			if err != nil {
-				return err
+			if err == nil {
+				out = []LAGView{{LAG: l, Members: st.presentAll(st.Members(l.ID))}}
+				return nil
 			}
-			out = []LAGView{{LAG: l, Members: st.presentAll(st.Members(l.ID))}}
-			return nil
+			if i := slices.IndexFunc(gone, func(g *LAG) bool { return g.ID == id }); i >= 0 {
+				out = []LAGView{{LAG: gone[i]}}
+				return nil
+			}
+			return err
 		}
 		for _, l := range st.LAGs {
 			if l.Owner == account {
 				out = append(out, LAGView{LAG: l, Members: st.presentAll(st.Members(l.ID))})
 			}
+		}
+		for _, g := range gone {
+			out = append(out, LAGView{LAG: g})
 		}
 		slices.SortFunc(out, func(a, b LAGView) int { return compareIDs(a.LAG.ID, b.LAG.ID) })
 		return nil

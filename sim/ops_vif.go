@@ -123,11 +123,17 @@ func (s *Service) vifParent(st *State, account, id string) (location, device str
 // connection or LAG, or one VIF.
 func (s *Service) VirtualInterfaces(account, connectionID, vifID string) ([]*VIF, error) {
 	var out []*VIF
+	now := s.clock.Now()
 	err := s.read(func(st *State) error {
+		_, _, gone := s.shownGone(st, account, now)
 		if vifID != "" {
 			v, err := findVIF(st, account, vifID)
 			if err != nil {
-				return err
+				i := slices.IndexFunc(gone, func(g *VIF) bool { return g.ID == vifID })
+				if i < 0 {
+					return err
+				}
+				v = gone[i]
 			}
 			if connectionID == "" || v.ConnectionID == connectionID {
 				out = []*VIF{v}
@@ -141,6 +147,11 @@ func (s *Service) VirtualInterfaces(account, connectionID, vifID string) ([]*VIF
 		}
 		for _, v := range st.VIFs {
 			if v.Owner == account && (connectionID == "" || v.ConnectionID == connectionID) {
+				out = append(out, v)
+			}
+		}
+		for _, v := range gone {
+			if connectionID == "" || v.ConnectionID == connectionID {
 				out = append(out, v)
 			}
 		}
@@ -164,7 +175,7 @@ func (s *Service) DeleteVirtualInterface(ctx context.Context, account, id string
 	if err != nil {
 		return "", err
 	}
-	return StateDeleted, nil
+	return StateDeleting, nil // as AWS answers; described so, then deleted
 }
 
 // AssociateVirtualInterface moves a VIF to another connection or LAG on the

@@ -82,6 +82,12 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Schedule != nil {
 		s.schedule = *cfg.Schedule
 	}
+	if s.schedule.Deleting <= 0 {
+		s.schedule.Deleting = DefaultSchedule().Deleting
+	}
+	if s.schedule.Retain <= 0 {
+		s.schedule.Retain = DefaultSchedule().Retain
+	}
 	if s.schedule.Converge <= 0 {
 		s.schedule.Converge = DefaultSchedule().Converge
 	}
@@ -102,6 +108,9 @@ func New(cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("loading state: %w", err)
 	}
 	s.state = st
+	if st.Gone == nil {
+		st.Gone = map[string]*Gone{}
+	}
 	for id, r := range st.Records {
 		s.recs[id] = r
 	}
@@ -233,6 +242,7 @@ func (s *Service) mutate(fn func(t *txn) error) error {
 func (s *Service) mutateLocked(fn func(t *txn) error) error {
 	t := newTxn(s.state, s.clock.Now())
 	s.advance(t)
+	s.purge(t)
 	if err := fn(t); err != nil {
 		t.rollback()
 		return err
@@ -291,7 +301,8 @@ func (s *Service) newID(prefix string) (string, error) {
 		_, c := s.state.Connections[id]
 		_, l := s.state.LAGs[id]
 		_, v := s.state.VIFs[id]
-		if !c && !l && !v {
+		_, g := s.state.Gone[id]
+		if !c && !l && !v && !g {
 			return id, nil
 		}
 	}

@@ -358,6 +358,11 @@ func TestHostedConnectionAccounts(t *testing.T) {
 	assert.Equal(t, sim.RuleNotFound, sim.RuleOf(err), "a stranger deleting: %v", err)
 	_, err = s.DeleteConnection(ctx, partner, h.ID)
 	assert.NoError(t, err, "the partner deleting")
+	got, err = s.Connections(customer, "")
+	require.NoError(t, err)
+	require.Len(t, got, 1, "the customer sees it deleted, for a while")
+	assert.Equal(t, sim.StateDeleted, got[0].State)
+	clock.Advance(sim.DefaultSchedule().Retain)
 	got, _ = s.Connections(customer, "")
 	assert.Empty(t, got, "customer still sees connections")
 }

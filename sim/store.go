@@ -21,11 +21,15 @@ type Batch struct {
 	// each connection's last interruption. A deleted connection's record
 	// goes with it.
 	Records []*AssociationRecord
+	// Gone are objects deleted now, kept to be described for a while;
+	// Purged those described long enough.
+	Gone   []*Gone
+	Purged []string
 }
 
 // Empty reports whether the batch changes nothing.
 func (b *Batch) Empty() bool {
-	return len(b.Connections)+len(b.LAGs)+len(b.VIFs)+len(b.Deleted)+len(b.Done)+len(b.Records) == 0 && b.Intent == nil
+	return len(b.Connections)+len(b.LAGs)+len(b.VIFs)+len(b.Deleted)+len(b.Done)+len(b.Records)+len(b.Gone)+len(b.Purged) == 0 && b.Intent == nil
 }
 
 // MemoryStore keeps nothing beyond the process; for tests and throwaway runs.

@@ -22,6 +22,8 @@ type txn struct {
 	done    []uint64             // intents this mutation marks done
 	recs    []*AssociationRecord // new association records, installed once committed
 	kept    []*AssociationRecord // existing records changed
+	buried  []*Gone              // objects deleted now, still described for a while
+	purged  []string             // deleted objects described long enough
 }
 
 func newTxn(st *State, now time.Time) *txn {
@@ -82,16 +84,25 @@ func (t *txn) remove(id string) {
 		t.undo = append(t.undo, func() { t.st.Connections[id] = c })
 		delete(t.st.Connections, id)
 		t.changes = append(t.changes, StateChange{Time: t.now, ID: id, From: c.State, To: StateDeleted})
+		g := c.clone()
+		g.State, g.Since, g.Transitioning = StateDeleted, t.now, false
+		t.bury(&Gone{Deleted: t.now, Connection: g})
 	}
 	if l, ok := t.st.LAGs[id]; ok {
 		t.undo = append(t.undo, func() { t.st.LAGs[id] = l })
 		delete(t.st.LAGs, id)
 		t.changes = append(t.changes, StateChange{Time: t.now, ID: id, From: l.State, To: StateDeleted})
+		g := l.clone()
+		g.State, g.Since = StateDeleted, t.now
+		t.bury(&Gone{Deleted: t.now, LAG: g})
 	}
 	if v, ok := t.st.VIFs[id]; ok {
 		t.undo = append(t.undo, func() { t.st.VIFs[id] = v })
 		delete(t.st.VIFs, id)
 		t.changes = append(t.changes, StateChange{Time: t.now, ID: id, From: v.State, To: StateDeleted})
+		g := v.clone()
+		g.State, g.Since = StateDeleted, t.now
+		t.bury(&Gone{Deleted: t.now, VIF: g})
 	}
 	t.mark(id, nil)
 }
@@ -110,7 +121,7 @@ func (t *txn) rollback() {
 }
 
 func (t *txn) batch() Batch {
-	b := Batch{Intent: t.intent, Done: t.done, Records: append(slices.Clone(t.recs), t.kept...)}
+	b := Batch{Intent: t.intent, Done: t.done, Records: append(slices.Clone(t.recs), t.kept...), Gone: t.buried, Purged: t.purged}
 	for _, id := range t.order {
 		switch v := t.dirty[id].(type) {
 		case *Connection:

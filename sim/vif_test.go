@@ -62,3 +62,40 @@ func TestVIFGetsWhatAmazonAssigns(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, v.AmazonAddress)
 }
+
+// TestDeletedAreDescribedAcrossRestart: a deleted VIF and connection are
+// kept in the state as deleted, so a restarted service still describes
+// them; the rules no longer see them (the VLAN is free again).
+func TestDeletedAreDescribedAcrossRestart(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, store, _ := openDurable(t, dir)
+	c, err := s.CreateConnection(ctx, acct, sim.CreateConnectionInput{Location: "EqDC2", Bandwidth: "10Gbps", Name: "c"})
+	require.NoError(t, err)
+	v, err := s.CreateVirtualInterface(ctx, acct, sim.CreateVIFInput{Type: sim.VIFPrivate, ConnectionID: c.ID, Name: "v", VLAN: 300,
+		ASN: 65000, VirtualGatewayID: "vgw-0123456789abcdef0"})
+	require.NoError(t, err)
+	state, err := s.DeleteVirtualInterface(ctx, acct, v.ID)
+	require.NoError(t, err)
+	assert.Equal(t, sim.StateDeleting, state)
+	again, err := s.CreateVirtualInterface(ctx, acct, sim.CreateVIFInput{Type: sim.VIFPrivate, ConnectionID: c.ID, Name: "v2", VLAN: 300,
+		ASN: 65000, VirtualGatewayID: "vgw-0123456789abcdef0"})
+	require.NoError(t, err, "the deleted VIF's VLAN is free")
+	_, err = s.DeleteVirtualInterface(ctx, acct, again.ID)
+	require.NoError(t, err)
+	_, err = s.DeleteConnection(ctx, acct, c.ID)
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	require.NoError(t, store.Close())
+
+	s2, _ := restart(t, dir)
+	vifs, err := s2.VirtualInterfaces(acct, "", v.ID)
+	require.NoError(t, err, "the deleted VIF is described after a restart")
+	require.Len(t, vifs, 1)
+	assert.Contains(t, []string{sim.StateDeleting, sim.StateDeleted}, vifs[0].State)
+	conns, err := s2.Connections(acct, c.ID)
+	require.NoError(t, err)
+	require.Len(t, conns, 1)
+	assert.Equal(t, sim.StateDeleted, conns[0].State)
+}

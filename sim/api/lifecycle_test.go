@@ -119,8 +119,12 @@ func (e *env) lifecycle(restart func() *env) {
 	del, err := e.dx.DeleteLag(ctx, &dx.DeleteLagInput{LagId: aws.String(lagID)})
 	require.NoError(t, err)
 	assert.Equal(t, types.LagStateDeleted, del.LagState, "DeleteLag state")
-	_, err = e.dx.DescribeLags(ctx, &dx.DescribeLagsInput{LagId: aws.String(lagID)})
-	assert.Equal(t, "Could not find Lag with ID "+lagID, apiMessage(err), "describe deleted LAG: %v", err)
+	// As AWS: a deleted LAG is still described, as deleted, for a while.
+	gone, err := e.dx.DescribeLags(ctx, &dx.DescribeLagsInput{LagId: aws.String(lagID)})
+	require.NoError(t, err, "describe deleted LAG")
+	require.Len(t, gone.Lags, 1)
+	assert.Equal(t, types.LagStateDeleted, gone.Lags[0].LagState)
+	assert.Empty(t, gone.Lags[0].Connections, "a deleted LAG has no members")
 	all, err := e.dx.DescribeConnections(ctx, &dx.DescribeConnectionsInput{})
 	require.NoError(t, err)
 	for _, c := range all.Connections {
@@ -128,6 +132,17 @@ func (e *env) lifecycle(restart func() *env) {
 		_, err := e.dx.DeleteConnection(ctx, &dx.DeleteConnectionInput{ConnectionId: c.ConnectionId})
 		assert.NoError(t, err, "delete %s", aws.ToString(c.ConnectionId))
 	}
-	all, _ = e.dx.DescribeConnections(ctx, &dx.DescribeConnectionsInput{})
+	all, err = e.dx.DescribeConnections(ctx, &dx.DescribeConnectionsInput{})
+	require.NoError(t, err)
+	require.NotEmpty(t, all.Connections, "deleted connections are still described")
+	for _, c := range all.Connections {
+		assert.Equal(t, types.ConnectionStateDeleted, c.ConnectionState, "%s", aws.ToString(c.ConnectionId))
+	}
+	// Then they drop out.
+	e.clock.Advance(sim.DefaultSchedule().Retain)
+	all, err = e.dx.DescribeConnections(ctx, &dx.DescribeConnectionsInput{})
+	require.NoError(t, err)
 	assert.Empty(t, all.Connections, "connections left")
+	_, err = e.dx.DescribeLags(ctx, &dx.DescribeLagsInput{LagId: aws.String(lagID)})
+	assert.Equal(t, "Could not find Lag with ID "+lagID, apiMessage(err), "describe a LAG deleted long ago: %v", err)
 }

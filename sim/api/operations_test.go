@@ -170,7 +170,25 @@ func TestVirtualInterfaces(t *testing.T) {
 	require.NoError(t, err, "AssociateVirtualInterface to its own connection")
 	del, err := e.dx.DeleteVirtualInterface(ctx, &dx.DeleteVirtualInterfaceInput{VirtualInterfaceId: pub.VirtualInterfaceId})
 	require.NoError(t, err, "DeleteVirtualInterface")
-	require.Equal(t, types.VirtualInterfaceStateDeleted, del.VirtualInterfaceState, "DeleteVirtualInterface: state")
+	require.Equal(t, types.VirtualInterfaceStateDeleting, del.VirtualInterfaceState, "DeleteVirtualInterface: state, as AWS answers")
+	// Described deleting, then deleted, then not at all (as the AWS
+	// provider's destroy waits for).
+	for _, step := range []struct {
+		advance time.Duration
+		want    types.VirtualInterfaceState
+	}{
+		{0, types.VirtualInterfaceStateDeleting},
+		{sim.DefaultSchedule().Deleting, types.VirtualInterfaceStateDeleted},
+	} {
+		e.clock.Advance(step.advance)
+		got, err := e.dx.DescribeVirtualInterfaces(ctx, &dx.DescribeVirtualInterfacesInput{VirtualInterfaceId: pub.VirtualInterfaceId})
+		require.NoError(t, err, "describe the deleted VIF")
+		require.Len(t, got.VirtualInterfaces, 1)
+		assert.Equal(t, step.want, got.VirtualInterfaces[0].VirtualInterfaceState)
+	}
+	e.clock.Advance(sim.DefaultSchedule().Retain)
+	_, err = e.dx.DescribeVirtualInterfaces(ctx, &dx.DescribeVirtualInterfacesInput{VirtualInterfaceId: pub.VirtualInterfaceId})
+	assert.Contains(t, apiMessage(err), "Could not find", "a VIF deleted long ago: %v", err)
 }
 
 func TestTagsAndMACsec(t *testing.T) {

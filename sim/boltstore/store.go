@@ -1,6 +1,7 @@
 // Package boltstore keeps the control plane's state in a bbolt file: one
-// bucket per kind of object, one JSON value per object, and a bucket of the
-// operations' data-plane intents not yet done, keyed by commit order; each
+// bucket per kind of object, one JSON value per object, a bucket of deleted
+// objects still described, and a bucket of the operations' data-plane
+// intents not yet done, keyed by commit order; each
 // mutation one transaction, fsynced before the request it belongs to is
 // acknowledged.
 package boltstore
@@ -29,6 +30,7 @@ var (
 	bucketMeta        = []byte("meta")
 	bucketIntents     = []byte("intents")
 	bucketRecords     = []byte("records")
+	bucketGone        = []byte("gone")
 	keySchema         = []byte("schema")
 )
 
@@ -54,7 +56,7 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("opening state %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketConnections, bucketLAGs, bucketVIFs, bucketMeta, bucketIntents, bucketRecords} {
+		for _, b := range [][]byte{bucketConnections, bucketLAGs, bucketVIFs, bucketMeta, bucketIntents, bucketRecords, bucketGone} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -90,6 +92,9 @@ func (s *Store) Load() (*sim.State, error) {
 		}
 		st.Records = map[string]*sim.AssociationRecord{}
 		if err := loadBucket(tx, bucketRecords, st.Records); err != nil {
+			return err
+		}
+		if err := loadBucket(tx, bucketGone, st.Gone); err != nil {
 			return err
 		}
 		return loadIntents(tx, st)
@@ -142,6 +147,16 @@ func (s *Store) Commit(b sim.Batch) error {
 		for _, r := range b.Records {
 			if err := put(tx, bucketRecords, r.ConnectionID, r); err != nil {
 				return err
+			}
+		}
+		for _, g := range b.Gone {
+			if err := put(tx, bucketGone, g.ID(), g); err != nil {
+				return err
+			}
+		}
+		for _, id := range b.Purged {
+			if err := tx.Bucket(bucketGone).Delete([]byte(id)); err != nil {
+				return fmt.Errorf("forgetting deleted %s: %w", id, err)
 			}
 		}
 		for _, seq := range b.Done {
