@@ -28,7 +28,8 @@ const DefaultMaxBody = 1 << 20
 const DefaultAccount = "123456789012"
 
 // Authenticator decides which account a request speaks for. service is the
-// signing name the request must be scoped to (SigningName). It returns a *ProtocolError (403) when the
+// signing name the request must be scoped to (SigningName, or
+// STSSigningName for STS). It returns a *ProtocolError (403) when the
 // request is not properly signed.
 type Authenticator interface {
 	Authenticate(r *http.Request, body []byte, service string) (account string, err error)
@@ -49,7 +50,8 @@ type Options struct {
 	Log     *slog.Logger
 }
 
-// Handler serves the Direct Connect API. It is an http.Handler for POST /;
+// Handler serves the Direct Connect API, and STS's GetCallerIdentity beside
+// it (a form body without X-Amz-Target). It is an http.Handler for POST /;
 // other code may mount it beside its own paths.
 type Handler struct {
 	svc   *sim.Service
@@ -85,7 +87,7 @@ func accountFrom(ctx context.Context) string {
 }
 
 // ServeHTTP decodes one AWS JSON 1.1 request, runs it and writes the
-// response or the AWS-shaped error.
+// response or the AWS-shaped error; an STS Query request goes to STS.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := requestID()
 	w.Header().Set("x-amzn-RequestId", reqID)
@@ -96,6 +98,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.writeError(w, &sim.Error{Code: sim.CodeServer, Message: "An internal error occurred."})
 		}
 	}()
+	if isQuery(r) {
+		h.serveSTS(w, r, reqID)
+		return
+	}
 	if r.Method != http.MethodPost {
 		h.writeError(w, &ProtocolError{Code: "UnknownOperationException", Status: http.StatusMethodNotAllowed,
 			Message: fmt.Sprintf("Method %s is not supported; the Direct Connect API is POST /", r.Method)})
