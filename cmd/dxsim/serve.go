@@ -35,6 +35,7 @@ type serveConfig struct {
 	catalogue   string
 	schedule    sim.Schedule
 	logLevel    string
+	limits      serveLimits
 }
 
 func newServeCmd() *cobra.Command {
@@ -53,8 +54,15 @@ links beneath: kernel (bonds and VLANs), userspace (dxsim's LACP engine), auto
 schedule set by the --*-time flags).
 
 Without --auth sigv4 any credentials map to the lab account 123456789012. With
---auth sigv4 --credentials FILE, requests must be signed with a key from FILE:
-  {"credentials":[{"accessKeyId":"AKID…","secretAccessKey":"…","account":"111122223333"}]}`,
+--auth sigv4 --credentials FILE, requests must be signed with a key from FILE,
+over Host, X-Amz-Date and every X-Amz-* header:
+  {"credentials":[{"accessKeyId":"AKID…","secretAccessKey":"…","account":"111122223333"}]}
+An entry may add "sessionToken": requests with that key must then carry it.
+STS GetCallerIdentity is answered on the same address, for the caller's account.
+
+A request's headers must arrive within 10s and the whole request within 30s;
+a keep-alive connection idle for 2m is closed; at --max-connections a new
+connection closes the longest-idle one.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runServe(cmd.Context(), cfg, cmd.ErrOrStderr(), nil)
@@ -75,6 +83,7 @@ Without --auth sigv4 any credentials map to the lab account 123456789012. With
 	f.DurationVar(&cfg.schedule.Converge, "converge-time", cfg.schedule.Converge, "with a data plane: how long an associated member may take to converge before it is reported down")
 	f.DurationVar(&cfg.schedule.Confirm, "confirm-time", cfg.schedule.Confirm, "hosted connections and VIFs: pending → available")
 	f.StringVar(&cfg.logLevel, "log-level", "info", "debug, info, warn or error")
+	f.IntVar(&cfg.limits.maxConns, "max-connections", defaultMaxConns, "most connections open at once (at most half the open-file limit); at the cap a new one closes the longest idle")
 	return c
 }
 
@@ -128,10 +137,12 @@ func runServe(ctx context.Context, cfg serveConfig, stderr io.Writer, ready func
 		return fmt.Errorf("the catalogue has no location in --region %s", cfg.region)
 	}
 
-	ln, err := net.Listen("tcp", cfg.listen)
+	limits := cfg.limits.resolve(log)
+	tcp, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
 		return fmt.Errorf("--listen: %w", err)
 	}
+	ln := newConnCap(tcp, limits.maxConns)
 	defer ln.Close()
 	if host, _, _ := net.SplitHostPort(ln.Addr().String()); !net.ParseIP(host).IsLoopback() && cfg.auth == "none" {
 		log.Warn("serving beyond loopback without --auth sigv4: anyone who can reach it can change the state", "listen", ln.Addr().String())
@@ -178,11 +189,12 @@ func runServe(ctx context.Context, cfg serveConfig, stderr io.Writer, ready func
 	mux := http.NewServeMux()
 	mux.Handle("/", api.NewHandler(svc, api.Options{Auth: auth, Log: log}))
 	dxAPI(svc, obs, log).Register(mux)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	srv := &http.Server{Handler: mux, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		ReadHeaderTimeout: limits.readHeader, ReadTimeout: limits.read, IdleTimeout: limits.idle, ConnState: ln.track,
 		// Streams (/dxsim/v1/events) end when serving ends.
 		BaseContext: func(net.Listener) context.Context { return ctx }}
 	log.Info("serving the Direct Connect API", "listen", ln.Addr().String(), "state", filepath.Join(cfg.state, boltstore.FileName),
-		"dataplane", cfg.dataplane, "auth", cfg.auth, "region", cfg.region)
+		"dataplane", cfg.dataplane, "auth", cfg.auth, "region", cfg.region, "max-connections", limits.maxConns)
 	if ready != nil {
 		ready(ln.Addr().String())
 	}

@@ -13,14 +13,16 @@ func TestLoadCredentials(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	for name, tc := range map[string]struct {
-		body string
-		ok   bool
+		body  string
+		ok    bool
+		token string
 	}{
-		"good":       {`{"credentials":[{"accessKeyId":"A","secretAccessKey":"s","account":"111122223333"}]}`, true},
-		"short acct": {`{"credentials":[{"accessKeyId":"A","secretAccessKey":"s","account":"1"}]}`, false},
-		"no secret":  {`{"credentials":[{"accessKeyId":"A","account":"111122223333"}]}`, false},
-		"empty":      {`{"credentials":[]}`, false},
-		"not json":   {`A=s`, false},
+		"good":       {`{"credentials":[{"accessKeyId":"A","secretAccessKey":"s","account":"111122223333"}]}`, true, ""},
+		"with token": {`{"credentials":[{"accessKeyId":"A","secretAccessKey":"s","sessionToken":"t","account":"111122223333"}]}`, true, "t"},
+		"short acct": {`{"credentials":[{"accessKeyId":"A","secretAccessKey":"s","account":"1"}]}`, false, ""},
+		"no secret":  {`{"credentials":[{"accessKeyId":"A","account":"111122223333"}]}`, false, ""},
+		"empty":      {`{"credentials":[]}`, false, ""},
+		"not json":   {`A=s`, false, ""},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -34,6 +36,7 @@ func TestLoadCredentials(t *testing.T) {
 			require.NoError(t, err)
 			require.NotEmpty(t, creds)
 			assert.Equal(t, "111122223333", creds[0].Account)
+			assert.Equal(t, tc.token, creds[0].SessionToken)
 		})
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"runtime/debug"
 	"strings"
 
@@ -26,17 +27,21 @@ const DefaultMaxBody = 1 << 20
 // DefaultAccount is the lab account every caller maps to without --auth sigv4.
 const DefaultAccount = "123456789012"
 
-// Authenticator decides which account a request speaks for. It returns a
-// *ProtocolError (403) when the request is not properly signed.
+// Authenticator decides which account a request speaks for. service is the
+// signing name the request must be scoped to (SigningName, or
+// STSSigningName for STS). It returns a *ProtocolError (403) when the
+// request is not properly signed.
 type Authenticator interface {
-	Authenticate(r *http.Request, body []byte) (account string, err error)
+	Authenticate(r *http.Request, body []byte, service string) (account string, err error)
 }
 
 // AnyCredentials maps every request, signed or not, to one account.
 type AnyCredentials struct{ Account string }
 
 // Authenticate returns the configured account.
-func (a AnyCredentials) Authenticate(*http.Request, []byte) (string, error) { return a.Account, nil }
+func (a AnyCredentials) Authenticate(*http.Request, []byte, string) (string, error) {
+	return a.Account, nil
+}
 
 // Options configure a Handler.
 type Options struct {
@@ -45,7 +50,8 @@ type Options struct {
 	Log     *slog.Logger
 }
 
-// Handler serves the Direct Connect API. It is an http.Handler for POST /;
+// Handler serves the Direct Connect API, and STS's GetCallerIdentity beside
+// it (a form body without X-Amz-Target). It is an http.Handler for POST /;
 // other code may mount it beside its own paths.
 type Handler struct {
 	svc   *sim.Service
@@ -81,7 +87,7 @@ func accountFrom(ctx context.Context) string {
 }
 
 // ServeHTTP decodes one AWS JSON 1.1 request, runs it and writes the
-// response or the AWS-shaped error.
+// response or the AWS-shaped error; an STS Query request goes to STS.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reqID := requestID()
 	w.Header().Set("x-amzn-RequestId", reqID)
@@ -92,23 +98,21 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.writeError(w, &sim.Error{Code: sim.CodeServer, Message: "An internal error occurred."})
 		}
 	}()
+	if isQuery(r) {
+		h.serveSTS(w, r, reqID)
+		return
+	}
 	if r.Method != http.MethodPost {
 		h.writeError(w, &ProtocolError{Code: "UnknownOperationException", Status: http.StatusMethodNotAllowed,
 			Message: fmt.Sprintf("Method %s is not supported; the Direct Connect API is POST /", r.Method)})
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.max))
+	body, err := h.readBody(w, r)
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			h.writeError(w, &ProtocolError{Code: "SerializationException", Status: http.StatusRequestEntityTooLarge,
-				Message: fmt.Sprintf("Request body exceeds %d bytes", h.max)})
-			return
-		}
-		h.writeError(w, serialization("Reading the request body: %v", err))
+		h.writeError(w, err)
 		return
 	}
-	account, err := h.auth.Authenticate(r, body)
+	account, err := h.auth.Authenticate(r, body, SigningName)
 	if err != nil {
 		h.writeError(w, err)
 		return
@@ -130,6 +134,26 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.writeJSON(w, http.StatusOK, out)
+}
+
+// readBody reads a request body of at most h.max bytes. A body that does
+// not arrive before the connection's read deadline is a 408, as AWS's front
+// ends answer a client too slow to send its request.
+func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.max))
+	var tooBig *http.MaxBytesError
+	switch {
+	case err == nil:
+		return body, nil
+	case errors.As(err, &tooBig):
+		return nil, &ProtocolError{Code: "SerializationException", Status: http.StatusRequestEntityTooLarge,
+			Message: fmt.Sprintf("Request body exceeds %d bytes", h.max)}
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return nil, &ProtocolError{Code: "RequestTimeoutException", Status: http.StatusRequestTimeout,
+			Message: "The request body was not received in time."}
+	default:
+		return nil, serialization("Reading the request body: %v", err)
+	}
 }
 
 func (h *Handler) logError(op, reqID string, err error) {

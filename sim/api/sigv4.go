@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,19 +20,31 @@ import (
 // SigningName is the service name in Direct Connect's SigV4 scope.
 const SigningName = "directconnect"
 
+// STSSigningName is the service name in STS's SigV4 scope.
+const STSSigningName = "sts"
+
+// globalSTSRegion is the scope's region of a request signed for STS's
+// global endpoint (sts.amazonaws.com), which every client signs as
+// us-east-1 whatever its own region.
+const globalSTSRegion = "us-east-1"
+
 // maxSkew is how far a request's X-Amz-Date may be from the server's clock,
 // as AWS allows.
 const maxSkew = 15 * time.Minute
 
-// Credential is one access key the server accepts, and the account it speaks for.
+// Credential is one access key the server accepts, and the account it speaks
+// for. A key with a SessionToken stands for temporary credentials: every
+// request made with it must carry that token, signed.
 type Credential struct {
 	AccessKeyID     string `json:"accessKeyId"`
 	SecretAccessKey string `json:"secretAccessKey"`
+	SessionToken    string `json:"sessionToken,omitempty"`
 	Account         string `json:"account"`
 }
 
 // LoadCredentials reads a credentials file:
-// {"credentials":[{"accessKeyId":…,"secretAccessKey":…,"account":"111122223333"}]}.
+// {"credentials":[{"accessKeyId":…,"secretAccessKey":…,"sessionToken":…,"account":"111122223333"}]}
+// (sessionToken optional).
 func LoadCredentials(path string) ([]Credential, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
@@ -81,10 +94,19 @@ func authError(code, msg string) error {
 	return &ProtocolError{Code: code, Message: msg, Status: http.StatusForbidden}
 }
 
-const mismatch = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
+const (
+	mismatch     = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
+	invalidToken = "The security token included in the request is invalid."
+	amzDate      = "20060102T150405Z"
+)
 
-// Authenticate returns the account of a correctly signed request.
-func (v *SigV4) Authenticate(r *http.Request, body []byte) (string, error) {
+// Authenticate returns the account of a request correctly signed for
+// service (SigningName or STSSigningName).
+//
+// Checks that need no secret come first; the session token's value is
+// compared only once the signature, which covers it, has verified, so a
+// caller without the secret learns nothing about a token from the answer.
+func (v *SigV4) Authenticate(r *http.Request, body []byte, service string) (string, error) {
 	auth := r.Header.Get("Authorization")
 	if auth == "" {
 		return "", authError("MissingAuthenticationTokenException", "Missing Authentication Token")
@@ -95,18 +117,33 @@ func (v *SigV4) Authenticate(r *http.Request, body []byte) (string, error) {
 	}
 	cred, ok := v.keys[a.accessKey]
 	if !ok {
-		return "", authError("UnrecognizedClientException", "The security token included in the request is invalid.")
+		return "", authError("UnrecognizedClientException", invalidToken)
 	}
-	if a.service != SigningName || a.region != v.region {
-		return "", authError("InvalidSignatureException", fmt.Sprintf("Credential should be scoped to a valid region and service: %s/%s, not %s/%s.", v.region, SigningName, a.region, a.service))
+	if a.service != service || !v.regionFits(a.region, service) {
+		return "", authError("InvalidSignatureException", fmt.Sprintf("Credential should be scoped to a valid region and service: %s/%s, not %s/%s.", v.region, service, a.region, a.service))
 	}
-	when, err := time.Parse("20060102T150405Z", r.Header.Get("X-Amz-Date"))
+	when, err := time.Parse(amzDate, r.Header.Get("X-Amz-Date"))
 	if err != nil || when.Format("20060102") != a.date {
 		return "", authError("IncompleteSignatureException", "X-Amz-Date is missing or does not match the credential scope's date.")
 	}
-	if skew := v.now().Sub(when); skew > maxSkew || skew < -maxSkew {
-		return "", authError("InvalidSignatureException", fmt.Sprintf("Signature expired: %s is now earlier than %s or later than %s.",
-			when.Format("20060102T150405Z"), v.now().Add(-maxSkew).UTC().Format("20060102T150405Z"), v.now().Add(maxSkew).UTC().Format("20060102T150405Z")))
+	now := v.now()
+	if now.Sub(when) > maxSkew {
+		return "", authError("InvalidSignatureException", fmt.Sprintf("Signature expired: %s is now earlier than %s (%s - 15 min.)",
+			when.Format(amzDate), now.Add(-maxSkew).UTC().Format(amzDate), now.UTC().Format(amzDate)))
+	}
+	if when.Sub(now) > maxSkew {
+		return "", authError("InvalidSignatureException", fmt.Sprintf("Signature not yet current: %s is still later than %s (%s + 15 min.)",
+			when.Format(amzDate), now.Add(maxSkew).UTC().Format(amzDate), now.UTC().Format(amzDate)))
+	}
+	token, hasToken := r.Header["X-Amz-Security-Token"]
+	signed := func(h string) bool { return slices.Contains(a.signedHeaders, h) }
+	// A token where the key has none, none where it has one, or a token
+	// outside the signature: AWS answers each as a token it does not know.
+	if hasToken != (cred.SessionToken != "") || hasToken && !signed("x-amz-security-token") {
+		return "", authError("UnrecognizedClientException", invalidToken)
+	}
+	if err := requireSigned(r, signed); err != nil {
+		return "", err
 	}
 	want, err := v.sign(r, body, a, cred, when)
 	if err != nil {
@@ -115,7 +152,49 @@ func (v *SigV4) Authenticate(r *http.Request, body []byte) (string, error) {
 	if subtle.ConstantTimeCompare([]byte(want), []byte(a.signature)) != 1 {
 		return "", authError("InvalidSignatureException", mismatch)
 	}
+	if hasToken && (len(token) != 1 || subtle.ConstantTimeCompare([]byte(token[0]), []byte(cred.SessionToken)) != 1) {
+		return "", authError("UnrecognizedClientException", invalidToken)
+	}
 	return cred.Account, nil
+}
+
+// regionFits says whether a scope's region is one this endpoint answers
+// for: its own, and for STS also the global endpoint's.
+func (v *SigV4) regionFits(region, service string) bool {
+	return region == v.region || service == STSSigningName && region == globalSTSRegion
+}
+
+// requireSigned refuses a signature that leaves out Host, X-Amz-Date or any
+// other X-Amz-* header of the request (X-Amz-Target, X-Amz-Content-Sha256, …).
+// A signature over less than that lets whoever captures the request change
+// what it does: the same DescribeConnections, re-targeted, deletes.
+//
+// AWS answers a signature that is well formed but leaves out a header it
+// requires with InvalidSignatureException and "'Host' or ':authority' must
+// be a 'SignedHeader' in the AWS Authorization." (IncompleteSignature is
+// for an Authorization header that cannot be read at all); the same form
+// names the header here.
+func requireSigned(r *http.Request, signed func(string) bool) error {
+	missing := func(name string) error {
+		return authError("InvalidSignatureException", fmt.Sprintf("'%s' must be a 'SignedHeader' in the AWS Authorization.", name))
+	}
+	if !signed("host") {
+		return missing("Host")
+	}
+	if !signed("x-amz-date") {
+		return missing("X-Amz-Date")
+	}
+	names := make([]string, 0, len(r.Header))
+	for k := range r.Header {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, k := range names {
+		if lower := strings.ToLower(k); strings.HasPrefix(lower, "x-amz-") && !signed(lower) {
+			return missing(k)
+		}
+	}
+	return nil
 }
 
 // sign recomputes the signature over exactly the headers the client signed.
