@@ -82,6 +82,7 @@ connection closes the longest-idle one.`,
 	f.DurationVar(&cfg.schedule.Associate, "associate-time", cfg.schedule.Associate, "with --dataplane none: how long an associated link is down")
 	f.DurationVar(&cfg.schedule.Converge, "converge-time", cfg.schedule.Converge, "with a data plane: how long an associated member may take to converge before it is reported down")
 	f.DurationVar(&cfg.schedule.Confirm, "confirm-time", cfg.schedule.Confirm, "hosted connections and VIFs: pending → available")
+	f.DurationVar(&cfg.schedule.Retain, "deleted-time", cfg.schedule.Retain, "how long deleted connections, LAGs and VIFs are still described, as deleted")
 	f.StringVar(&cfg.logLevel, "log-level", "info", "debug, info, warn or error")
 	f.IntVar(&cfg.limits.maxConns, "max-connections", defaultMaxConns, "most connections open at once (at most half the open-file limit); at the cap a new one closes the longest idle")
 	return c
