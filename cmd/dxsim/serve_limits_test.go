@@ -178,17 +178,19 @@ func TestConnCap(t *testing.T) {
 		return br, resp.Body.Close()
 	}
 
-	active := func(n int) func() bool {
+	// states waits for exactly this many connections in a request and
+	// between requests: the server marks a connection idle a moment after
+	// its client has read the response, so "one active" alone could still
+	// be the first connection finishing.
+	states := func(active, idle int) func() bool {
 		return func() bool {
 			ln.mu.Lock()
 			defer ln.mu.Unlock()
-			busy := 0
+			n := map[http.ConnState]int{}
 			for _, s := range ln.conns {
-				if s.state == http.StateActive {
-					busy++
-				}
+				n[s.state]++
 			}
-			return busy == n
+			return n[http.StateActive] == active && n[http.StateIdle] == idle
 		}
 	}
 
@@ -198,7 +200,7 @@ func TestConnCap(t *testing.T) {
 	busy := dialServe(t, addr)
 	busyDone := make(chan error, 1)
 	go func() { _, err := request(busy, "/block"); busyDone <- err }()
-	require.Eventually(t, active(1), patience, time.Millisecond, "the blocked request")
+	require.Eventually(t, states(1, 1), patience, time.Millisecond, "the blocked request, beside the idle connection")
 
 	fresh := dialServe(t, addr)
 	_, err = request(fresh, "/")
@@ -209,7 +211,7 @@ func TestConnCap(t *testing.T) {
 	// Both busy: a new client waits for one of them to end.
 	freshDone := make(chan error, 1)
 	go func() { _, err := request(fresh, "/block"); freshDone <- err }()
-	require.Eventually(t, active(2), patience, time.Millisecond, "two blocked requests")
+	require.Eventually(t, states(2, 0), patience, time.Millisecond, "two blocked requests")
 	waiting := dialServe(t, addr)
 	waitingDone := make(chan error, 1)
 	go func() { _, err := request(waiting, "/"); waitingDone <- err }()
