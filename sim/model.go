@@ -158,6 +158,11 @@ type State struct {
 	Records map[string]*AssociationRecord
 	// Gone holds deleted objects still described, by ID.
 	Gone map[string]*Gone
+	// Direct Connect gateways, their associations and association
+	// proposals, by ID (see dxgw.go).
+	Gateways            map[string]*DXGateway
+	GatewayAssociations map[string]*GatewayAssociation
+	GatewayProposals    map[string]*GatewayProposal
 }
 
 // NewState returns an empty state.
@@ -167,6 +172,10 @@ func NewState() *State {
 		LAGs:        map[string]*LAG{},
 		VIFs:        map[string]*VIF{},
 		Gone:        map[string]*Gone{},
+
+		Gateways:            map[string]*DXGateway{},
+		GatewayAssociations: map[string]*GatewayAssociation{},
+		GatewayProposals:    map[string]*GatewayProposal{},
 	}
 }
 

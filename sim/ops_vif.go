@@ -48,6 +48,9 @@ func (s *Service) CreateVirtualInterface(ctx context.Context, account string, in
 		if in.Type == VIFPublic && in.AddressFamily != "ipv6" && (in.AmazonAddress == "" || in.CustomerAddress == "") {
 			return clientErr(RuleInvalidArgument, "A public virtual interface needs amazonAddress and customerAddress.")
 		}
+		if err := CheckVIFAttachment(t.st, account, in); err != nil {
+			return err
+		}
 		tags, err := CheckTags(nil, in.Tags, s.quotas)
 		if err != nil {
 			return err

@@ -87,6 +87,7 @@ func (s *Service) advance(t *txn) {
 	for id := range lags {
 		s.settleLAG(t, id)
 	}
+	s.advanceGateways(t)
 }
 
 // recomputeNext finds the earliest deadline, so requests skip advance until then.
@@ -105,6 +106,7 @@ func (s *Service) recomputeNext() {
 		at, _, ok := s.vifDeadline(v)
 		consider(at, ok)
 	}
+	s.gatewaysNext(consider)
 	s.next = next
 }
 

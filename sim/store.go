@@ -25,11 +25,18 @@ type Batch struct {
 	// Purged those described long enough.
 	Gone   []*Gone
 	Purged []string
+	// Direct Connect gateways, associations and proposals, new or changed;
+	// GatewayDropped the IDs of those no longer described.
+	Gateways            []*DXGateway
+	GatewayAssociations []*GatewayAssociation
+	GatewayProposals    []*GatewayProposal
+	GatewayDropped      []string
 }
 
 // Empty reports whether the batch changes nothing.
 func (b *Batch) Empty() bool {
-	return len(b.Connections)+len(b.LAGs)+len(b.VIFs)+len(b.Deleted)+len(b.Done)+len(b.Records)+len(b.Gone)+len(b.Purged) == 0 && b.Intent == nil
+	return len(b.Connections)+len(b.LAGs)+len(b.VIFs)+len(b.Deleted)+len(b.Done)+len(b.Records)+len(b.Gone)+len(b.Purged)+
+		len(b.Gateways)+len(b.GatewayAssociations)+len(b.GatewayProposals)+len(b.GatewayDropped) == 0 && b.Intent == nil
 }
 
 // MemoryStore keeps nothing beyond the process; for tests and throwaway runs.

@@ -13,7 +13,7 @@ type txn struct {
 	st      *State
 	now     time.Time
 	undo    []func()
-	dirty   map[string]any // ID → *Connection, *LAG, *VIF, or nil when deleted
+	dirty   map[string]any // ID → *Connection, *LAG, *VIF, a gateway object, nil when deleted, gatewayDropped
 	order   []string
 	changes []StateChange
 
@@ -130,6 +130,14 @@ func (t *txn) batch() Batch {
 			b.LAGs = append(b.LAGs, v)
 		case *VIF:
 			b.VIFs = append(b.VIFs, v)
+		case *DXGateway:
+			b.Gateways = append(b.Gateways, v)
+		case *GatewayAssociation:
+			b.GatewayAssociations = append(b.GatewayAssociations, v)
+		case *GatewayProposal:
+			b.GatewayProposals = append(b.GatewayProposals, v)
+		case gatewayDropped:
+			b.GatewayDropped = append(b.GatewayDropped, id)
 		case nil:
 			b.Deleted = append(b.Deleted, id)
 		}

@@ -22,6 +22,8 @@ func TestVIFGetsWhatAmazonAssigns(t *testing.T) {
 	s, clock := newService(t, nil)
 	c, err := s.CreateConnection(ctx, acct, sim.CreateConnectionInput{Location: "EqDC2", Bandwidth: "10Gbps", Name: "c"})
 	require.NoError(t, err)
+	gw, err := s.CreateDirectConnectGateway(ctx, acct, sim.CreateGatewayInput{Name: "gw"})
+	require.NoError(t, err)
 	clock.Advance(10 * time.Second)
 	key := regexp.MustCompile(`^0x[A-Za-z0-9]{24}$`)
 	seen := map[netip.Prefix]bool{}
@@ -30,7 +32,7 @@ func TestVIFGetsWhatAmazonAssigns(t *testing.T) {
 		if typ == sim.VIFPrivate {
 			in.VirtualGatewayID = "vgw-0123456789abcdef0"
 		} else {
-			in.DirectConnectGatewayID = "5f294f92-bafb-4011-916d-9b0bec2a5c29"
+			in.DirectConnectGatewayID = gw.ID
 		}
 		v, err := s.CreateVirtualInterface(ctx, acct, in)
 		require.NoError(t, err, typ)

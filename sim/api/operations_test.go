@@ -148,9 +148,11 @@ func TestVirtualInterfaces(t *testing.T) {
 	assert.Equal(t, "public", aws.ToString(pub.VirtualInterfaceType), "public VIF: type")
 	assert.Equal(t, types.VirtualInterfaceStateVerifying, pub.VirtualInterfaceState, "public VIF: state")
 	assert.Len(t, pub.RouteFilterPrefixes, 1, "public VIF: route filter prefixes")
+	gw, err := e.dx.CreateDirectConnectGateway(ctx, &dx.CreateDirectConnectGatewayInput{DirectConnectGatewayName: aws.String("gw")})
+	require.NoError(t, err)
 	tr, err := e.dx.CreateTransitVirtualInterface(ctx, &dx.CreateTransitVirtualInterfaceInput{ConnectionId: aws.String(lagID),
 		NewTransitVirtualInterface: &types.NewTransitVirtualInterface{VirtualInterfaceName: aws.String("tr"), Vlan: 20, AsnLong: aws.Int64(4200000000),
-			DirectConnectGatewayId: aws.String("dxgw-1"), Mtu: aws.Int32(8500)}})
+			DirectConnectGatewayId: gw.DirectConnectGateway.DirectConnectGatewayId, Mtu: aws.Int32(8500)}})
 	require.NoError(t, err)
 	v := tr.VirtualInterface
 	require.NotNil(t, v, "transit VIF (nested under virtualInterface)")

@@ -4,6 +4,40 @@ package api
 
 import "context"
 
+// AcceptDirectConnectGatewayAssociationProposalRequest is the model's AcceptDirectConnectGatewayAssociationProposalRequest shape.
+type AcceptDirectConnectGatewayAssociationProposalRequest struct {
+	AssociatedGatewayOwnerAccount                 string              `json:"associatedGatewayOwnerAccount,omitempty"`
+	DirectConnectGatewayId                        string              `json:"directConnectGatewayId,omitempty"`
+	OverrideAllowedPrefixesToDirectConnectGateway []RouteFilterPrefix `json:"overrideAllowedPrefixesToDirectConnectGateway,omitzero"`
+	ProposalId                                    string              `json:"proposalId,omitempty"`
+}
+
+func (v *AcceptDirectConnectGatewayAssociationProposalRequest) validate(path string) error {
+	if v == nil {
+		return nil
+	}
+	if v.AssociatedGatewayOwnerAccount == "" {
+		return missing(path, "associatedGatewayOwnerAccount")
+	}
+	if v.DirectConnectGatewayId == "" {
+		return missing(path, "directConnectGatewayId")
+	}
+	for i := range v.OverrideAllowedPrefixesToDirectConnectGateway {
+		if err := v.OverrideAllowedPrefixesToDirectConnectGateway[i].validate(index(path, "overrideAllowedPrefixesToDirectConnectGateway", i)); err != nil {
+			return err
+		}
+	}
+	if v.ProposalId == "" {
+		return missing(path, "proposalId")
+	}
+	return nil
+}
+
+// AcceptDirectConnectGatewayAssociationProposalResult is the model's AcceptDirectConnectGatewayAssociationProposalResult shape.
+type AcceptDirectConnectGatewayAssociationProposalResult struct {
+	DirectConnectGatewayAssociation *DirectConnectGatewayAssociation `json:"directConnectGatewayAssociation,omitempty"`
+}
+
 // AllocateHostedConnectionRequest is the model's AllocateHostedConnectionRequest shape.
 type AllocateHostedConnectionRequest struct {
 	Bandwidth      string `json:"bandwidth,omitempty"`
@@ -127,6 +161,21 @@ func (v *AssociateVirtualInterfaceRequest) validate(path string) error {
 	return nil
 }
 
+// AssociatedCoreNetwork is the model's AssociatedCoreNetwork shape.
+type AssociatedCoreNetwork struct {
+	AttachmentId string `json:"attachmentId,omitempty"`
+	Id           string `json:"id,omitempty"`
+	OwnerAccount string `json:"ownerAccount,omitempty"`
+}
+
+// AssociatedGateway is the model's AssociatedGateway shape.
+type AssociatedGateway struct {
+	Id           string `json:"id,omitempty"`
+	OwnerAccount string `json:"ownerAccount,omitempty"`
+	Region       string `json:"region,omitempty"`
+	Type         string `json:"type,omitempty"`
+}
+
 // BGPPeer is the model's BGPPeer shape.
 type BGPPeer struct {
 	AddressFamily      string `json:"addressFamily,omitempty"`
@@ -230,6 +279,106 @@ func (v *CreateConnectionRequest) validate(path string) error {
 		}
 	}
 	return nil
+}
+
+// CreateDirectConnectGatewayAssociationProposalRequest is the model's CreateDirectConnectGatewayAssociationProposalRequest shape.
+type CreateDirectConnectGatewayAssociationProposalRequest struct {
+	AddAllowedPrefixesToDirectConnectGateway    []RouteFilterPrefix `json:"addAllowedPrefixesToDirectConnectGateway,omitzero"`
+	DirectConnectGatewayId                      string              `json:"directConnectGatewayId,omitempty"`
+	DirectConnectGatewayOwnerAccount            string              `json:"directConnectGatewayOwnerAccount,omitempty"`
+	GatewayId                                   string              `json:"gatewayId,omitempty"`
+	RemoveAllowedPrefixesToDirectConnectGateway []RouteFilterPrefix `json:"removeAllowedPrefixesToDirectConnectGateway,omitzero"`
+}
+
+func (v *CreateDirectConnectGatewayAssociationProposalRequest) validate(path string) error {
+	if v == nil {
+		return nil
+	}
+	for i := range v.AddAllowedPrefixesToDirectConnectGateway {
+		if err := v.AddAllowedPrefixesToDirectConnectGateway[i].validate(index(path, "addAllowedPrefixesToDirectConnectGateway", i)); err != nil {
+			return err
+		}
+	}
+	if v.DirectConnectGatewayId == "" {
+		return missing(path, "directConnectGatewayId")
+	}
+	if v.DirectConnectGatewayOwnerAccount == "" {
+		return missing(path, "directConnectGatewayOwnerAccount")
+	}
+	if v.GatewayId == "" {
+		return missing(path, "gatewayId")
+	}
+	for i := range v.RemoveAllowedPrefixesToDirectConnectGateway {
+		if err := v.RemoveAllowedPrefixesToDirectConnectGateway[i].validate(index(path, "removeAllowedPrefixesToDirectConnectGateway", i)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CreateDirectConnectGatewayAssociationProposalResult is the model's CreateDirectConnectGatewayAssociationProposalResult shape.
+type CreateDirectConnectGatewayAssociationProposalResult struct {
+	DirectConnectGatewayAssociationProposal *DirectConnectGatewayAssociationProposal `json:"directConnectGatewayAssociationProposal,omitempty"`
+}
+
+// CreateDirectConnectGatewayAssociationRequest is the model's CreateDirectConnectGatewayAssociationRequest shape.
+type CreateDirectConnectGatewayAssociationRequest struct {
+	AddAllowedPrefixesToDirectConnectGateway []RouteFilterPrefix `json:"addAllowedPrefixesToDirectConnectGateway,omitzero"`
+	DirectConnectGatewayId                   string              `json:"directConnectGatewayId,omitempty"`
+	GatewayId                                string              `json:"gatewayId,omitempty"`
+	VirtualGatewayId                         string              `json:"virtualGatewayId,omitempty"`
+}
+
+func (v *CreateDirectConnectGatewayAssociationRequest) validate(path string) error {
+	if v == nil {
+		return nil
+	}
+	for i := range v.AddAllowedPrefixesToDirectConnectGateway {
+		if err := v.AddAllowedPrefixesToDirectConnectGateway[i].validate(index(path, "addAllowedPrefixesToDirectConnectGateway", i)); err != nil {
+			return err
+		}
+	}
+	if v.DirectConnectGatewayId == "" {
+		return missing(path, "directConnectGatewayId")
+	}
+	return nil
+}
+
+// CreateDirectConnectGatewayAssociationResult is the model's CreateDirectConnectGatewayAssociationResult shape.
+type CreateDirectConnectGatewayAssociationResult struct {
+	DirectConnectGatewayAssociation *DirectConnectGatewayAssociation `json:"directConnectGatewayAssociation,omitempty"`
+}
+
+// CreateDirectConnectGatewayRequest is the model's CreateDirectConnectGatewayRequest shape.
+type CreateDirectConnectGatewayRequest struct {
+	AmazonSideAsn            *int64 `json:"amazonSideAsn,omitempty"`
+	DirectConnectGatewayName string `json:"directConnectGatewayName,omitempty"`
+	Tags                     []Tag  `json:"tags,omitzero"`
+}
+
+func (v *CreateDirectConnectGatewayRequest) validate(path string) error {
+	if v == nil {
+		return nil
+	}
+	if v.DirectConnectGatewayName == "" {
+		return missing(path, "directConnectGatewayName")
+	}
+	if v.Tags != nil {
+		if err := checkCount(path, "tags", len(v.Tags), 1, -1); err != nil {
+			return err
+		}
+	}
+	for i := range v.Tags {
+		if err := v.Tags[i].validate(index(path, "tags", i)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CreateDirectConnectGatewayResult is the model's CreateDirectConnectGatewayResult shape.
+type CreateDirectConnectGatewayResult struct {
+	DirectConnectGateway *DirectConnectGateway `json:"directConnectGateway,omitempty"`
 }
 
 // CreateInterconnectRequest is the model's CreateInterconnectRequest shape.
@@ -407,6 +556,65 @@ func (v *DeleteConnectionRequest) validate(path string) error {
 	return nil
 }
 
+// DeleteDirectConnectGatewayAssociationProposalRequest is the model's DeleteDirectConnectGatewayAssociationProposalRequest shape.
+type DeleteDirectConnectGatewayAssociationProposalRequest struct {
+	ProposalId string `json:"proposalId,omitempty"`
+}
+
+func (v *DeleteDirectConnectGatewayAssociationProposalRequest) validate(path string) error {
+	if v == nil {
+		return nil
+	}
+	if v.ProposalId == "" {
+		return missing(path, "proposalId")
+	}
+	return nil
+}
+
+// DeleteDirectConnectGatewayAssociationProposalResult is the model's DeleteDirectConnectGatewayAssociationProposalResult shape.
+type DeleteDirectConnectGatewayAssociationProposalResult struct {
+	DirectConnectGatewayAssociationProposal *DirectConnectGatewayAssociationProposal `json:"directConnectGatewayAssociationProposal,omitempty"`
+}
+
+// DeleteDirectConnectGatewayAssociationRequest is the model's DeleteDirectConnectGatewayAssociationRequest shape.
+type DeleteDirectConnectGatewayAssociationRequest struct {
+	AssociationId          string `json:"associationId,omitempty"`
+	DirectConnectGatewayId string `json:"directConnectGatewayId,omitempty"`
+	VirtualGatewayId       string `json:"virtualGatewayId,omitempty"`
+}
+
+func (v *DeleteDirectConnectGatewayAssociationRequest) validate(path string) error {
+	if v == nil {
+		return nil
+	}
+	return nil
+}
+
+// DeleteDirectConnectGatewayAssociationResult is the model's DeleteDirectConnectGatewayAssociationResult shape.
+type DeleteDirectConnectGatewayAssociationResult struct {
+	DirectConnectGatewayAssociation *DirectConnectGatewayAssociation `json:"directConnectGatewayAssociation,omitempty"`
+}
+
+// DeleteDirectConnectGatewayRequest is the model's DeleteDirectConnectGatewayRequest shape.
+type DeleteDirectConnectGatewayRequest struct {
+	DirectConnectGatewayId string `json:"directConnectGatewayId,omitempty"`
+}
+
+func (v *DeleteDirectConnectGatewayRequest) validate(path string) error {
+	if v == nil {
+		return nil
+	}
+	if v.DirectConnectGatewayId == "" {
+		return missing(path, "directConnectGatewayId")
+	}
+	return nil
+}
+
+// DeleteDirectConnectGatewayResult is the model's DeleteDirectConnectGatewayResult shape.
+type DeleteDirectConnectGatewayResult struct {
+	DirectConnectGateway *DirectConnectGateway `json:"directConnectGateway,omitempty"`
+}
+
 // DeleteInterconnectRequest is the model's DeleteInterconnectRequest shape.
 type DeleteInterconnectRequest struct {
 	InterconnectId string `json:"interconnectId,omitempty"`
@@ -474,6 +682,92 @@ func (v *DescribeConnectionsRequest) validate(path string) error {
 		return nil
 	}
 	return nil
+}
+
+// DescribeDirectConnectGatewayAssociationProposalsRequest is the model's DescribeDirectConnectGatewayAssociationProposalsRequest shape.
+type DescribeDirectConnectGatewayAssociationProposalsRequest struct {
+	AssociatedGatewayId    string `json:"associatedGatewayId,omitempty"`
+	DirectConnectGatewayId string `json:"directConnectGatewayId,omitempty"`
+	MaxResults             *int32 `json:"maxResults,omitempty"`
+	NextToken              string `json:"nextToken,omitempty"`
+	ProposalId             string `json:"proposalId,omitempty"`
+}
+
+func (v *DescribeDirectConnectGatewayAssociationProposalsRequest) validate(path string) error {
+	if v == nil {
+		return nil
+	}
+	return nil
+}
+
+// DescribeDirectConnectGatewayAssociationProposalsResult is the model's DescribeDirectConnectGatewayAssociationProposalsResult shape.
+type DescribeDirectConnectGatewayAssociationProposalsResult struct {
+	DirectConnectGatewayAssociationProposals []DirectConnectGatewayAssociationProposal `json:"directConnectGatewayAssociationProposals,omitzero"`
+	NextToken                                string                                    `json:"nextToken,omitempty"`
+}
+
+// DescribeDirectConnectGatewayAssociationsRequest is the model's DescribeDirectConnectGatewayAssociationsRequest shape.
+type DescribeDirectConnectGatewayAssociationsRequest struct {
+	AssociatedGatewayId    string `json:"associatedGatewayId,omitempty"`
+	AssociationId          string `json:"associationId,omitempty"`
+	DirectConnectGatewayId string `json:"directConnectGatewayId,omitempty"`
+	MaxResults             *int32 `json:"maxResults,omitempty"`
+	NextToken              string `json:"nextToken,omitempty"`
+	VirtualGatewayId       string `json:"virtualGatewayId,omitempty"`
+}
+
+func (v *DescribeDirectConnectGatewayAssociationsRequest) validate(path string) error {
+	if v == nil {
+		return nil
+	}
+	return nil
+}
+
+// DescribeDirectConnectGatewayAssociationsResult is the model's DescribeDirectConnectGatewayAssociationsResult shape.
+type DescribeDirectConnectGatewayAssociationsResult struct {
+	DirectConnectGatewayAssociations []DirectConnectGatewayAssociation `json:"directConnectGatewayAssociations,omitzero"`
+	NextToken                        string                            `json:"nextToken,omitempty"`
+}
+
+// DescribeDirectConnectGatewayAttachmentsRequest is the model's DescribeDirectConnectGatewayAttachmentsRequest shape.
+type DescribeDirectConnectGatewayAttachmentsRequest struct {
+	DirectConnectGatewayId string `json:"directConnectGatewayId,omitempty"`
+	MaxResults             *int32 `json:"maxResults,omitempty"`
+	NextToken              string `json:"nextToken,omitempty"`
+	VirtualInterfaceId     string `json:"virtualInterfaceId,omitempty"`
+}
+
+func (v *DescribeDirectConnectGatewayAttachmentsRequest) validate(path string) error {
+	if v == nil {
+		return nil
+	}
+	return nil
+}
+
+// DescribeDirectConnectGatewayAttachmentsResult is the model's DescribeDirectConnectGatewayAttachmentsResult shape.
+type DescribeDirectConnectGatewayAttachmentsResult struct {
+	DirectConnectGatewayAttachments []DirectConnectGatewayAttachment `json:"directConnectGatewayAttachments,omitzero"`
+	NextToken                       string                           `json:"nextToken,omitempty"`
+}
+
+// DescribeDirectConnectGatewaysRequest is the model's DescribeDirectConnectGatewaysRequest shape.
+type DescribeDirectConnectGatewaysRequest struct {
+	DirectConnectGatewayId string `json:"directConnectGatewayId,omitempty"`
+	MaxResults             *int32 `json:"maxResults,omitempty"`
+	NextToken              string `json:"nextToken,omitempty"`
+}
+
+func (v *DescribeDirectConnectGatewaysRequest) validate(path string) error {
+	if v == nil {
+		return nil
+	}
+	return nil
+}
+
+// DescribeDirectConnectGatewaysResult is the model's DescribeDirectConnectGatewaysResult shape.
+type DescribeDirectConnectGatewaysResult struct {
+	DirectConnectGateways []DirectConnectGateway `json:"directConnectGateways,omitzero"`
+	NextToken             string                 `json:"nextToken,omitempty"`
 }
 
 // DescribeHostedConnectionsRequest is the model's DescribeHostedConnectionsRequest shape.
@@ -554,6 +848,54 @@ func (v *DescribeVirtualInterfacesRequest) validate(path string) error {
 		return nil
 	}
 	return nil
+}
+
+// DirectConnectGateway is the model's DirectConnectGateway shape.
+type DirectConnectGateway struct {
+	AmazonSideAsn             *int64 `json:"amazonSideAsn,omitempty"`
+	DirectConnectGatewayId    string `json:"directConnectGatewayId,omitempty"`
+	DirectConnectGatewayName  string `json:"directConnectGatewayName,omitempty"`
+	DirectConnectGatewayState string `json:"directConnectGatewayState,omitempty"`
+	OwnerAccount              string `json:"ownerAccount,omitempty"`
+	StateChangeError          string `json:"stateChangeError,omitempty"`
+	Tags                      []Tag  `json:"tags,omitzero"`
+}
+
+// DirectConnectGatewayAssociation is the model's DirectConnectGatewayAssociation shape.
+type DirectConnectGatewayAssociation struct {
+	AllowedPrefixesToDirectConnectGateway []RouteFilterPrefix    `json:"allowedPrefixesToDirectConnectGateway,omitzero"`
+	AssociatedCoreNetwork                 *AssociatedCoreNetwork `json:"associatedCoreNetwork,omitempty"`
+	AssociatedGateway                     *AssociatedGateway     `json:"associatedGateway,omitempty"`
+	AssociationId                         string                 `json:"associationId,omitempty"`
+	AssociationState                      string                 `json:"associationState,omitempty"`
+	DirectConnectGatewayId                string                 `json:"directConnectGatewayId,omitempty"`
+	DirectConnectGatewayOwnerAccount      string                 `json:"directConnectGatewayOwnerAccount,omitempty"`
+	StateChangeError                      string                 `json:"stateChangeError,omitempty"`
+	VirtualGatewayId                      string                 `json:"virtualGatewayId,omitempty"`
+	VirtualGatewayOwnerAccount            string                 `json:"virtualGatewayOwnerAccount,omitempty"`
+	VirtualGatewayRegion                  string                 `json:"virtualGatewayRegion,omitempty"`
+}
+
+// DirectConnectGatewayAssociationProposal is the model's DirectConnectGatewayAssociationProposal shape.
+type DirectConnectGatewayAssociationProposal struct {
+	AssociatedGateway                              *AssociatedGateway  `json:"associatedGateway,omitempty"`
+	DirectConnectGatewayId                         string              `json:"directConnectGatewayId,omitempty"`
+	DirectConnectGatewayOwnerAccount               string              `json:"directConnectGatewayOwnerAccount,omitempty"`
+	ExistingAllowedPrefixesToDirectConnectGateway  []RouteFilterPrefix `json:"existingAllowedPrefixesToDirectConnectGateway,omitzero"`
+	ProposalId                                     string              `json:"proposalId,omitempty"`
+	ProposalState                                  string              `json:"proposalState,omitempty"`
+	RequestedAllowedPrefixesToDirectConnectGateway []RouteFilterPrefix `json:"requestedAllowedPrefixesToDirectConnectGateway,omitzero"`
+}
+
+// DirectConnectGatewayAttachment is the model's DirectConnectGatewayAttachment shape.
+type DirectConnectGatewayAttachment struct {
+	AttachmentState              string `json:"attachmentState,omitempty"`
+	AttachmentType               string `json:"attachmentType,omitempty"`
+	DirectConnectGatewayId       string `json:"directConnectGatewayId,omitempty"`
+	StateChangeError             string `json:"stateChangeError,omitempty"`
+	VirtualInterfaceId           string `json:"virtualInterfaceId,omitempty"`
+	VirtualInterfaceOwnerAccount string `json:"virtualInterfaceOwnerAccount,omitempty"`
+	VirtualInterfaceRegion       string `json:"virtualInterfaceRegion,omitempty"`
 }
 
 // DisassociateConnectionFromLagRequest is the model's DisassociateConnectionFromLagRequest shape.
@@ -934,6 +1276,59 @@ func (v *UpdateConnectionRequest) validate(path string) error {
 	return nil
 }
 
+// UpdateDirectConnectGatewayAssociationRequest is the model's UpdateDirectConnectGatewayAssociationRequest shape.
+type UpdateDirectConnectGatewayAssociationRequest struct {
+	AddAllowedPrefixesToDirectConnectGateway    []RouteFilterPrefix `json:"addAllowedPrefixesToDirectConnectGateway,omitzero"`
+	AssociationId                               string              `json:"associationId,omitempty"`
+	RemoveAllowedPrefixesToDirectConnectGateway []RouteFilterPrefix `json:"removeAllowedPrefixesToDirectConnectGateway,omitzero"`
+}
+
+func (v *UpdateDirectConnectGatewayAssociationRequest) validate(path string) error {
+	if v == nil {
+		return nil
+	}
+	for i := range v.AddAllowedPrefixesToDirectConnectGateway {
+		if err := v.AddAllowedPrefixesToDirectConnectGateway[i].validate(index(path, "addAllowedPrefixesToDirectConnectGateway", i)); err != nil {
+			return err
+		}
+	}
+	for i := range v.RemoveAllowedPrefixesToDirectConnectGateway {
+		if err := v.RemoveAllowedPrefixesToDirectConnectGateway[i].validate(index(path, "removeAllowedPrefixesToDirectConnectGateway", i)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// UpdateDirectConnectGatewayAssociationResult is the model's UpdateDirectConnectGatewayAssociationResult shape.
+type UpdateDirectConnectGatewayAssociationResult struct {
+	DirectConnectGatewayAssociation *DirectConnectGatewayAssociation `json:"directConnectGatewayAssociation,omitempty"`
+}
+
+// UpdateDirectConnectGatewayRequest is the model's UpdateDirectConnectGatewayRequest shape.
+type UpdateDirectConnectGatewayRequest struct {
+	DirectConnectGatewayId      string `json:"directConnectGatewayId,omitempty"`
+	NewDirectConnectGatewayName string `json:"newDirectConnectGatewayName,omitempty"`
+}
+
+func (v *UpdateDirectConnectGatewayRequest) validate(path string) error {
+	if v == nil {
+		return nil
+	}
+	if v.DirectConnectGatewayId == "" {
+		return missing(path, "directConnectGatewayId")
+	}
+	if v.NewDirectConnectGatewayName == "" {
+		return missing(path, "newDirectConnectGatewayName")
+	}
+	return nil
+}
+
+// UpdateDirectConnectGatewayResponse is the model's UpdateDirectConnectGatewayResponse shape.
+type UpdateDirectConnectGatewayResponse struct {
+	DirectConnectGateway *DirectConnectGateway `json:"directConnectGateway,omitempty"`
+}
+
 // UpdateLagRequest is the model's UpdateLagRequest shape.
 type UpdateLagRequest struct {
 	EncryptionMode string `json:"encryptionMode,omitempty"`
@@ -991,6 +1386,7 @@ type VirtualInterfaces struct {
 
 // Operations is the Direct Connect API as dxsim serves it; one method per operation.
 type Operations interface {
+	AcceptDirectConnectGatewayAssociationProposal(ctx context.Context, in *AcceptDirectConnectGatewayAssociationProposalRequest) (*AcceptDirectConnectGatewayAssociationProposalResult, error)
 	AllocateHostedConnection(ctx context.Context, in *AllocateHostedConnectionRequest) (*Connection, error)
 	AssociateConnectionWithLag(ctx context.Context, in *AssociateConnectionWithLagRequest) (*Connection, error)
 	AssociateHostedConnection(ctx context.Context, in *AssociateHostedConnectionRequest) (*Connection, error)
@@ -998,16 +1394,26 @@ type Operations interface {
 	AssociateVirtualInterface(ctx context.Context, in *AssociateVirtualInterfaceRequest) (*VirtualInterface, error)
 	ConfirmConnection(ctx context.Context, in *ConfirmConnectionRequest) (*ConfirmConnectionResponse, error)
 	CreateConnection(ctx context.Context, in *CreateConnectionRequest) (*Connection, error)
+	CreateDirectConnectGateway(ctx context.Context, in *CreateDirectConnectGatewayRequest) (*CreateDirectConnectGatewayResult, error)
+	CreateDirectConnectGatewayAssociation(ctx context.Context, in *CreateDirectConnectGatewayAssociationRequest) (*CreateDirectConnectGatewayAssociationResult, error)
+	CreateDirectConnectGatewayAssociationProposal(ctx context.Context, in *CreateDirectConnectGatewayAssociationProposalRequest) (*CreateDirectConnectGatewayAssociationProposalResult, error)
 	CreateInterconnect(ctx context.Context, in *CreateInterconnectRequest) (*Interconnect, error)
 	CreateLag(ctx context.Context, in *CreateLagRequest) (*Lag, error)
 	CreatePrivateVirtualInterface(ctx context.Context, in *CreatePrivateVirtualInterfaceRequest) (*VirtualInterface, error)
 	CreatePublicVirtualInterface(ctx context.Context, in *CreatePublicVirtualInterfaceRequest) (*VirtualInterface, error)
 	CreateTransitVirtualInterface(ctx context.Context, in *CreateTransitVirtualInterfaceRequest) (*CreateTransitVirtualInterfaceResult, error)
 	DeleteConnection(ctx context.Context, in *DeleteConnectionRequest) (*Connection, error)
+	DeleteDirectConnectGateway(ctx context.Context, in *DeleteDirectConnectGatewayRequest) (*DeleteDirectConnectGatewayResult, error)
+	DeleteDirectConnectGatewayAssociation(ctx context.Context, in *DeleteDirectConnectGatewayAssociationRequest) (*DeleteDirectConnectGatewayAssociationResult, error)
+	DeleteDirectConnectGatewayAssociationProposal(ctx context.Context, in *DeleteDirectConnectGatewayAssociationProposalRequest) (*DeleteDirectConnectGatewayAssociationProposalResult, error)
 	DeleteInterconnect(ctx context.Context, in *DeleteInterconnectRequest) (*DeleteInterconnectResponse, error)
 	DeleteLag(ctx context.Context, in *DeleteLagRequest) (*Lag, error)
 	DeleteVirtualInterface(ctx context.Context, in *DeleteVirtualInterfaceRequest) (*DeleteVirtualInterfaceResponse, error)
 	DescribeConnections(ctx context.Context, in *DescribeConnectionsRequest) (*Connections, error)
+	DescribeDirectConnectGatewayAssociationProposals(ctx context.Context, in *DescribeDirectConnectGatewayAssociationProposalsRequest) (*DescribeDirectConnectGatewayAssociationProposalsResult, error)
+	DescribeDirectConnectGatewayAssociations(ctx context.Context, in *DescribeDirectConnectGatewayAssociationsRequest) (*DescribeDirectConnectGatewayAssociationsResult, error)
+	DescribeDirectConnectGatewayAttachments(ctx context.Context, in *DescribeDirectConnectGatewayAttachmentsRequest) (*DescribeDirectConnectGatewayAttachmentsResult, error)
+	DescribeDirectConnectGateways(ctx context.Context, in *DescribeDirectConnectGatewaysRequest) (*DescribeDirectConnectGatewaysResult, error)
 	DescribeHostedConnections(ctx context.Context, in *DescribeHostedConnectionsRequest) (*Connections, error)
 	DescribeInterconnects(ctx context.Context, in *DescribeInterconnectsRequest) (*Interconnects, error)
 	DescribeLags(ctx context.Context, in *DescribeLagsRequest) (*Lags, error)
@@ -1019,12 +1425,24 @@ type Operations interface {
 	TagResource(ctx context.Context, in *TagResourceRequest) (*TagResourceResponse, error)
 	UntagResource(ctx context.Context, in *UntagResourceRequest) (*UntagResourceResponse, error)
 	UpdateConnection(ctx context.Context, in *UpdateConnectionRequest) (*Connection, error)
+	UpdateDirectConnectGateway(ctx context.Context, in *UpdateDirectConnectGatewayRequest) (*UpdateDirectConnectGatewayResponse, error)
+	UpdateDirectConnectGatewayAssociation(ctx context.Context, in *UpdateDirectConnectGatewayAssociationRequest) (*UpdateDirectConnectGatewayAssociationResult, error)
 	UpdateLag(ctx context.Context, in *UpdateLagRequest) (*Lag, error)
 }
 
 // operationTable decodes and validates each operation's request and calls it.
 func operationTable(ops Operations) map[string]handlerFunc {
 	return map[string]handlerFunc{
+		"AcceptDirectConnectGatewayAssociationProposal": func(ctx context.Context, body []byte) (any, error) {
+			in := new(AcceptDirectConnectGatewayAssociationProposalRequest)
+			if err := decode(body, in); err != nil {
+				return nil, err
+			}
+			if err := in.validate(""); err != nil {
+				return nil, err
+			}
+			return ops.AcceptDirectConnectGatewayAssociationProposal(ctx, in)
+		},
 		"AllocateHostedConnection": func(ctx context.Context, body []byte) (any, error) {
 			in := new(AllocateHostedConnectionRequest)
 			if err := decode(body, in); err != nil {
@@ -1095,6 +1513,36 @@ func operationTable(ops Operations) map[string]handlerFunc {
 			}
 			return ops.CreateConnection(ctx, in)
 		},
+		"CreateDirectConnectGateway": func(ctx context.Context, body []byte) (any, error) {
+			in := new(CreateDirectConnectGatewayRequest)
+			if err := decode(body, in); err != nil {
+				return nil, err
+			}
+			if err := in.validate(""); err != nil {
+				return nil, err
+			}
+			return ops.CreateDirectConnectGateway(ctx, in)
+		},
+		"CreateDirectConnectGatewayAssociation": func(ctx context.Context, body []byte) (any, error) {
+			in := new(CreateDirectConnectGatewayAssociationRequest)
+			if err := decode(body, in); err != nil {
+				return nil, err
+			}
+			if err := in.validate(""); err != nil {
+				return nil, err
+			}
+			return ops.CreateDirectConnectGatewayAssociation(ctx, in)
+		},
+		"CreateDirectConnectGatewayAssociationProposal": func(ctx context.Context, body []byte) (any, error) {
+			in := new(CreateDirectConnectGatewayAssociationProposalRequest)
+			if err := decode(body, in); err != nil {
+				return nil, err
+			}
+			if err := in.validate(""); err != nil {
+				return nil, err
+			}
+			return ops.CreateDirectConnectGatewayAssociationProposal(ctx, in)
+		},
 		"CreateInterconnect": func(ctx context.Context, body []byte) (any, error) {
 			in := new(CreateInterconnectRequest)
 			if err := decode(body, in); err != nil {
@@ -1155,6 +1603,36 @@ func operationTable(ops Operations) map[string]handlerFunc {
 			}
 			return ops.DeleteConnection(ctx, in)
 		},
+		"DeleteDirectConnectGateway": func(ctx context.Context, body []byte) (any, error) {
+			in := new(DeleteDirectConnectGatewayRequest)
+			if err := decode(body, in); err != nil {
+				return nil, err
+			}
+			if err := in.validate(""); err != nil {
+				return nil, err
+			}
+			return ops.DeleteDirectConnectGateway(ctx, in)
+		},
+		"DeleteDirectConnectGatewayAssociation": func(ctx context.Context, body []byte) (any, error) {
+			in := new(DeleteDirectConnectGatewayAssociationRequest)
+			if err := decode(body, in); err != nil {
+				return nil, err
+			}
+			if err := in.validate(""); err != nil {
+				return nil, err
+			}
+			return ops.DeleteDirectConnectGatewayAssociation(ctx, in)
+		},
+		"DeleteDirectConnectGatewayAssociationProposal": func(ctx context.Context, body []byte) (any, error) {
+			in := new(DeleteDirectConnectGatewayAssociationProposalRequest)
+			if err := decode(body, in); err != nil {
+				return nil, err
+			}
+			if err := in.validate(""); err != nil {
+				return nil, err
+			}
+			return ops.DeleteDirectConnectGatewayAssociationProposal(ctx, in)
+		},
 		"DeleteInterconnect": func(ctx context.Context, body []byte) (any, error) {
 			in := new(DeleteInterconnectRequest)
 			if err := decode(body, in); err != nil {
@@ -1194,6 +1672,46 @@ func operationTable(ops Operations) map[string]handlerFunc {
 				return nil, err
 			}
 			return ops.DescribeConnections(ctx, in)
+		},
+		"DescribeDirectConnectGatewayAssociationProposals": func(ctx context.Context, body []byte) (any, error) {
+			in := new(DescribeDirectConnectGatewayAssociationProposalsRequest)
+			if err := decode(body, in); err != nil {
+				return nil, err
+			}
+			if err := in.validate(""); err != nil {
+				return nil, err
+			}
+			return ops.DescribeDirectConnectGatewayAssociationProposals(ctx, in)
+		},
+		"DescribeDirectConnectGatewayAssociations": func(ctx context.Context, body []byte) (any, error) {
+			in := new(DescribeDirectConnectGatewayAssociationsRequest)
+			if err := decode(body, in); err != nil {
+				return nil, err
+			}
+			if err := in.validate(""); err != nil {
+				return nil, err
+			}
+			return ops.DescribeDirectConnectGatewayAssociations(ctx, in)
+		},
+		"DescribeDirectConnectGatewayAttachments": func(ctx context.Context, body []byte) (any, error) {
+			in := new(DescribeDirectConnectGatewayAttachmentsRequest)
+			if err := decode(body, in); err != nil {
+				return nil, err
+			}
+			if err := in.validate(""); err != nil {
+				return nil, err
+			}
+			return ops.DescribeDirectConnectGatewayAttachments(ctx, in)
+		},
+		"DescribeDirectConnectGateways": func(ctx context.Context, body []byte) (any, error) {
+			in := new(DescribeDirectConnectGatewaysRequest)
+			if err := decode(body, in); err != nil {
+				return nil, err
+			}
+			if err := in.validate(""); err != nil {
+				return nil, err
+			}
+			return ops.DescribeDirectConnectGateways(ctx, in)
 		},
 		"DescribeHostedConnections": func(ctx context.Context, body []byte) (any, error) {
 			in := new(DescribeHostedConnectionsRequest)
@@ -1301,6 +1819,26 @@ func operationTable(ops Operations) map[string]handlerFunc {
 				return nil, err
 			}
 			return ops.UpdateConnection(ctx, in)
+		},
+		"UpdateDirectConnectGateway": func(ctx context.Context, body []byte) (any, error) {
+			in := new(UpdateDirectConnectGatewayRequest)
+			if err := decode(body, in); err != nil {
+				return nil, err
+			}
+			if err := in.validate(""); err != nil {
+				return nil, err
+			}
+			return ops.UpdateDirectConnectGateway(ctx, in)
+		},
+		"UpdateDirectConnectGatewayAssociation": func(ctx context.Context, body []byte) (any, error) {
+			in := new(UpdateDirectConnectGatewayAssociationRequest)
+			if err := decode(body, in); err != nil {
+				return nil, err
+			}
+			if err := in.validate(""); err != nil {
+				return nil, err
+			}
+			return ops.UpdateDirectConnectGatewayAssociation(ctx, in)
 		},
 		"UpdateLag": func(ctx context.Context, body []byte) (any, error) {
 			in := new(UpdateLagRequest)

@@ -31,7 +31,12 @@ var (
 	bucketIntents     = []byte("intents")
 	bucketRecords     = []byte("records")
 	bucketGone        = []byte("gone")
-	keySchema         = []byte("schema")
+	// Direct Connect gateways, their associations and proposals; their
+	// IDs are UUIDs, keyed in a bucket of their own each.
+	bucketGateways     = []byte("dx-gateways")
+	bucketAssociations = []byte("dx-gateway-associations")
+	bucketProposals    = []byte("dx-gateway-proposals")
+	keySchema          = []byte("schema")
 )
 
 // schemaVersion is bumped when the stored JSON changes incompatibly.
@@ -56,7 +61,7 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("opening state %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketConnections, bucketLAGs, bucketVIFs, bucketMeta, bucketIntents, bucketRecords, bucketGone} {
+		for _, b := range [][]byte{bucketConnections, bucketLAGs, bucketVIFs, bucketMeta, bucketIntents, bucketRecords, bucketGone, bucketGateways, bucketAssociations, bucketProposals} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -95,6 +100,9 @@ func (s *Store) Load() (*sim.State, error) {
 			return err
 		}
 		if err := loadBucket(tx, bucketGone, st.Gone); err != nil {
+			return err
+		}
+		if err := loadGateways(tx, st); err != nil {
 			return err
 		}
 		return loadIntents(tx, st)
@@ -178,6 +186,9 @@ func (s *Store) Commit(b sim.Batch) error {
 			if err := put(tx, bucketVIFs, v.ID, v); err != nil {
 				return err
 			}
+		}
+		if err := commitGateways(tx, b); err != nil {
+			return err
 		}
 		for _, id := range b.Deleted {
 			if err := tx.Bucket(bucketFor(id)).Delete([]byte(id)); err != nil {

@@ -19,6 +19,7 @@ import (
 
 // operations is the subset of the model dxsim serves.
 var operations = []string{
+	"AcceptDirectConnectGatewayAssociationProposal",
 	"AllocateHostedConnection",
 	"AssociateConnectionWithLag",
 	"AssociateHostedConnection",
@@ -26,16 +27,26 @@ var operations = []string{
 	"AssociateVirtualInterface",
 	"ConfirmConnection",
 	"CreateConnection",
+	"CreateDirectConnectGateway",
+	"CreateDirectConnectGatewayAssociation",
+	"CreateDirectConnectGatewayAssociationProposal",
 	"CreateInterconnect",
 	"CreateLag",
 	"CreatePrivateVirtualInterface",
 	"CreatePublicVirtualInterface",
 	"CreateTransitVirtualInterface",
 	"DeleteConnection",
+	"DeleteDirectConnectGateway",
+	"DeleteDirectConnectGatewayAssociation",
+	"DeleteDirectConnectGatewayAssociationProposal",
 	"DeleteInterconnect",
 	"DeleteLag",
 	"DeleteVirtualInterface",
 	"DescribeConnections",
+	"DescribeDirectConnectGatewayAssociationProposals",
+	"DescribeDirectConnectGatewayAssociations",
+	"DescribeDirectConnectGatewayAttachments",
+	"DescribeDirectConnectGateways",
 	"DescribeHostedConnections",
 	"DescribeInterconnects",
 	"DescribeLags",
@@ -47,6 +58,8 @@ var operations = []string{
 	"TagResource",
 	"UntagResource",
 	"UpdateConnection",
+	"UpdateDirectConnectGateway",
+	"UpdateDirectConnectGatewayAssociation",
 	"UpdateLag",
 }
 
