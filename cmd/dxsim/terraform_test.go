@@ -140,14 +140,32 @@ resource "aws_dx_private_virtual_interface" "vif" {
   bgp_asn        = 65352
   vpn_gateway_id = "vgw-0123456789abcdef0"
 }
+resource "aws_dx_gateway" "gw" {
+  name            = "tf-gw"
+  amazon_side_asn = "64512"
+}
+resource "aws_dx_gateway_association" "tgw" {
+  dx_gateway_id         = aws_dx_gateway.gw.id
+  associated_gateway_id = "tgw-0123456789abcdef0"
+  allowed_prefixes      = ["10.255.0.0/16", "10.254.0.0/16"]
+}
+resource "aws_dx_transit_virtual_interface" "tvif" {
+  connection_id  = aws_dx_lag.a.id
+  dx_gateway_id  = aws_dx_gateway.gw.id
+  name           = "tf-tvif"
+  vlan           = 4093
+  address_family = "ipv4"
+  bgp_asn        = 65352
+}
 `
 
 // TestTerraformEndToEnd applies, as a network team would, the AWS provider's
 // documented aws_dx_connection_association example with a private VIF on
-// the LAG, through a real `dxsim serve`: apply, a second plan with nothing
-// to do, tags and a rename, moving the connection to another LAG, and a
-// clean destroy after which nothing is left but what AWS still describes as
-// deleted.
+// the LAG, and a Direct Connect gateway associated with a transit gateway
+// with a transit VIF, through a real `dxsim serve`: apply, a second plan
+// with nothing to do, tags and a rename, moving the connection to another
+// LAG, and a clean destroy after which nothing is left but what AWS still
+// describes as deleted.
 func TestTerraformEndToEnd(t *testing.T) {
 	addr, stop := startServe(t, serveConfig{listen: "127.0.0.1:0", state: t.TempDir(), dataplane: "none", auth: "none",
 		region: "us-east-1", schedule: sim.DefaultSchedule(), logLevel: "warn"})
@@ -194,8 +212,12 @@ func TestTerraformEndToEnd(t *testing.T) {
 	for _, l := range lags.Lags {
 		assert.Equal(t, "deleted", string(l.LagState), "%s after destroy", aws.ToString(l.LagId))
 	}
+	gws, err := dx.DescribeDirectConnectGateways(ctx, &directconnect.DescribeDirectConnectGatewaysInput{})
+	require.NoError(t, err)
+	assert.Empty(t, gws.DirectConnectGateways, "gateways after destroy")
 	vifs, err := dx.DescribeVirtualInterfaces(ctx, &directconnect.DescribeVirtualInterfacesInput{})
 	require.NoError(t, err)
+	assert.Len(t, vifs.VirtualInterfaces, 2, "the private and the transit VIF, still described")
 	for _, v := range vifs.VirtualInterfaces {
 		assert.Contains(t, []string{"deleting", "deleted"}, string(v.VirtualInterfaceState), "%s after destroy", aws.ToString(v.VirtualInterfaceId))
 	}
