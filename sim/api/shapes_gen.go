@@ -462,6 +462,31 @@ type DeleteVirtualInterfaceResponse struct {
 	VirtualInterfaceState string `json:"virtualInterfaceState,omitempty"`
 }
 
+// DescribeConnectionLoaRequest is the model's DescribeConnectionLoaRequest shape.
+type DescribeConnectionLoaRequest struct {
+	ConnectionId   string `json:"connectionId,omitempty"`
+	LoaContentType string `json:"loaContentType,omitempty"`
+	ProviderName   string `json:"providerName,omitempty"`
+}
+
+func (v *DescribeConnectionLoaRequest) validate(path string) error {
+	if v == nil {
+		return nil
+	}
+	if v.ConnectionId == "" {
+		return missing(path, "connectionId")
+	}
+	if v.LoaContentType != "" && !oneOf(v.LoaContentType, []string{"application/pdf"}) {
+		return badEnum(path, "loaContentType", v.LoaContentType, []string{"application/pdf"})
+	}
+	return nil
+}
+
+// DescribeConnectionLoaResponse is the model's DescribeConnectionLoaResponse shape.
+type DescribeConnectionLoaResponse struct {
+	Loa *Loa `json:"loa,omitempty"`
+}
+
 // DescribeConnectionsRequest is the model's DescribeConnectionsRequest shape.
 type DescribeConnectionsRequest struct {
 	ConnectionId string `json:"connectionId,omitempty"`
@@ -493,6 +518,31 @@ func (v *DescribeHostedConnectionsRequest) validate(path string) error {
 	return nil
 }
 
+// DescribeInterconnectLoaRequest is the model's DescribeInterconnectLoaRequest shape.
+type DescribeInterconnectLoaRequest struct {
+	InterconnectId string `json:"interconnectId,omitempty"`
+	LoaContentType string `json:"loaContentType,omitempty"`
+	ProviderName   string `json:"providerName,omitempty"`
+}
+
+func (v *DescribeInterconnectLoaRequest) validate(path string) error {
+	if v == nil {
+		return nil
+	}
+	if v.InterconnectId == "" {
+		return missing(path, "interconnectId")
+	}
+	if v.LoaContentType != "" && !oneOf(v.LoaContentType, []string{"application/pdf"}) {
+		return badEnum(path, "loaContentType", v.LoaContentType, []string{"application/pdf"})
+	}
+	return nil
+}
+
+// DescribeInterconnectLoaResponse is the model's DescribeInterconnectLoaResponse shape.
+type DescribeInterconnectLoaResponse struct {
+	Loa *Loa `json:"loa,omitempty"`
+}
+
 // DescribeInterconnectsRequest is the model's DescribeInterconnectsRequest shape.
 type DescribeInterconnectsRequest struct {
 	InterconnectId string `json:"interconnectId,omitempty"`
@@ -517,6 +567,26 @@ type DescribeLagsRequest struct {
 func (v *DescribeLagsRequest) validate(path string) error {
 	if v == nil {
 		return nil
+	}
+	return nil
+}
+
+// DescribeLoaRequest is the model's DescribeLoaRequest shape.
+type DescribeLoaRequest struct {
+	ConnectionId   string `json:"connectionId,omitempty"`
+	LoaContentType string `json:"loaContentType,omitempty"`
+	ProviderName   string `json:"providerName,omitempty"`
+}
+
+func (v *DescribeLoaRequest) validate(path string) error {
+	if v == nil {
+		return nil
+	}
+	if v.ConnectionId == "" {
+		return missing(path, "connectionId")
+	}
+	if v.LoaContentType != "" && !oneOf(v.LoaContentType, []string{"application/pdf"}) {
+		return badEnum(path, "loaContentType", v.LoaContentType, []string{"application/pdf"})
 	}
 	return nil
 }
@@ -658,6 +728,12 @@ type Lag struct {
 type Lags struct {
 	Lags      []Lag  `json:"lags,omitzero"`
 	NextToken string `json:"nextToken,omitempty"`
+}
+
+// Loa is the model's Loa shape.
+type Loa struct {
+	LoaContent     []byte `json:"loaContent,omitempty"`
+	LoaContentType string `json:"loaContentType,omitempty"`
 }
 
 // Location is the model's Location shape.
@@ -1007,10 +1083,13 @@ type Operations interface {
 	DeleteInterconnect(ctx context.Context, in *DeleteInterconnectRequest) (*DeleteInterconnectResponse, error)
 	DeleteLag(ctx context.Context, in *DeleteLagRequest) (*Lag, error)
 	DeleteVirtualInterface(ctx context.Context, in *DeleteVirtualInterfaceRequest) (*DeleteVirtualInterfaceResponse, error)
+	DescribeConnectionLoa(ctx context.Context, in *DescribeConnectionLoaRequest) (*DescribeConnectionLoaResponse, error)
 	DescribeConnections(ctx context.Context, in *DescribeConnectionsRequest) (*Connections, error)
 	DescribeHostedConnections(ctx context.Context, in *DescribeHostedConnectionsRequest) (*Connections, error)
+	DescribeInterconnectLoa(ctx context.Context, in *DescribeInterconnectLoaRequest) (*DescribeInterconnectLoaResponse, error)
 	DescribeInterconnects(ctx context.Context, in *DescribeInterconnectsRequest) (*Interconnects, error)
 	DescribeLags(ctx context.Context, in *DescribeLagsRequest) (*Lags, error)
+	DescribeLoa(ctx context.Context, in *DescribeLoaRequest) (*Loa, error)
 	DescribeLocations(ctx context.Context, in *Empty) (*Locations, error)
 	DescribeTags(ctx context.Context, in *DescribeTagsRequest) (*DescribeTagsResponse, error)
 	DescribeVirtualInterfaces(ctx context.Context, in *DescribeVirtualInterfacesRequest) (*VirtualInterfaces, error)
@@ -1185,6 +1264,16 @@ func operationTable(ops Operations) map[string]handlerFunc {
 			}
 			return ops.DeleteVirtualInterface(ctx, in)
 		},
+		"DescribeConnectionLoa": func(ctx context.Context, body []byte) (any, error) {
+			in := new(DescribeConnectionLoaRequest)
+			if err := decode(body, in); err != nil {
+				return nil, err
+			}
+			if err := in.validate(""); err != nil {
+				return nil, err
+			}
+			return ops.DescribeConnectionLoa(ctx, in)
+		},
 		"DescribeConnections": func(ctx context.Context, body []byte) (any, error) {
 			in := new(DescribeConnectionsRequest)
 			if err := decode(body, in); err != nil {
@@ -1205,6 +1294,16 @@ func operationTable(ops Operations) map[string]handlerFunc {
 			}
 			return ops.DescribeHostedConnections(ctx, in)
 		},
+		"DescribeInterconnectLoa": func(ctx context.Context, body []byte) (any, error) {
+			in := new(DescribeInterconnectLoaRequest)
+			if err := decode(body, in); err != nil {
+				return nil, err
+			}
+			if err := in.validate(""); err != nil {
+				return nil, err
+			}
+			return ops.DescribeInterconnectLoa(ctx, in)
+		},
 		"DescribeInterconnects": func(ctx context.Context, body []byte) (any, error) {
 			in := new(DescribeInterconnectsRequest)
 			if err := decode(body, in); err != nil {
@@ -1224,6 +1323,16 @@ func operationTable(ops Operations) map[string]handlerFunc {
 				return nil, err
 			}
 			return ops.DescribeLags(ctx, in)
+		},
+		"DescribeLoa": func(ctx context.Context, body []byte) (any, error) {
+			in := new(DescribeLoaRequest)
+			if err := decode(body, in); err != nil {
+				return nil, err
+			}
+			if err := in.validate(""); err != nil {
+				return nil, err
+			}
+			return ops.DescribeLoa(ctx, in)
 		},
 		"DescribeLocations": func(ctx context.Context, body []byte) (any, error) {
 			in := new(Empty)
