@@ -158,6 +158,8 @@ type State struct {
 	Records map[string]*AssociationRecord
 	// Gone holds deleted objects still described, by ID.
 	Gone map[string]*Gone
+	// Agreements holds each account's signed customer agreements, by account.
+	Agreements map[string]*Agreements
 }
 
 // NewState returns an empty state.
@@ -167,6 +169,7 @@ func NewState() *State {
 		LAGs:        map[string]*LAG{},
 		VIFs:        map[string]*VIF{},
 		Gone:        map[string]*Gone{},
+		Agreements:  map[string]*Agreements{},
 	}
 }
 

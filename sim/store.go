@@ -25,11 +25,13 @@ type Batch struct {
 	// Purged those described long enough.
 	Gone   []*Gone
 	Purged []string
+	// Agreements are accounts' customer agreements, changed.
+	Agreements []*Agreements
 }
 
 // Empty reports whether the batch changes nothing.
 func (b *Batch) Empty() bool {
-	return len(b.Connections)+len(b.LAGs)+len(b.VIFs)+len(b.Deleted)+len(b.Done)+len(b.Records)+len(b.Gone)+len(b.Purged) == 0 && b.Intent == nil
+	return len(b.Connections)+len(b.LAGs)+len(b.VIFs)+len(b.Deleted)+len(b.Done)+len(b.Records)+len(b.Gone)+len(b.Purged)+len(b.Agreements) == 0 && b.Intent == nil
 }
 
 // MemoryStore keeps nothing beyond the process; for tests and throwaway runs.

@@ -162,6 +162,28 @@ type ConfirmConnectionResponse struct {
 	ConnectionState string `json:"connectionState,omitempty"`
 }
 
+// ConfirmCustomerAgreementRequest is the model's ConfirmCustomerAgreementRequest shape.
+type ConfirmCustomerAgreementRequest struct {
+	AgreementName string `json:"agreementName,omitempty"`
+}
+
+func (v *ConfirmCustomerAgreementRequest) validate(path string) error {
+	if v == nil {
+		return nil
+	}
+	if v.AgreementName != "" {
+		if err := checkLength(path, "agreementName", v.AgreementName, -1, 100); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ConfirmCustomerAgreementResponse is the model's ConfirmCustomerAgreementResponse shape.
+type ConfirmCustomerAgreementResponse struct {
+	Status string `json:"status,omitempty"`
+}
+
 // Connection is the model's Connection shape.
 type Connection struct {
 	AwsDevice                        string      `json:"awsDevice,omitempty"`
@@ -392,6 +414,12 @@ type CreateTransitVirtualInterfaceResult struct {
 	VirtualInterface *VirtualInterface `json:"virtualInterface,omitempty"`
 }
 
+// CustomerAgreement is the model's CustomerAgreement shape.
+type CustomerAgreement struct {
+	AgreementName string `json:"agreementName,omitempty"`
+	Status        string `json:"status,omitempty"`
+}
+
 // DeleteConnectionRequest is the model's DeleteConnectionRequest shape.
 type DeleteConnectionRequest struct {
 	ConnectionId string `json:"connectionId,omitempty"`
@@ -499,6 +527,12 @@ func (v *DescribeConnectionsRequest) validate(path string) error {
 		return nil
 	}
 	return nil
+}
+
+// DescribeCustomerMetadataResponse is the model's DescribeCustomerMetadataResponse shape.
+type DescribeCustomerMetadataResponse struct {
+	Agreements     []CustomerAgreement `json:"agreements,omitzero"`
+	NniPartnerType string              `json:"nniPartnerType,omitempty"`
 }
 
 // DescribeHostedConnectionsRequest is the model's DescribeHostedConnectionsRequest shape.
@@ -1073,6 +1107,7 @@ type Operations interface {
 	AssociateMacSecKey(ctx context.Context, in *AssociateMacSecKeyRequest) (*AssociateMacSecKeyResponse, error)
 	AssociateVirtualInterface(ctx context.Context, in *AssociateVirtualInterfaceRequest) (*VirtualInterface, error)
 	ConfirmConnection(ctx context.Context, in *ConfirmConnectionRequest) (*ConfirmConnectionResponse, error)
+	ConfirmCustomerAgreement(ctx context.Context, in *ConfirmCustomerAgreementRequest) (*ConfirmCustomerAgreementResponse, error)
 	CreateConnection(ctx context.Context, in *CreateConnectionRequest) (*Connection, error)
 	CreateInterconnect(ctx context.Context, in *CreateInterconnectRequest) (*Interconnect, error)
 	CreateLag(ctx context.Context, in *CreateLagRequest) (*Lag, error)
@@ -1085,6 +1120,7 @@ type Operations interface {
 	DeleteVirtualInterface(ctx context.Context, in *DeleteVirtualInterfaceRequest) (*DeleteVirtualInterfaceResponse, error)
 	DescribeConnectionLoa(ctx context.Context, in *DescribeConnectionLoaRequest) (*DescribeConnectionLoaResponse, error)
 	DescribeConnections(ctx context.Context, in *DescribeConnectionsRequest) (*Connections, error)
+	DescribeCustomerMetadata(ctx context.Context, in *Empty) (*DescribeCustomerMetadataResponse, error)
 	DescribeHostedConnections(ctx context.Context, in *DescribeHostedConnectionsRequest) (*Connections, error)
 	DescribeInterconnectLoa(ctx context.Context, in *DescribeInterconnectLoaRequest) (*DescribeInterconnectLoaResponse, error)
 	DescribeInterconnects(ctx context.Context, in *DescribeInterconnectsRequest) (*Interconnects, error)
@@ -1163,6 +1199,16 @@ func operationTable(ops Operations) map[string]handlerFunc {
 				return nil, err
 			}
 			return ops.ConfirmConnection(ctx, in)
+		},
+		"ConfirmCustomerAgreement": func(ctx context.Context, body []byte) (any, error) {
+			in := new(ConfirmCustomerAgreementRequest)
+			if err := decode(body, in); err != nil {
+				return nil, err
+			}
+			if err := in.validate(""); err != nil {
+				return nil, err
+			}
+			return ops.ConfirmCustomerAgreement(ctx, in)
 		},
 		"CreateConnection": func(ctx context.Context, body []byte) (any, error) {
 			in := new(CreateConnectionRequest)
@@ -1283,6 +1329,13 @@ func operationTable(ops Operations) map[string]handlerFunc {
 				return nil, err
 			}
 			return ops.DescribeConnections(ctx, in)
+		},
+		"DescribeCustomerMetadata": func(ctx context.Context, body []byte) (any, error) {
+			in := new(Empty)
+			if err := decode(body, in); err != nil {
+				return nil, err
+			}
+			return ops.DescribeCustomerMetadata(ctx, in)
 		},
 		"DescribeHostedConnections": func(ctx context.Context, body []byte) (any, error) {
 			in := new(DescribeHostedConnectionsRequest)

@@ -1,7 +1,8 @@
 // Package boltstore keeps the control plane's state in a bbolt file: one
 // bucket per kind of object, one JSON value per object, a bucket of deleted
-// objects still described, and a bucket of the operations' data-plane
-// intents not yet done, keyed by commit order; each
+// objects still described, a bucket of accounts' customer agreements, and a
+// bucket of the operations' data-plane intents not yet done, keyed by
+// commit order; each
 // mutation one transaction, fsynced before the request it belongs to is
 // acknowledged.
 package boltstore
@@ -31,6 +32,7 @@ var (
 	bucketIntents     = []byte("intents")
 	bucketRecords     = []byte("records")
 	bucketGone        = []byte("gone")
+	bucketAgreements  = []byte("agreements")
 	keySchema         = []byte("schema")
 )
 
@@ -56,7 +58,7 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("opening state %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketConnections, bucketLAGs, bucketVIFs, bucketMeta, bucketIntents, bucketRecords, bucketGone} {
+		for _, b := range [][]byte{bucketConnections, bucketLAGs, bucketVIFs, bucketMeta, bucketIntents, bucketRecords, bucketGone, bucketAgreements} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -95,6 +97,9 @@ func (s *Store) Load() (*sim.State, error) {
 			return err
 		}
 		if err := loadBucket(tx, bucketGone, st.Gone); err != nil {
+			return err
+		}
+		if err := loadBucket(tx, bucketAgreements, st.Agreements); err != nil {
 			return err
 		}
 		return loadIntents(tx, st)
@@ -151,6 +156,11 @@ func (s *Store) Commit(b sim.Batch) error {
 		}
 		for _, g := range b.Gone {
 			if err := put(tx, bucketGone, g.ID(), g); err != nil {
+				return err
+			}
+		}
+		for _, a := range b.Agreements {
+			if err := put(tx, bucketAgreements, a.Account, a); err != nil {
 				return err
 			}
 		}
