@@ -4,6 +4,37 @@ package api
 
 import "context"
 
+// AllocateConnectionOnInterconnectRequest is the model's AllocateConnectionOnInterconnectRequest shape.
+type AllocateConnectionOnInterconnectRequest struct {
+	Bandwidth      string `json:"bandwidth,omitempty"`
+	ConnectionName string `json:"connectionName,omitempty"`
+	InterconnectId string `json:"interconnectId,omitempty"`
+	OwnerAccount   string `json:"ownerAccount,omitempty"`
+	Vlan           *int32 `json:"vlan,omitempty"`
+}
+
+func (v *AllocateConnectionOnInterconnectRequest) validate(path string) error {
+	if v == nil {
+		return nil
+	}
+	if v.Bandwidth == "" {
+		return missing(path, "bandwidth")
+	}
+	if v.ConnectionName == "" {
+		return missing(path, "connectionName")
+	}
+	if v.InterconnectId == "" {
+		return missing(path, "interconnectId")
+	}
+	if v.OwnerAccount == "" {
+		return missing(path, "ownerAccount")
+	}
+	if v.Vlan == nil {
+		return missing(path, "vlan")
+	}
+	return nil
+}
+
 // AllocateHostedConnectionRequest is the model's AllocateHostedConnectionRequest shape.
 type AllocateHostedConnectionRequest struct {
 	Bandwidth      string `json:"bandwidth,omitempty"`
@@ -513,6 +544,21 @@ func (v *DescribeConnectionLoaRequest) validate(path string) error {
 // DescribeConnectionLoaResponse is the model's DescribeConnectionLoaResponse shape.
 type DescribeConnectionLoaResponse struct {
 	Loa *Loa `json:"loa,omitempty"`
+}
+
+// DescribeConnectionsOnInterconnectRequest is the model's DescribeConnectionsOnInterconnectRequest shape.
+type DescribeConnectionsOnInterconnectRequest struct {
+	InterconnectId string `json:"interconnectId,omitempty"`
+}
+
+func (v *DescribeConnectionsOnInterconnectRequest) validate(path string) error {
+	if v == nil {
+		return nil
+	}
+	if v.InterconnectId == "" {
+		return missing(path, "interconnectId")
+	}
+	return nil
 }
 
 // DescribeConnectionsRequest is the model's DescribeConnectionsRequest shape.
@@ -1101,6 +1147,7 @@ type VirtualInterfaces struct {
 
 // Operations is the Direct Connect API as dxsim serves it; one method per operation.
 type Operations interface {
+	AllocateConnectionOnInterconnect(ctx context.Context, in *AllocateConnectionOnInterconnectRequest) (*Connection, error)
 	AllocateHostedConnection(ctx context.Context, in *AllocateHostedConnectionRequest) (*Connection, error)
 	AssociateConnectionWithLag(ctx context.Context, in *AssociateConnectionWithLagRequest) (*Connection, error)
 	AssociateHostedConnection(ctx context.Context, in *AssociateHostedConnectionRequest) (*Connection, error)
@@ -1120,6 +1167,7 @@ type Operations interface {
 	DeleteVirtualInterface(ctx context.Context, in *DeleteVirtualInterfaceRequest) (*DeleteVirtualInterfaceResponse, error)
 	DescribeConnectionLoa(ctx context.Context, in *DescribeConnectionLoaRequest) (*DescribeConnectionLoaResponse, error)
 	DescribeConnections(ctx context.Context, in *DescribeConnectionsRequest) (*Connections, error)
+	DescribeConnectionsOnInterconnect(ctx context.Context, in *DescribeConnectionsOnInterconnectRequest) (*Connections, error)
 	DescribeCustomerMetadata(ctx context.Context, in *Empty) (*DescribeCustomerMetadataResponse, error)
 	DescribeHostedConnections(ctx context.Context, in *DescribeHostedConnectionsRequest) (*Connections, error)
 	DescribeInterconnectLoa(ctx context.Context, in *DescribeInterconnectLoaRequest) (*DescribeInterconnectLoaResponse, error)
@@ -1140,6 +1188,16 @@ type Operations interface {
 // operationTable decodes and validates each operation's request and calls it.
 func operationTable(ops Operations) map[string]handlerFunc {
 	return map[string]handlerFunc{
+		"AllocateConnectionOnInterconnect": func(ctx context.Context, body []byte) (any, error) {
+			in := new(AllocateConnectionOnInterconnectRequest)
+			if err := decode(body, in); err != nil {
+				return nil, err
+			}
+			if err := in.validate(""); err != nil {
+				return nil, err
+			}
+			return ops.AllocateConnectionOnInterconnect(ctx, in)
+		},
 		"AllocateHostedConnection": func(ctx context.Context, body []byte) (any, error) {
 			in := new(AllocateHostedConnectionRequest)
 			if err := decode(body, in); err != nil {
@@ -1329,6 +1387,16 @@ func operationTable(ops Operations) map[string]handlerFunc {
 				return nil, err
 			}
 			return ops.DescribeConnections(ctx, in)
+		},
+		"DescribeConnectionsOnInterconnect": func(ctx context.Context, body []byte) (any, error) {
+			in := new(DescribeConnectionsOnInterconnectRequest)
+			if err := decode(body, in); err != nil {
+				return nil, err
+			}
+			if err := in.validate(""); err != nil {
+				return nil, err
+			}
+			return ops.DescribeConnectionsOnInterconnect(ctx, in)
 		},
 		"DescribeCustomerMetadata": func(ctx context.Context, body []byte) (any, error) {
 			in := new(Empty)

@@ -19,6 +19,7 @@ import (
 
 // operations is the subset of the model dxsim serves.
 var operations = []string{
+	"AllocateConnectionOnInterconnect",
 	"AllocateHostedConnection",
 	"AssociateConnectionWithLag",
 	"AssociateHostedConnection",
@@ -38,6 +39,7 @@ var operations = []string{
 	"DeleteVirtualInterface",
 	"DescribeConnectionLoa",
 	"DescribeConnections",
+	"DescribeConnectionsOnInterconnect",
 	"DescribeCustomerMetadata",
 	"DescribeHostedConnections",
 	"DescribeInterconnectLoa",
