@@ -163,6 +163,8 @@ type State struct {
 	Gateways            map[string]*DXGateway
 	GatewayAssociations map[string]*GatewayAssociation
 	GatewayProposals    map[string]*GatewayProposal
+	// Agreements holds each account's signed customer agreements, by account.
+	Agreements map[string]*Agreements
 }
 
 // NewState returns an empty state.
@@ -176,6 +178,7 @@ func NewState() *State {
 		Gateways:            map[string]*DXGateway{},
 		GatewayAssociations: map[string]*GatewayAssociation{},
 		GatewayProposals:    map[string]*GatewayProposal{},
+		Agreements:          map[string]*Agreements{},
 	}
 }
 

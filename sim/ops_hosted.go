@@ -48,8 +48,12 @@ type AllocateHostedConnectionInput struct {
 // AllocateHostedConnection creates a hosted connection, in state ordering
 // until its owner confirms it.
 func (s *Service) AllocateHostedConnection(ctx context.Context, account string, in AllocateHostedConnectionInput) (*Connection, error) {
+	return s.allocateHosted(ctx, "AllocateHostedConnection", account, in)
+}
+
+func (s *Service) allocateHosted(ctx context.Context, op, account string, in AllocateHostedConnectionInput) (*Connection, error) {
 	var c *Connection
-	err := s.do(ctx, "AllocateHostedConnection", func(t *txn) error {
+	err := s.do(ctx, op, func(t *txn) error {
 		parent, err := s.findParent(t.st, account, in.ParentID)
 		if err != nil {
 			return err

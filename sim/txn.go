@@ -24,6 +24,8 @@ type txn struct {
 	kept    []*AssociationRecord // existing records changed
 	buried  []*Gone              // objects deleted now, still described for a while
 	purged  []string             // deleted objects described long enough
+
+	agreements []*Agreements // accounts whose customer agreements changed
 }
 
 func newTxn(st *State, now time.Time) *txn {
@@ -121,7 +123,7 @@ func (t *txn) rollback() {
 }
 
 func (t *txn) batch() Batch {
-	b := Batch{Intent: t.intent, Done: t.done, Records: append(slices.Clone(t.recs), t.kept...), Gone: t.buried, Purged: t.purged}
+	b := Batch{Intent: t.intent, Done: t.done, Records: append(slices.Clone(t.recs), t.kept...), Gone: t.buried, Purged: t.purged, Agreements: t.agreements}
 	for _, id := range t.order {
 		switch v := t.dirty[id].(type) {
 		case *Connection:

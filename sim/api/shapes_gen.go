@@ -38,6 +38,37 @@ type AcceptDirectConnectGatewayAssociationProposalResult struct {
 	DirectConnectGatewayAssociation *DirectConnectGatewayAssociation `json:"directConnectGatewayAssociation,omitempty"`
 }
 
+// AllocateConnectionOnInterconnectRequest is the model's AllocateConnectionOnInterconnectRequest shape.
+type AllocateConnectionOnInterconnectRequest struct {
+	Bandwidth      string `json:"bandwidth,omitempty"`
+	ConnectionName string `json:"connectionName,omitempty"`
+	InterconnectId string `json:"interconnectId,omitempty"`
+	OwnerAccount   string `json:"ownerAccount,omitempty"`
+	Vlan           *int32 `json:"vlan,omitempty"`
+}
+
+func (v *AllocateConnectionOnInterconnectRequest) validate(path string) error {
+	if v == nil {
+		return nil
+	}
+	if v.Bandwidth == "" {
+		return missing(path, "bandwidth")
+	}
+	if v.ConnectionName == "" {
+		return missing(path, "connectionName")
+	}
+	if v.InterconnectId == "" {
+		return missing(path, "interconnectId")
+	}
+	if v.OwnerAccount == "" {
+		return missing(path, "ownerAccount")
+	}
+	if v.Vlan == nil {
+		return missing(path, "vlan")
+	}
+	return nil
+}
+
 // AllocateHostedConnectionRequest is the model's AllocateHostedConnectionRequest shape.
 type AllocateHostedConnectionRequest struct {
 	Bandwidth      string `json:"bandwidth,omitempty"`
@@ -209,6 +240,28 @@ func (v *ConfirmConnectionRequest) validate(path string) error {
 // ConfirmConnectionResponse is the model's ConfirmConnectionResponse shape.
 type ConfirmConnectionResponse struct {
 	ConnectionState string `json:"connectionState,omitempty"`
+}
+
+// ConfirmCustomerAgreementRequest is the model's ConfirmCustomerAgreementRequest shape.
+type ConfirmCustomerAgreementRequest struct {
+	AgreementName string `json:"agreementName,omitempty"`
+}
+
+func (v *ConfirmCustomerAgreementRequest) validate(path string) error {
+	if v == nil {
+		return nil
+	}
+	if v.AgreementName != "" {
+		if err := checkLength(path, "agreementName", v.AgreementName, -1, 100); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ConfirmCustomerAgreementResponse is the model's ConfirmCustomerAgreementResponse shape.
+type ConfirmCustomerAgreementResponse struct {
+	Status string `json:"status,omitempty"`
 }
 
 // Connection is the model's Connection shape.
@@ -541,6 +594,12 @@ type CreateTransitVirtualInterfaceResult struct {
 	VirtualInterface *VirtualInterface `json:"virtualInterface,omitempty"`
 }
 
+// CustomerAgreement is the model's CustomerAgreement shape.
+type CustomerAgreement struct {
+	AgreementName string `json:"agreementName,omitempty"`
+	Status        string `json:"status,omitempty"`
+}
+
 // DeleteConnectionRequest is the model's DeleteConnectionRequest shape.
 type DeleteConnectionRequest struct {
 	ConnectionId string `json:"connectionId,omitempty"`
@@ -670,6 +729,46 @@ type DeleteVirtualInterfaceResponse struct {
 	VirtualInterfaceState string `json:"virtualInterfaceState,omitempty"`
 }
 
+// DescribeConnectionLoaRequest is the model's DescribeConnectionLoaRequest shape.
+type DescribeConnectionLoaRequest struct {
+	ConnectionId   string `json:"connectionId,omitempty"`
+	LoaContentType string `json:"loaContentType,omitempty"`
+	ProviderName   string `json:"providerName,omitempty"`
+}
+
+func (v *DescribeConnectionLoaRequest) validate(path string) error {
+	if v == nil {
+		return nil
+	}
+	if v.ConnectionId == "" {
+		return missing(path, "connectionId")
+	}
+	if v.LoaContentType != "" && !oneOf(v.LoaContentType, []string{"application/pdf"}) {
+		return badEnum(path, "loaContentType", v.LoaContentType, []string{"application/pdf"})
+	}
+	return nil
+}
+
+// DescribeConnectionLoaResponse is the model's DescribeConnectionLoaResponse shape.
+type DescribeConnectionLoaResponse struct {
+	Loa *Loa `json:"loa,omitempty"`
+}
+
+// DescribeConnectionsOnInterconnectRequest is the model's DescribeConnectionsOnInterconnectRequest shape.
+type DescribeConnectionsOnInterconnectRequest struct {
+	InterconnectId string `json:"interconnectId,omitempty"`
+}
+
+func (v *DescribeConnectionsOnInterconnectRequest) validate(path string) error {
+	if v == nil {
+		return nil
+	}
+	if v.InterconnectId == "" {
+		return missing(path, "interconnectId")
+	}
+	return nil
+}
+
 // DescribeConnectionsRequest is the model's DescribeConnectionsRequest shape.
 type DescribeConnectionsRequest struct {
 	ConnectionId string `json:"connectionId,omitempty"`
@@ -682,6 +781,12 @@ func (v *DescribeConnectionsRequest) validate(path string) error {
 		return nil
 	}
 	return nil
+}
+
+// DescribeCustomerMetadataResponse is the model's DescribeCustomerMetadataResponse shape.
+type DescribeCustomerMetadataResponse struct {
+	Agreements     []CustomerAgreement `json:"agreements,omitzero"`
+	NniPartnerType string              `json:"nniPartnerType,omitempty"`
 }
 
 // DescribeDirectConnectGatewayAssociationProposalsRequest is the model's DescribeDirectConnectGatewayAssociationProposalsRequest shape.
@@ -787,6 +892,31 @@ func (v *DescribeHostedConnectionsRequest) validate(path string) error {
 	return nil
 }
 
+// DescribeInterconnectLoaRequest is the model's DescribeInterconnectLoaRequest shape.
+type DescribeInterconnectLoaRequest struct {
+	InterconnectId string `json:"interconnectId,omitempty"`
+	LoaContentType string `json:"loaContentType,omitempty"`
+	ProviderName   string `json:"providerName,omitempty"`
+}
+
+func (v *DescribeInterconnectLoaRequest) validate(path string) error {
+	if v == nil {
+		return nil
+	}
+	if v.InterconnectId == "" {
+		return missing(path, "interconnectId")
+	}
+	if v.LoaContentType != "" && !oneOf(v.LoaContentType, []string{"application/pdf"}) {
+		return badEnum(path, "loaContentType", v.LoaContentType, []string{"application/pdf"})
+	}
+	return nil
+}
+
+// DescribeInterconnectLoaResponse is the model's DescribeInterconnectLoaResponse shape.
+type DescribeInterconnectLoaResponse struct {
+	Loa *Loa `json:"loa,omitempty"`
+}
+
 // DescribeInterconnectsRequest is the model's DescribeInterconnectsRequest shape.
 type DescribeInterconnectsRequest struct {
 	InterconnectId string `json:"interconnectId,omitempty"`
@@ -811,6 +941,26 @@ type DescribeLagsRequest struct {
 func (v *DescribeLagsRequest) validate(path string) error {
 	if v == nil {
 		return nil
+	}
+	return nil
+}
+
+// DescribeLoaRequest is the model's DescribeLoaRequest shape.
+type DescribeLoaRequest struct {
+	ConnectionId   string `json:"connectionId,omitempty"`
+	LoaContentType string `json:"loaContentType,omitempty"`
+	ProviderName   string `json:"providerName,omitempty"`
+}
+
+func (v *DescribeLoaRequest) validate(path string) error {
+	if v == nil {
+		return nil
+	}
+	if v.ConnectionId == "" {
+		return missing(path, "connectionId")
+	}
+	if v.LoaContentType != "" && !oneOf(v.LoaContentType, []string{"application/pdf"}) {
+		return badEnum(path, "loaContentType", v.LoaContentType, []string{"application/pdf"})
 	}
 	return nil
 }
@@ -1000,6 +1150,12 @@ type Lag struct {
 type Lags struct {
 	Lags      []Lag  `json:"lags,omitzero"`
 	NextToken string `json:"nextToken,omitempty"`
+}
+
+// Loa is the model's Loa shape.
+type Loa struct {
+	LoaContent     []byte `json:"loaContent,omitempty"`
+	LoaContentType string `json:"loaContentType,omitempty"`
 }
 
 // Location is the model's Location shape.
@@ -1387,12 +1543,14 @@ type VirtualInterfaces struct {
 // Operations is the Direct Connect API as dxsim serves it; one method per operation.
 type Operations interface {
 	AcceptDirectConnectGatewayAssociationProposal(ctx context.Context, in *AcceptDirectConnectGatewayAssociationProposalRequest) (*AcceptDirectConnectGatewayAssociationProposalResult, error)
+	AllocateConnectionOnInterconnect(ctx context.Context, in *AllocateConnectionOnInterconnectRequest) (*Connection, error)
 	AllocateHostedConnection(ctx context.Context, in *AllocateHostedConnectionRequest) (*Connection, error)
 	AssociateConnectionWithLag(ctx context.Context, in *AssociateConnectionWithLagRequest) (*Connection, error)
 	AssociateHostedConnection(ctx context.Context, in *AssociateHostedConnectionRequest) (*Connection, error)
 	AssociateMacSecKey(ctx context.Context, in *AssociateMacSecKeyRequest) (*AssociateMacSecKeyResponse, error)
 	AssociateVirtualInterface(ctx context.Context, in *AssociateVirtualInterfaceRequest) (*VirtualInterface, error)
 	ConfirmConnection(ctx context.Context, in *ConfirmConnectionRequest) (*ConfirmConnectionResponse, error)
+	ConfirmCustomerAgreement(ctx context.Context, in *ConfirmCustomerAgreementRequest) (*ConfirmCustomerAgreementResponse, error)
 	CreateConnection(ctx context.Context, in *CreateConnectionRequest) (*Connection, error)
 	CreateDirectConnectGateway(ctx context.Context, in *CreateDirectConnectGatewayRequest) (*CreateDirectConnectGatewayResult, error)
 	CreateDirectConnectGatewayAssociation(ctx context.Context, in *CreateDirectConnectGatewayAssociationRequest) (*CreateDirectConnectGatewayAssociationResult, error)
@@ -1409,14 +1567,19 @@ type Operations interface {
 	DeleteInterconnect(ctx context.Context, in *DeleteInterconnectRequest) (*DeleteInterconnectResponse, error)
 	DeleteLag(ctx context.Context, in *DeleteLagRequest) (*Lag, error)
 	DeleteVirtualInterface(ctx context.Context, in *DeleteVirtualInterfaceRequest) (*DeleteVirtualInterfaceResponse, error)
+	DescribeConnectionLoa(ctx context.Context, in *DescribeConnectionLoaRequest) (*DescribeConnectionLoaResponse, error)
 	DescribeConnections(ctx context.Context, in *DescribeConnectionsRequest) (*Connections, error)
 	DescribeDirectConnectGatewayAssociationProposals(ctx context.Context, in *DescribeDirectConnectGatewayAssociationProposalsRequest) (*DescribeDirectConnectGatewayAssociationProposalsResult, error)
 	DescribeDirectConnectGatewayAssociations(ctx context.Context, in *DescribeDirectConnectGatewayAssociationsRequest) (*DescribeDirectConnectGatewayAssociationsResult, error)
 	DescribeDirectConnectGatewayAttachments(ctx context.Context, in *DescribeDirectConnectGatewayAttachmentsRequest) (*DescribeDirectConnectGatewayAttachmentsResult, error)
 	DescribeDirectConnectGateways(ctx context.Context, in *DescribeDirectConnectGatewaysRequest) (*DescribeDirectConnectGatewaysResult, error)
+	DescribeConnectionsOnInterconnect(ctx context.Context, in *DescribeConnectionsOnInterconnectRequest) (*Connections, error)
+	DescribeCustomerMetadata(ctx context.Context, in *Empty) (*DescribeCustomerMetadataResponse, error)
 	DescribeHostedConnections(ctx context.Context, in *DescribeHostedConnectionsRequest) (*Connections, error)
+	DescribeInterconnectLoa(ctx context.Context, in *DescribeInterconnectLoaRequest) (*DescribeInterconnectLoaResponse, error)
 	DescribeInterconnects(ctx context.Context, in *DescribeInterconnectsRequest) (*Interconnects, error)
 	DescribeLags(ctx context.Context, in *DescribeLagsRequest) (*Lags, error)
+	DescribeLoa(ctx context.Context, in *DescribeLoaRequest) (*Loa, error)
 	DescribeLocations(ctx context.Context, in *Empty) (*Locations, error)
 	DescribeTags(ctx context.Context, in *DescribeTagsRequest) (*DescribeTagsResponse, error)
 	DescribeVirtualInterfaces(ctx context.Context, in *DescribeVirtualInterfacesRequest) (*VirtualInterfaces, error)
@@ -1442,6 +1605,16 @@ func operationTable(ops Operations) map[string]handlerFunc {
 				return nil, err
 			}
 			return ops.AcceptDirectConnectGatewayAssociationProposal(ctx, in)
+		},
+		"AllocateConnectionOnInterconnect": func(ctx context.Context, body []byte) (any, error) {
+			in := new(AllocateConnectionOnInterconnectRequest)
+			if err := decode(body, in); err != nil {
+				return nil, err
+			}
+			if err := in.validate(""); err != nil {
+				return nil, err
+			}
+			return ops.AllocateConnectionOnInterconnect(ctx, in)
 		},
 		"AllocateHostedConnection": func(ctx context.Context, body []byte) (any, error) {
 			in := new(AllocateHostedConnectionRequest)
@@ -1502,6 +1675,16 @@ func operationTable(ops Operations) map[string]handlerFunc {
 				return nil, err
 			}
 			return ops.ConfirmConnection(ctx, in)
+		},
+		"ConfirmCustomerAgreement": func(ctx context.Context, body []byte) (any, error) {
+			in := new(ConfirmCustomerAgreementRequest)
+			if err := decode(body, in); err != nil {
+				return nil, err
+			}
+			if err := in.validate(""); err != nil {
+				return nil, err
+			}
+			return ops.ConfirmCustomerAgreement(ctx, in)
 		},
 		"CreateConnection": func(ctx context.Context, body []byte) (any, error) {
 			in := new(CreateConnectionRequest)
@@ -1663,6 +1846,16 @@ func operationTable(ops Operations) map[string]handlerFunc {
 			}
 			return ops.DeleteVirtualInterface(ctx, in)
 		},
+		"DescribeConnectionLoa": func(ctx context.Context, body []byte) (any, error) {
+			in := new(DescribeConnectionLoaRequest)
+			if err := decode(body, in); err != nil {
+				return nil, err
+			}
+			if err := in.validate(""); err != nil {
+				return nil, err
+			}
+			return ops.DescribeConnectionLoa(ctx, in)
+		},
 		"DescribeConnections": func(ctx context.Context, body []byte) (any, error) {
 			in := new(DescribeConnectionsRequest)
 			if err := decode(body, in); err != nil {
@@ -1713,6 +1906,23 @@ func operationTable(ops Operations) map[string]handlerFunc {
 			}
 			return ops.DescribeDirectConnectGateways(ctx, in)
 		},
+		"DescribeConnectionsOnInterconnect": func(ctx context.Context, body []byte) (any, error) {
+			in := new(DescribeConnectionsOnInterconnectRequest)
+			if err := decode(body, in); err != nil {
+				return nil, err
+			}
+			if err := in.validate(""); err != nil {
+				return nil, err
+			}
+			return ops.DescribeConnectionsOnInterconnect(ctx, in)
+		},
+		"DescribeCustomerMetadata": func(ctx context.Context, body []byte) (any, error) {
+			in := new(Empty)
+			if err := decode(body, in); err != nil {
+				return nil, err
+			}
+			return ops.DescribeCustomerMetadata(ctx, in)
+		},
 		"DescribeHostedConnections": func(ctx context.Context, body []byte) (any, error) {
 			in := new(DescribeHostedConnectionsRequest)
 			if err := decode(body, in); err != nil {
@@ -1722,6 +1932,16 @@ func operationTable(ops Operations) map[string]handlerFunc {
 				return nil, err
 			}
 			return ops.DescribeHostedConnections(ctx, in)
+		},
+		"DescribeInterconnectLoa": func(ctx context.Context, body []byte) (any, error) {
+			in := new(DescribeInterconnectLoaRequest)
+			if err := decode(body, in); err != nil {
+				return nil, err
+			}
+			if err := in.validate(""); err != nil {
+				return nil, err
+			}
+			return ops.DescribeInterconnectLoa(ctx, in)
 		},
 		"DescribeInterconnects": func(ctx context.Context, body []byte) (any, error) {
 			in := new(DescribeInterconnectsRequest)
@@ -1742,6 +1962,16 @@ func operationTable(ops Operations) map[string]handlerFunc {
 				return nil, err
 			}
 			return ops.DescribeLags(ctx, in)
+		},
+		"DescribeLoa": func(ctx context.Context, body []byte) (any, error) {
+			in := new(DescribeLoaRequest)
+			if err := decode(body, in); err != nil {
+				return nil, err
+			}
+			if err := in.validate(""); err != nil {
+				return nil, err
+			}
+			return ops.DescribeLoa(ctx, in)
 		},
 		"DescribeLocations": func(ctx context.Context, body []byte) (any, error) {
 			in := new(Empty)

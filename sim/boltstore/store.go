@@ -1,7 +1,8 @@
 // Package boltstore keeps the control plane's state in a bbolt file: one
 // bucket per kind of object, one JSON value per object, a bucket of deleted
-// objects still described, and a bucket of the operations' data-plane
-// intents not yet done, keyed by commit order; each
+// objects still described, a bucket of accounts' customer agreements, and a
+// bucket of the operations' data-plane intents not yet done, keyed by
+// commit order; each
 // mutation one transaction, fsynced before the request it belongs to is
 // acknowledged.
 package boltstore
@@ -36,6 +37,7 @@ var (
 	bucketGateways     = []byte("dx-gateways")
 	bucketAssociations = []byte("dx-gateway-associations")
 	bucketProposals    = []byte("dx-gateway-proposals")
+	bucketAgreements   = []byte("agreements")
 	keySchema          = []byte("schema")
 )
 
@@ -61,7 +63,7 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("opening state %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketConnections, bucketLAGs, bucketVIFs, bucketMeta, bucketIntents, bucketRecords, bucketGone, bucketGateways, bucketAssociations, bucketProposals} {
+		for _, b := range [][]byte{bucketConnections, bucketLAGs, bucketVIFs, bucketMeta, bucketIntents, bucketRecords, bucketGone, bucketGateways, bucketAssociations, bucketProposals, bucketAgreements} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -103,6 +105,9 @@ func (s *Store) Load() (*sim.State, error) {
 			return err
 		}
 		if err := loadGateways(tx, st); err != nil {
+			return err
+		}
+		if err := loadBucket(tx, bucketAgreements, st.Agreements); err != nil {
 			return err
 		}
 		return loadIntents(tx, st)
@@ -159,6 +164,11 @@ func (s *Store) Commit(b sim.Batch) error {
 		}
 		for _, g := range b.Gone {
 			if err := put(tx, bucketGone, g.ID(), g); err != nil {
+				return err
+			}
+		}
+		for _, a := range b.Agreements {
+			if err := put(tx, bucketAgreements, a.Account, a); err != nil {
 				return err
 			}
 		}
