@@ -36,7 +36,9 @@ var (
 	bucketGateways     = []byte("dx-gateways")
 	bucketAssociations = []byte("dx-gateway-associations")
 	bucketProposals    = []byte("dx-gateway-proposals")
-	keySchema          = []byte("schema")
+	// BGP failover tests, running and past, by test ID.
+	bucketFailoverTests = []byte("bgp-failover-tests")
+	keySchema           = []byte("schema")
 )
 
 // schemaVersion is bumped when the stored JSON changes incompatibly.
@@ -61,7 +63,7 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("opening state %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketConnections, bucketLAGs, bucketVIFs, bucketMeta, bucketIntents, bucketRecords, bucketGone, bucketGateways, bucketAssociations, bucketProposals} {
+		for _, b := range [][]byte{bucketConnections, bucketLAGs, bucketVIFs, bucketMeta, bucketIntents, bucketRecords, bucketGone, bucketGateways, bucketAssociations, bucketProposals, bucketFailoverTests} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -103,6 +105,9 @@ func (s *Store) Load() (*sim.State, error) {
 			return err
 		}
 		if err := loadGateways(tx, st); err != nil {
+			return err
+		}
+		if err := loadBucket(tx, bucketFailoverTests, st.FailoverTests); err != nil {
 			return err
 		}
 		return loadIntents(tx, st)
@@ -189,6 +194,11 @@ func (s *Store) Commit(b sim.Batch) error {
 		}
 		if err := commitGateways(tx, b); err != nil {
 			return err
+		}
+		for _, f := range b.FailoverTests {
+			if err := put(tx, bucketFailoverTests, f.ID, f); err != nil {
+				return err
+			}
 		}
 		for _, id := range b.Deleted {
 			if err := tx.Bucket(bucketFor(id)).Delete([]byte(id)); err != nil {
