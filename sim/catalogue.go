@@ -24,6 +24,9 @@ type Location struct {
 // Catalogue is the set of locations the simulator offers.
 type Catalogue struct {
 	Locations []Location `json:"locations"`
+	// VirtualGateways are the virtual private gateways DescribeVirtualGateways
+	// lists (see vgw.go).
+	VirtualGateways []VirtualGateway `json:"virtualGateways,omitempty"`
 }
 
 // Location returns the location with the given code.
@@ -69,7 +72,7 @@ func (c *Catalogue) Validate() error {
 			}
 		}
 	}
-	return nil
+	return c.validateVirtualGateways()
 }
 
 // LoadCatalogue reads a catalogue from a JSON file of the form
@@ -90,7 +93,8 @@ func LoadCatalogue(path string) (*Catalogue, error) {
 }
 
 // DefaultCatalogue returns the built-in catalogue: a few real Direct Connect
-// locations, each with two or three devices.
+// locations, each with two or three devices, and three virtual private
+// gateways in each of their Regions.
 func DefaultCatalogue() *Catalogue {
 	all := []string{"1Gbps", "10Gbps", "100Gbps", "400Gbps"}
 	macsec := []string{"10Gbps", "100Gbps", "400Gbps"}
@@ -108,7 +112,7 @@ func DefaultCatalogue() *Catalogue {
 		{Code: "EqFA5", Name: "Equinix FR5, Frankfurt, DEU", Region: "eu-central-1",
 			PortSpeeds: all, MACsecPortSpeeds: macsec, Providers: providers,
 			Devices: []string{"EqFA5-2jlpw8y7xkqav", "EqFA5-1tmbmjh2r3hoq"}},
-	}}
+	}, VirtualGateways: defaultVirtualGateways()}
 }
 
 // bandwidthGbps are the dedicated port speeds AWS sells.

@@ -1,6 +1,8 @@
 // Package sim is the simulated AWS Direct Connect control plane: the model
-// (locations, devices, connections, LAGs, virtual interfaces, Direct Connect
-// gateways with their associations and proposals), the rules AWS
+// (locations, devices, connections, LAGs, virtual interfaces with their BGP
+// peers and failover tests, hosted virtual interfaces, virtual private
+// gateways, Direct Connect gateways with their associations and proposals,
+// router configurations), the rules AWS
 // enforces on them, the AWS JSON 1.1 API that real clients speak, and the
 // durable store behind it.
 //

@@ -72,7 +72,7 @@ func (s *Service) shownGone(st *State, account string, now time.Time) (conns []*
 			conns = append(conns, g.Connection)
 		case g.LAG != nil && g.LAG.Owner == account:
 			lags = append(lags, g.LAG)
-		case g.VIF != nil && g.VIF.Owner == account:
+		case g.VIF != nil && g.VIF.visibleTo(account):
 			v := g.VIF
 			if now.Sub(g.Deleted) < s.schedule.Deleting {
 				v = v.clone()

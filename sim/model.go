@@ -142,6 +142,11 @@ type VIF struct {
 	EnableSiteLink         bool      `json:"siteLinkEnabled,omitempty"`
 	Tags                   []Tag     `json:"tags,omitempty"`
 	Since                  time.Time `json:"since"`
+	// Peers are its BGP peers (see bgp.go); empty until the first
+	// CreateBGPPeer, when the peer it was created with is its only one.
+	Peers []BGPPeer `json:"bgpPeers,omitempty"`
+	// Allocator is the account that allocated a hosted VIF for its owner.
+	Allocator string `json:"allocator,omitempty"`
 }
 
 // State is the control plane's whole state. Objects in it are never modified
@@ -165,6 +170,8 @@ type State struct {
 	GatewayProposals    map[string]*GatewayProposal
 	// Agreements holds each account's signed customer agreements, by account.
 	Agreements map[string]*Agreements
+	// FailoverTests are the BGP failover tests, running and past, by test ID.
+	FailoverTests map[string]*FailoverTest
 }
 
 // NewState returns an empty state.
@@ -179,6 +186,7 @@ func NewState() *State {
 		GatewayAssociations: map[string]*GatewayAssociation{},
 		GatewayProposals:    map[string]*GatewayProposal{},
 		Agreements:          map[string]*Agreements{},
+		FailoverTests:       map[string]*FailoverTest{},
 	}
 }
 
@@ -290,5 +298,6 @@ func (v *VIF) clone() *VIF {
 	n := *v
 	n.RouteFilterPrefixes = slices.Clone(v.RouteFilterPrefixes)
 	n.Tags = slices.Clone(v.Tags)
+	n.Peers = slices.Clone(v.Peers)
 	return &n
 }

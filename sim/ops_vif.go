@@ -29,76 +29,97 @@ type CreateVIFInput struct {
 func (s *Service) CreateVirtualInterface(ctx context.Context, account string, in CreateVIFInput) (*VIF, error) {
 	var v *VIF
 	err := s.do(ctx, "Create"+vifOpNoun(in.Type)+"VirtualInterface", func(t *txn) error {
-		if err := CheckVIFInput(in); err != nil {
-			return err
-		}
-		loc, device, err := s.vifParent(t.st, account, in.ConnectionID)
-		if err != nil {
-			return err
-		}
-		if err := CheckVIFQuota(t.st, in.ConnectionID, s.quotas); err != nil {
-			return err
-		}
-		if err := CheckVLAN(t.st, in.ConnectionID, in.VLAN, ""); err != nil {
-			return err
-		}
-		if in.Type == VIFPrivate && (in.VirtualGatewayID == "") == (in.DirectConnectGatewayID == "") {
-			return clientErr(RuleInvalidArgument, "A private virtual interface needs exactly one of virtualGatewayId and directConnectGatewayId.")
-		}
-		if in.Type == VIFPublic && in.AddressFamily != "ipv6" && (in.AmazonAddress == "" || in.CustomerAddress == "") {
-			return clientErr(RuleInvalidArgument, "A public virtual interface needs amazonAddress and customerAddress.")
-		}
-		if err := CheckVIFAttachment(t.st, account, in); err != nil {
-			return err
-		}
-		tags, err := CheckTags(nil, in.Tags, s.quotas)
-		if err != nil {
-			return err
-		}
-		id, err := s.newID(PrefixVIF)
-		if err != nil {
-			return err
-		}
-		family := in.AddressFamily
-		if family == "" {
-			family = "ipv4"
-		}
-		mtu := in.MTU
-		if mtu == 0 {
-			mtu = 1500
-		}
-		// What the request leaves out, Amazon assigns: a BGP key, and a
-		// private or transit VIF's IPv4 peer addresses.
-		if in.AuthKey == "" {
-			if in.AuthKey, err = newAuthKey(s.rand); err != nil {
-				return serverErr(err)
+		var err error
+		v, err = s.newVIF(t, account, in, func() error {
+			if in.Type == VIFPrivate && (in.VirtualGatewayID == "") == (in.DirectConnectGatewayID == "") {
+				return clientErr(RuleInvalidArgument, "A private virtual interface needs exactly one of virtualGatewayId and directConnectGatewayId.")
 			}
+			return nil
+		}, func() error { return CheckVIFAttachment(t.st, account, in) })
+		if err != nil {
+			return err
 		}
-		if family == "ipv4" && in.Type != VIFPublic && in.AmazonAddress == "" {
-			if in.AmazonAddress, in.CustomerAddress, err = newPeerAddresses(t.st, s.rand); err != nil {
-				return err
-			}
-		}
-		state := StatePending
-		if in.Type == VIFPublic {
-			state = StateVerifying
-		}
-		v = &VIF{
-			ID: id, Type: in.Type, Name: in.Name, Owner: account, State: state, Region: s.region,
-			Location: loc, Device: device, ConnectionID: in.ConnectionID, VLAN: in.VLAN, ASN: in.ASN, AmazonSideASN: 64512,
-			AuthKey: in.AuthKey, AmazonAddress: in.AmazonAddress, CustomerAddress: in.CustomerAddress,
-			AddressFamily: family, MTU: mtu, VirtualGatewayID: in.VirtualGatewayID,
-			DirectConnectGatewayID: in.DirectConnectGatewayID, RouteFilterPrefixes: slices.Clone(in.RouteFilterPrefixes),
-			EnableSiteLink: in.EnableSiteLink, Tags: tags, Since: t.now,
-		}
-		t.putVIF(v)
-		t.effect(Effect{Kind: EffectCreateVLAN, ID: v.ID, VLAN: ref(vlanSpec(v))})
+		s.addVIF(t, v)
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	return v, nil
+}
+
+// newVIF checks a new VIF on a connection or LAG of account, in the order
+// AWS checks, with the checks of its gateways (gateway, attach) in their
+// place, and returns it, owned by account, not yet stored.
+func (s *Service) newVIF(t *txn, account string, in CreateVIFInput, gateway, attach func() error) (*VIF, error) {
+	if err := CheckVIFInput(in); err != nil {
+		return nil, err
+	}
+	loc, device, err := s.vifParent(t.st, account, in.ConnectionID)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckVIFQuota(t.st, in.ConnectionID, s.quotas); err != nil {
+		return nil, err
+	}
+	if err := CheckVLAN(t.st, in.ConnectionID, in.VLAN, ""); err != nil {
+		return nil, err
+	}
+	if err := gateway(); err != nil {
+		return nil, err
+	}
+	if in.Type == VIFPublic && in.AddressFamily != "ipv6" && (in.AmazonAddress == "" || in.CustomerAddress == "") {
+		return nil, clientErr(RuleInvalidArgument, "A public virtual interface needs amazonAddress and customerAddress.")
+	}
+	if err := attach(); err != nil {
+		return nil, err
+	}
+	tags, err := CheckTags(nil, in.Tags, s.quotas)
+	if err != nil {
+		return nil, err
+	}
+	id, err := s.newID(PrefixVIF)
+	if err != nil {
+		return nil, err
+	}
+	family := in.AddressFamily
+	if family == "" {
+		family = "ipv4"
+	}
+	mtu := in.MTU
+	if mtu == 0 {
+		mtu = 1500
+	}
+	// What the request leaves out, Amazon assigns: a BGP key, and a
+	// private or transit VIF's IPv4 peer addresses.
+	if in.AuthKey == "" {
+		if in.AuthKey, err = newAuthKey(s.rand); err != nil {
+			return nil, serverErr(err)
+		}
+	}
+	if family == "ipv4" && in.Type != VIFPublic && in.AmazonAddress == "" {
+		if in.AmazonAddress, in.CustomerAddress, err = newPeerAddresses(t.st, s.rand); err != nil {
+			return nil, err
+		}
+	}
+	state := StatePending
+	if in.Type == VIFPublic {
+		state = StateVerifying
+	}
+	return &VIF{
+		ID: id, Type: in.Type, Name: in.Name, Owner: account, State: state, Region: s.region,
+		Location: loc, Device: device, ConnectionID: in.ConnectionID, VLAN: in.VLAN, ASN: in.ASN, AmazonSideASN: 64512,
+		AuthKey: in.AuthKey, AmazonAddress: in.AmazonAddress, CustomerAddress: in.CustomerAddress,
+		AddressFamily: family, MTU: mtu, VirtualGatewayID: in.VirtualGatewayID,
+		DirectConnectGatewayID: in.DirectConnectGatewayID, RouteFilterPrefixes: slices.Clone(in.RouteFilterPrefixes),
+		EnableSiteLink: in.EnableSiteLink, Tags: tags, Since: t.now,
+	}, nil
+}
+
+// addVIF stores a new VIF and names its VLAN for the data plane.
+func (s *Service) addVIF(t *txn, v *VIF) {
+	t.putVIF(v)
+	t.effect(Effect{Kind: EffectCreateVLAN, ID: v.ID, VLAN: ref(vlanSpec(v))})
 }
 
 // vifParent finds what a VIF may sit on: the caller's connection, hosted
@@ -122,15 +143,15 @@ func (s *Service) vifParent(st *State, account, id string) (location, device str
 	return c.Location, c.Device, nil
 }
 
-// VirtualInterfaces describes the caller's VIFs, all of them or those on one
-// connection or LAG, or one VIF.
+// VirtualInterfaces describes the caller's VIFs, and those it allocated for
+// other accounts, all of them or those on one connection or LAG, or one VIF.
 func (s *Service) VirtualInterfaces(account, connectionID, vifID string) ([]*VIF, error) {
 	var out []*VIF
 	now := s.clock.Now()
 	err := s.read(func(st *State) error {
 		_, _, gone := s.shownGone(st, account, now)
 		if vifID != "" {
-			v, err := findVIF(st, account, vifID)
+			v, err := findVisibleVIF(st, account, vifID)
 			if err != nil {
 				i := slices.IndexFunc(gone, func(g *VIF) bool { return g.ID == vifID })
 				if i < 0 {
@@ -149,7 +170,7 @@ func (s *Service) VirtualInterfaces(account, connectionID, vifID string) ([]*VIF
 			}
 		}
 		for _, v := range st.VIFs {
-			if v.Owner == account && (connectionID == "" || v.ConnectionID == connectionID) {
+			if v.visibleTo(account) && (connectionID == "" || v.ConnectionID == connectionID) {
 				out = append(out, v)
 			}
 		}

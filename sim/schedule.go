@@ -88,6 +88,7 @@ func (s *Service) advance(t *txn) {
 		s.settleLAG(t, id)
 	}
 	s.advanceGateways(t)
+	s.advanceBGP(t)
 }
 
 // recomputeNext finds the earliest deadline, so requests skip advance until then.
@@ -107,6 +108,7 @@ func (s *Service) recomputeNext() {
 		consider(at, ok)
 	}
 	s.gatewaysNext(consider)
+	s.bgpNext(consider)
 	s.next = next
 }
 

@@ -33,12 +33,14 @@ type Batch struct {
 	GatewayDropped      []string
 	// Agreements are accounts' customer agreements, changed.
 	Agreements []*Agreements
+	// FailoverTests are BGP failover tests, new or changed.
+	FailoverTests []*FailoverTest
 }
 
 // Empty reports whether the batch changes nothing.
 func (b *Batch) Empty() bool {
 	return len(b.Connections)+len(b.LAGs)+len(b.VIFs)+len(b.Deleted)+len(b.Done)+len(b.Records)+len(b.Gone)+len(b.Purged)+
-		len(b.Gateways)+len(b.GatewayAssociations)+len(b.GatewayProposals)+len(b.GatewayDropped)+len(b.Agreements) == 0 && b.Intent == nil
+		len(b.Gateways)+len(b.GatewayAssociations)+len(b.GatewayProposals)+len(b.GatewayDropped)+len(b.Agreements)+len(b.FailoverTests) == 0 && b.Intent == nil
 }
 
 // MemoryStore keeps nothing beyond the process; for tests and throwaway runs.

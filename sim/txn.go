@@ -13,7 +13,7 @@ type txn struct {
 	st      *State
 	now     time.Time
 	undo    []func()
-	dirty   map[string]any // ID → *Connection, *LAG, *VIF, a gateway object, nil when deleted, gatewayDropped
+	dirty   map[string]any // ID → *Connection, *LAG, *VIF, a gateway object, a *FailoverTest, nil when deleted, gatewayDropped
 	order   []string
 	changes []StateChange
 
@@ -138,6 +138,8 @@ func (t *txn) batch() Batch {
 			b.GatewayAssociations = append(b.GatewayAssociations, v)
 		case *GatewayProposal:
 			b.GatewayProposals = append(b.GatewayProposals, v)
+		case *FailoverTest:
+			b.FailoverTests = append(b.FailoverTests, v)
 		case gatewayDropped:
 			b.GatewayDropped = append(b.GatewayDropped, id)
 		case nil:

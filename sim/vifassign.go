@@ -29,13 +29,15 @@ func newAuthKey(r io.Reader) (string, error) {
 	return string(out), nil
 }
 
-// newPeerAddresses picks a /30 of 169.254.0.0/16 that no VIF in st uses,
+// newPeerAddresses picks a /30 of 169.254.0.0/16 that no VIF's BGP peer in st uses,
 // and gives its first host to Amazon and its second to the customer.
 func newPeerAddresses(st *State, r io.Reader) (amazon, customer string, err error) {
 	used := map[netip.Prefix]bool{}
 	for _, v := range st.VIFs {
-		if p, err := netip.ParsePrefix(v.AmazonAddress); err == nil && p.Addr().Is4() {
-			used[p.Masked()] = true
+		for _, peer := range v.peers() {
+			if p, err := netip.ParsePrefix(peer.AmazonAddress); err == nil && p.Addr().Is4() {
+				used[p.Masked()] = true
+			}
 		}
 	}
 	const subnets = 1 << (32 - 16 - 2) // /30s in a /16

@@ -112,11 +112,7 @@ func toVIF(v *sim.VIF) VirtualInterface {
 		Mtu: i32(v.MTU), JumboFrameCapable: ptr(true), VirtualGatewayId: v.VirtualGatewayID,
 		DirectConnectGatewayId: v.DirectConnectGatewayID, Region: v.Region, Tags: toTags(v.Tags),
 		SiteLinkEnabled: ptr(v.EnableSiteLink), AwsDeviceV2: v.Device, AwsLogicalDeviceId: logicalDevice(v.Device),
-		BgpPeers: []BGPPeer{{
-			BgpPeerId: "dxpeer-" + v.ID[len(sim.PrefixVIF):], Asn: i32(int(min(v.ASN, 0x7fffffff))), AsnLong: ptr(v.ASN),
-			AuthKey: v.AuthKey, AddressFamily: v.AddressFamily, AmazonAddress: v.AmazonAddress,
-			CustomerAddress: v.CustomerAddress, BgpPeerState: "available", BgpStatus: bgpStatus(v.State),
-		}},
+		BgpPeers: toBGPPeers(v),
 	}
 	// AWS reports asn as 0 when the ASN does not fit in it.
 	if v.ASN <= 2147483646 {
@@ -128,13 +124,6 @@ func toVIF(v *sim.VIF) VirtualInterface {
 		out.RouteFilterPrefixes = append(out.RouteFilterPrefixes, RouteFilterPrefix{Cidr: p})
 	}
 	return out
-}
-
-func bgpStatus(state string) string {
-	if state == sim.StateAvailable {
-		return "up"
-	}
-	return "down"
 }
 
 func toLocation(l sim.Location) Location {

@@ -111,6 +111,89 @@ func (v *AllocateHostedConnectionRequest) validate(path string) error {
 	return nil
 }
 
+// AllocatePrivateVirtualInterfaceRequest is the model's AllocatePrivateVirtualInterfaceRequest shape.
+type AllocatePrivateVirtualInterfaceRequest struct {
+	ConnectionId                         string                                `json:"connectionId,omitempty"`
+	NewPrivateVirtualInterfaceAllocation *NewPrivateVirtualInterfaceAllocation `json:"newPrivateVirtualInterfaceAllocation,omitempty"`
+	OwnerAccount                         string                                `json:"ownerAccount,omitempty"`
+}
+
+func (v *AllocatePrivateVirtualInterfaceRequest) validate(path string) error {
+	if v == nil {
+		return nil
+	}
+	if v.ConnectionId == "" {
+		return missing(path, "connectionId")
+	}
+	if v.NewPrivateVirtualInterfaceAllocation == nil {
+		return missing(path, "newPrivateVirtualInterfaceAllocation")
+	}
+	if err := v.NewPrivateVirtualInterfaceAllocation.validate(join(path, "newPrivateVirtualInterfaceAllocation")); err != nil {
+		return err
+	}
+	if v.OwnerAccount == "" {
+		return missing(path, "ownerAccount")
+	}
+	return nil
+}
+
+// AllocatePublicVirtualInterfaceRequest is the model's AllocatePublicVirtualInterfaceRequest shape.
+type AllocatePublicVirtualInterfaceRequest struct {
+	ConnectionId                        string                               `json:"connectionId,omitempty"`
+	NewPublicVirtualInterfaceAllocation *NewPublicVirtualInterfaceAllocation `json:"newPublicVirtualInterfaceAllocation,omitempty"`
+	OwnerAccount                        string                               `json:"ownerAccount,omitempty"`
+}
+
+func (v *AllocatePublicVirtualInterfaceRequest) validate(path string) error {
+	if v == nil {
+		return nil
+	}
+	if v.ConnectionId == "" {
+		return missing(path, "connectionId")
+	}
+	if v.NewPublicVirtualInterfaceAllocation == nil {
+		return missing(path, "newPublicVirtualInterfaceAllocation")
+	}
+	if err := v.NewPublicVirtualInterfaceAllocation.validate(join(path, "newPublicVirtualInterfaceAllocation")); err != nil {
+		return err
+	}
+	if v.OwnerAccount == "" {
+		return missing(path, "ownerAccount")
+	}
+	return nil
+}
+
+// AllocateTransitVirtualInterfaceRequest is the model's AllocateTransitVirtualInterfaceRequest shape.
+type AllocateTransitVirtualInterfaceRequest struct {
+	ConnectionId                         string                                `json:"connectionId,omitempty"`
+	NewTransitVirtualInterfaceAllocation *NewTransitVirtualInterfaceAllocation `json:"newTransitVirtualInterfaceAllocation,omitempty"`
+	OwnerAccount                         string                                `json:"ownerAccount,omitempty"`
+}
+
+func (v *AllocateTransitVirtualInterfaceRequest) validate(path string) error {
+	if v == nil {
+		return nil
+	}
+	if v.ConnectionId == "" {
+		return missing(path, "connectionId")
+	}
+	if v.NewTransitVirtualInterfaceAllocation == nil {
+		return missing(path, "newTransitVirtualInterfaceAllocation")
+	}
+	if err := v.NewTransitVirtualInterfaceAllocation.validate(join(path, "newTransitVirtualInterfaceAllocation")); err != nil {
+		return err
+	}
+	if v.OwnerAccount == "" {
+		return missing(path, "ownerAccount")
+	}
+	return nil
+}
+
+// AllocateTransitVirtualInterfaceResult is the model's AllocateTransitVirtualInterfaceResult shape.
+type AllocateTransitVirtualInterfaceResult struct {
+	VirtualInterface *VirtualInterface `json:"virtualInterface,omitempty"`
+}
+
 // AssociateConnectionWithLagRequest is the model's AssociateConnectionWithLagRequest shape.
 type AssociateConnectionWithLagRequest struct {
 	ConnectionId string `json:"connectionId,omitempty"`
@@ -264,6 +347,72 @@ type ConfirmCustomerAgreementResponse struct {
 	Status string `json:"status,omitempty"`
 }
 
+// ConfirmPrivateVirtualInterfaceRequest is the model's ConfirmPrivateVirtualInterfaceRequest shape.
+type ConfirmPrivateVirtualInterfaceRequest struct {
+	DirectConnectGatewayId string `json:"directConnectGatewayId,omitempty"`
+	VirtualGatewayId       string `json:"virtualGatewayId,omitempty"`
+	VirtualInterfaceId     string `json:"virtualInterfaceId,omitempty"`
+}
+
+func (v *ConfirmPrivateVirtualInterfaceRequest) validate(path string) error {
+	if v == nil {
+		return nil
+	}
+	if v.VirtualInterfaceId == "" {
+		return missing(path, "virtualInterfaceId")
+	}
+	return nil
+}
+
+// ConfirmPrivateVirtualInterfaceResponse is the model's ConfirmPrivateVirtualInterfaceResponse shape.
+type ConfirmPrivateVirtualInterfaceResponse struct {
+	VirtualInterfaceState string `json:"virtualInterfaceState,omitempty"`
+}
+
+// ConfirmPublicVirtualInterfaceRequest is the model's ConfirmPublicVirtualInterfaceRequest shape.
+type ConfirmPublicVirtualInterfaceRequest struct {
+	VirtualInterfaceId string `json:"virtualInterfaceId,omitempty"`
+}
+
+func (v *ConfirmPublicVirtualInterfaceRequest) validate(path string) error {
+	if v == nil {
+		return nil
+	}
+	if v.VirtualInterfaceId == "" {
+		return missing(path, "virtualInterfaceId")
+	}
+	return nil
+}
+
+// ConfirmPublicVirtualInterfaceResponse is the model's ConfirmPublicVirtualInterfaceResponse shape.
+type ConfirmPublicVirtualInterfaceResponse struct {
+	VirtualInterfaceState string `json:"virtualInterfaceState,omitempty"`
+}
+
+// ConfirmTransitVirtualInterfaceRequest is the model's ConfirmTransitVirtualInterfaceRequest shape.
+type ConfirmTransitVirtualInterfaceRequest struct {
+	DirectConnectGatewayId string `json:"directConnectGatewayId,omitempty"`
+	VirtualInterfaceId     string `json:"virtualInterfaceId,omitempty"`
+}
+
+func (v *ConfirmTransitVirtualInterfaceRequest) validate(path string) error {
+	if v == nil {
+		return nil
+	}
+	if v.DirectConnectGatewayId == "" {
+		return missing(path, "directConnectGatewayId")
+	}
+	if v.VirtualInterfaceId == "" {
+		return missing(path, "virtualInterfaceId")
+	}
+	return nil
+}
+
+// ConfirmTransitVirtualInterfaceResponse is the model's ConfirmTransitVirtualInterfaceResponse shape.
+type ConfirmTransitVirtualInterfaceResponse struct {
+	VirtualInterfaceState string `json:"virtualInterfaceState,omitempty"`
+}
+
 // Connection is the model's Connection shape.
 type Connection struct {
 	AwsDevice                        string      `json:"awsDevice,omitempty"`
@@ -295,6 +444,27 @@ type Connection struct {
 type Connections struct {
 	Connections []Connection `json:"connections,omitzero"`
 	NextToken   string       `json:"nextToken,omitempty"`
+}
+
+// CreateBGPPeerRequest is the model's CreateBGPPeerRequest shape.
+type CreateBGPPeerRequest struct {
+	NewBGPPeer         *NewBGPPeer `json:"newBGPPeer,omitempty"`
+	VirtualInterfaceId string      `json:"virtualInterfaceId,omitempty"`
+}
+
+func (v *CreateBGPPeerRequest) validate(path string) error {
+	if v == nil {
+		return nil
+	}
+	if err := v.NewBGPPeer.validate(join(path, "newBGPPeer")); err != nil {
+		return err
+	}
+	return nil
+}
+
+// CreateBGPPeerResponse is the model's CreateBGPPeerResponse shape.
+type CreateBGPPeerResponse struct {
+	VirtualInterface *VirtualInterface `json:"virtualInterface,omitempty"`
 }
 
 // CreateConnectionRequest is the model's CreateConnectionRequest shape.
@@ -598,6 +768,27 @@ type CreateTransitVirtualInterfaceResult struct {
 type CustomerAgreement struct {
 	AgreementName string `json:"agreementName,omitempty"`
 	Status        string `json:"status,omitempty"`
+}
+
+// DeleteBGPPeerRequest is the model's DeleteBGPPeerRequest shape.
+type DeleteBGPPeerRequest struct {
+	Asn                *int32 `json:"asn,omitempty"`
+	AsnLong            *int64 `json:"asnLong,omitempty"`
+	BgpPeerId          string `json:"bgpPeerId,omitempty"`
+	CustomerAddress    string `json:"customerAddress,omitempty"`
+	VirtualInterfaceId string `json:"virtualInterfaceId,omitempty"`
+}
+
+func (v *DeleteBGPPeerRequest) validate(path string) error {
+	if v == nil {
+		return nil
+	}
+	return nil
+}
+
+// DeleteBGPPeerResponse is the model's DeleteBGPPeerResponse shape.
+type DeleteBGPPeerResponse struct {
+	VirtualInterface *VirtualInterface `json:"virtualInterface,omitempty"`
 }
 
 // DeleteConnectionRequest is the model's DeleteConnectionRequest shape.
@@ -965,6 +1156,30 @@ func (v *DescribeLoaRequest) validate(path string) error {
 	return nil
 }
 
+// DescribeRouterConfigurationRequest is the model's DescribeRouterConfigurationRequest shape.
+type DescribeRouterConfigurationRequest struct {
+	RouterTypeIdentifier string `json:"routerTypeIdentifier,omitempty"`
+	VirtualInterfaceId   string `json:"virtualInterfaceId,omitempty"`
+}
+
+func (v *DescribeRouterConfigurationRequest) validate(path string) error {
+	if v == nil {
+		return nil
+	}
+	if v.VirtualInterfaceId == "" {
+		return missing(path, "virtualInterfaceId")
+	}
+	return nil
+}
+
+// DescribeRouterConfigurationResponse is the model's DescribeRouterConfigurationResponse shape.
+type DescribeRouterConfigurationResponse struct {
+	CustomerRouterConfig string      `json:"customerRouterConfig,omitempty"`
+	Router               *RouterType `json:"router,omitempty"`
+	VirtualInterfaceId   string      `json:"virtualInterfaceId,omitempty"`
+	VirtualInterfaceName string      `json:"virtualInterfaceName,omitempty"`
+}
+
 // DescribeTagsRequest is the model's DescribeTagsRequest shape.
 type DescribeTagsRequest struct {
 	ResourceArns []string `json:"resourceArns,omitzero"`
@@ -1152,6 +1367,29 @@ type Lags struct {
 	NextToken string `json:"nextToken,omitempty"`
 }
 
+// ListVirtualInterfaceTestHistoryRequest is the model's ListVirtualInterfaceTestHistoryRequest shape.
+type ListVirtualInterfaceTestHistoryRequest struct {
+	BgpPeers           []string `json:"bgpPeers,omitzero"`
+	MaxResults         *int32   `json:"maxResults,omitempty"`
+	NextToken          string   `json:"nextToken,omitempty"`
+	Status             string   `json:"status,omitempty"`
+	TestId             string   `json:"testId,omitempty"`
+	VirtualInterfaceId string   `json:"virtualInterfaceId,omitempty"`
+}
+
+func (v *ListVirtualInterfaceTestHistoryRequest) validate(path string) error {
+	if v == nil {
+		return nil
+	}
+	return nil
+}
+
+// ListVirtualInterfaceTestHistoryResponse is the model's ListVirtualInterfaceTestHistoryResponse shape.
+type ListVirtualInterfaceTestHistoryResponse struct {
+	NextToken                   string                        `json:"nextToken,omitempty"`
+	VirtualInterfaceTestHistory []VirtualInterfaceTestHistory `json:"virtualInterfaceTestHistory,omitzero"`
+}
+
 // Loa is the model's Loa shape.
 type Loa struct {
 	LoaContent     []byte `json:"loaContent,omitempty"`
@@ -1181,6 +1419,26 @@ type MacSecKey struct {
 	State     string `json:"state,omitempty"`
 }
 
+// NewBGPPeer is the model's NewBGPPeer shape.
+type NewBGPPeer struct {
+	AddressFamily   string `json:"addressFamily,omitempty"`
+	AmazonAddress   string `json:"amazonAddress,omitempty"`
+	Asn             *int32 `json:"asn,omitempty"`
+	AsnLong         *int64 `json:"asnLong,omitempty"`
+	AuthKey         string `json:"authKey,omitempty"`
+	CustomerAddress string `json:"customerAddress,omitempty"`
+}
+
+func (v *NewBGPPeer) validate(path string) error {
+	if v == nil {
+		return nil
+	}
+	if v.AddressFamily != "" && !oneOf(v.AddressFamily, []string{"ipv4", "ipv6"}) {
+		return badEnum(path, "addressFamily", v.AddressFamily, []string{"ipv4", "ipv6"})
+	}
+	return nil
+}
+
 // NewPrivateVirtualInterface is the model's NewPrivateVirtualInterface shape.
 type NewPrivateVirtualInterface struct {
 	AddressFamily          string `json:"addressFamily,omitempty"`
@@ -1199,6 +1457,46 @@ type NewPrivateVirtualInterface struct {
 }
 
 func (v *NewPrivateVirtualInterface) validate(path string) error {
+	if v == nil {
+		return nil
+	}
+	if v.AddressFamily != "" && !oneOf(v.AddressFamily, []string{"ipv4", "ipv6"}) {
+		return badEnum(path, "addressFamily", v.AddressFamily, []string{"ipv4", "ipv6"})
+	}
+	if v.Tags != nil {
+		if err := checkCount(path, "tags", len(v.Tags), 1, -1); err != nil {
+			return err
+		}
+	}
+	for i := range v.Tags {
+		if err := v.Tags[i].validate(index(path, "tags", i)); err != nil {
+			return err
+		}
+	}
+	if v.VirtualInterfaceName == "" {
+		return missing(path, "virtualInterfaceName")
+	}
+	if v.Vlan == nil {
+		return missing(path, "vlan")
+	}
+	return nil
+}
+
+// NewPrivateVirtualInterfaceAllocation is the model's NewPrivateVirtualInterfaceAllocation shape.
+type NewPrivateVirtualInterfaceAllocation struct {
+	AddressFamily        string `json:"addressFamily,omitempty"`
+	AmazonAddress        string `json:"amazonAddress,omitempty"`
+	Asn                  *int32 `json:"asn,omitempty"`
+	AsnLong              *int64 `json:"asnLong,omitempty"`
+	AuthKey              string `json:"authKey,omitempty"`
+	CustomerAddress      string `json:"customerAddress,omitempty"`
+	Mtu                  *int32 `json:"mtu,omitempty"`
+	Tags                 []Tag  `json:"tags,omitzero"`
+	VirtualInterfaceName string `json:"virtualInterfaceName,omitempty"`
+	Vlan                 *int32 `json:"vlan,omitempty"`
+}
+
+func (v *NewPrivateVirtualInterfaceAllocation) validate(path string) error {
 	if v == nil {
 		return nil
 	}
@@ -1269,6 +1567,51 @@ func (v *NewPublicVirtualInterface) validate(path string) error {
 	return nil
 }
 
+// NewPublicVirtualInterfaceAllocation is the model's NewPublicVirtualInterfaceAllocation shape.
+type NewPublicVirtualInterfaceAllocation struct {
+	AddressFamily        string              `json:"addressFamily,omitempty"`
+	AmazonAddress        string              `json:"amazonAddress,omitempty"`
+	Asn                  *int32              `json:"asn,omitempty"`
+	AsnLong              *int64              `json:"asnLong,omitempty"`
+	AuthKey              string              `json:"authKey,omitempty"`
+	CustomerAddress      string              `json:"customerAddress,omitempty"`
+	RouteFilterPrefixes  []RouteFilterPrefix `json:"routeFilterPrefixes,omitzero"`
+	Tags                 []Tag               `json:"tags,omitzero"`
+	VirtualInterfaceName string              `json:"virtualInterfaceName,omitempty"`
+	Vlan                 *int32              `json:"vlan,omitempty"`
+}
+
+func (v *NewPublicVirtualInterfaceAllocation) validate(path string) error {
+	if v == nil {
+		return nil
+	}
+	if v.AddressFamily != "" && !oneOf(v.AddressFamily, []string{"ipv4", "ipv6"}) {
+		return badEnum(path, "addressFamily", v.AddressFamily, []string{"ipv4", "ipv6"})
+	}
+	for i := range v.RouteFilterPrefixes {
+		if err := v.RouteFilterPrefixes[i].validate(index(path, "routeFilterPrefixes", i)); err != nil {
+			return err
+		}
+	}
+	if v.Tags != nil {
+		if err := checkCount(path, "tags", len(v.Tags), 1, -1); err != nil {
+			return err
+		}
+	}
+	for i := range v.Tags {
+		if err := v.Tags[i].validate(index(path, "tags", i)); err != nil {
+			return err
+		}
+	}
+	if v.VirtualInterfaceName == "" {
+		return missing(path, "virtualInterfaceName")
+	}
+	if v.Vlan == nil {
+		return missing(path, "vlan")
+	}
+	return nil
+}
+
 // NewTransitVirtualInterface is the model's NewTransitVirtualInterface shape.
 type NewTransitVirtualInterface struct {
 	AddressFamily          string `json:"addressFamily,omitempty"`
@@ -1305,6 +1648,40 @@ func (v *NewTransitVirtualInterface) validate(path string) error {
 	return nil
 }
 
+// NewTransitVirtualInterfaceAllocation is the model's NewTransitVirtualInterfaceAllocation shape.
+type NewTransitVirtualInterfaceAllocation struct {
+	AddressFamily        string `json:"addressFamily,omitempty"`
+	AmazonAddress        string `json:"amazonAddress,omitempty"`
+	Asn                  *int32 `json:"asn,omitempty"`
+	AsnLong              *int64 `json:"asnLong,omitempty"`
+	AuthKey              string `json:"authKey,omitempty"`
+	CustomerAddress      string `json:"customerAddress,omitempty"`
+	Mtu                  *int32 `json:"mtu,omitempty"`
+	Tags                 []Tag  `json:"tags,omitzero"`
+	VirtualInterfaceName string `json:"virtualInterfaceName,omitempty"`
+	Vlan                 *int32 `json:"vlan,omitempty"`
+}
+
+func (v *NewTransitVirtualInterfaceAllocation) validate(path string) error {
+	if v == nil {
+		return nil
+	}
+	if v.AddressFamily != "" && !oneOf(v.AddressFamily, []string{"ipv4", "ipv6"}) {
+		return badEnum(path, "addressFamily", v.AddressFamily, []string{"ipv4", "ipv6"})
+	}
+	if v.Tags != nil {
+		if err := checkCount(path, "tags", len(v.Tags), 1, -1); err != nil {
+			return err
+		}
+	}
+	for i := range v.Tags {
+		if err := v.Tags[i].validate(index(path, "tags", i)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // ResourceTag is the model's ResourceTag shape.
 type ResourceTag struct {
 	ResourceArn string `json:"resourceArn,omitempty"`
@@ -1321,6 +1698,58 @@ func (v *RouteFilterPrefix) validate(path string) error {
 		return nil
 	}
 	return nil
+}
+
+// RouterType is the model's RouterType shape.
+type RouterType struct {
+	Platform                  string `json:"platform,omitempty"`
+	RouterTypeIdentifier      string `json:"routerTypeIdentifier,omitempty"`
+	Software                  string `json:"software,omitempty"`
+	Vendor                    string `json:"vendor,omitempty"`
+	XsltTemplateName          string `json:"xsltTemplateName,omitempty"`
+	XsltTemplateNameForMacSec string `json:"xsltTemplateNameForMacSec,omitempty"`
+}
+
+// StartBgpFailoverTestRequest is the model's StartBgpFailoverTestRequest shape.
+type StartBgpFailoverTestRequest struct {
+	BgpPeers              []string `json:"bgpPeers,omitzero"`
+	TestDurationInMinutes *int32   `json:"testDurationInMinutes,omitempty"`
+	VirtualInterfaceId    string   `json:"virtualInterfaceId,omitempty"`
+}
+
+func (v *StartBgpFailoverTestRequest) validate(path string) error {
+	if v == nil {
+		return nil
+	}
+	if v.VirtualInterfaceId == "" {
+		return missing(path, "virtualInterfaceId")
+	}
+	return nil
+}
+
+// StartBgpFailoverTestResponse is the model's StartBgpFailoverTestResponse shape.
+type StartBgpFailoverTestResponse struct {
+	VirtualInterfaceTest *VirtualInterfaceTestHistory `json:"virtualInterfaceTest,omitempty"`
+}
+
+// StopBgpFailoverTestRequest is the model's StopBgpFailoverTestRequest shape.
+type StopBgpFailoverTestRequest struct {
+	VirtualInterfaceId string `json:"virtualInterfaceId,omitempty"`
+}
+
+func (v *StopBgpFailoverTestRequest) validate(path string) error {
+	if v == nil {
+		return nil
+	}
+	if v.VirtualInterfaceId == "" {
+		return missing(path, "virtualInterfaceId")
+	}
+	return nil
+}
+
+// StopBgpFailoverTestResponse is the model's StopBgpFailoverTestResponse shape.
+type StopBgpFailoverTestResponse struct {
+	VirtualInterfaceTest *VirtualInterfaceTestHistory `json:"virtualInterfaceTest,omitempty"`
 }
 
 // Tag is the model's Tag shape.
@@ -1503,6 +1932,35 @@ func (v *UpdateLagRequest) validate(path string) error {
 	return nil
 }
 
+// UpdateVirtualInterfaceAttributesRequest is the model's UpdateVirtualInterfaceAttributesRequest shape.
+type UpdateVirtualInterfaceAttributesRequest struct {
+	EnableSiteLink       *bool  `json:"enableSiteLink,omitempty"`
+	Mtu                  *int32 `json:"mtu,omitempty"`
+	VirtualInterfaceId   string `json:"virtualInterfaceId,omitempty"`
+	VirtualInterfaceName string `json:"virtualInterfaceName,omitempty"`
+}
+
+func (v *UpdateVirtualInterfaceAttributesRequest) validate(path string) error {
+	if v == nil {
+		return nil
+	}
+	if v.VirtualInterfaceId == "" {
+		return missing(path, "virtualInterfaceId")
+	}
+	return nil
+}
+
+// VirtualGateway is the model's VirtualGateway shape.
+type VirtualGateway struct {
+	VirtualGatewayId    string `json:"virtualGatewayId,omitempty"`
+	VirtualGatewayState string `json:"virtualGatewayState,omitempty"`
+}
+
+// VirtualGateways is the model's VirtualGateways shape.
+type VirtualGateways struct {
+	VirtualGateways []VirtualGateway `json:"virtualGateways,omitzero"`
+}
+
 // VirtualInterface is the model's VirtualInterface shape.
 type VirtualInterface struct {
 	AddressFamily          string              `json:"addressFamily,omitempty"`
@@ -1534,6 +1992,18 @@ type VirtualInterface struct {
 	Vlan                   *int32              `json:"vlan,omitempty"`
 }
 
+// VirtualInterfaceTestHistory is the model's VirtualInterfaceTestHistory shape.
+type VirtualInterfaceTestHistory struct {
+	BgpPeers              []string   `json:"bgpPeers,omitzero"`
+	EndTime               *Timestamp `json:"endTime,omitempty"`
+	OwnerAccount          string     `json:"ownerAccount,omitempty"`
+	StartTime             *Timestamp `json:"startTime,omitempty"`
+	Status                string     `json:"status,omitempty"`
+	TestDurationInMinutes *int32     `json:"testDurationInMinutes,omitempty"`
+	TestId                string     `json:"testId,omitempty"`
+	VirtualInterfaceId    string     `json:"virtualInterfaceId,omitempty"`
+}
+
 // VirtualInterfaces is the model's VirtualInterfaces shape.
 type VirtualInterfaces struct {
 	NextToken         string             `json:"nextToken,omitempty"`
@@ -1545,12 +2015,19 @@ type Operations interface {
 	AcceptDirectConnectGatewayAssociationProposal(ctx context.Context, in *AcceptDirectConnectGatewayAssociationProposalRequest) (*AcceptDirectConnectGatewayAssociationProposalResult, error)
 	AllocateConnectionOnInterconnect(ctx context.Context, in *AllocateConnectionOnInterconnectRequest) (*Connection, error)
 	AllocateHostedConnection(ctx context.Context, in *AllocateHostedConnectionRequest) (*Connection, error)
+	AllocatePrivateVirtualInterface(ctx context.Context, in *AllocatePrivateVirtualInterfaceRequest) (*VirtualInterface, error)
+	AllocatePublicVirtualInterface(ctx context.Context, in *AllocatePublicVirtualInterfaceRequest) (*VirtualInterface, error)
+	AllocateTransitVirtualInterface(ctx context.Context, in *AllocateTransitVirtualInterfaceRequest) (*AllocateTransitVirtualInterfaceResult, error)
 	AssociateConnectionWithLag(ctx context.Context, in *AssociateConnectionWithLagRequest) (*Connection, error)
 	AssociateHostedConnection(ctx context.Context, in *AssociateHostedConnectionRequest) (*Connection, error)
 	AssociateMacSecKey(ctx context.Context, in *AssociateMacSecKeyRequest) (*AssociateMacSecKeyResponse, error)
 	AssociateVirtualInterface(ctx context.Context, in *AssociateVirtualInterfaceRequest) (*VirtualInterface, error)
 	ConfirmConnection(ctx context.Context, in *ConfirmConnectionRequest) (*ConfirmConnectionResponse, error)
 	ConfirmCustomerAgreement(ctx context.Context, in *ConfirmCustomerAgreementRequest) (*ConfirmCustomerAgreementResponse, error)
+	ConfirmPrivateVirtualInterface(ctx context.Context, in *ConfirmPrivateVirtualInterfaceRequest) (*ConfirmPrivateVirtualInterfaceResponse, error)
+	ConfirmPublicVirtualInterface(ctx context.Context, in *ConfirmPublicVirtualInterfaceRequest) (*ConfirmPublicVirtualInterfaceResponse, error)
+	ConfirmTransitVirtualInterface(ctx context.Context, in *ConfirmTransitVirtualInterfaceRequest) (*ConfirmTransitVirtualInterfaceResponse, error)
+	CreateBGPPeer(ctx context.Context, in *CreateBGPPeerRequest) (*CreateBGPPeerResponse, error)
 	CreateConnection(ctx context.Context, in *CreateConnectionRequest) (*Connection, error)
 	CreateDirectConnectGateway(ctx context.Context, in *CreateDirectConnectGatewayRequest) (*CreateDirectConnectGatewayResult, error)
 	CreateDirectConnectGatewayAssociation(ctx context.Context, in *CreateDirectConnectGatewayAssociationRequest) (*CreateDirectConnectGatewayAssociationResult, error)
@@ -1560,6 +2037,7 @@ type Operations interface {
 	CreatePrivateVirtualInterface(ctx context.Context, in *CreatePrivateVirtualInterfaceRequest) (*VirtualInterface, error)
 	CreatePublicVirtualInterface(ctx context.Context, in *CreatePublicVirtualInterfaceRequest) (*VirtualInterface, error)
 	CreateTransitVirtualInterface(ctx context.Context, in *CreateTransitVirtualInterfaceRequest) (*CreateTransitVirtualInterfaceResult, error)
+	DeleteBGPPeer(ctx context.Context, in *DeleteBGPPeerRequest) (*DeleteBGPPeerResponse, error)
 	DeleteConnection(ctx context.Context, in *DeleteConnectionRequest) (*Connection, error)
 	DeleteDirectConnectGateway(ctx context.Context, in *DeleteDirectConnectGatewayRequest) (*DeleteDirectConnectGatewayResult, error)
 	DeleteDirectConnectGatewayAssociation(ctx context.Context, in *DeleteDirectConnectGatewayAssociationRequest) (*DeleteDirectConnectGatewayAssociationResult, error)
@@ -1581,16 +2059,22 @@ type Operations interface {
 	DescribeLags(ctx context.Context, in *DescribeLagsRequest) (*Lags, error)
 	DescribeLoa(ctx context.Context, in *DescribeLoaRequest) (*Loa, error)
 	DescribeLocations(ctx context.Context, in *Empty) (*Locations, error)
+	DescribeRouterConfiguration(ctx context.Context, in *DescribeRouterConfigurationRequest) (*DescribeRouterConfigurationResponse, error)
 	DescribeTags(ctx context.Context, in *DescribeTagsRequest) (*DescribeTagsResponse, error)
+	DescribeVirtualGateways(ctx context.Context, in *Empty) (*VirtualGateways, error)
 	DescribeVirtualInterfaces(ctx context.Context, in *DescribeVirtualInterfacesRequest) (*VirtualInterfaces, error)
 	DisassociateConnectionFromLag(ctx context.Context, in *DisassociateConnectionFromLagRequest) (*Connection, error)
 	DisassociateMacSecKey(ctx context.Context, in *DisassociateMacSecKeyRequest) (*DisassociateMacSecKeyResponse, error)
+	ListVirtualInterfaceTestHistory(ctx context.Context, in *ListVirtualInterfaceTestHistoryRequest) (*ListVirtualInterfaceTestHistoryResponse, error)
+	StartBgpFailoverTest(ctx context.Context, in *StartBgpFailoverTestRequest) (*StartBgpFailoverTestResponse, error)
+	StopBgpFailoverTest(ctx context.Context, in *StopBgpFailoverTestRequest) (*StopBgpFailoverTestResponse, error)
 	TagResource(ctx context.Context, in *TagResourceRequest) (*TagResourceResponse, error)
 	UntagResource(ctx context.Context, in *UntagResourceRequest) (*UntagResourceResponse, error)
 	UpdateConnection(ctx context.Context, in *UpdateConnectionRequest) (*Connection, error)
 	UpdateDirectConnectGateway(ctx context.Context, in *UpdateDirectConnectGatewayRequest) (*UpdateDirectConnectGatewayResponse, error)
 	UpdateDirectConnectGatewayAssociation(ctx context.Context, in *UpdateDirectConnectGatewayAssociationRequest) (*UpdateDirectConnectGatewayAssociationResult, error)
 	UpdateLag(ctx context.Context, in *UpdateLagRequest) (*Lag, error)
+	UpdateVirtualInterfaceAttributes(ctx context.Context, in *UpdateVirtualInterfaceAttributesRequest) (*VirtualInterface, error)
 }
 
 // operationTable decodes and validates each operation's request and calls it.
@@ -1625,6 +2109,36 @@ func operationTable(ops Operations) map[string]handlerFunc {
 				return nil, err
 			}
 			return ops.AllocateHostedConnection(ctx, in)
+		},
+		"AllocatePrivateVirtualInterface": func(ctx context.Context, body []byte) (any, error) {
+			in := new(AllocatePrivateVirtualInterfaceRequest)
+			if err := decode(body, in); err != nil {
+				return nil, err
+			}
+			if err := in.validate(""); err != nil {
+				return nil, err
+			}
+			return ops.AllocatePrivateVirtualInterface(ctx, in)
+		},
+		"AllocatePublicVirtualInterface": func(ctx context.Context, body []byte) (any, error) {
+			in := new(AllocatePublicVirtualInterfaceRequest)
+			if err := decode(body, in); err != nil {
+				return nil, err
+			}
+			if err := in.validate(""); err != nil {
+				return nil, err
+			}
+			return ops.AllocatePublicVirtualInterface(ctx, in)
+		},
+		"AllocateTransitVirtualInterface": func(ctx context.Context, body []byte) (any, error) {
+			in := new(AllocateTransitVirtualInterfaceRequest)
+			if err := decode(body, in); err != nil {
+				return nil, err
+			}
+			if err := in.validate(""); err != nil {
+				return nil, err
+			}
+			return ops.AllocateTransitVirtualInterface(ctx, in)
 		},
 		"AssociateConnectionWithLag": func(ctx context.Context, body []byte) (any, error) {
 			in := new(AssociateConnectionWithLagRequest)
@@ -1685,6 +2199,46 @@ func operationTable(ops Operations) map[string]handlerFunc {
 				return nil, err
 			}
 			return ops.ConfirmCustomerAgreement(ctx, in)
+		},
+		"ConfirmPrivateVirtualInterface": func(ctx context.Context, body []byte) (any, error) {
+			in := new(ConfirmPrivateVirtualInterfaceRequest)
+			if err := decode(body, in); err != nil {
+				return nil, err
+			}
+			if err := in.validate(""); err != nil {
+				return nil, err
+			}
+			return ops.ConfirmPrivateVirtualInterface(ctx, in)
+		},
+		"ConfirmPublicVirtualInterface": func(ctx context.Context, body []byte) (any, error) {
+			in := new(ConfirmPublicVirtualInterfaceRequest)
+			if err := decode(body, in); err != nil {
+				return nil, err
+			}
+			if err := in.validate(""); err != nil {
+				return nil, err
+			}
+			return ops.ConfirmPublicVirtualInterface(ctx, in)
+		},
+		"ConfirmTransitVirtualInterface": func(ctx context.Context, body []byte) (any, error) {
+			in := new(ConfirmTransitVirtualInterfaceRequest)
+			if err := decode(body, in); err != nil {
+				return nil, err
+			}
+			if err := in.validate(""); err != nil {
+				return nil, err
+			}
+			return ops.ConfirmTransitVirtualInterface(ctx, in)
+		},
+		"CreateBGPPeer": func(ctx context.Context, body []byte) (any, error) {
+			in := new(CreateBGPPeerRequest)
+			if err := decode(body, in); err != nil {
+				return nil, err
+			}
+			if err := in.validate(""); err != nil {
+				return nil, err
+			}
+			return ops.CreateBGPPeer(ctx, in)
 		},
 		"CreateConnection": func(ctx context.Context, body []byte) (any, error) {
 			in := new(CreateConnectionRequest)
@@ -1775,6 +2329,16 @@ func operationTable(ops Operations) map[string]handlerFunc {
 				return nil, err
 			}
 			return ops.CreateTransitVirtualInterface(ctx, in)
+		},
+		"DeleteBGPPeer": func(ctx context.Context, body []byte) (any, error) {
+			in := new(DeleteBGPPeerRequest)
+			if err := decode(body, in); err != nil {
+				return nil, err
+			}
+			if err := in.validate(""); err != nil {
+				return nil, err
+			}
+			return ops.DeleteBGPPeer(ctx, in)
 		},
 		"DeleteConnection": func(ctx context.Context, body []byte) (any, error) {
 			in := new(DeleteConnectionRequest)
@@ -1980,6 +2544,16 @@ func operationTable(ops Operations) map[string]handlerFunc {
 			}
 			return ops.DescribeLocations(ctx, in)
 		},
+		"DescribeRouterConfiguration": func(ctx context.Context, body []byte) (any, error) {
+			in := new(DescribeRouterConfigurationRequest)
+			if err := decode(body, in); err != nil {
+				return nil, err
+			}
+			if err := in.validate(""); err != nil {
+				return nil, err
+			}
+			return ops.DescribeRouterConfiguration(ctx, in)
+		},
 		"DescribeTags": func(ctx context.Context, body []byte) (any, error) {
 			in := new(DescribeTagsRequest)
 			if err := decode(body, in); err != nil {
@@ -1989,6 +2563,13 @@ func operationTable(ops Operations) map[string]handlerFunc {
 				return nil, err
 			}
 			return ops.DescribeTags(ctx, in)
+		},
+		"DescribeVirtualGateways": func(ctx context.Context, body []byte) (any, error) {
+			in := new(Empty)
+			if err := decode(body, in); err != nil {
+				return nil, err
+			}
+			return ops.DescribeVirtualGateways(ctx, in)
 		},
 		"DescribeVirtualInterfaces": func(ctx context.Context, body []byte) (any, error) {
 			in := new(DescribeVirtualInterfacesRequest)
@@ -2019,6 +2600,36 @@ func operationTable(ops Operations) map[string]handlerFunc {
 				return nil, err
 			}
 			return ops.DisassociateMacSecKey(ctx, in)
+		},
+		"ListVirtualInterfaceTestHistory": func(ctx context.Context, body []byte) (any, error) {
+			in := new(ListVirtualInterfaceTestHistoryRequest)
+			if err := decode(body, in); err != nil {
+				return nil, err
+			}
+			if err := in.validate(""); err != nil {
+				return nil, err
+			}
+			return ops.ListVirtualInterfaceTestHistory(ctx, in)
+		},
+		"StartBgpFailoverTest": func(ctx context.Context, body []byte) (any, error) {
+			in := new(StartBgpFailoverTestRequest)
+			if err := decode(body, in); err != nil {
+				return nil, err
+			}
+			if err := in.validate(""); err != nil {
+				return nil, err
+			}
+			return ops.StartBgpFailoverTest(ctx, in)
+		},
+		"StopBgpFailoverTest": func(ctx context.Context, body []byte) (any, error) {
+			in := new(StopBgpFailoverTestRequest)
+			if err := decode(body, in); err != nil {
+				return nil, err
+			}
+			if err := in.validate(""); err != nil {
+				return nil, err
+			}
+			return ops.StopBgpFailoverTest(ctx, in)
 		},
 		"TagResource": func(ctx context.Context, body []byte) (any, error) {
 			in := new(TagResourceRequest)
@@ -2079,6 +2690,16 @@ func operationTable(ops Operations) map[string]handlerFunc {
 				return nil, err
 			}
 			return ops.UpdateLag(ctx, in)
+		},
+		"UpdateVirtualInterfaceAttributes": func(ctx context.Context, body []byte) (any, error) {
+			in := new(UpdateVirtualInterfaceAttributesRequest)
+			if err := decode(body, in); err != nil {
+				return nil, err
+			}
+			if err := in.validate(""); err != nil {
+				return nil, err
+			}
+			return ops.UpdateVirtualInterfaceAttributes(ctx, in)
 		},
 	}
 }

@@ -38,7 +38,9 @@ var (
 	bucketAssociations = []byte("dx-gateway-associations")
 	bucketProposals    = []byte("dx-gateway-proposals")
 	bucketAgreements   = []byte("agreements")
-	keySchema          = []byte("schema")
+	// BGP failover tests, running and past, by test ID.
+	bucketFailoverTests = []byte("bgp-failover-tests")
+	keySchema           = []byte("schema")
 )
 
 // schemaVersion is bumped when the stored JSON changes incompatibly.
@@ -63,7 +65,7 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("opening state %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketConnections, bucketLAGs, bucketVIFs, bucketMeta, bucketIntents, bucketRecords, bucketGone, bucketGateways, bucketAssociations, bucketProposals, bucketAgreements} {
+		for _, b := range [][]byte{bucketConnections, bucketLAGs, bucketVIFs, bucketMeta, bucketIntents, bucketRecords, bucketGone, bucketGateways, bucketAssociations, bucketProposals, bucketAgreements, bucketFailoverTests} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -108,6 +110,9 @@ func (s *Store) Load() (*sim.State, error) {
 			return err
 		}
 		if err := loadBucket(tx, bucketAgreements, st.Agreements); err != nil {
+			return err
+		}
+		if err := loadBucket(tx, bucketFailoverTests, st.FailoverTests); err != nil {
 			return err
 		}
 		return loadIntents(tx, st)
@@ -199,6 +204,11 @@ func (s *Store) Commit(b sim.Batch) error {
 		}
 		if err := commitGateways(tx, b); err != nil {
 			return err
+		}
+		for _, f := range b.FailoverTests {
+			if err := put(tx, bucketFailoverTests, f.ID, f); err != nil {
+				return err
+			}
 		}
 		for _, id := range b.Deleted {
 			if err := tx.Bucket(bucketFor(id)).Delete([]byte(id)); err != nil {
