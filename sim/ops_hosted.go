@@ -112,9 +112,17 @@ func (s *Service) findParent(st *State, account, id string) (parent, error) {
 // hosted connection back), to its owner or to the partner that allocated it.
 func (s *Service) HostedConnections(account, parentID string) ([]*Connection, error) {
 	var out []*Connection
+	now := s.clock.Now()
 	err := s.read(func(st *State) error {
 		if h, ok := st.Connections[parentID]; ok && h.Kind == KindHosted && (h.Owner == account || h.Partner == account) {
 			out = []*Connection{h}
+			return nil
+		}
+		// A hosted connection just deleted is described as deleted, as the
+		// AWS provider's destroy waits for.
+		if g, ok := st.Gone[parentID]; ok && g.Connection != nil && g.Connection.Kind == KindHosted &&
+			(g.Connection.Owner == account || g.Connection.Partner == account) && now.Sub(g.Deleted) < s.schedule.Retain {
+			out = []*Connection{g.Connection}
 			return nil
 		}
 		p, err := s.findParent(st, account, parentID)

@@ -157,12 +157,37 @@ resource "aws_dx_transit_virtual_interface" "tvif" {
   address_family = "ipv4"
   bgp_asn        = 65352
 }
+resource "aws_dx_bgp_peer" "v6" {
+  virtual_interface_id = aws_dx_private_virtual_interface.vif.id
+  address_family       = "ipv6"
+  bgp_asn              = 65352
+}
+resource "aws_dx_hosted_connection" "hc" {
+  connection_id    = aws_dx_lag.a.id
+  name             = "tf-hosted"
+  bandwidth        = "100Mbps"
+  owner_account_id = "123456789012"
+  vlan             = 4000
+}
+resource "aws_dx_hosted_private_virtual_interface" "hvif" {
+  connection_id    = aws_dx_lag.a.id
+  name             = "tf-hvif"
+  vlan             = 4001
+  address_family   = "ipv4"
+  bgp_asn          = 65353
+  owner_account_id = "123456789012"
+}
+resource "aws_dx_hosted_private_virtual_interface_accepter" "acc" {
+  virtual_interface_id = aws_dx_hosted_private_virtual_interface.hvif.id
+  vpn_gateway_id       = "vgw-0123456789abcdef0"
+}
 `
 
 // TestTerraformEndToEnd applies, as a network team would, the AWS provider's
 // documented aws_dx_connection_association example with a private VIF on
-// the LAG, and a Direct Connect gateway associated with a transit gateway
-// with a transit VIF, through a real `dxsim serve`: apply, a second plan
+// the LAG and an IPv6 BGP peer on it, a Direct Connect gateway associated
+// with a transit gateway with a transit VIF, a hosted connection and a
+// hosted private VIF with its accepter, through a real `dxsim serve`: apply, a second plan
 // with nothing to do, tags and a rename, moving the connection to another
 // LAG, and a clean destroy after which nothing is left but what AWS still
 // describes as deleted.
@@ -217,7 +242,7 @@ func TestTerraformEndToEnd(t *testing.T) {
 	assert.Empty(t, gws.DirectConnectGateways, "gateways after destroy")
 	vifs, err := dx.DescribeVirtualInterfaces(ctx, &directconnect.DescribeVirtualInterfacesInput{})
 	require.NoError(t, err)
-	assert.Len(t, vifs.VirtualInterfaces, 2, "the private and the transit VIF, still described")
+	assert.Len(t, vifs.VirtualInterfaces, 3, "the private, transit and hosted VIFs, still described")
 	for _, v := range vifs.VirtualInterfaces {
 		assert.Contains(t, []string{"deleting", "deleted"}, string(v.VirtualInterfaceState), "%s after destroy", aws.ToString(v.VirtualInterfaceId))
 	}
