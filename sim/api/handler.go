@@ -13,6 +13,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"sync"
 
 	"github.com/dxsim/dxsim/sim"
 )
@@ -191,8 +192,29 @@ func (h *Handler) writeError(w http.ResponseWriter, err error) {
 	h.writeJSON(w, status, errorBody{Type: code, Message: msg})
 }
 
+// responseBuffers keeps response buffers between requests, so that a large
+// response (1,000 connections is about 600 KB) is not grown afresh each time.
+var responseBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
+
+// maxPooledBuffer bounds what a buffer may keep once returned to the pool.
+const maxPooledBuffer = 4 << 20
+
 func (h *Handler) writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
+	var b []byte
+	var err error
+	if a, ok := v.(jsonAppender); ok {
+		// A shape: its generated encoder, into a pooled buffer.
+		bp := responseBuffers.Get().(*[]byte)
+		b = a.appendJSON((*bp)[:0])
+		defer func() {
+			if cap(b) <= maxPooledBuffer {
+				*bp = b[:0]
+				responseBuffers.Put(bp)
+			}
+		}()
+	} else {
+		b, err = json.Marshal(v)
+	}
 	if err != nil {
 		h.log.Error("encoding response", "err", err)
 		status = http.StatusInternalServerError

@@ -2,7 +2,10 @@
 
 package api
 
-import "context"
+import (
+	"context"
+	"strconv"
+)
 
 // AcceptDirectConnectGatewayAssociationProposalRequest is the model's AcceptDirectConnectGatewayAssociationProposalRequest shape.
 type AcceptDirectConnectGatewayAssociationProposalRequest struct {
@@ -33,9 +36,50 @@ func (v *AcceptDirectConnectGatewayAssociationProposalRequest) validate(path str
 	return nil
 }
 
+func (v *AcceptDirectConnectGatewayAssociationProposalRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.AssociatedGatewayOwnerAccount != "" {
+		b = appendKey(b, &sep, "\"associatedGatewayOwnerAccount\":")
+		b = appendString(b, v.AssociatedGatewayOwnerAccount)
+	}
+	if v.DirectConnectGatewayId != "" {
+		b = appendKey(b, &sep, "\"directConnectGatewayId\":")
+		b = appendString(b, v.DirectConnectGatewayId)
+	}
+	if v.OverrideAllowedPrefixesToDirectConnectGateway != nil {
+		b = appendKey(b, &sep, "\"overrideAllowedPrefixesToDirectConnectGateway\":")
+		b = append(b, '[')
+		for i := range v.OverrideAllowedPrefixesToDirectConnectGateway {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.OverrideAllowedPrefixesToDirectConnectGateway[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.ProposalId != "" {
+		b = appendKey(b, &sep, "\"proposalId\":")
+		b = appendString(b, v.ProposalId)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // AcceptDirectConnectGatewayAssociationProposalResult is the model's AcceptDirectConnectGatewayAssociationProposalResult shape.
 type AcceptDirectConnectGatewayAssociationProposalResult struct {
 	DirectConnectGatewayAssociation *DirectConnectGatewayAssociation `json:"directConnectGatewayAssociation,omitempty"`
+}
+
+func (v *AcceptDirectConnectGatewayAssociationProposalResult) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.DirectConnectGatewayAssociation != nil {
+		b = appendKey(b, &sep, "\"directConnectGatewayAssociation\":")
+		b = v.DirectConnectGatewayAssociation.appendJSON(b)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // AllocateConnectionOnInterconnectRequest is the model's AllocateConnectionOnInterconnectRequest shape.
@@ -67,6 +111,33 @@ func (v *AllocateConnectionOnInterconnectRequest) validate(path string) error {
 		return missing(path, "vlan")
 	}
 	return nil
+}
+
+func (v *AllocateConnectionOnInterconnectRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.Bandwidth != "" {
+		b = appendKey(b, &sep, "\"bandwidth\":")
+		b = appendString(b, v.Bandwidth)
+	}
+	if v.ConnectionName != "" {
+		b = appendKey(b, &sep, "\"connectionName\":")
+		b = appendString(b, v.ConnectionName)
+	}
+	if v.InterconnectId != "" {
+		b = appendKey(b, &sep, "\"interconnectId\":")
+		b = appendString(b, v.InterconnectId)
+	}
+	if v.OwnerAccount != "" {
+		b = appendKey(b, &sep, "\"ownerAccount\":")
+		b = appendString(b, v.OwnerAccount)
+	}
+	if v.Vlan != nil {
+		b = appendKey(b, &sep, "\"vlan\":")
+		b = strconv.AppendInt(b, int64(*v.Vlan), 10)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // AllocateHostedConnectionRequest is the model's AllocateHostedConnectionRequest shape.
@@ -111,6 +182,44 @@ func (v *AllocateHostedConnectionRequest) validate(path string) error {
 	return nil
 }
 
+func (v *AllocateHostedConnectionRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.Bandwidth != "" {
+		b = appendKey(b, &sep, "\"bandwidth\":")
+		b = appendString(b, v.Bandwidth)
+	}
+	if v.ConnectionId != "" {
+		b = appendKey(b, &sep, "\"connectionId\":")
+		b = appendString(b, v.ConnectionId)
+	}
+	if v.ConnectionName != "" {
+		b = appendKey(b, &sep, "\"connectionName\":")
+		b = appendString(b, v.ConnectionName)
+	}
+	if v.OwnerAccount != "" {
+		b = appendKey(b, &sep, "\"ownerAccount\":")
+		b = appendString(b, v.OwnerAccount)
+	}
+	if v.Tags != nil {
+		b = appendKey(b, &sep, "\"tags\":")
+		b = append(b, '[')
+		for i := range v.Tags {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.Tags[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.Vlan != nil {
+		b = appendKey(b, &sep, "\"vlan\":")
+		b = strconv.AppendInt(b, int64(*v.Vlan), 10)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // AllocatePrivateVirtualInterfaceRequest is the model's AllocatePrivateVirtualInterfaceRequest shape.
 type AllocatePrivateVirtualInterfaceRequest struct {
 	ConnectionId                         string                                `json:"connectionId,omitempty"`
@@ -135,6 +244,25 @@ func (v *AllocatePrivateVirtualInterfaceRequest) validate(path string) error {
 		return missing(path, "ownerAccount")
 	}
 	return nil
+}
+
+func (v *AllocatePrivateVirtualInterfaceRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.ConnectionId != "" {
+		b = appendKey(b, &sep, "\"connectionId\":")
+		b = appendString(b, v.ConnectionId)
+	}
+	if v.NewPrivateVirtualInterfaceAllocation != nil {
+		b = appendKey(b, &sep, "\"newPrivateVirtualInterfaceAllocation\":")
+		b = v.NewPrivateVirtualInterfaceAllocation.appendJSON(b)
+	}
+	if v.OwnerAccount != "" {
+		b = appendKey(b, &sep, "\"ownerAccount\":")
+		b = appendString(b, v.OwnerAccount)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // AllocatePublicVirtualInterfaceRequest is the model's AllocatePublicVirtualInterfaceRequest shape.
@@ -163,6 +291,25 @@ func (v *AllocatePublicVirtualInterfaceRequest) validate(path string) error {
 	return nil
 }
 
+func (v *AllocatePublicVirtualInterfaceRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.ConnectionId != "" {
+		b = appendKey(b, &sep, "\"connectionId\":")
+		b = appendString(b, v.ConnectionId)
+	}
+	if v.NewPublicVirtualInterfaceAllocation != nil {
+		b = appendKey(b, &sep, "\"newPublicVirtualInterfaceAllocation\":")
+		b = v.NewPublicVirtualInterfaceAllocation.appendJSON(b)
+	}
+	if v.OwnerAccount != "" {
+		b = appendKey(b, &sep, "\"ownerAccount\":")
+		b = appendString(b, v.OwnerAccount)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // AllocateTransitVirtualInterfaceRequest is the model's AllocateTransitVirtualInterfaceRequest shape.
 type AllocateTransitVirtualInterfaceRequest struct {
 	ConnectionId                         string                                `json:"connectionId,omitempty"`
@@ -189,9 +336,39 @@ func (v *AllocateTransitVirtualInterfaceRequest) validate(path string) error {
 	return nil
 }
 
+func (v *AllocateTransitVirtualInterfaceRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.ConnectionId != "" {
+		b = appendKey(b, &sep, "\"connectionId\":")
+		b = appendString(b, v.ConnectionId)
+	}
+	if v.NewTransitVirtualInterfaceAllocation != nil {
+		b = appendKey(b, &sep, "\"newTransitVirtualInterfaceAllocation\":")
+		b = v.NewTransitVirtualInterfaceAllocation.appendJSON(b)
+	}
+	if v.OwnerAccount != "" {
+		b = appendKey(b, &sep, "\"ownerAccount\":")
+		b = appendString(b, v.OwnerAccount)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // AllocateTransitVirtualInterfaceResult is the model's AllocateTransitVirtualInterfaceResult shape.
 type AllocateTransitVirtualInterfaceResult struct {
 	VirtualInterface *VirtualInterface `json:"virtualInterface,omitempty"`
+}
+
+func (v *AllocateTransitVirtualInterfaceResult) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.VirtualInterface != nil {
+		b = appendKey(b, &sep, "\"virtualInterface\":")
+		b = v.VirtualInterface.appendJSON(b)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // AssociateConnectionWithLagRequest is the model's AssociateConnectionWithLagRequest shape.
@@ -213,6 +390,21 @@ func (v *AssociateConnectionWithLagRequest) validate(path string) error {
 	return nil
 }
 
+func (v *AssociateConnectionWithLagRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.ConnectionId != "" {
+		b = appendKey(b, &sep, "\"connectionId\":")
+		b = appendString(b, v.ConnectionId)
+	}
+	if v.LagId != "" {
+		b = appendKey(b, &sep, "\"lagId\":")
+		b = appendString(b, v.LagId)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // AssociateHostedConnectionRequest is the model's AssociateHostedConnectionRequest shape.
 type AssociateHostedConnectionRequest struct {
 	ConnectionId       string `json:"connectionId,omitempty"`
@@ -230,6 +422,21 @@ func (v *AssociateHostedConnectionRequest) validate(path string) error {
 		return missing(path, "parentConnectionId")
 	}
 	return nil
+}
+
+func (v *AssociateHostedConnectionRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.ConnectionId != "" {
+		b = appendKey(b, &sep, "\"connectionId\":")
+		b = appendString(b, v.ConnectionId)
+	}
+	if v.ParentConnectionId != "" {
+		b = appendKey(b, &sep, "\"parentConnectionId\":")
+		b = appendString(b, v.ParentConnectionId)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // AssociateMacSecKeyRequest is the model's AssociateMacSecKeyRequest shape.
@@ -250,10 +457,55 @@ func (v *AssociateMacSecKeyRequest) validate(path string) error {
 	return nil
 }
 
+func (v *AssociateMacSecKeyRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.Cak != "" {
+		b = appendKey(b, &sep, "\"cak\":")
+		b = appendString(b, v.Cak)
+	}
+	if v.Ckn != "" {
+		b = appendKey(b, &sep, "\"ckn\":")
+		b = appendString(b, v.Ckn)
+	}
+	if v.ConnectionId != "" {
+		b = appendKey(b, &sep, "\"connectionId\":")
+		b = appendString(b, v.ConnectionId)
+	}
+	if v.SecretARN != "" {
+		b = appendKey(b, &sep, "\"secretARN\":")
+		b = appendString(b, v.SecretARN)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // AssociateMacSecKeyResponse is the model's AssociateMacSecKeyResponse shape.
 type AssociateMacSecKeyResponse struct {
 	ConnectionId string      `json:"connectionId,omitempty"`
 	MacSecKeys   []MacSecKey `json:"macSecKeys,omitzero"`
+}
+
+func (v *AssociateMacSecKeyResponse) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.ConnectionId != "" {
+		b = appendKey(b, &sep, "\"connectionId\":")
+		b = appendString(b, v.ConnectionId)
+	}
+	if v.MacSecKeys != nil {
+		b = appendKey(b, &sep, "\"macSecKeys\":")
+		b = append(b, '[')
+		for i := range v.MacSecKeys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.MacSecKeys[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // AssociateVirtualInterfaceRequest is the model's AssociateVirtualInterfaceRequest shape.
@@ -275,11 +527,45 @@ func (v *AssociateVirtualInterfaceRequest) validate(path string) error {
 	return nil
 }
 
+func (v *AssociateVirtualInterfaceRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.ConnectionId != "" {
+		b = appendKey(b, &sep, "\"connectionId\":")
+		b = appendString(b, v.ConnectionId)
+	}
+	if v.VirtualInterfaceId != "" {
+		b = appendKey(b, &sep, "\"virtualInterfaceId\":")
+		b = appendString(b, v.VirtualInterfaceId)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // AssociatedCoreNetwork is the model's AssociatedCoreNetwork shape.
 type AssociatedCoreNetwork struct {
 	AttachmentId string `json:"attachmentId,omitempty"`
 	Id           string `json:"id,omitempty"`
 	OwnerAccount string `json:"ownerAccount,omitempty"`
+}
+
+func (v *AssociatedCoreNetwork) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.AttachmentId != "" {
+		b = appendKey(b, &sep, "\"attachmentId\":")
+		b = appendString(b, v.AttachmentId)
+	}
+	if v.Id != "" {
+		b = appendKey(b, &sep, "\"id\":")
+		b = appendString(b, v.Id)
+	}
+	if v.OwnerAccount != "" {
+		b = appendKey(b, &sep, "\"ownerAccount\":")
+		b = appendString(b, v.OwnerAccount)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // AssociatedGateway is the model's AssociatedGateway shape.
@@ -288,6 +574,29 @@ type AssociatedGateway struct {
 	OwnerAccount string `json:"ownerAccount,omitempty"`
 	Region       string `json:"region,omitempty"`
 	Type         string `json:"type,omitempty"`
+}
+
+func (v *AssociatedGateway) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.Id != "" {
+		b = appendKey(b, &sep, "\"id\":")
+		b = appendString(b, v.Id)
+	}
+	if v.OwnerAccount != "" {
+		b = appendKey(b, &sep, "\"ownerAccount\":")
+		b = appendString(b, v.OwnerAccount)
+	}
+	if v.Region != "" {
+		b = appendKey(b, &sep, "\"region\":")
+		b = appendString(b, v.Region)
+	}
+	if v.Type != "" {
+		b = appendKey(b, &sep, "\"type\":")
+		b = appendString(b, v.Type)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // BGPPeer is the model's BGPPeer shape.
@@ -305,6 +614,57 @@ type BGPPeer struct {
 	CustomerAddress    string `json:"customerAddress,omitempty"`
 }
 
+func (v *BGPPeer) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.AddressFamily != "" {
+		b = appendKey(b, &sep, "\"addressFamily\":")
+		b = appendString(b, v.AddressFamily)
+	}
+	if v.AmazonAddress != "" {
+		b = appendKey(b, &sep, "\"amazonAddress\":")
+		b = appendString(b, v.AmazonAddress)
+	}
+	if v.Asn != nil {
+		b = appendKey(b, &sep, "\"asn\":")
+		b = strconv.AppendInt(b, int64(*v.Asn), 10)
+	}
+	if v.AsnLong != nil {
+		b = appendKey(b, &sep, "\"asnLong\":")
+		b = strconv.AppendInt(b, int64(*v.AsnLong), 10)
+	}
+	if v.AuthKey != "" {
+		b = appendKey(b, &sep, "\"authKey\":")
+		b = appendString(b, v.AuthKey)
+	}
+	if v.AwsDeviceV2 != "" {
+		b = appendKey(b, &sep, "\"awsDeviceV2\":")
+		b = appendString(b, v.AwsDeviceV2)
+	}
+	if v.AwsLogicalDeviceId != "" {
+		b = appendKey(b, &sep, "\"awsLogicalDeviceId\":")
+		b = appendString(b, v.AwsLogicalDeviceId)
+	}
+	if v.BgpPeerId != "" {
+		b = appendKey(b, &sep, "\"bgpPeerId\":")
+		b = appendString(b, v.BgpPeerId)
+	}
+	if v.BgpPeerState != "" {
+		b = appendKey(b, &sep, "\"bgpPeerState\":")
+		b = appendString(b, v.BgpPeerState)
+	}
+	if v.BgpStatus != "" {
+		b = appendKey(b, &sep, "\"bgpStatus\":")
+		b = appendString(b, v.BgpStatus)
+	}
+	if v.CustomerAddress != "" {
+		b = appendKey(b, &sep, "\"customerAddress\":")
+		b = appendString(b, v.CustomerAddress)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // ConfirmConnectionRequest is the model's ConfirmConnectionRequest shape.
 type ConfirmConnectionRequest struct {
 	ConnectionId string `json:"connectionId,omitempty"`
@@ -320,9 +680,31 @@ func (v *ConfirmConnectionRequest) validate(path string) error {
 	return nil
 }
 
+func (v *ConfirmConnectionRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.ConnectionId != "" {
+		b = appendKey(b, &sep, "\"connectionId\":")
+		b = appendString(b, v.ConnectionId)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // ConfirmConnectionResponse is the model's ConfirmConnectionResponse shape.
 type ConfirmConnectionResponse struct {
 	ConnectionState string `json:"connectionState,omitempty"`
+}
+
+func (v *ConfirmConnectionResponse) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.ConnectionState != "" {
+		b = appendKey(b, &sep, "\"connectionState\":")
+		b = appendString(b, v.ConnectionState)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // ConfirmCustomerAgreementRequest is the model's ConfirmCustomerAgreementRequest shape.
@@ -342,9 +724,31 @@ func (v *ConfirmCustomerAgreementRequest) validate(path string) error {
 	return nil
 }
 
+func (v *ConfirmCustomerAgreementRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.AgreementName != "" {
+		b = appendKey(b, &sep, "\"agreementName\":")
+		b = appendString(b, v.AgreementName)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // ConfirmCustomerAgreementResponse is the model's ConfirmCustomerAgreementResponse shape.
 type ConfirmCustomerAgreementResponse struct {
 	Status string `json:"status,omitempty"`
+}
+
+func (v *ConfirmCustomerAgreementResponse) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.Status != "" {
+		b = appendKey(b, &sep, "\"status\":")
+		b = appendString(b, v.Status)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // ConfirmPrivateVirtualInterfaceRequest is the model's ConfirmPrivateVirtualInterfaceRequest shape.
@@ -364,9 +768,39 @@ func (v *ConfirmPrivateVirtualInterfaceRequest) validate(path string) error {
 	return nil
 }
 
+func (v *ConfirmPrivateVirtualInterfaceRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.DirectConnectGatewayId != "" {
+		b = appendKey(b, &sep, "\"directConnectGatewayId\":")
+		b = appendString(b, v.DirectConnectGatewayId)
+	}
+	if v.VirtualGatewayId != "" {
+		b = appendKey(b, &sep, "\"virtualGatewayId\":")
+		b = appendString(b, v.VirtualGatewayId)
+	}
+	if v.VirtualInterfaceId != "" {
+		b = appendKey(b, &sep, "\"virtualInterfaceId\":")
+		b = appendString(b, v.VirtualInterfaceId)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // ConfirmPrivateVirtualInterfaceResponse is the model's ConfirmPrivateVirtualInterfaceResponse shape.
 type ConfirmPrivateVirtualInterfaceResponse struct {
 	VirtualInterfaceState string `json:"virtualInterfaceState,omitempty"`
+}
+
+func (v *ConfirmPrivateVirtualInterfaceResponse) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.VirtualInterfaceState != "" {
+		b = appendKey(b, &sep, "\"virtualInterfaceState\":")
+		b = appendString(b, v.VirtualInterfaceState)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // ConfirmPublicVirtualInterfaceRequest is the model's ConfirmPublicVirtualInterfaceRequest shape.
@@ -384,9 +818,31 @@ func (v *ConfirmPublicVirtualInterfaceRequest) validate(path string) error {
 	return nil
 }
 
+func (v *ConfirmPublicVirtualInterfaceRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.VirtualInterfaceId != "" {
+		b = appendKey(b, &sep, "\"virtualInterfaceId\":")
+		b = appendString(b, v.VirtualInterfaceId)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // ConfirmPublicVirtualInterfaceResponse is the model's ConfirmPublicVirtualInterfaceResponse shape.
 type ConfirmPublicVirtualInterfaceResponse struct {
 	VirtualInterfaceState string `json:"virtualInterfaceState,omitempty"`
+}
+
+func (v *ConfirmPublicVirtualInterfaceResponse) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.VirtualInterfaceState != "" {
+		b = appendKey(b, &sep, "\"virtualInterfaceState\":")
+		b = appendString(b, v.VirtualInterfaceState)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // ConfirmTransitVirtualInterfaceRequest is the model's ConfirmTransitVirtualInterfaceRequest shape.
@@ -408,9 +864,35 @@ func (v *ConfirmTransitVirtualInterfaceRequest) validate(path string) error {
 	return nil
 }
 
+func (v *ConfirmTransitVirtualInterfaceRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.DirectConnectGatewayId != "" {
+		b = appendKey(b, &sep, "\"directConnectGatewayId\":")
+		b = appendString(b, v.DirectConnectGatewayId)
+	}
+	if v.VirtualInterfaceId != "" {
+		b = appendKey(b, &sep, "\"virtualInterfaceId\":")
+		b = appendString(b, v.VirtualInterfaceId)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // ConfirmTransitVirtualInterfaceResponse is the model's ConfirmTransitVirtualInterfaceResponse shape.
 type ConfirmTransitVirtualInterfaceResponse struct {
 	VirtualInterfaceState string `json:"virtualInterfaceState,omitempty"`
+}
+
+func (v *ConfirmTransitVirtualInterfaceResponse) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.VirtualInterfaceState != "" {
+		b = appendKey(b, &sep, "\"virtualInterfaceState\":")
+		b = appendString(b, v.VirtualInterfaceState)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // Connection is the model's Connection shape.
@@ -440,10 +922,145 @@ type Connection struct {
 	Vlan                             *int32      `json:"vlan,omitempty"`
 }
 
+func (v *Connection) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.AwsDevice != "" {
+		b = appendKey(b, &sep, "\"awsDevice\":")
+		b = appendString(b, v.AwsDevice)
+	}
+	if v.AwsDeviceV2 != "" {
+		b = appendKey(b, &sep, "\"awsDeviceV2\":")
+		b = appendString(b, v.AwsDeviceV2)
+	}
+	if v.AwsLogicalDeviceId != "" {
+		b = appendKey(b, &sep, "\"awsLogicalDeviceId\":")
+		b = appendString(b, v.AwsLogicalDeviceId)
+	}
+	if v.Bandwidth != "" {
+		b = appendKey(b, &sep, "\"bandwidth\":")
+		b = appendString(b, v.Bandwidth)
+	}
+	if v.ConnectionId != "" {
+		b = appendKey(b, &sep, "\"connectionId\":")
+		b = appendString(b, v.ConnectionId)
+	}
+	if v.ConnectionName != "" {
+		b = appendKey(b, &sep, "\"connectionName\":")
+		b = appendString(b, v.ConnectionName)
+	}
+	if v.ConnectionState != "" {
+		b = appendKey(b, &sep, "\"connectionState\":")
+		b = appendString(b, v.ConnectionState)
+	}
+	if v.EncryptionMode != "" {
+		b = appendKey(b, &sep, "\"encryptionMode\":")
+		b = appendString(b, v.EncryptionMode)
+	}
+	if v.HasLogicalRedundancy != "" {
+		b = appendKey(b, &sep, "\"hasLogicalRedundancy\":")
+		b = appendString(b, v.HasLogicalRedundancy)
+	}
+	if v.JumboFrameCapable != nil {
+		b = appendKey(b, &sep, "\"jumboFrameCapable\":")
+		b = strconv.AppendBool(b, *v.JumboFrameCapable)
+	}
+	if v.LagId != "" {
+		b = appendKey(b, &sep, "\"lagId\":")
+		b = appendString(b, v.LagId)
+	}
+	if v.LoaIssueTime != nil {
+		b = appendKey(b, &sep, "\"loaIssueTime\":")
+		b = v.LoaIssueTime.appendJSON(b)
+	}
+	if v.Location != "" {
+		b = appendKey(b, &sep, "\"location\":")
+		b = appendString(b, v.Location)
+	}
+	if v.MacSecCapable != nil {
+		b = appendKey(b, &sep, "\"macSecCapable\":")
+		b = strconv.AppendBool(b, *v.MacSecCapable)
+	}
+	if v.MacSecKeys != nil {
+		b = appendKey(b, &sep, "\"macSecKeys\":")
+		b = append(b, '[')
+		for i := range v.MacSecKeys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.MacSecKeys[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.OwnerAccount != "" {
+		b = appendKey(b, &sep, "\"ownerAccount\":")
+		b = appendString(b, v.OwnerAccount)
+	}
+	if v.PartnerInterconnectMacSecCapable != nil {
+		b = appendKey(b, &sep, "\"partnerInterconnectMacSecCapable\":")
+		b = strconv.AppendBool(b, *v.PartnerInterconnectMacSecCapable)
+	}
+	if v.PartnerName != "" {
+		b = appendKey(b, &sep, "\"partnerName\":")
+		b = appendString(b, v.PartnerName)
+	}
+	if v.PortEncryptionStatus != "" {
+		b = appendKey(b, &sep, "\"portEncryptionStatus\":")
+		b = appendString(b, v.PortEncryptionStatus)
+	}
+	if v.ProviderName != "" {
+		b = appendKey(b, &sep, "\"providerName\":")
+		b = appendString(b, v.ProviderName)
+	}
+	if v.Region != "" {
+		b = appendKey(b, &sep, "\"region\":")
+		b = appendString(b, v.Region)
+	}
+	if v.Tags != nil {
+		b = appendKey(b, &sep, "\"tags\":")
+		b = append(b, '[')
+		for i := range v.Tags {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.Tags[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.Vlan != nil {
+		b = appendKey(b, &sep, "\"vlan\":")
+		b = strconv.AppendInt(b, int64(*v.Vlan), 10)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // Connections is the model's Connections shape.
 type Connections struct {
 	Connections []Connection `json:"connections,omitzero"`
 	NextToken   string       `json:"nextToken,omitempty"`
+}
+
+func (v *Connections) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.Connections != nil {
+		b = appendKey(b, &sep, "\"connections\":")
+		b = append(b, '[')
+		for i := range v.Connections {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.Connections[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.NextToken != "" {
+		b = appendKey(b, &sep, "\"nextToken\":")
+		b = appendString(b, v.NextToken)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // CreateBGPPeerRequest is the model's CreateBGPPeerRequest shape.
@@ -462,9 +1079,35 @@ func (v *CreateBGPPeerRequest) validate(path string) error {
 	return nil
 }
 
+func (v *CreateBGPPeerRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.NewBGPPeer != nil {
+		b = appendKey(b, &sep, "\"newBGPPeer\":")
+		b = v.NewBGPPeer.appendJSON(b)
+	}
+	if v.VirtualInterfaceId != "" {
+		b = appendKey(b, &sep, "\"virtualInterfaceId\":")
+		b = appendString(b, v.VirtualInterfaceId)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // CreateBGPPeerResponse is the model's CreateBGPPeerResponse shape.
 type CreateBGPPeerResponse struct {
 	VirtualInterface *VirtualInterface `json:"virtualInterface,omitempty"`
+}
+
+func (v *CreateBGPPeerResponse) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.VirtualInterface != nil {
+		b = appendKey(b, &sep, "\"virtualInterface\":")
+		b = v.VirtualInterface.appendJSON(b)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // CreateConnectionRequest is the model's CreateConnectionRequest shape.
@@ -504,6 +1147,48 @@ func (v *CreateConnectionRequest) validate(path string) error {
 	return nil
 }
 
+func (v *CreateConnectionRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.Bandwidth != "" {
+		b = appendKey(b, &sep, "\"bandwidth\":")
+		b = appendString(b, v.Bandwidth)
+	}
+	if v.ConnectionName != "" {
+		b = appendKey(b, &sep, "\"connectionName\":")
+		b = appendString(b, v.ConnectionName)
+	}
+	if v.LagId != "" {
+		b = appendKey(b, &sep, "\"lagId\":")
+		b = appendString(b, v.LagId)
+	}
+	if v.Location != "" {
+		b = appendKey(b, &sep, "\"location\":")
+		b = appendString(b, v.Location)
+	}
+	if v.ProviderName != "" {
+		b = appendKey(b, &sep, "\"providerName\":")
+		b = appendString(b, v.ProviderName)
+	}
+	if v.RequestMACSec != nil {
+		b = appendKey(b, &sep, "\"requestMACSec\":")
+		b = strconv.AppendBool(b, *v.RequestMACSec)
+	}
+	if v.Tags != nil {
+		b = appendKey(b, &sep, "\"tags\":")
+		b = append(b, '[')
+		for i := range v.Tags {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.Tags[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // CreateDirectConnectGatewayAssociationProposalRequest is the model's CreateDirectConnectGatewayAssociationProposalRequest shape.
 type CreateDirectConnectGatewayAssociationProposalRequest struct {
 	AddAllowedPrefixesToDirectConnectGateway    []RouteFilterPrefix `json:"addAllowedPrefixesToDirectConnectGateway,omitzero"`
@@ -539,9 +1224,61 @@ func (v *CreateDirectConnectGatewayAssociationProposalRequest) validate(path str
 	return nil
 }
 
+func (v *CreateDirectConnectGatewayAssociationProposalRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.AddAllowedPrefixesToDirectConnectGateway != nil {
+		b = appendKey(b, &sep, "\"addAllowedPrefixesToDirectConnectGateway\":")
+		b = append(b, '[')
+		for i := range v.AddAllowedPrefixesToDirectConnectGateway {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.AddAllowedPrefixesToDirectConnectGateway[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.DirectConnectGatewayId != "" {
+		b = appendKey(b, &sep, "\"directConnectGatewayId\":")
+		b = appendString(b, v.DirectConnectGatewayId)
+	}
+	if v.DirectConnectGatewayOwnerAccount != "" {
+		b = appendKey(b, &sep, "\"directConnectGatewayOwnerAccount\":")
+		b = appendString(b, v.DirectConnectGatewayOwnerAccount)
+	}
+	if v.GatewayId != "" {
+		b = appendKey(b, &sep, "\"gatewayId\":")
+		b = appendString(b, v.GatewayId)
+	}
+	if v.RemoveAllowedPrefixesToDirectConnectGateway != nil {
+		b = appendKey(b, &sep, "\"removeAllowedPrefixesToDirectConnectGateway\":")
+		b = append(b, '[')
+		for i := range v.RemoveAllowedPrefixesToDirectConnectGateway {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.RemoveAllowedPrefixesToDirectConnectGateway[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // CreateDirectConnectGatewayAssociationProposalResult is the model's CreateDirectConnectGatewayAssociationProposalResult shape.
 type CreateDirectConnectGatewayAssociationProposalResult struct {
 	DirectConnectGatewayAssociationProposal *DirectConnectGatewayAssociationProposal `json:"directConnectGatewayAssociationProposal,omitempty"`
+}
+
+func (v *CreateDirectConnectGatewayAssociationProposalResult) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.DirectConnectGatewayAssociationProposal != nil {
+		b = appendKey(b, &sep, "\"directConnectGatewayAssociationProposal\":")
+		b = v.DirectConnectGatewayAssociationProposal.appendJSON(b)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // CreateDirectConnectGatewayAssociationRequest is the model's CreateDirectConnectGatewayAssociationRequest shape.
@@ -567,9 +1304,50 @@ func (v *CreateDirectConnectGatewayAssociationRequest) validate(path string) err
 	return nil
 }
 
+func (v *CreateDirectConnectGatewayAssociationRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.AddAllowedPrefixesToDirectConnectGateway != nil {
+		b = appendKey(b, &sep, "\"addAllowedPrefixesToDirectConnectGateway\":")
+		b = append(b, '[')
+		for i := range v.AddAllowedPrefixesToDirectConnectGateway {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.AddAllowedPrefixesToDirectConnectGateway[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.DirectConnectGatewayId != "" {
+		b = appendKey(b, &sep, "\"directConnectGatewayId\":")
+		b = appendString(b, v.DirectConnectGatewayId)
+	}
+	if v.GatewayId != "" {
+		b = appendKey(b, &sep, "\"gatewayId\":")
+		b = appendString(b, v.GatewayId)
+	}
+	if v.VirtualGatewayId != "" {
+		b = appendKey(b, &sep, "\"virtualGatewayId\":")
+		b = appendString(b, v.VirtualGatewayId)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // CreateDirectConnectGatewayAssociationResult is the model's CreateDirectConnectGatewayAssociationResult shape.
 type CreateDirectConnectGatewayAssociationResult struct {
 	DirectConnectGatewayAssociation *DirectConnectGatewayAssociation `json:"directConnectGatewayAssociation,omitempty"`
+}
+
+func (v *CreateDirectConnectGatewayAssociationResult) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.DirectConnectGatewayAssociation != nil {
+		b = appendKey(b, &sep, "\"directConnectGatewayAssociation\":")
+		b = v.DirectConnectGatewayAssociation.appendJSON(b)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // CreateDirectConnectGatewayRequest is the model's CreateDirectConnectGatewayRequest shape.
@@ -599,9 +1377,46 @@ func (v *CreateDirectConnectGatewayRequest) validate(path string) error {
 	return nil
 }
 
+func (v *CreateDirectConnectGatewayRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.AmazonSideAsn != nil {
+		b = appendKey(b, &sep, "\"amazonSideAsn\":")
+		b = strconv.AppendInt(b, int64(*v.AmazonSideAsn), 10)
+	}
+	if v.DirectConnectGatewayName != "" {
+		b = appendKey(b, &sep, "\"directConnectGatewayName\":")
+		b = appendString(b, v.DirectConnectGatewayName)
+	}
+	if v.Tags != nil {
+		b = appendKey(b, &sep, "\"tags\":")
+		b = append(b, '[')
+		for i := range v.Tags {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.Tags[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // CreateDirectConnectGatewayResult is the model's CreateDirectConnectGatewayResult shape.
 type CreateDirectConnectGatewayResult struct {
 	DirectConnectGateway *DirectConnectGateway `json:"directConnectGateway,omitempty"`
+}
+
+func (v *CreateDirectConnectGatewayResult) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.DirectConnectGateway != nil {
+		b = appendKey(b, &sep, "\"directConnectGateway\":")
+		b = v.DirectConnectGateway.appendJSON(b)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // CreateInterconnectRequest is the model's CreateInterconnectRequest shape.
@@ -639,6 +1454,48 @@ func (v *CreateInterconnectRequest) validate(path string) error {
 		}
 	}
 	return nil
+}
+
+func (v *CreateInterconnectRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.Bandwidth != "" {
+		b = appendKey(b, &sep, "\"bandwidth\":")
+		b = appendString(b, v.Bandwidth)
+	}
+	if v.InterconnectName != "" {
+		b = appendKey(b, &sep, "\"interconnectName\":")
+		b = appendString(b, v.InterconnectName)
+	}
+	if v.LagId != "" {
+		b = appendKey(b, &sep, "\"lagId\":")
+		b = appendString(b, v.LagId)
+	}
+	if v.Location != "" {
+		b = appendKey(b, &sep, "\"location\":")
+		b = appendString(b, v.Location)
+	}
+	if v.ProviderName != "" {
+		b = appendKey(b, &sep, "\"providerName\":")
+		b = appendString(b, v.ProviderName)
+	}
+	if v.RequestMACSec != nil {
+		b = appendKey(b, &sep, "\"requestMACSec\":")
+		b = strconv.AppendBool(b, *v.RequestMACSec)
+	}
+	if v.Tags != nil {
+		b = appendKey(b, &sep, "\"tags\":")
+		b = append(b, '[')
+		for i := range v.Tags {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.Tags[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // CreateLagRequest is the model's CreateLagRequest shape.
@@ -693,6 +1550,63 @@ func (v *CreateLagRequest) validate(path string) error {
 	return nil
 }
 
+func (v *CreateLagRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.ChildConnectionTags != nil {
+		b = appendKey(b, &sep, "\"childConnectionTags\":")
+		b = append(b, '[')
+		for i := range v.ChildConnectionTags {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.ChildConnectionTags[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.ConnectionId != "" {
+		b = appendKey(b, &sep, "\"connectionId\":")
+		b = appendString(b, v.ConnectionId)
+	}
+	if v.ConnectionsBandwidth != "" {
+		b = appendKey(b, &sep, "\"connectionsBandwidth\":")
+		b = appendString(b, v.ConnectionsBandwidth)
+	}
+	if v.LagName != "" {
+		b = appendKey(b, &sep, "\"lagName\":")
+		b = appendString(b, v.LagName)
+	}
+	if v.Location != "" {
+		b = appendKey(b, &sep, "\"location\":")
+		b = appendString(b, v.Location)
+	}
+	if v.NumberOfConnections != nil {
+		b = appendKey(b, &sep, "\"numberOfConnections\":")
+		b = strconv.AppendInt(b, int64(*v.NumberOfConnections), 10)
+	}
+	if v.ProviderName != "" {
+		b = appendKey(b, &sep, "\"providerName\":")
+		b = appendString(b, v.ProviderName)
+	}
+	if v.RequestMACSec != nil {
+		b = appendKey(b, &sep, "\"requestMACSec\":")
+		b = strconv.AppendBool(b, *v.RequestMACSec)
+	}
+	if v.Tags != nil {
+		b = appendKey(b, &sep, "\"tags\":")
+		b = append(b, '[')
+		for i := range v.Tags {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.Tags[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // CreatePrivateVirtualInterfaceRequest is the model's CreatePrivateVirtualInterfaceRequest shape.
 type CreatePrivateVirtualInterfaceRequest struct {
 	ConnectionId               string                      `json:"connectionId,omitempty"`
@@ -713,6 +1627,21 @@ func (v *CreatePrivateVirtualInterfaceRequest) validate(path string) error {
 		return err
 	}
 	return nil
+}
+
+func (v *CreatePrivateVirtualInterfaceRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.ConnectionId != "" {
+		b = appendKey(b, &sep, "\"connectionId\":")
+		b = appendString(b, v.ConnectionId)
+	}
+	if v.NewPrivateVirtualInterface != nil {
+		b = appendKey(b, &sep, "\"newPrivateVirtualInterface\":")
+		b = v.NewPrivateVirtualInterface.appendJSON(b)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // CreatePublicVirtualInterfaceRequest is the model's CreatePublicVirtualInterfaceRequest shape.
@@ -737,6 +1666,21 @@ func (v *CreatePublicVirtualInterfaceRequest) validate(path string) error {
 	return nil
 }
 
+func (v *CreatePublicVirtualInterfaceRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.ConnectionId != "" {
+		b = appendKey(b, &sep, "\"connectionId\":")
+		b = appendString(b, v.ConnectionId)
+	}
+	if v.NewPublicVirtualInterface != nil {
+		b = appendKey(b, &sep, "\"newPublicVirtualInterface\":")
+		b = v.NewPublicVirtualInterface.appendJSON(b)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // CreateTransitVirtualInterfaceRequest is the model's CreateTransitVirtualInterfaceRequest shape.
 type CreateTransitVirtualInterfaceRequest struct {
 	ConnectionId               string                      `json:"connectionId,omitempty"`
@@ -759,15 +1703,56 @@ func (v *CreateTransitVirtualInterfaceRequest) validate(path string) error {
 	return nil
 }
 
+func (v *CreateTransitVirtualInterfaceRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.ConnectionId != "" {
+		b = appendKey(b, &sep, "\"connectionId\":")
+		b = appendString(b, v.ConnectionId)
+	}
+	if v.NewTransitVirtualInterface != nil {
+		b = appendKey(b, &sep, "\"newTransitVirtualInterface\":")
+		b = v.NewTransitVirtualInterface.appendJSON(b)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // CreateTransitVirtualInterfaceResult is the model's CreateTransitVirtualInterfaceResult shape.
 type CreateTransitVirtualInterfaceResult struct {
 	VirtualInterface *VirtualInterface `json:"virtualInterface,omitempty"`
+}
+
+func (v *CreateTransitVirtualInterfaceResult) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.VirtualInterface != nil {
+		b = appendKey(b, &sep, "\"virtualInterface\":")
+		b = v.VirtualInterface.appendJSON(b)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // CustomerAgreement is the model's CustomerAgreement shape.
 type CustomerAgreement struct {
 	AgreementName string `json:"agreementName,omitempty"`
 	Status        string `json:"status,omitempty"`
+}
+
+func (v *CustomerAgreement) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.AgreementName != "" {
+		b = appendKey(b, &sep, "\"agreementName\":")
+		b = appendString(b, v.AgreementName)
+	}
+	if v.Status != "" {
+		b = appendKey(b, &sep, "\"status\":")
+		b = appendString(b, v.Status)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // DeleteBGPPeerRequest is the model's DeleteBGPPeerRequest shape.
@@ -786,9 +1771,47 @@ func (v *DeleteBGPPeerRequest) validate(path string) error {
 	return nil
 }
 
+func (v *DeleteBGPPeerRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.Asn != nil {
+		b = appendKey(b, &sep, "\"asn\":")
+		b = strconv.AppendInt(b, int64(*v.Asn), 10)
+	}
+	if v.AsnLong != nil {
+		b = appendKey(b, &sep, "\"asnLong\":")
+		b = strconv.AppendInt(b, int64(*v.AsnLong), 10)
+	}
+	if v.BgpPeerId != "" {
+		b = appendKey(b, &sep, "\"bgpPeerId\":")
+		b = appendString(b, v.BgpPeerId)
+	}
+	if v.CustomerAddress != "" {
+		b = appendKey(b, &sep, "\"customerAddress\":")
+		b = appendString(b, v.CustomerAddress)
+	}
+	if v.VirtualInterfaceId != "" {
+		b = appendKey(b, &sep, "\"virtualInterfaceId\":")
+		b = appendString(b, v.VirtualInterfaceId)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // DeleteBGPPeerResponse is the model's DeleteBGPPeerResponse shape.
 type DeleteBGPPeerResponse struct {
 	VirtualInterface *VirtualInterface `json:"virtualInterface,omitempty"`
+}
+
+func (v *DeleteBGPPeerResponse) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.VirtualInterface != nil {
+		b = appendKey(b, &sep, "\"virtualInterface\":")
+		b = v.VirtualInterface.appendJSON(b)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // DeleteConnectionRequest is the model's DeleteConnectionRequest shape.
@@ -806,6 +1829,17 @@ func (v *DeleteConnectionRequest) validate(path string) error {
 	return nil
 }
 
+func (v *DeleteConnectionRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.ConnectionId != "" {
+		b = appendKey(b, &sep, "\"connectionId\":")
+		b = appendString(b, v.ConnectionId)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // DeleteDirectConnectGatewayAssociationProposalRequest is the model's DeleteDirectConnectGatewayAssociationProposalRequest shape.
 type DeleteDirectConnectGatewayAssociationProposalRequest struct {
 	ProposalId string `json:"proposalId,omitempty"`
@@ -821,9 +1855,31 @@ func (v *DeleteDirectConnectGatewayAssociationProposalRequest) validate(path str
 	return nil
 }
 
+func (v *DeleteDirectConnectGatewayAssociationProposalRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.ProposalId != "" {
+		b = appendKey(b, &sep, "\"proposalId\":")
+		b = appendString(b, v.ProposalId)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // DeleteDirectConnectGatewayAssociationProposalResult is the model's DeleteDirectConnectGatewayAssociationProposalResult shape.
 type DeleteDirectConnectGatewayAssociationProposalResult struct {
 	DirectConnectGatewayAssociationProposal *DirectConnectGatewayAssociationProposal `json:"directConnectGatewayAssociationProposal,omitempty"`
+}
+
+func (v *DeleteDirectConnectGatewayAssociationProposalResult) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.DirectConnectGatewayAssociationProposal != nil {
+		b = appendKey(b, &sep, "\"directConnectGatewayAssociationProposal\":")
+		b = v.DirectConnectGatewayAssociationProposal.appendJSON(b)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // DeleteDirectConnectGatewayAssociationRequest is the model's DeleteDirectConnectGatewayAssociationRequest shape.
@@ -840,9 +1896,39 @@ func (v *DeleteDirectConnectGatewayAssociationRequest) validate(path string) err
 	return nil
 }
 
+func (v *DeleteDirectConnectGatewayAssociationRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.AssociationId != "" {
+		b = appendKey(b, &sep, "\"associationId\":")
+		b = appendString(b, v.AssociationId)
+	}
+	if v.DirectConnectGatewayId != "" {
+		b = appendKey(b, &sep, "\"directConnectGatewayId\":")
+		b = appendString(b, v.DirectConnectGatewayId)
+	}
+	if v.VirtualGatewayId != "" {
+		b = appendKey(b, &sep, "\"virtualGatewayId\":")
+		b = appendString(b, v.VirtualGatewayId)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // DeleteDirectConnectGatewayAssociationResult is the model's DeleteDirectConnectGatewayAssociationResult shape.
 type DeleteDirectConnectGatewayAssociationResult struct {
 	DirectConnectGatewayAssociation *DirectConnectGatewayAssociation `json:"directConnectGatewayAssociation,omitempty"`
+}
+
+func (v *DeleteDirectConnectGatewayAssociationResult) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.DirectConnectGatewayAssociation != nil {
+		b = appendKey(b, &sep, "\"directConnectGatewayAssociation\":")
+		b = v.DirectConnectGatewayAssociation.appendJSON(b)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // DeleteDirectConnectGatewayRequest is the model's DeleteDirectConnectGatewayRequest shape.
@@ -860,9 +1946,31 @@ func (v *DeleteDirectConnectGatewayRequest) validate(path string) error {
 	return nil
 }
 
+func (v *DeleteDirectConnectGatewayRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.DirectConnectGatewayId != "" {
+		b = appendKey(b, &sep, "\"directConnectGatewayId\":")
+		b = appendString(b, v.DirectConnectGatewayId)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // DeleteDirectConnectGatewayResult is the model's DeleteDirectConnectGatewayResult shape.
 type DeleteDirectConnectGatewayResult struct {
 	DirectConnectGateway *DirectConnectGateway `json:"directConnectGateway,omitempty"`
+}
+
+func (v *DeleteDirectConnectGatewayResult) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.DirectConnectGateway != nil {
+		b = appendKey(b, &sep, "\"directConnectGateway\":")
+		b = v.DirectConnectGateway.appendJSON(b)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // DeleteInterconnectRequest is the model's DeleteInterconnectRequest shape.
@@ -880,9 +1988,31 @@ func (v *DeleteInterconnectRequest) validate(path string) error {
 	return nil
 }
 
+func (v *DeleteInterconnectRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.InterconnectId != "" {
+		b = appendKey(b, &sep, "\"interconnectId\":")
+		b = appendString(b, v.InterconnectId)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // DeleteInterconnectResponse is the model's DeleteInterconnectResponse shape.
 type DeleteInterconnectResponse struct {
 	InterconnectState string `json:"interconnectState,omitempty"`
+}
+
+func (v *DeleteInterconnectResponse) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.InterconnectState != "" {
+		b = appendKey(b, &sep, "\"interconnectState\":")
+		b = appendString(b, v.InterconnectState)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // DeleteLagRequest is the model's DeleteLagRequest shape.
@@ -900,6 +2030,17 @@ func (v *DeleteLagRequest) validate(path string) error {
 	return nil
 }
 
+func (v *DeleteLagRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.LagId != "" {
+		b = appendKey(b, &sep, "\"lagId\":")
+		b = appendString(b, v.LagId)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // DeleteVirtualInterfaceRequest is the model's DeleteVirtualInterfaceRequest shape.
 type DeleteVirtualInterfaceRequest struct {
 	VirtualInterfaceId string `json:"virtualInterfaceId,omitempty"`
@@ -915,9 +2056,31 @@ func (v *DeleteVirtualInterfaceRequest) validate(path string) error {
 	return nil
 }
 
+func (v *DeleteVirtualInterfaceRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.VirtualInterfaceId != "" {
+		b = appendKey(b, &sep, "\"virtualInterfaceId\":")
+		b = appendString(b, v.VirtualInterfaceId)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // DeleteVirtualInterfaceResponse is the model's DeleteVirtualInterfaceResponse shape.
 type DeleteVirtualInterfaceResponse struct {
 	VirtualInterfaceState string `json:"virtualInterfaceState,omitempty"`
+}
+
+func (v *DeleteVirtualInterfaceResponse) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.VirtualInterfaceState != "" {
+		b = appendKey(b, &sep, "\"virtualInterfaceState\":")
+		b = appendString(b, v.VirtualInterfaceState)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // DescribeConnectionLoaRequest is the model's DescribeConnectionLoaRequest shape.
@@ -940,9 +2103,39 @@ func (v *DescribeConnectionLoaRequest) validate(path string) error {
 	return nil
 }
 
+func (v *DescribeConnectionLoaRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.ConnectionId != "" {
+		b = appendKey(b, &sep, "\"connectionId\":")
+		b = appendString(b, v.ConnectionId)
+	}
+	if v.LoaContentType != "" {
+		b = appendKey(b, &sep, "\"loaContentType\":")
+		b = appendString(b, v.LoaContentType)
+	}
+	if v.ProviderName != "" {
+		b = appendKey(b, &sep, "\"providerName\":")
+		b = appendString(b, v.ProviderName)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // DescribeConnectionLoaResponse is the model's DescribeConnectionLoaResponse shape.
 type DescribeConnectionLoaResponse struct {
 	Loa *Loa `json:"loa,omitempty"`
+}
+
+func (v *DescribeConnectionLoaResponse) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.Loa != nil {
+		b = appendKey(b, &sep, "\"loa\":")
+		b = v.Loa.appendJSON(b)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // DescribeConnectionsOnInterconnectRequest is the model's DescribeConnectionsOnInterconnectRequest shape.
@@ -960,6 +2153,17 @@ func (v *DescribeConnectionsOnInterconnectRequest) validate(path string) error {
 	return nil
 }
 
+func (v *DescribeConnectionsOnInterconnectRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.InterconnectId != "" {
+		b = appendKey(b, &sep, "\"interconnectId\":")
+		b = appendString(b, v.InterconnectId)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // DescribeConnectionsRequest is the model's DescribeConnectionsRequest shape.
 type DescribeConnectionsRequest struct {
 	ConnectionId string `json:"connectionId,omitempty"`
@@ -974,10 +2178,51 @@ func (v *DescribeConnectionsRequest) validate(path string) error {
 	return nil
 }
 
+func (v *DescribeConnectionsRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.ConnectionId != "" {
+		b = appendKey(b, &sep, "\"connectionId\":")
+		b = appendString(b, v.ConnectionId)
+	}
+	if v.MaxResults != nil {
+		b = appendKey(b, &sep, "\"maxResults\":")
+		b = strconv.AppendInt(b, int64(*v.MaxResults), 10)
+	}
+	if v.NextToken != "" {
+		b = appendKey(b, &sep, "\"nextToken\":")
+		b = appendString(b, v.NextToken)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // DescribeCustomerMetadataResponse is the model's DescribeCustomerMetadataResponse shape.
 type DescribeCustomerMetadataResponse struct {
 	Agreements     []CustomerAgreement `json:"agreements,omitzero"`
 	NniPartnerType string              `json:"nniPartnerType,omitempty"`
+}
+
+func (v *DescribeCustomerMetadataResponse) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.Agreements != nil {
+		b = appendKey(b, &sep, "\"agreements\":")
+		b = append(b, '[')
+		for i := range v.Agreements {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.Agreements[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.NniPartnerType != "" {
+		b = appendKey(b, &sep, "\"nniPartnerType\":")
+		b = appendString(b, v.NniPartnerType)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // DescribeDirectConnectGatewayAssociationProposalsRequest is the model's DescribeDirectConnectGatewayAssociationProposalsRequest shape.
@@ -996,10 +2241,59 @@ func (v *DescribeDirectConnectGatewayAssociationProposalsRequest) validate(path 
 	return nil
 }
 
+func (v *DescribeDirectConnectGatewayAssociationProposalsRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.AssociatedGatewayId != "" {
+		b = appendKey(b, &sep, "\"associatedGatewayId\":")
+		b = appendString(b, v.AssociatedGatewayId)
+	}
+	if v.DirectConnectGatewayId != "" {
+		b = appendKey(b, &sep, "\"directConnectGatewayId\":")
+		b = appendString(b, v.DirectConnectGatewayId)
+	}
+	if v.MaxResults != nil {
+		b = appendKey(b, &sep, "\"maxResults\":")
+		b = strconv.AppendInt(b, int64(*v.MaxResults), 10)
+	}
+	if v.NextToken != "" {
+		b = appendKey(b, &sep, "\"nextToken\":")
+		b = appendString(b, v.NextToken)
+	}
+	if v.ProposalId != "" {
+		b = appendKey(b, &sep, "\"proposalId\":")
+		b = appendString(b, v.ProposalId)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // DescribeDirectConnectGatewayAssociationProposalsResult is the model's DescribeDirectConnectGatewayAssociationProposalsResult shape.
 type DescribeDirectConnectGatewayAssociationProposalsResult struct {
 	DirectConnectGatewayAssociationProposals []DirectConnectGatewayAssociationProposal `json:"directConnectGatewayAssociationProposals,omitzero"`
 	NextToken                                string                                    `json:"nextToken,omitempty"`
+}
+
+func (v *DescribeDirectConnectGatewayAssociationProposalsResult) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.DirectConnectGatewayAssociationProposals != nil {
+		b = appendKey(b, &sep, "\"directConnectGatewayAssociationProposals\":")
+		b = append(b, '[')
+		for i := range v.DirectConnectGatewayAssociationProposals {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.DirectConnectGatewayAssociationProposals[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.NextToken != "" {
+		b = appendKey(b, &sep, "\"nextToken\":")
+		b = appendString(b, v.NextToken)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // DescribeDirectConnectGatewayAssociationsRequest is the model's DescribeDirectConnectGatewayAssociationsRequest shape.
@@ -1019,10 +2313,63 @@ func (v *DescribeDirectConnectGatewayAssociationsRequest) validate(path string) 
 	return nil
 }
 
+func (v *DescribeDirectConnectGatewayAssociationsRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.AssociatedGatewayId != "" {
+		b = appendKey(b, &sep, "\"associatedGatewayId\":")
+		b = appendString(b, v.AssociatedGatewayId)
+	}
+	if v.AssociationId != "" {
+		b = appendKey(b, &sep, "\"associationId\":")
+		b = appendString(b, v.AssociationId)
+	}
+	if v.DirectConnectGatewayId != "" {
+		b = appendKey(b, &sep, "\"directConnectGatewayId\":")
+		b = appendString(b, v.DirectConnectGatewayId)
+	}
+	if v.MaxResults != nil {
+		b = appendKey(b, &sep, "\"maxResults\":")
+		b = strconv.AppendInt(b, int64(*v.MaxResults), 10)
+	}
+	if v.NextToken != "" {
+		b = appendKey(b, &sep, "\"nextToken\":")
+		b = appendString(b, v.NextToken)
+	}
+	if v.VirtualGatewayId != "" {
+		b = appendKey(b, &sep, "\"virtualGatewayId\":")
+		b = appendString(b, v.VirtualGatewayId)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // DescribeDirectConnectGatewayAssociationsResult is the model's DescribeDirectConnectGatewayAssociationsResult shape.
 type DescribeDirectConnectGatewayAssociationsResult struct {
 	DirectConnectGatewayAssociations []DirectConnectGatewayAssociation `json:"directConnectGatewayAssociations,omitzero"`
 	NextToken                        string                            `json:"nextToken,omitempty"`
+}
+
+func (v *DescribeDirectConnectGatewayAssociationsResult) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.DirectConnectGatewayAssociations != nil {
+		b = appendKey(b, &sep, "\"directConnectGatewayAssociations\":")
+		b = append(b, '[')
+		for i := range v.DirectConnectGatewayAssociations {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.DirectConnectGatewayAssociations[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.NextToken != "" {
+		b = appendKey(b, &sep, "\"nextToken\":")
+		b = appendString(b, v.NextToken)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // DescribeDirectConnectGatewayAttachmentsRequest is the model's DescribeDirectConnectGatewayAttachmentsRequest shape.
@@ -1040,10 +2387,55 @@ func (v *DescribeDirectConnectGatewayAttachmentsRequest) validate(path string) e
 	return nil
 }
 
+func (v *DescribeDirectConnectGatewayAttachmentsRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.DirectConnectGatewayId != "" {
+		b = appendKey(b, &sep, "\"directConnectGatewayId\":")
+		b = appendString(b, v.DirectConnectGatewayId)
+	}
+	if v.MaxResults != nil {
+		b = appendKey(b, &sep, "\"maxResults\":")
+		b = strconv.AppendInt(b, int64(*v.MaxResults), 10)
+	}
+	if v.NextToken != "" {
+		b = appendKey(b, &sep, "\"nextToken\":")
+		b = appendString(b, v.NextToken)
+	}
+	if v.VirtualInterfaceId != "" {
+		b = appendKey(b, &sep, "\"virtualInterfaceId\":")
+		b = appendString(b, v.VirtualInterfaceId)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // DescribeDirectConnectGatewayAttachmentsResult is the model's DescribeDirectConnectGatewayAttachmentsResult shape.
 type DescribeDirectConnectGatewayAttachmentsResult struct {
 	DirectConnectGatewayAttachments []DirectConnectGatewayAttachment `json:"directConnectGatewayAttachments,omitzero"`
 	NextToken                       string                           `json:"nextToken,omitempty"`
+}
+
+func (v *DescribeDirectConnectGatewayAttachmentsResult) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.DirectConnectGatewayAttachments != nil {
+		b = appendKey(b, &sep, "\"directConnectGatewayAttachments\":")
+		b = append(b, '[')
+		for i := range v.DirectConnectGatewayAttachments {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.DirectConnectGatewayAttachments[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.NextToken != "" {
+		b = appendKey(b, &sep, "\"nextToken\":")
+		b = appendString(b, v.NextToken)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // DescribeDirectConnectGatewaysRequest is the model's DescribeDirectConnectGatewaysRequest shape.
@@ -1060,10 +2452,51 @@ func (v *DescribeDirectConnectGatewaysRequest) validate(path string) error {
 	return nil
 }
 
+func (v *DescribeDirectConnectGatewaysRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.DirectConnectGatewayId != "" {
+		b = appendKey(b, &sep, "\"directConnectGatewayId\":")
+		b = appendString(b, v.DirectConnectGatewayId)
+	}
+	if v.MaxResults != nil {
+		b = appendKey(b, &sep, "\"maxResults\":")
+		b = strconv.AppendInt(b, int64(*v.MaxResults), 10)
+	}
+	if v.NextToken != "" {
+		b = appendKey(b, &sep, "\"nextToken\":")
+		b = appendString(b, v.NextToken)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // DescribeDirectConnectGatewaysResult is the model's DescribeDirectConnectGatewaysResult shape.
 type DescribeDirectConnectGatewaysResult struct {
 	DirectConnectGateways []DirectConnectGateway `json:"directConnectGateways,omitzero"`
 	NextToken             string                 `json:"nextToken,omitempty"`
+}
+
+func (v *DescribeDirectConnectGatewaysResult) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.DirectConnectGateways != nil {
+		b = appendKey(b, &sep, "\"directConnectGateways\":")
+		b = append(b, '[')
+		for i := range v.DirectConnectGateways {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.DirectConnectGateways[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.NextToken != "" {
+		b = appendKey(b, &sep, "\"nextToken\":")
+		b = appendString(b, v.NextToken)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // DescribeHostedConnectionsRequest is the model's DescribeHostedConnectionsRequest shape.
@@ -1081,6 +2514,25 @@ func (v *DescribeHostedConnectionsRequest) validate(path string) error {
 		return missing(path, "connectionId")
 	}
 	return nil
+}
+
+func (v *DescribeHostedConnectionsRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.ConnectionId != "" {
+		b = appendKey(b, &sep, "\"connectionId\":")
+		b = appendString(b, v.ConnectionId)
+	}
+	if v.MaxResults != nil {
+		b = appendKey(b, &sep, "\"maxResults\":")
+		b = strconv.AppendInt(b, int64(*v.MaxResults), 10)
+	}
+	if v.NextToken != "" {
+		b = appendKey(b, &sep, "\"nextToken\":")
+		b = appendString(b, v.NextToken)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // DescribeInterconnectLoaRequest is the model's DescribeInterconnectLoaRequest shape.
@@ -1103,9 +2555,39 @@ func (v *DescribeInterconnectLoaRequest) validate(path string) error {
 	return nil
 }
 
+func (v *DescribeInterconnectLoaRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.InterconnectId != "" {
+		b = appendKey(b, &sep, "\"interconnectId\":")
+		b = appendString(b, v.InterconnectId)
+	}
+	if v.LoaContentType != "" {
+		b = appendKey(b, &sep, "\"loaContentType\":")
+		b = appendString(b, v.LoaContentType)
+	}
+	if v.ProviderName != "" {
+		b = appendKey(b, &sep, "\"providerName\":")
+		b = appendString(b, v.ProviderName)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // DescribeInterconnectLoaResponse is the model's DescribeInterconnectLoaResponse shape.
 type DescribeInterconnectLoaResponse struct {
 	Loa *Loa `json:"loa,omitempty"`
+}
+
+func (v *DescribeInterconnectLoaResponse) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.Loa != nil {
+		b = appendKey(b, &sep, "\"loa\":")
+		b = v.Loa.appendJSON(b)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // DescribeInterconnectsRequest is the model's DescribeInterconnectsRequest shape.
@@ -1122,6 +2604,25 @@ func (v *DescribeInterconnectsRequest) validate(path string) error {
 	return nil
 }
 
+func (v *DescribeInterconnectsRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.InterconnectId != "" {
+		b = appendKey(b, &sep, "\"interconnectId\":")
+		b = appendString(b, v.InterconnectId)
+	}
+	if v.MaxResults != nil {
+		b = appendKey(b, &sep, "\"maxResults\":")
+		b = strconv.AppendInt(b, int64(*v.MaxResults), 10)
+	}
+	if v.NextToken != "" {
+		b = appendKey(b, &sep, "\"nextToken\":")
+		b = appendString(b, v.NextToken)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // DescribeLagsRequest is the model's DescribeLagsRequest shape.
 type DescribeLagsRequest struct {
 	LagId      string `json:"lagId,omitempty"`
@@ -1134,6 +2635,25 @@ func (v *DescribeLagsRequest) validate(path string) error {
 		return nil
 	}
 	return nil
+}
+
+func (v *DescribeLagsRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.LagId != "" {
+		b = appendKey(b, &sep, "\"lagId\":")
+		b = appendString(b, v.LagId)
+	}
+	if v.MaxResults != nil {
+		b = appendKey(b, &sep, "\"maxResults\":")
+		b = strconv.AppendInt(b, int64(*v.MaxResults), 10)
+	}
+	if v.NextToken != "" {
+		b = appendKey(b, &sep, "\"nextToken\":")
+		b = appendString(b, v.NextToken)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // DescribeLoaRequest is the model's DescribeLoaRequest shape.
@@ -1156,6 +2676,25 @@ func (v *DescribeLoaRequest) validate(path string) error {
 	return nil
 }
 
+func (v *DescribeLoaRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.ConnectionId != "" {
+		b = appendKey(b, &sep, "\"connectionId\":")
+		b = appendString(b, v.ConnectionId)
+	}
+	if v.LoaContentType != "" {
+		b = appendKey(b, &sep, "\"loaContentType\":")
+		b = appendString(b, v.LoaContentType)
+	}
+	if v.ProviderName != "" {
+		b = appendKey(b, &sep, "\"providerName\":")
+		b = appendString(b, v.ProviderName)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // DescribeRouterConfigurationRequest is the model's DescribeRouterConfigurationRequest shape.
 type DescribeRouterConfigurationRequest struct {
 	RouterTypeIdentifier string `json:"routerTypeIdentifier,omitempty"`
@@ -1172,12 +2711,50 @@ func (v *DescribeRouterConfigurationRequest) validate(path string) error {
 	return nil
 }
 
+func (v *DescribeRouterConfigurationRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.RouterTypeIdentifier != "" {
+		b = appendKey(b, &sep, "\"routerTypeIdentifier\":")
+		b = appendString(b, v.RouterTypeIdentifier)
+	}
+	if v.VirtualInterfaceId != "" {
+		b = appendKey(b, &sep, "\"virtualInterfaceId\":")
+		b = appendString(b, v.VirtualInterfaceId)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // DescribeRouterConfigurationResponse is the model's DescribeRouterConfigurationResponse shape.
 type DescribeRouterConfigurationResponse struct {
 	CustomerRouterConfig string      `json:"customerRouterConfig,omitempty"`
 	Router               *RouterType `json:"router,omitempty"`
 	VirtualInterfaceId   string      `json:"virtualInterfaceId,omitempty"`
 	VirtualInterfaceName string      `json:"virtualInterfaceName,omitempty"`
+}
+
+func (v *DescribeRouterConfigurationResponse) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.CustomerRouterConfig != "" {
+		b = appendKey(b, &sep, "\"customerRouterConfig\":")
+		b = appendString(b, v.CustomerRouterConfig)
+	}
+	if v.Router != nil {
+		b = appendKey(b, &sep, "\"router\":")
+		b = v.Router.appendJSON(b)
+	}
+	if v.VirtualInterfaceId != "" {
+		b = appendKey(b, &sep, "\"virtualInterfaceId\":")
+		b = appendString(b, v.VirtualInterfaceId)
+	}
+	if v.VirtualInterfaceName != "" {
+		b = appendKey(b, &sep, "\"virtualInterfaceName\":")
+		b = appendString(b, v.VirtualInterfaceName)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // DescribeTagsRequest is the model's DescribeTagsRequest shape.
@@ -1195,9 +2772,45 @@ func (v *DescribeTagsRequest) validate(path string) error {
 	return nil
 }
 
+func (v *DescribeTagsRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.ResourceArns != nil {
+		b = appendKey(b, &sep, "\"resourceArns\":")
+		b = append(b, '[')
+		for i := range v.ResourceArns {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, v.ResourceArns[i])
+		}
+		b = append(b, ']')
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // DescribeTagsResponse is the model's DescribeTagsResponse shape.
 type DescribeTagsResponse struct {
 	ResourceTags []ResourceTag `json:"resourceTags,omitzero"`
+}
+
+func (v *DescribeTagsResponse) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.ResourceTags != nil {
+		b = appendKey(b, &sep, "\"resourceTags\":")
+		b = append(b, '[')
+		for i := range v.ResourceTags {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.ResourceTags[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // DescribeVirtualInterfacesRequest is the model's DescribeVirtualInterfacesRequest shape.
@@ -1215,6 +2828,29 @@ func (v *DescribeVirtualInterfacesRequest) validate(path string) error {
 	return nil
 }
 
+func (v *DescribeVirtualInterfacesRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.ConnectionId != "" {
+		b = appendKey(b, &sep, "\"connectionId\":")
+		b = appendString(b, v.ConnectionId)
+	}
+	if v.MaxResults != nil {
+		b = appendKey(b, &sep, "\"maxResults\":")
+		b = strconv.AppendInt(b, int64(*v.MaxResults), 10)
+	}
+	if v.NextToken != "" {
+		b = appendKey(b, &sep, "\"nextToken\":")
+		b = appendString(b, v.NextToken)
+	}
+	if v.VirtualInterfaceId != "" {
+		b = appendKey(b, &sep, "\"virtualInterfaceId\":")
+		b = appendString(b, v.VirtualInterfaceId)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // DirectConnectGateway is the model's DirectConnectGateway shape.
 type DirectConnectGateway struct {
 	AmazonSideAsn             *int64 `json:"amazonSideAsn,omitempty"`
@@ -1224,6 +2860,48 @@ type DirectConnectGateway struct {
 	OwnerAccount              string `json:"ownerAccount,omitempty"`
 	StateChangeError          string `json:"stateChangeError,omitempty"`
 	Tags                      []Tag  `json:"tags,omitzero"`
+}
+
+func (v *DirectConnectGateway) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.AmazonSideAsn != nil {
+		b = appendKey(b, &sep, "\"amazonSideAsn\":")
+		b = strconv.AppendInt(b, int64(*v.AmazonSideAsn), 10)
+	}
+	if v.DirectConnectGatewayId != "" {
+		b = appendKey(b, &sep, "\"directConnectGatewayId\":")
+		b = appendString(b, v.DirectConnectGatewayId)
+	}
+	if v.DirectConnectGatewayName != "" {
+		b = appendKey(b, &sep, "\"directConnectGatewayName\":")
+		b = appendString(b, v.DirectConnectGatewayName)
+	}
+	if v.DirectConnectGatewayState != "" {
+		b = appendKey(b, &sep, "\"directConnectGatewayState\":")
+		b = appendString(b, v.DirectConnectGatewayState)
+	}
+	if v.OwnerAccount != "" {
+		b = appendKey(b, &sep, "\"ownerAccount\":")
+		b = appendString(b, v.OwnerAccount)
+	}
+	if v.StateChangeError != "" {
+		b = appendKey(b, &sep, "\"stateChangeError\":")
+		b = appendString(b, v.StateChangeError)
+	}
+	if v.Tags != nil {
+		b = appendKey(b, &sep, "\"tags\":")
+		b = append(b, '[')
+		for i := range v.Tags {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.Tags[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // DirectConnectGatewayAssociation is the model's DirectConnectGatewayAssociation shape.
@@ -1241,6 +2919,64 @@ type DirectConnectGatewayAssociation struct {
 	VirtualGatewayRegion                  string                 `json:"virtualGatewayRegion,omitempty"`
 }
 
+func (v *DirectConnectGatewayAssociation) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.AllowedPrefixesToDirectConnectGateway != nil {
+		b = appendKey(b, &sep, "\"allowedPrefixesToDirectConnectGateway\":")
+		b = append(b, '[')
+		for i := range v.AllowedPrefixesToDirectConnectGateway {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.AllowedPrefixesToDirectConnectGateway[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.AssociatedCoreNetwork != nil {
+		b = appendKey(b, &sep, "\"associatedCoreNetwork\":")
+		b = v.AssociatedCoreNetwork.appendJSON(b)
+	}
+	if v.AssociatedGateway != nil {
+		b = appendKey(b, &sep, "\"associatedGateway\":")
+		b = v.AssociatedGateway.appendJSON(b)
+	}
+	if v.AssociationId != "" {
+		b = appendKey(b, &sep, "\"associationId\":")
+		b = appendString(b, v.AssociationId)
+	}
+	if v.AssociationState != "" {
+		b = appendKey(b, &sep, "\"associationState\":")
+		b = appendString(b, v.AssociationState)
+	}
+	if v.DirectConnectGatewayId != "" {
+		b = appendKey(b, &sep, "\"directConnectGatewayId\":")
+		b = appendString(b, v.DirectConnectGatewayId)
+	}
+	if v.DirectConnectGatewayOwnerAccount != "" {
+		b = appendKey(b, &sep, "\"directConnectGatewayOwnerAccount\":")
+		b = appendString(b, v.DirectConnectGatewayOwnerAccount)
+	}
+	if v.StateChangeError != "" {
+		b = appendKey(b, &sep, "\"stateChangeError\":")
+		b = appendString(b, v.StateChangeError)
+	}
+	if v.VirtualGatewayId != "" {
+		b = appendKey(b, &sep, "\"virtualGatewayId\":")
+		b = appendString(b, v.VirtualGatewayId)
+	}
+	if v.VirtualGatewayOwnerAccount != "" {
+		b = appendKey(b, &sep, "\"virtualGatewayOwnerAccount\":")
+		b = appendString(b, v.VirtualGatewayOwnerAccount)
+	}
+	if v.VirtualGatewayRegion != "" {
+		b = appendKey(b, &sep, "\"virtualGatewayRegion\":")
+		b = appendString(b, v.VirtualGatewayRegion)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // DirectConnectGatewayAssociationProposal is the model's DirectConnectGatewayAssociationProposal shape.
 type DirectConnectGatewayAssociationProposal struct {
 	AssociatedGateway                              *AssociatedGateway  `json:"associatedGateway,omitempty"`
@@ -1252,6 +2988,55 @@ type DirectConnectGatewayAssociationProposal struct {
 	RequestedAllowedPrefixesToDirectConnectGateway []RouteFilterPrefix `json:"requestedAllowedPrefixesToDirectConnectGateway,omitzero"`
 }
 
+func (v *DirectConnectGatewayAssociationProposal) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.AssociatedGateway != nil {
+		b = appendKey(b, &sep, "\"associatedGateway\":")
+		b = v.AssociatedGateway.appendJSON(b)
+	}
+	if v.DirectConnectGatewayId != "" {
+		b = appendKey(b, &sep, "\"directConnectGatewayId\":")
+		b = appendString(b, v.DirectConnectGatewayId)
+	}
+	if v.DirectConnectGatewayOwnerAccount != "" {
+		b = appendKey(b, &sep, "\"directConnectGatewayOwnerAccount\":")
+		b = appendString(b, v.DirectConnectGatewayOwnerAccount)
+	}
+	if v.ExistingAllowedPrefixesToDirectConnectGateway != nil {
+		b = appendKey(b, &sep, "\"existingAllowedPrefixesToDirectConnectGateway\":")
+		b = append(b, '[')
+		for i := range v.ExistingAllowedPrefixesToDirectConnectGateway {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.ExistingAllowedPrefixesToDirectConnectGateway[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.ProposalId != "" {
+		b = appendKey(b, &sep, "\"proposalId\":")
+		b = appendString(b, v.ProposalId)
+	}
+	if v.ProposalState != "" {
+		b = appendKey(b, &sep, "\"proposalState\":")
+		b = appendString(b, v.ProposalState)
+	}
+	if v.RequestedAllowedPrefixesToDirectConnectGateway != nil {
+		b = appendKey(b, &sep, "\"requestedAllowedPrefixesToDirectConnectGateway\":")
+		b = append(b, '[')
+		for i := range v.RequestedAllowedPrefixesToDirectConnectGateway {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.RequestedAllowedPrefixesToDirectConnectGateway[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // DirectConnectGatewayAttachment is the model's DirectConnectGatewayAttachment shape.
 type DirectConnectGatewayAttachment struct {
 	AttachmentState              string `json:"attachmentState,omitempty"`
@@ -1261,6 +3046,41 @@ type DirectConnectGatewayAttachment struct {
 	VirtualInterfaceId           string `json:"virtualInterfaceId,omitempty"`
 	VirtualInterfaceOwnerAccount string `json:"virtualInterfaceOwnerAccount,omitempty"`
 	VirtualInterfaceRegion       string `json:"virtualInterfaceRegion,omitempty"`
+}
+
+func (v *DirectConnectGatewayAttachment) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.AttachmentState != "" {
+		b = appendKey(b, &sep, "\"attachmentState\":")
+		b = appendString(b, v.AttachmentState)
+	}
+	if v.AttachmentType != "" {
+		b = appendKey(b, &sep, "\"attachmentType\":")
+		b = appendString(b, v.AttachmentType)
+	}
+	if v.DirectConnectGatewayId != "" {
+		b = appendKey(b, &sep, "\"directConnectGatewayId\":")
+		b = appendString(b, v.DirectConnectGatewayId)
+	}
+	if v.StateChangeError != "" {
+		b = appendKey(b, &sep, "\"stateChangeError\":")
+		b = appendString(b, v.StateChangeError)
+	}
+	if v.VirtualInterfaceId != "" {
+		b = appendKey(b, &sep, "\"virtualInterfaceId\":")
+		b = appendString(b, v.VirtualInterfaceId)
+	}
+	if v.VirtualInterfaceOwnerAccount != "" {
+		b = appendKey(b, &sep, "\"virtualInterfaceOwnerAccount\":")
+		b = appendString(b, v.VirtualInterfaceOwnerAccount)
+	}
+	if v.VirtualInterfaceRegion != "" {
+		b = appendKey(b, &sep, "\"virtualInterfaceRegion\":")
+		b = appendString(b, v.VirtualInterfaceRegion)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // DisassociateConnectionFromLagRequest is the model's DisassociateConnectionFromLagRequest shape.
@@ -1282,6 +3102,21 @@ func (v *DisassociateConnectionFromLagRequest) validate(path string) error {
 	return nil
 }
 
+func (v *DisassociateConnectionFromLagRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.ConnectionId != "" {
+		b = appendKey(b, &sep, "\"connectionId\":")
+		b = appendString(b, v.ConnectionId)
+	}
+	if v.LagId != "" {
+		b = appendKey(b, &sep, "\"lagId\":")
+		b = appendString(b, v.LagId)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // DisassociateMacSecKeyRequest is the model's DisassociateMacSecKeyRequest shape.
 type DisassociateMacSecKeyRequest struct {
 	ConnectionId string `json:"connectionId,omitempty"`
@@ -1301,10 +3136,47 @@ func (v *DisassociateMacSecKeyRequest) validate(path string) error {
 	return nil
 }
 
+func (v *DisassociateMacSecKeyRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.ConnectionId != "" {
+		b = appendKey(b, &sep, "\"connectionId\":")
+		b = appendString(b, v.ConnectionId)
+	}
+	if v.SecretARN != "" {
+		b = appendKey(b, &sep, "\"secretARN\":")
+		b = appendString(b, v.SecretARN)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // DisassociateMacSecKeyResponse is the model's DisassociateMacSecKeyResponse shape.
 type DisassociateMacSecKeyResponse struct {
 	ConnectionId string      `json:"connectionId,omitempty"`
 	MacSecKeys   []MacSecKey `json:"macSecKeys,omitzero"`
+}
+
+func (v *DisassociateMacSecKeyResponse) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.ConnectionId != "" {
+		b = appendKey(b, &sep, "\"connectionId\":")
+		b = appendString(b, v.ConnectionId)
+	}
+	if v.MacSecKeys != nil {
+		b = appendKey(b, &sep, "\"macSecKeys\":")
+		b = append(b, '[')
+		for i := range v.MacSecKeys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.MacSecKeys[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // Interconnect is the model's Interconnect shape.
@@ -1330,10 +3202,129 @@ type Interconnect struct {
 	Tags                 []Tag       `json:"tags,omitzero"`
 }
 
+func (v *Interconnect) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.AwsDevice != "" {
+		b = appendKey(b, &sep, "\"awsDevice\":")
+		b = appendString(b, v.AwsDevice)
+	}
+	if v.AwsDeviceV2 != "" {
+		b = appendKey(b, &sep, "\"awsDeviceV2\":")
+		b = appendString(b, v.AwsDeviceV2)
+	}
+	if v.AwsLogicalDeviceId != "" {
+		b = appendKey(b, &sep, "\"awsLogicalDeviceId\":")
+		b = appendString(b, v.AwsLogicalDeviceId)
+	}
+	if v.Bandwidth != "" {
+		b = appendKey(b, &sep, "\"bandwidth\":")
+		b = appendString(b, v.Bandwidth)
+	}
+	if v.EncryptionMode != "" {
+		b = appendKey(b, &sep, "\"encryptionMode\":")
+		b = appendString(b, v.EncryptionMode)
+	}
+	if v.HasLogicalRedundancy != "" {
+		b = appendKey(b, &sep, "\"hasLogicalRedundancy\":")
+		b = appendString(b, v.HasLogicalRedundancy)
+	}
+	if v.InterconnectId != "" {
+		b = appendKey(b, &sep, "\"interconnectId\":")
+		b = appendString(b, v.InterconnectId)
+	}
+	if v.InterconnectName != "" {
+		b = appendKey(b, &sep, "\"interconnectName\":")
+		b = appendString(b, v.InterconnectName)
+	}
+	if v.InterconnectState != "" {
+		b = appendKey(b, &sep, "\"interconnectState\":")
+		b = appendString(b, v.InterconnectState)
+	}
+	if v.JumboFrameCapable != nil {
+		b = appendKey(b, &sep, "\"jumboFrameCapable\":")
+		b = strconv.AppendBool(b, *v.JumboFrameCapable)
+	}
+	if v.LagId != "" {
+		b = appendKey(b, &sep, "\"lagId\":")
+		b = appendString(b, v.LagId)
+	}
+	if v.LoaIssueTime != nil {
+		b = appendKey(b, &sep, "\"loaIssueTime\":")
+		b = v.LoaIssueTime.appendJSON(b)
+	}
+	if v.Location != "" {
+		b = appendKey(b, &sep, "\"location\":")
+		b = appendString(b, v.Location)
+	}
+	if v.MacSecCapable != nil {
+		b = appendKey(b, &sep, "\"macSecCapable\":")
+		b = strconv.AppendBool(b, *v.MacSecCapable)
+	}
+	if v.MacSecKeys != nil {
+		b = appendKey(b, &sep, "\"macSecKeys\":")
+		b = append(b, '[')
+		for i := range v.MacSecKeys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.MacSecKeys[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.PortEncryptionStatus != "" {
+		b = appendKey(b, &sep, "\"portEncryptionStatus\":")
+		b = appendString(b, v.PortEncryptionStatus)
+	}
+	if v.ProviderName != "" {
+		b = appendKey(b, &sep, "\"providerName\":")
+		b = appendString(b, v.ProviderName)
+	}
+	if v.Region != "" {
+		b = appendKey(b, &sep, "\"region\":")
+		b = appendString(b, v.Region)
+	}
+	if v.Tags != nil {
+		b = appendKey(b, &sep, "\"tags\":")
+		b = append(b, '[')
+		for i := range v.Tags {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.Tags[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // Interconnects is the model's Interconnects shape.
 type Interconnects struct {
 	Interconnects []Interconnect `json:"interconnects,omitzero"`
 	NextToken     string         `json:"nextToken,omitempty"`
+}
+
+func (v *Interconnects) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.Interconnects != nil {
+		b = appendKey(b, &sep, "\"interconnects\":")
+		b = append(b, '[')
+		for i := range v.Interconnects {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.Interconnects[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.NextToken != "" {
+		b = appendKey(b, &sep, "\"nextToken\":")
+		b = appendString(b, v.NextToken)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // Lag is the model's Lag shape.
@@ -1361,10 +3352,144 @@ type Lag struct {
 	Tags                    []Tag        `json:"tags,omitzero"`
 }
 
+func (v *Lag) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.AllowsHostedConnections != nil {
+		b = appendKey(b, &sep, "\"allowsHostedConnections\":")
+		b = strconv.AppendBool(b, *v.AllowsHostedConnections)
+	}
+	if v.AwsDevice != "" {
+		b = appendKey(b, &sep, "\"awsDevice\":")
+		b = appendString(b, v.AwsDevice)
+	}
+	if v.AwsDeviceV2 != "" {
+		b = appendKey(b, &sep, "\"awsDeviceV2\":")
+		b = appendString(b, v.AwsDeviceV2)
+	}
+	if v.AwsLogicalDeviceId != "" {
+		b = appendKey(b, &sep, "\"awsLogicalDeviceId\":")
+		b = appendString(b, v.AwsLogicalDeviceId)
+	}
+	if v.Connections != nil {
+		b = appendKey(b, &sep, "\"connections\":")
+		b = append(b, '[')
+		for i := range v.Connections {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.Connections[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.ConnectionsBandwidth != "" {
+		b = appendKey(b, &sep, "\"connectionsBandwidth\":")
+		b = appendString(b, v.ConnectionsBandwidth)
+	}
+	if v.EncryptionMode != "" {
+		b = appendKey(b, &sep, "\"encryptionMode\":")
+		b = appendString(b, v.EncryptionMode)
+	}
+	if v.HasLogicalRedundancy != "" {
+		b = appendKey(b, &sep, "\"hasLogicalRedundancy\":")
+		b = appendString(b, v.HasLogicalRedundancy)
+	}
+	if v.JumboFrameCapable != nil {
+		b = appendKey(b, &sep, "\"jumboFrameCapable\":")
+		b = strconv.AppendBool(b, *v.JumboFrameCapable)
+	}
+	if v.LagId != "" {
+		b = appendKey(b, &sep, "\"lagId\":")
+		b = appendString(b, v.LagId)
+	}
+	if v.LagName != "" {
+		b = appendKey(b, &sep, "\"lagName\":")
+		b = appendString(b, v.LagName)
+	}
+	if v.LagState != "" {
+		b = appendKey(b, &sep, "\"lagState\":")
+		b = appendString(b, v.LagState)
+	}
+	if v.Location != "" {
+		b = appendKey(b, &sep, "\"location\":")
+		b = appendString(b, v.Location)
+	}
+	if v.MacSecCapable != nil {
+		b = appendKey(b, &sep, "\"macSecCapable\":")
+		b = strconv.AppendBool(b, *v.MacSecCapable)
+	}
+	if v.MacSecKeys != nil {
+		b = appendKey(b, &sep, "\"macSecKeys\":")
+		b = append(b, '[')
+		for i := range v.MacSecKeys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.MacSecKeys[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.MinimumLinks != nil {
+		b = appendKey(b, &sep, "\"minimumLinks\":")
+		b = strconv.AppendInt(b, int64(*v.MinimumLinks), 10)
+	}
+	if v.NumberOfConnections != nil {
+		b = appendKey(b, &sep, "\"numberOfConnections\":")
+		b = strconv.AppendInt(b, int64(*v.NumberOfConnections), 10)
+	}
+	if v.OwnerAccount != "" {
+		b = appendKey(b, &sep, "\"ownerAccount\":")
+		b = appendString(b, v.OwnerAccount)
+	}
+	if v.ProviderName != "" {
+		b = appendKey(b, &sep, "\"providerName\":")
+		b = appendString(b, v.ProviderName)
+	}
+	if v.Region != "" {
+		b = appendKey(b, &sep, "\"region\":")
+		b = appendString(b, v.Region)
+	}
+	if v.Tags != nil {
+		b = appendKey(b, &sep, "\"tags\":")
+		b = append(b, '[')
+		for i := range v.Tags {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.Tags[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // Lags is the model's Lags shape.
 type Lags struct {
 	Lags      []Lag  `json:"lags,omitzero"`
 	NextToken string `json:"nextToken,omitempty"`
+}
+
+func (v *Lags) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.Lags != nil {
+		b = appendKey(b, &sep, "\"lags\":")
+		b = append(b, '[')
+		for i := range v.Lags {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.Lags[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.NextToken != "" {
+		b = appendKey(b, &sep, "\"nextToken\":")
+		b = appendString(b, v.NextToken)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // ListVirtualInterfaceTestHistoryRequest is the model's ListVirtualInterfaceTestHistoryRequest shape.
@@ -1384,16 +3509,91 @@ func (v *ListVirtualInterfaceTestHistoryRequest) validate(path string) error {
 	return nil
 }
 
+func (v *ListVirtualInterfaceTestHistoryRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.BgpPeers != nil {
+		b = appendKey(b, &sep, "\"bgpPeers\":")
+		b = append(b, '[')
+		for i := range v.BgpPeers {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, v.BgpPeers[i])
+		}
+		b = append(b, ']')
+	}
+	if v.MaxResults != nil {
+		b = appendKey(b, &sep, "\"maxResults\":")
+		b = strconv.AppendInt(b, int64(*v.MaxResults), 10)
+	}
+	if v.NextToken != "" {
+		b = appendKey(b, &sep, "\"nextToken\":")
+		b = appendString(b, v.NextToken)
+	}
+	if v.Status != "" {
+		b = appendKey(b, &sep, "\"status\":")
+		b = appendString(b, v.Status)
+	}
+	if v.TestId != "" {
+		b = appendKey(b, &sep, "\"testId\":")
+		b = appendString(b, v.TestId)
+	}
+	if v.VirtualInterfaceId != "" {
+		b = appendKey(b, &sep, "\"virtualInterfaceId\":")
+		b = appendString(b, v.VirtualInterfaceId)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // ListVirtualInterfaceTestHistoryResponse is the model's ListVirtualInterfaceTestHistoryResponse shape.
 type ListVirtualInterfaceTestHistoryResponse struct {
 	NextToken                   string                        `json:"nextToken,omitempty"`
 	VirtualInterfaceTestHistory []VirtualInterfaceTestHistory `json:"virtualInterfaceTestHistory,omitzero"`
 }
 
+func (v *ListVirtualInterfaceTestHistoryResponse) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.NextToken != "" {
+		b = appendKey(b, &sep, "\"nextToken\":")
+		b = appendString(b, v.NextToken)
+	}
+	if v.VirtualInterfaceTestHistory != nil {
+		b = appendKey(b, &sep, "\"virtualInterfaceTestHistory\":")
+		b = append(b, '[')
+		for i := range v.VirtualInterfaceTestHistory {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.VirtualInterfaceTestHistory[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // Loa is the model's Loa shape.
 type Loa struct {
 	LoaContent     []byte `json:"loaContent,omitempty"`
 	LoaContentType string `json:"loaContentType,omitempty"`
+}
+
+func (v *Loa) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if len(v.LoaContent) != 0 {
+		b = appendKey(b, &sep, "\"loaContent\":")
+		b = appendBase64(b, v.LoaContent)
+	}
+	if v.LoaContentType != "" {
+		b = appendKey(b, &sep, "\"loaContentType\":")
+		b = appendString(b, v.LoaContentType)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // Location is the model's Location shape.
@@ -1406,9 +3606,79 @@ type Location struct {
 	Region                    string   `json:"region,omitempty"`
 }
 
+func (v *Location) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.AvailableMacSecPortSpeeds != nil {
+		b = appendKey(b, &sep, "\"availableMacSecPortSpeeds\":")
+		b = append(b, '[')
+		for i := range v.AvailableMacSecPortSpeeds {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, v.AvailableMacSecPortSpeeds[i])
+		}
+		b = append(b, ']')
+	}
+	if v.AvailablePortSpeeds != nil {
+		b = appendKey(b, &sep, "\"availablePortSpeeds\":")
+		b = append(b, '[')
+		for i := range v.AvailablePortSpeeds {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, v.AvailablePortSpeeds[i])
+		}
+		b = append(b, ']')
+	}
+	if v.AvailableProviders != nil {
+		b = appendKey(b, &sep, "\"availableProviders\":")
+		b = append(b, '[')
+		for i := range v.AvailableProviders {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, v.AvailableProviders[i])
+		}
+		b = append(b, ']')
+	}
+	if v.LocationCode != "" {
+		b = appendKey(b, &sep, "\"locationCode\":")
+		b = appendString(b, v.LocationCode)
+	}
+	if v.LocationName != "" {
+		b = appendKey(b, &sep, "\"locationName\":")
+		b = appendString(b, v.LocationName)
+	}
+	if v.Region != "" {
+		b = appendKey(b, &sep, "\"region\":")
+		b = appendString(b, v.Region)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // Locations is the model's Locations shape.
 type Locations struct {
 	Locations []Location `json:"locations,omitzero"`
+}
+
+func (v *Locations) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.Locations != nil {
+		b = appendKey(b, &sep, "\"locations\":")
+		b = append(b, '[')
+		for i := range v.Locations {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.Locations[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // MacSecKey is the model's MacSecKey shape.
@@ -1417,6 +3687,29 @@ type MacSecKey struct {
 	SecretARN string `json:"secretARN,omitempty"`
 	StartOn   string `json:"startOn,omitempty"`
 	State     string `json:"state,omitempty"`
+}
+
+func (v *MacSecKey) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.Ckn != "" {
+		b = appendKey(b, &sep, "\"ckn\":")
+		b = appendString(b, v.Ckn)
+	}
+	if v.SecretARN != "" {
+		b = appendKey(b, &sep, "\"secretARN\":")
+		b = appendString(b, v.SecretARN)
+	}
+	if v.StartOn != "" {
+		b = appendKey(b, &sep, "\"startOn\":")
+		b = appendString(b, v.StartOn)
+	}
+	if v.State != "" {
+		b = appendKey(b, &sep, "\"state\":")
+		b = appendString(b, v.State)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // NewBGPPeer is the model's NewBGPPeer shape.
@@ -1437,6 +3730,37 @@ func (v *NewBGPPeer) validate(path string) error {
 		return badEnum(path, "addressFamily", v.AddressFamily, []string{"ipv4", "ipv6"})
 	}
 	return nil
+}
+
+func (v *NewBGPPeer) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.AddressFamily != "" {
+		b = appendKey(b, &sep, "\"addressFamily\":")
+		b = appendString(b, v.AddressFamily)
+	}
+	if v.AmazonAddress != "" {
+		b = appendKey(b, &sep, "\"amazonAddress\":")
+		b = appendString(b, v.AmazonAddress)
+	}
+	if v.Asn != nil {
+		b = appendKey(b, &sep, "\"asn\":")
+		b = strconv.AppendInt(b, int64(*v.Asn), 10)
+	}
+	if v.AsnLong != nil {
+		b = appendKey(b, &sep, "\"asnLong\":")
+		b = strconv.AppendInt(b, int64(*v.AsnLong), 10)
+	}
+	if v.AuthKey != "" {
+		b = appendKey(b, &sep, "\"authKey\":")
+		b = appendString(b, v.AuthKey)
+	}
+	if v.CustomerAddress != "" {
+		b = appendKey(b, &sep, "\"customerAddress\":")
+		b = appendString(b, v.CustomerAddress)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // NewPrivateVirtualInterface is the model's NewPrivateVirtualInterface shape.
@@ -1482,6 +3806,72 @@ func (v *NewPrivateVirtualInterface) validate(path string) error {
 	return nil
 }
 
+func (v *NewPrivateVirtualInterface) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.AddressFamily != "" {
+		b = appendKey(b, &sep, "\"addressFamily\":")
+		b = appendString(b, v.AddressFamily)
+	}
+	if v.AmazonAddress != "" {
+		b = appendKey(b, &sep, "\"amazonAddress\":")
+		b = appendString(b, v.AmazonAddress)
+	}
+	if v.Asn != nil {
+		b = appendKey(b, &sep, "\"asn\":")
+		b = strconv.AppendInt(b, int64(*v.Asn), 10)
+	}
+	if v.AsnLong != nil {
+		b = appendKey(b, &sep, "\"asnLong\":")
+		b = strconv.AppendInt(b, int64(*v.AsnLong), 10)
+	}
+	if v.AuthKey != "" {
+		b = appendKey(b, &sep, "\"authKey\":")
+		b = appendString(b, v.AuthKey)
+	}
+	if v.CustomerAddress != "" {
+		b = appendKey(b, &sep, "\"customerAddress\":")
+		b = appendString(b, v.CustomerAddress)
+	}
+	if v.DirectConnectGatewayId != "" {
+		b = appendKey(b, &sep, "\"directConnectGatewayId\":")
+		b = appendString(b, v.DirectConnectGatewayId)
+	}
+	if v.EnableSiteLink != nil {
+		b = appendKey(b, &sep, "\"enableSiteLink\":")
+		b = strconv.AppendBool(b, *v.EnableSiteLink)
+	}
+	if v.Mtu != nil {
+		b = appendKey(b, &sep, "\"mtu\":")
+		b = strconv.AppendInt(b, int64(*v.Mtu), 10)
+	}
+	if v.Tags != nil {
+		b = appendKey(b, &sep, "\"tags\":")
+		b = append(b, '[')
+		for i := range v.Tags {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.Tags[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.VirtualGatewayId != "" {
+		b = appendKey(b, &sep, "\"virtualGatewayId\":")
+		b = appendString(b, v.VirtualGatewayId)
+	}
+	if v.VirtualInterfaceName != "" {
+		b = appendKey(b, &sep, "\"virtualInterfaceName\":")
+		b = appendString(b, v.VirtualInterfaceName)
+	}
+	if v.Vlan != nil {
+		b = appendKey(b, &sep, "\"vlan\":")
+		b = strconv.AppendInt(b, int64(*v.Vlan), 10)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // NewPrivateVirtualInterfaceAllocation is the model's NewPrivateVirtualInterfaceAllocation shape.
 type NewPrivateVirtualInterfaceAllocation struct {
 	AddressFamily        string `json:"addressFamily,omitempty"`
@@ -1520,6 +3910,60 @@ func (v *NewPrivateVirtualInterfaceAllocation) validate(path string) error {
 		return missing(path, "vlan")
 	}
 	return nil
+}
+
+func (v *NewPrivateVirtualInterfaceAllocation) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.AddressFamily != "" {
+		b = appendKey(b, &sep, "\"addressFamily\":")
+		b = appendString(b, v.AddressFamily)
+	}
+	if v.AmazonAddress != "" {
+		b = appendKey(b, &sep, "\"amazonAddress\":")
+		b = appendString(b, v.AmazonAddress)
+	}
+	if v.Asn != nil {
+		b = appendKey(b, &sep, "\"asn\":")
+		b = strconv.AppendInt(b, int64(*v.Asn), 10)
+	}
+	if v.AsnLong != nil {
+		b = appendKey(b, &sep, "\"asnLong\":")
+		b = strconv.AppendInt(b, int64(*v.AsnLong), 10)
+	}
+	if v.AuthKey != "" {
+		b = appendKey(b, &sep, "\"authKey\":")
+		b = appendString(b, v.AuthKey)
+	}
+	if v.CustomerAddress != "" {
+		b = appendKey(b, &sep, "\"customerAddress\":")
+		b = appendString(b, v.CustomerAddress)
+	}
+	if v.Mtu != nil {
+		b = appendKey(b, &sep, "\"mtu\":")
+		b = strconv.AppendInt(b, int64(*v.Mtu), 10)
+	}
+	if v.Tags != nil {
+		b = appendKey(b, &sep, "\"tags\":")
+		b = append(b, '[')
+		for i := range v.Tags {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.Tags[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.VirtualInterfaceName != "" {
+		b = appendKey(b, &sep, "\"virtualInterfaceName\":")
+		b = appendString(b, v.VirtualInterfaceName)
+	}
+	if v.Vlan != nil {
+		b = appendKey(b, &sep, "\"vlan\":")
+		b = strconv.AppendInt(b, int64(*v.Vlan), 10)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // NewPublicVirtualInterface is the model's NewPublicVirtualInterface shape.
@@ -1567,6 +4011,67 @@ func (v *NewPublicVirtualInterface) validate(path string) error {
 	return nil
 }
 
+func (v *NewPublicVirtualInterface) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.AddressFamily != "" {
+		b = appendKey(b, &sep, "\"addressFamily\":")
+		b = appendString(b, v.AddressFamily)
+	}
+	if v.AmazonAddress != "" {
+		b = appendKey(b, &sep, "\"amazonAddress\":")
+		b = appendString(b, v.AmazonAddress)
+	}
+	if v.Asn != nil {
+		b = appendKey(b, &sep, "\"asn\":")
+		b = strconv.AppendInt(b, int64(*v.Asn), 10)
+	}
+	if v.AsnLong != nil {
+		b = appendKey(b, &sep, "\"asnLong\":")
+		b = strconv.AppendInt(b, int64(*v.AsnLong), 10)
+	}
+	if v.AuthKey != "" {
+		b = appendKey(b, &sep, "\"authKey\":")
+		b = appendString(b, v.AuthKey)
+	}
+	if v.CustomerAddress != "" {
+		b = appendKey(b, &sep, "\"customerAddress\":")
+		b = appendString(b, v.CustomerAddress)
+	}
+	if v.RouteFilterPrefixes != nil {
+		b = appendKey(b, &sep, "\"routeFilterPrefixes\":")
+		b = append(b, '[')
+		for i := range v.RouteFilterPrefixes {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.RouteFilterPrefixes[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.Tags != nil {
+		b = appendKey(b, &sep, "\"tags\":")
+		b = append(b, '[')
+		for i := range v.Tags {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.Tags[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.VirtualInterfaceName != "" {
+		b = appendKey(b, &sep, "\"virtualInterfaceName\":")
+		b = appendString(b, v.VirtualInterfaceName)
+	}
+	if v.Vlan != nil {
+		b = appendKey(b, &sep, "\"vlan\":")
+		b = strconv.AppendInt(b, int64(*v.Vlan), 10)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // NewPublicVirtualInterfaceAllocation is the model's NewPublicVirtualInterfaceAllocation shape.
 type NewPublicVirtualInterfaceAllocation struct {
 	AddressFamily        string              `json:"addressFamily,omitempty"`
@@ -1612,6 +4117,67 @@ func (v *NewPublicVirtualInterfaceAllocation) validate(path string) error {
 	return nil
 }
 
+func (v *NewPublicVirtualInterfaceAllocation) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.AddressFamily != "" {
+		b = appendKey(b, &sep, "\"addressFamily\":")
+		b = appendString(b, v.AddressFamily)
+	}
+	if v.AmazonAddress != "" {
+		b = appendKey(b, &sep, "\"amazonAddress\":")
+		b = appendString(b, v.AmazonAddress)
+	}
+	if v.Asn != nil {
+		b = appendKey(b, &sep, "\"asn\":")
+		b = strconv.AppendInt(b, int64(*v.Asn), 10)
+	}
+	if v.AsnLong != nil {
+		b = appendKey(b, &sep, "\"asnLong\":")
+		b = strconv.AppendInt(b, int64(*v.AsnLong), 10)
+	}
+	if v.AuthKey != "" {
+		b = appendKey(b, &sep, "\"authKey\":")
+		b = appendString(b, v.AuthKey)
+	}
+	if v.CustomerAddress != "" {
+		b = appendKey(b, &sep, "\"customerAddress\":")
+		b = appendString(b, v.CustomerAddress)
+	}
+	if v.RouteFilterPrefixes != nil {
+		b = appendKey(b, &sep, "\"routeFilterPrefixes\":")
+		b = append(b, '[')
+		for i := range v.RouteFilterPrefixes {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.RouteFilterPrefixes[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.Tags != nil {
+		b = appendKey(b, &sep, "\"tags\":")
+		b = append(b, '[')
+		for i := range v.Tags {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.Tags[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.VirtualInterfaceName != "" {
+		b = appendKey(b, &sep, "\"virtualInterfaceName\":")
+		b = appendString(b, v.VirtualInterfaceName)
+	}
+	if v.Vlan != nil {
+		b = appendKey(b, &sep, "\"vlan\":")
+		b = strconv.AppendInt(b, int64(*v.Vlan), 10)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // NewTransitVirtualInterface is the model's NewTransitVirtualInterface shape.
 type NewTransitVirtualInterface struct {
 	AddressFamily          string `json:"addressFamily,omitempty"`
@@ -1648,6 +4214,68 @@ func (v *NewTransitVirtualInterface) validate(path string) error {
 	return nil
 }
 
+func (v *NewTransitVirtualInterface) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.AddressFamily != "" {
+		b = appendKey(b, &sep, "\"addressFamily\":")
+		b = appendString(b, v.AddressFamily)
+	}
+	if v.AmazonAddress != "" {
+		b = appendKey(b, &sep, "\"amazonAddress\":")
+		b = appendString(b, v.AmazonAddress)
+	}
+	if v.Asn != nil {
+		b = appendKey(b, &sep, "\"asn\":")
+		b = strconv.AppendInt(b, int64(*v.Asn), 10)
+	}
+	if v.AsnLong != nil {
+		b = appendKey(b, &sep, "\"asnLong\":")
+		b = strconv.AppendInt(b, int64(*v.AsnLong), 10)
+	}
+	if v.AuthKey != "" {
+		b = appendKey(b, &sep, "\"authKey\":")
+		b = appendString(b, v.AuthKey)
+	}
+	if v.CustomerAddress != "" {
+		b = appendKey(b, &sep, "\"customerAddress\":")
+		b = appendString(b, v.CustomerAddress)
+	}
+	if v.DirectConnectGatewayId != "" {
+		b = appendKey(b, &sep, "\"directConnectGatewayId\":")
+		b = appendString(b, v.DirectConnectGatewayId)
+	}
+	if v.EnableSiteLink != nil {
+		b = appendKey(b, &sep, "\"enableSiteLink\":")
+		b = strconv.AppendBool(b, *v.EnableSiteLink)
+	}
+	if v.Mtu != nil {
+		b = appendKey(b, &sep, "\"mtu\":")
+		b = strconv.AppendInt(b, int64(*v.Mtu), 10)
+	}
+	if v.Tags != nil {
+		b = appendKey(b, &sep, "\"tags\":")
+		b = append(b, '[')
+		for i := range v.Tags {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.Tags[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.VirtualInterfaceName != "" {
+		b = appendKey(b, &sep, "\"virtualInterfaceName\":")
+		b = appendString(b, v.VirtualInterfaceName)
+	}
+	if v.Vlan != nil {
+		b = appendKey(b, &sep, "\"vlan\":")
+		b = strconv.AppendInt(b, int64(*v.Vlan), 10)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // NewTransitVirtualInterfaceAllocation is the model's NewTransitVirtualInterfaceAllocation shape.
 type NewTransitVirtualInterfaceAllocation struct {
 	AddressFamily        string `json:"addressFamily,omitempty"`
@@ -1682,10 +4310,86 @@ func (v *NewTransitVirtualInterfaceAllocation) validate(path string) error {
 	return nil
 }
 
+func (v *NewTransitVirtualInterfaceAllocation) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.AddressFamily != "" {
+		b = appendKey(b, &sep, "\"addressFamily\":")
+		b = appendString(b, v.AddressFamily)
+	}
+	if v.AmazonAddress != "" {
+		b = appendKey(b, &sep, "\"amazonAddress\":")
+		b = appendString(b, v.AmazonAddress)
+	}
+	if v.Asn != nil {
+		b = appendKey(b, &sep, "\"asn\":")
+		b = strconv.AppendInt(b, int64(*v.Asn), 10)
+	}
+	if v.AsnLong != nil {
+		b = appendKey(b, &sep, "\"asnLong\":")
+		b = strconv.AppendInt(b, int64(*v.AsnLong), 10)
+	}
+	if v.AuthKey != "" {
+		b = appendKey(b, &sep, "\"authKey\":")
+		b = appendString(b, v.AuthKey)
+	}
+	if v.CustomerAddress != "" {
+		b = appendKey(b, &sep, "\"customerAddress\":")
+		b = appendString(b, v.CustomerAddress)
+	}
+	if v.Mtu != nil {
+		b = appendKey(b, &sep, "\"mtu\":")
+		b = strconv.AppendInt(b, int64(*v.Mtu), 10)
+	}
+	if v.Tags != nil {
+		b = appendKey(b, &sep, "\"tags\":")
+		b = append(b, '[')
+		for i := range v.Tags {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.Tags[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.VirtualInterfaceName != "" {
+		b = appendKey(b, &sep, "\"virtualInterfaceName\":")
+		b = appendString(b, v.VirtualInterfaceName)
+	}
+	if v.Vlan != nil {
+		b = appendKey(b, &sep, "\"vlan\":")
+		b = strconv.AppendInt(b, int64(*v.Vlan), 10)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // ResourceTag is the model's ResourceTag shape.
 type ResourceTag struct {
 	ResourceArn string `json:"resourceArn,omitempty"`
 	Tags        []Tag  `json:"tags,omitzero"`
+}
+
+func (v *ResourceTag) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.ResourceArn != "" {
+		b = appendKey(b, &sep, "\"resourceArn\":")
+		b = appendString(b, v.ResourceArn)
+	}
+	if v.Tags != nil {
+		b = appendKey(b, &sep, "\"tags\":")
+		b = append(b, '[')
+		for i := range v.Tags {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.Tags[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // RouteFilterPrefix is the model's RouteFilterPrefix shape.
@@ -1700,6 +4404,17 @@ func (v *RouteFilterPrefix) validate(path string) error {
 	return nil
 }
 
+func (v *RouteFilterPrefix) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.Cidr != "" {
+		b = appendKey(b, &sep, "\"cidr\":")
+		b = appendString(b, v.Cidr)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // RouterType is the model's RouterType shape.
 type RouterType struct {
 	Platform                  string `json:"platform,omitempty"`
@@ -1708,6 +4423,37 @@ type RouterType struct {
 	Vendor                    string `json:"vendor,omitempty"`
 	XsltTemplateName          string `json:"xsltTemplateName,omitempty"`
 	XsltTemplateNameForMacSec string `json:"xsltTemplateNameForMacSec,omitempty"`
+}
+
+func (v *RouterType) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.Platform != "" {
+		b = appendKey(b, &sep, "\"platform\":")
+		b = appendString(b, v.Platform)
+	}
+	if v.RouterTypeIdentifier != "" {
+		b = appendKey(b, &sep, "\"routerTypeIdentifier\":")
+		b = appendString(b, v.RouterTypeIdentifier)
+	}
+	if v.Software != "" {
+		b = appendKey(b, &sep, "\"software\":")
+		b = appendString(b, v.Software)
+	}
+	if v.Vendor != "" {
+		b = appendKey(b, &sep, "\"vendor\":")
+		b = appendString(b, v.Vendor)
+	}
+	if v.XsltTemplateName != "" {
+		b = appendKey(b, &sep, "\"xsltTemplateName\":")
+		b = appendString(b, v.XsltTemplateName)
+	}
+	if v.XsltTemplateNameForMacSec != "" {
+		b = appendKey(b, &sep, "\"xsltTemplateNameForMacSec\":")
+		b = appendString(b, v.XsltTemplateNameForMacSec)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // StartBgpFailoverTestRequest is the model's StartBgpFailoverTestRequest shape.
@@ -1727,9 +4473,46 @@ func (v *StartBgpFailoverTestRequest) validate(path string) error {
 	return nil
 }
 
+func (v *StartBgpFailoverTestRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.BgpPeers != nil {
+		b = appendKey(b, &sep, "\"bgpPeers\":")
+		b = append(b, '[')
+		for i := range v.BgpPeers {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, v.BgpPeers[i])
+		}
+		b = append(b, ']')
+	}
+	if v.TestDurationInMinutes != nil {
+		b = appendKey(b, &sep, "\"testDurationInMinutes\":")
+		b = strconv.AppendInt(b, int64(*v.TestDurationInMinutes), 10)
+	}
+	if v.VirtualInterfaceId != "" {
+		b = appendKey(b, &sep, "\"virtualInterfaceId\":")
+		b = appendString(b, v.VirtualInterfaceId)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // StartBgpFailoverTestResponse is the model's StartBgpFailoverTestResponse shape.
 type StartBgpFailoverTestResponse struct {
 	VirtualInterfaceTest *VirtualInterfaceTestHistory `json:"virtualInterfaceTest,omitempty"`
+}
+
+func (v *StartBgpFailoverTestResponse) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.VirtualInterfaceTest != nil {
+		b = appendKey(b, &sep, "\"virtualInterfaceTest\":")
+		b = v.VirtualInterfaceTest.appendJSON(b)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // StopBgpFailoverTestRequest is the model's StopBgpFailoverTestRequest shape.
@@ -1747,9 +4530,31 @@ func (v *StopBgpFailoverTestRequest) validate(path string) error {
 	return nil
 }
 
+func (v *StopBgpFailoverTestRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.VirtualInterfaceId != "" {
+		b = appendKey(b, &sep, "\"virtualInterfaceId\":")
+		b = appendString(b, v.VirtualInterfaceId)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // StopBgpFailoverTestResponse is the model's StopBgpFailoverTestResponse shape.
 type StopBgpFailoverTestResponse struct {
 	VirtualInterfaceTest *VirtualInterfaceTestHistory `json:"virtualInterfaceTest,omitempty"`
+}
+
+func (v *StopBgpFailoverTestResponse) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.VirtualInterfaceTest != nil {
+		b = appendKey(b, &sep, "\"virtualInterfaceTest\":")
+		b = v.VirtualInterfaceTest.appendJSON(b)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // Tag is the model's Tag shape.
@@ -1788,6 +4593,21 @@ func (v *Tag) validate(path string) error {
 	return nil
 }
 
+func (v *Tag) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.Key != "" {
+		b = appendKey(b, &sep, "\"key\":")
+		b = appendString(b, v.Key)
+	}
+	if v.Value != "" {
+		b = appendKey(b, &sep, "\"value\":")
+		b = appendString(b, v.Value)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // TagResourceRequest is the model's TagResourceRequest shape.
 type TagResourceRequest struct {
 	ResourceArn string `json:"resourceArn,omitempty"`
@@ -1817,8 +4637,37 @@ func (v *TagResourceRequest) validate(path string) error {
 	return nil
 }
 
+func (v *TagResourceRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.ResourceArn != "" {
+		b = appendKey(b, &sep, "\"resourceArn\":")
+		b = appendString(b, v.ResourceArn)
+	}
+	if v.Tags != nil {
+		b = appendKey(b, &sep, "\"tags\":")
+		b = append(b, '[')
+		for i := range v.Tags {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.Tags[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // TagResourceResponse is the model's TagResourceResponse shape.
 type TagResourceResponse struct {
+}
+
+func (v *TagResourceResponse) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	_ = sep
+	return append(b, '}')
 }
 
 // UntagResourceRequest is the model's UntagResourceRequest shape.
@@ -1840,8 +4689,37 @@ func (v *UntagResourceRequest) validate(path string) error {
 	return nil
 }
 
+func (v *UntagResourceRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.ResourceArn != "" {
+		b = appendKey(b, &sep, "\"resourceArn\":")
+		b = appendString(b, v.ResourceArn)
+	}
+	if v.TagKeys != nil {
+		b = appendKey(b, &sep, "\"tagKeys\":")
+		b = append(b, '[')
+		for i := range v.TagKeys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, v.TagKeys[i])
+		}
+		b = append(b, ']')
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // UntagResourceResponse is the model's UntagResourceResponse shape.
 type UntagResourceResponse struct {
+}
+
+func (v *UntagResourceResponse) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	_ = sep
+	return append(b, '}')
 }
 
 // UpdateConnectionRequest is the model's UpdateConnectionRequest shape.
@@ -1859,6 +4737,25 @@ func (v *UpdateConnectionRequest) validate(path string) error {
 		return missing(path, "connectionId")
 	}
 	return nil
+}
+
+func (v *UpdateConnectionRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.ConnectionId != "" {
+		b = appendKey(b, &sep, "\"connectionId\":")
+		b = appendString(b, v.ConnectionId)
+	}
+	if v.ConnectionName != "" {
+		b = appendKey(b, &sep, "\"connectionName\":")
+		b = appendString(b, v.ConnectionName)
+	}
+	if v.EncryptionMode != "" {
+		b = appendKey(b, &sep, "\"encryptionMode\":")
+		b = appendString(b, v.EncryptionMode)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // UpdateDirectConnectGatewayAssociationRequest is the model's UpdateDirectConnectGatewayAssociationRequest shape.
@@ -1885,9 +4782,53 @@ func (v *UpdateDirectConnectGatewayAssociationRequest) validate(path string) err
 	return nil
 }
 
+func (v *UpdateDirectConnectGatewayAssociationRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.AddAllowedPrefixesToDirectConnectGateway != nil {
+		b = appendKey(b, &sep, "\"addAllowedPrefixesToDirectConnectGateway\":")
+		b = append(b, '[')
+		for i := range v.AddAllowedPrefixesToDirectConnectGateway {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.AddAllowedPrefixesToDirectConnectGateway[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.AssociationId != "" {
+		b = appendKey(b, &sep, "\"associationId\":")
+		b = appendString(b, v.AssociationId)
+	}
+	if v.RemoveAllowedPrefixesToDirectConnectGateway != nil {
+		b = appendKey(b, &sep, "\"removeAllowedPrefixesToDirectConnectGateway\":")
+		b = append(b, '[')
+		for i := range v.RemoveAllowedPrefixesToDirectConnectGateway {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.RemoveAllowedPrefixesToDirectConnectGateway[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // UpdateDirectConnectGatewayAssociationResult is the model's UpdateDirectConnectGatewayAssociationResult shape.
 type UpdateDirectConnectGatewayAssociationResult struct {
 	DirectConnectGatewayAssociation *DirectConnectGatewayAssociation `json:"directConnectGatewayAssociation,omitempty"`
+}
+
+func (v *UpdateDirectConnectGatewayAssociationResult) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.DirectConnectGatewayAssociation != nil {
+		b = appendKey(b, &sep, "\"directConnectGatewayAssociation\":")
+		b = v.DirectConnectGatewayAssociation.appendJSON(b)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // UpdateDirectConnectGatewayRequest is the model's UpdateDirectConnectGatewayRequest shape.
@@ -1909,9 +4850,35 @@ func (v *UpdateDirectConnectGatewayRequest) validate(path string) error {
 	return nil
 }
 
+func (v *UpdateDirectConnectGatewayRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.DirectConnectGatewayId != "" {
+		b = appendKey(b, &sep, "\"directConnectGatewayId\":")
+		b = appendString(b, v.DirectConnectGatewayId)
+	}
+	if v.NewDirectConnectGatewayName != "" {
+		b = appendKey(b, &sep, "\"newDirectConnectGatewayName\":")
+		b = appendString(b, v.NewDirectConnectGatewayName)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // UpdateDirectConnectGatewayResponse is the model's UpdateDirectConnectGatewayResponse shape.
 type UpdateDirectConnectGatewayResponse struct {
 	DirectConnectGateway *DirectConnectGateway `json:"directConnectGateway,omitempty"`
+}
+
+func (v *UpdateDirectConnectGatewayResponse) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.DirectConnectGateway != nil {
+		b = appendKey(b, &sep, "\"directConnectGateway\":")
+		b = v.DirectConnectGateway.appendJSON(b)
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // UpdateLagRequest is the model's UpdateLagRequest shape.
@@ -1932,6 +4899,29 @@ func (v *UpdateLagRequest) validate(path string) error {
 	return nil
 }
 
+func (v *UpdateLagRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.EncryptionMode != "" {
+		b = appendKey(b, &sep, "\"encryptionMode\":")
+		b = appendString(b, v.EncryptionMode)
+	}
+	if v.LagId != "" {
+		b = appendKey(b, &sep, "\"lagId\":")
+		b = appendString(b, v.LagId)
+	}
+	if v.LagName != "" {
+		b = appendKey(b, &sep, "\"lagName\":")
+		b = appendString(b, v.LagName)
+	}
+	if v.MinimumLinks != nil {
+		b = appendKey(b, &sep, "\"minimumLinks\":")
+		b = strconv.AppendInt(b, int64(*v.MinimumLinks), 10)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // UpdateVirtualInterfaceAttributesRequest is the model's UpdateVirtualInterfaceAttributesRequest shape.
 type UpdateVirtualInterfaceAttributesRequest struct {
 	EnableSiteLink       *bool  `json:"enableSiteLink,omitempty"`
@@ -1950,15 +4940,71 @@ func (v *UpdateVirtualInterfaceAttributesRequest) validate(path string) error {
 	return nil
 }
 
+func (v *UpdateVirtualInterfaceAttributesRequest) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.EnableSiteLink != nil {
+		b = appendKey(b, &sep, "\"enableSiteLink\":")
+		b = strconv.AppendBool(b, *v.EnableSiteLink)
+	}
+	if v.Mtu != nil {
+		b = appendKey(b, &sep, "\"mtu\":")
+		b = strconv.AppendInt(b, int64(*v.Mtu), 10)
+	}
+	if v.VirtualInterfaceId != "" {
+		b = appendKey(b, &sep, "\"virtualInterfaceId\":")
+		b = appendString(b, v.VirtualInterfaceId)
+	}
+	if v.VirtualInterfaceName != "" {
+		b = appendKey(b, &sep, "\"virtualInterfaceName\":")
+		b = appendString(b, v.VirtualInterfaceName)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // VirtualGateway is the model's VirtualGateway shape.
 type VirtualGateway struct {
 	VirtualGatewayId    string `json:"virtualGatewayId,omitempty"`
 	VirtualGatewayState string `json:"virtualGatewayState,omitempty"`
 }
 
+func (v *VirtualGateway) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.VirtualGatewayId != "" {
+		b = appendKey(b, &sep, "\"virtualGatewayId\":")
+		b = appendString(b, v.VirtualGatewayId)
+	}
+	if v.VirtualGatewayState != "" {
+		b = appendKey(b, &sep, "\"virtualGatewayState\":")
+		b = appendString(b, v.VirtualGatewayState)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // VirtualGateways is the model's VirtualGateways shape.
 type VirtualGateways struct {
 	VirtualGateways []VirtualGateway `json:"virtualGateways,omitzero"`
+}
+
+func (v *VirtualGateways) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.VirtualGateways != nil {
+		b = appendKey(b, &sep, "\"virtualGateways\":")
+		b = append(b, '[')
+		for i := range v.VirtualGateways {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.VirtualGateways[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	_ = sep
+	return append(b, '}')
 }
 
 // VirtualInterface is the model's VirtualInterface shape.
@@ -1992,6 +5038,142 @@ type VirtualInterface struct {
 	Vlan                   *int32              `json:"vlan,omitempty"`
 }
 
+func (v *VirtualInterface) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.AddressFamily != "" {
+		b = appendKey(b, &sep, "\"addressFamily\":")
+		b = appendString(b, v.AddressFamily)
+	}
+	if v.AmazonAddress != "" {
+		b = appendKey(b, &sep, "\"amazonAddress\":")
+		b = appendString(b, v.AmazonAddress)
+	}
+	if v.AmazonSideAsn != nil {
+		b = appendKey(b, &sep, "\"amazonSideAsn\":")
+		b = strconv.AppendInt(b, int64(*v.AmazonSideAsn), 10)
+	}
+	if v.Asn != nil {
+		b = appendKey(b, &sep, "\"asn\":")
+		b = strconv.AppendInt(b, int64(*v.Asn), 10)
+	}
+	if v.AsnLong != nil {
+		b = appendKey(b, &sep, "\"asnLong\":")
+		b = strconv.AppendInt(b, int64(*v.AsnLong), 10)
+	}
+	if v.AuthKey != "" {
+		b = appendKey(b, &sep, "\"authKey\":")
+		b = appendString(b, v.AuthKey)
+	}
+	if v.AwsDeviceV2 != "" {
+		b = appendKey(b, &sep, "\"awsDeviceV2\":")
+		b = appendString(b, v.AwsDeviceV2)
+	}
+	if v.AwsLogicalDeviceId != "" {
+		b = appendKey(b, &sep, "\"awsLogicalDeviceId\":")
+		b = appendString(b, v.AwsLogicalDeviceId)
+	}
+	if v.BgpPeers != nil {
+		b = appendKey(b, &sep, "\"bgpPeers\":")
+		b = append(b, '[')
+		for i := range v.BgpPeers {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.BgpPeers[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.ConnectionId != "" {
+		b = appendKey(b, &sep, "\"connectionId\":")
+		b = appendString(b, v.ConnectionId)
+	}
+	if v.CustomerAddress != "" {
+		b = appendKey(b, &sep, "\"customerAddress\":")
+		b = appendString(b, v.CustomerAddress)
+	}
+	if v.CustomerRouterConfig != "" {
+		b = appendKey(b, &sep, "\"customerRouterConfig\":")
+		b = appendString(b, v.CustomerRouterConfig)
+	}
+	if v.DirectConnectGatewayId != "" {
+		b = appendKey(b, &sep, "\"directConnectGatewayId\":")
+		b = appendString(b, v.DirectConnectGatewayId)
+	}
+	if v.JumboFrameCapable != nil {
+		b = appendKey(b, &sep, "\"jumboFrameCapable\":")
+		b = strconv.AppendBool(b, *v.JumboFrameCapable)
+	}
+	if v.Location != "" {
+		b = appendKey(b, &sep, "\"location\":")
+		b = appendString(b, v.Location)
+	}
+	if v.Mtu != nil {
+		b = appendKey(b, &sep, "\"mtu\":")
+		b = strconv.AppendInt(b, int64(*v.Mtu), 10)
+	}
+	if v.OwnerAccount != "" {
+		b = appendKey(b, &sep, "\"ownerAccount\":")
+		b = appendString(b, v.OwnerAccount)
+	}
+	if v.Region != "" {
+		b = appendKey(b, &sep, "\"region\":")
+		b = appendString(b, v.Region)
+	}
+	if v.RouteFilterPrefixes != nil {
+		b = appendKey(b, &sep, "\"routeFilterPrefixes\":")
+		b = append(b, '[')
+		for i := range v.RouteFilterPrefixes {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.RouteFilterPrefixes[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.SiteLinkEnabled != nil {
+		b = appendKey(b, &sep, "\"siteLinkEnabled\":")
+		b = strconv.AppendBool(b, *v.SiteLinkEnabled)
+	}
+	if v.Tags != nil {
+		b = appendKey(b, &sep, "\"tags\":")
+		b = append(b, '[')
+		for i := range v.Tags {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.Tags[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	if v.VirtualGatewayId != "" {
+		b = appendKey(b, &sep, "\"virtualGatewayId\":")
+		b = appendString(b, v.VirtualGatewayId)
+	}
+	if v.VirtualInterfaceId != "" {
+		b = appendKey(b, &sep, "\"virtualInterfaceId\":")
+		b = appendString(b, v.VirtualInterfaceId)
+	}
+	if v.VirtualInterfaceName != "" {
+		b = appendKey(b, &sep, "\"virtualInterfaceName\":")
+		b = appendString(b, v.VirtualInterfaceName)
+	}
+	if v.VirtualInterfaceState != "" {
+		b = appendKey(b, &sep, "\"virtualInterfaceState\":")
+		b = appendString(b, v.VirtualInterfaceState)
+	}
+	if v.VirtualInterfaceType != "" {
+		b = appendKey(b, &sep, "\"virtualInterfaceType\":")
+		b = appendString(b, v.VirtualInterfaceType)
+	}
+	if v.Vlan != nil {
+		b = appendKey(b, &sep, "\"vlan\":")
+		b = strconv.AppendInt(b, int64(*v.Vlan), 10)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // VirtualInterfaceTestHistory is the model's VirtualInterfaceTestHistory shape.
 type VirtualInterfaceTestHistory struct {
 	BgpPeers              []string   `json:"bgpPeers,omitzero"`
@@ -2004,10 +5186,212 @@ type VirtualInterfaceTestHistory struct {
 	VirtualInterfaceId    string     `json:"virtualInterfaceId,omitempty"`
 }
 
+func (v *VirtualInterfaceTestHistory) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.BgpPeers != nil {
+		b = appendKey(b, &sep, "\"bgpPeers\":")
+		b = append(b, '[')
+		for i := range v.BgpPeers {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, v.BgpPeers[i])
+		}
+		b = append(b, ']')
+	}
+	if v.EndTime != nil {
+		b = appendKey(b, &sep, "\"endTime\":")
+		b = v.EndTime.appendJSON(b)
+	}
+	if v.OwnerAccount != "" {
+		b = appendKey(b, &sep, "\"ownerAccount\":")
+		b = appendString(b, v.OwnerAccount)
+	}
+	if v.StartTime != nil {
+		b = appendKey(b, &sep, "\"startTime\":")
+		b = v.StartTime.appendJSON(b)
+	}
+	if v.Status != "" {
+		b = appendKey(b, &sep, "\"status\":")
+		b = appendString(b, v.Status)
+	}
+	if v.TestDurationInMinutes != nil {
+		b = appendKey(b, &sep, "\"testDurationInMinutes\":")
+		b = strconv.AppendInt(b, int64(*v.TestDurationInMinutes), 10)
+	}
+	if v.TestId != "" {
+		b = appendKey(b, &sep, "\"testId\":")
+		b = appendString(b, v.TestId)
+	}
+	if v.VirtualInterfaceId != "" {
+		b = appendKey(b, &sep, "\"virtualInterfaceId\":")
+		b = appendString(b, v.VirtualInterfaceId)
+	}
+	_ = sep
+	return append(b, '}')
+}
+
 // VirtualInterfaces is the model's VirtualInterfaces shape.
 type VirtualInterfaces struct {
 	NextToken         string             `json:"nextToken,omitempty"`
 	VirtualInterfaces []VirtualInterface `json:"virtualInterfaces,omitzero"`
+}
+
+func (v *VirtualInterfaces) appendJSON(b []byte) []byte {
+	b = append(b, '{')
+	sep := false
+	if v.NextToken != "" {
+		b = appendKey(b, &sep, "\"nextToken\":")
+		b = appendString(b, v.NextToken)
+	}
+	if v.VirtualInterfaces != nil {
+		b = appendKey(b, &sep, "\"virtualInterfaces\":")
+		b = append(b, '[')
+		for i := range v.VirtualInterfaces {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = v.VirtualInterfaces[i].appendJSON(b)
+		}
+		b = append(b, ']')
+	}
+	_ = sep
+	return append(b, '}')
+}
+
+// shapeSamples holds one of each shape, for tests that range over them.
+var shapeSamples = []any{
+	&AcceptDirectConnectGatewayAssociationProposalRequest{},
+	&AcceptDirectConnectGatewayAssociationProposalResult{},
+	&AllocateConnectionOnInterconnectRequest{},
+	&AllocateHostedConnectionRequest{},
+	&AllocatePrivateVirtualInterfaceRequest{},
+	&AllocatePublicVirtualInterfaceRequest{},
+	&AllocateTransitVirtualInterfaceRequest{},
+	&AllocateTransitVirtualInterfaceResult{},
+	&AssociateConnectionWithLagRequest{},
+	&AssociateHostedConnectionRequest{},
+	&AssociateMacSecKeyRequest{},
+	&AssociateMacSecKeyResponse{},
+	&AssociateVirtualInterfaceRequest{},
+	&AssociatedCoreNetwork{},
+	&AssociatedGateway{},
+	&BGPPeer{},
+	&ConfirmConnectionRequest{},
+	&ConfirmConnectionResponse{},
+	&ConfirmCustomerAgreementRequest{},
+	&ConfirmCustomerAgreementResponse{},
+	&ConfirmPrivateVirtualInterfaceRequest{},
+	&ConfirmPrivateVirtualInterfaceResponse{},
+	&ConfirmPublicVirtualInterfaceRequest{},
+	&ConfirmPublicVirtualInterfaceResponse{},
+	&ConfirmTransitVirtualInterfaceRequest{},
+	&ConfirmTransitVirtualInterfaceResponse{},
+	&Connection{},
+	&Connections{},
+	&CreateBGPPeerRequest{},
+	&CreateBGPPeerResponse{},
+	&CreateConnectionRequest{},
+	&CreateDirectConnectGatewayAssociationProposalRequest{},
+	&CreateDirectConnectGatewayAssociationProposalResult{},
+	&CreateDirectConnectGatewayAssociationRequest{},
+	&CreateDirectConnectGatewayAssociationResult{},
+	&CreateDirectConnectGatewayRequest{},
+	&CreateDirectConnectGatewayResult{},
+	&CreateInterconnectRequest{},
+	&CreateLagRequest{},
+	&CreatePrivateVirtualInterfaceRequest{},
+	&CreatePublicVirtualInterfaceRequest{},
+	&CreateTransitVirtualInterfaceRequest{},
+	&CreateTransitVirtualInterfaceResult{},
+	&CustomerAgreement{},
+	&DeleteBGPPeerRequest{},
+	&DeleteBGPPeerResponse{},
+	&DeleteConnectionRequest{},
+	&DeleteDirectConnectGatewayAssociationProposalRequest{},
+	&DeleteDirectConnectGatewayAssociationProposalResult{},
+	&DeleteDirectConnectGatewayAssociationRequest{},
+	&DeleteDirectConnectGatewayAssociationResult{},
+	&DeleteDirectConnectGatewayRequest{},
+	&DeleteDirectConnectGatewayResult{},
+	&DeleteInterconnectRequest{},
+	&DeleteInterconnectResponse{},
+	&DeleteLagRequest{},
+	&DeleteVirtualInterfaceRequest{},
+	&DeleteVirtualInterfaceResponse{},
+	&DescribeConnectionLoaRequest{},
+	&DescribeConnectionLoaResponse{},
+	&DescribeConnectionsOnInterconnectRequest{},
+	&DescribeConnectionsRequest{},
+	&DescribeCustomerMetadataResponse{},
+	&DescribeDirectConnectGatewayAssociationProposalsRequest{},
+	&DescribeDirectConnectGatewayAssociationProposalsResult{},
+	&DescribeDirectConnectGatewayAssociationsRequest{},
+	&DescribeDirectConnectGatewayAssociationsResult{},
+	&DescribeDirectConnectGatewayAttachmentsRequest{},
+	&DescribeDirectConnectGatewayAttachmentsResult{},
+	&DescribeDirectConnectGatewaysRequest{},
+	&DescribeDirectConnectGatewaysResult{},
+	&DescribeHostedConnectionsRequest{},
+	&DescribeInterconnectLoaRequest{},
+	&DescribeInterconnectLoaResponse{},
+	&DescribeInterconnectsRequest{},
+	&DescribeLagsRequest{},
+	&DescribeLoaRequest{},
+	&DescribeRouterConfigurationRequest{},
+	&DescribeRouterConfigurationResponse{},
+	&DescribeTagsRequest{},
+	&DescribeTagsResponse{},
+	&DescribeVirtualInterfacesRequest{},
+	&DirectConnectGateway{},
+	&DirectConnectGatewayAssociation{},
+	&DirectConnectGatewayAssociationProposal{},
+	&DirectConnectGatewayAttachment{},
+	&DisassociateConnectionFromLagRequest{},
+	&DisassociateMacSecKeyRequest{},
+	&DisassociateMacSecKeyResponse{},
+	&Interconnect{},
+	&Interconnects{},
+	&Lag{},
+	&Lags{},
+	&ListVirtualInterfaceTestHistoryRequest{},
+	&ListVirtualInterfaceTestHistoryResponse{},
+	&Loa{},
+	&Location{},
+	&Locations{},
+	&MacSecKey{},
+	&NewBGPPeer{},
+	&NewPrivateVirtualInterface{},
+	&NewPrivateVirtualInterfaceAllocation{},
+	&NewPublicVirtualInterface{},
+	&NewPublicVirtualInterfaceAllocation{},
+	&NewTransitVirtualInterface{},
+	&NewTransitVirtualInterfaceAllocation{},
+	&ResourceTag{},
+	&RouteFilterPrefix{},
+	&RouterType{},
+	&StartBgpFailoverTestRequest{},
+	&StartBgpFailoverTestResponse{},
+	&StopBgpFailoverTestRequest{},
+	&StopBgpFailoverTestResponse{},
+	&Tag{},
+	&TagResourceRequest{},
+	&TagResourceResponse{},
+	&UntagResourceRequest{},
+	&UntagResourceResponse{},
+	&UpdateConnectionRequest{},
+	&UpdateDirectConnectGatewayAssociationRequest{},
+	&UpdateDirectConnectGatewayAssociationResult{},
+	&UpdateDirectConnectGatewayRequest{},
+	&UpdateDirectConnectGatewayResponse{},
+	&UpdateLagRequest{},
+	&UpdateVirtualInterfaceAttributesRequest{},
+	&VirtualGateway{},
+	&VirtualGateways{},
+	&VirtualInterface{},
+	&VirtualInterfaceTestHistory{},
+	&VirtualInterfaces{},
 }
 
 // Operations is the Direct Connect API as dxsim serves it; one method per operation.

@@ -29,12 +29,14 @@ func NewTimestamp(t time.Time) *Timestamp {
 }
 
 // MarshalJSON writes epoch seconds, with milliseconds when there are any.
-func (t Timestamp) MarshalJSON() ([]byte, error) {
+func (t Timestamp) MarshalJSON() ([]byte, error) { return t.appendJSON(nil), nil }
+
+func (t Timestamp) appendJSON(b []byte) []byte {
 	ms := t.UnixMilli()
 	if ms%1000 == 0 {
-		return strconv.AppendInt(nil, ms/1000, 10), nil
+		return strconv.AppendInt(b, ms/1000, 10)
 	}
-	return strconv.AppendFloat(nil, float64(ms)/1000, 'f', 3, 64), nil
+	return strconv.AppendFloat(b, float64(ms)/1000, 'f', 3, 64)
 }
 
 // UnmarshalJSON reads epoch seconds.
