@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"net/http/httptest"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -10,9 +9,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/dxsim/dxsim/sim"
-	"github.com/dxsim/dxsim/sim/api"
-	"github.com/dxsim/dxsim/sim/boltstore"
 	"github.com/dxsim/dxsim/sim/simtest"
 )
 
@@ -84,15 +80,8 @@ func TestCustomerAgreementsAcrossRestart(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	clock := simtest.NewClock()
-	store, err := boltstore.Open(dir)
-	require.NoError(t, err)
-	svc, err := sim.New(sim.Config{Clock: clock, Schedule: &testSchedule, Store: store})
-	require.NoError(t, err)
-	srv := httptest.NewServer(api.NewHandler(svc, api.Options{}))
-	first := &env{t: t, svc: svc, clock: clock, srv: srv, dx: client(srv.URL, "AKIDLAB", "lab-secret")}
-	stop := first.closeDurable(store)
-	t.Cleanup(stop)
-	_, err = first.dx.ConfirmCustomerAgreement(ctx, &dx.ConfirmCustomerAgreementInput{AgreementName: aws.String("NNIPartner")})
+	first, stop := openDurableEnv(t, dir, clock)
+	_, err := first.dx.ConfirmCustomerAgreement(ctx, &dx.ConfirmCustomerAgreementInput{AgreementName: aws.String("NNIPartner")})
 	require.NoError(t, err)
 	before, nni := agreements(t, first)
 	require.Equal(t, types.NniPartnerTypeV1, nni)

@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"encoding/json"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -11,9 +10,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/dxsim/dxsim/sim"
-	"github.com/dxsim/dxsim/sim/api"
-	"github.com/dxsim/dxsim/sim/boltstore"
 	"github.com/dxsim/dxsim/sim/simtest"
 )
 
@@ -23,18 +19,11 @@ func TestBGPAcrossRestart(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	clock := simtest.NewClock()
-	store, err := boltstore.Open(dir)
-	require.NoError(t, err)
-	svc, err := sim.New(sim.Config{Clock: clock, Schedule: &testSchedule, Store: store})
-	require.NoError(t, err)
-	srv := httptest.NewServer(api.NewHandler(svc, api.Options{}))
-	first := &env{t: t, svc: svc, clock: clock, srv: srv, dx: client(srv.URL, "AKIDLAB", "lab-secret")}
-	stop := first.closeDurable(store)
-	t.Cleanup(stop)
+	first, stop := openDurableEnv(t, dir, clock)
 
 	id := first.privateVIF(10).VirtualInterfaceId
 	clock.Advance(testSchedule.Confirm)
-	_, err = first.dx.CreateBGPPeer(ctx, &dx.CreateBGPPeerInput{VirtualInterfaceId: id, NewBGPPeer: &types.NewBGPPeer{AddressFamily: types.AddressFamilyIPv6, Asn: 65000}})
+	_, err := first.dx.CreateBGPPeer(ctx, &dx.CreateBGPPeerInput{VirtualInterfaceId: id, NewBGPPeer: &types.NewBGPPeer{AddressFamily: types.AddressFamilyIPv6, Asn: 65000}})
 	require.NoError(t, err)
 	clock.Advance(testSchedule.Confirm)
 	_, err = first.dx.StartBgpFailoverTest(ctx, &dx.StartBgpFailoverTestInput{VirtualInterfaceId: id, TestDurationInMinutes: aws.Int32(10)})

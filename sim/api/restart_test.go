@@ -15,14 +15,23 @@ import (
 // newDurableEnv is newEnv over a bbolt store in dir, sharing clock.
 func newDurableEnv(t *testing.T, dir string, clock *simtest.Clock) *env {
 	t.Helper()
+	e, _ := openDurableEnv(t, dir, clock)
+	return e
+}
+
+// openDurableEnv is newDurableEnv that also returns how to stop it midway
+// (to restart on the same state); the test's cleanup stops it otherwise.
+func openDurableEnv(t *testing.T, dir string, clock *simtest.Clock) (*env, func()) {
+	t.Helper()
 	store, err := boltstore.Open(dir)
 	require.NoError(t, err)
 	svc, err := sim.New(sim.Config{Clock: clock, Schedule: &testSchedule, Store: store})
 	require.NoError(t, err)
 	srv := httptest.NewServer(api.NewHandler(svc, api.Options{}))
 	e := &env{t: t, svc: svc, clock: clock, srv: srv, dx: client(srv.URL, "AKIDLAB", "lab-secret")}
-	t.Cleanup(e.closeDurable(store))
-	return e
+	stop := e.closeDurable(store)
+	t.Cleanup(stop)
+	return e, stop
 }
 
 func (e *env) closeDurable(store *boltstore.Store) func() {
@@ -45,14 +54,7 @@ func TestLifecycleAcrossRestart(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	clock := simtest.NewClock()
-	store, err := boltstore.Open(dir)
-	require.NoError(t, err)
-	svc, err := sim.New(sim.Config{Clock: clock, Schedule: &testSchedule, Store: store})
-	require.NoError(t, err)
-	srv := httptest.NewServer(api.NewHandler(svc, api.Options{}))
-	first := &env{t: t, svc: svc, clock: clock, srv: srv, dx: client(srv.URL, "AKIDLAB", "lab-secret")}
-	stop := first.closeDurable(store)
-	t.Cleanup(stop)
+	first, stop := openDurableEnv(t, dir, clock)
 	first.lifecycle(func() *env {
 		before := describeAll(t, first)
 		stop()
