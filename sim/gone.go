@@ -47,10 +47,21 @@ func (t *txn) bury(g *Gone) {
 	t.buried = append(t.buried, g)
 }
 
-// purge forgets the deleted objects described long enough.
+// purge forgets the deleted objects described long enough. Every mutation
+// calls it (data-plane events included), so it looks at them only once the
+// earliest is due: objects buried since are due later still. The describes
+// filter by age themselves, so a late purge shows nothing stale.
 func (s *Service) purge(t *txn) {
+	if !s.purgeAt.IsZero() && t.now.Before(s.purgeAt) {
+		return
+	}
+	s.purgeAt = time.Time{}
 	for id, g := range t.st.Gone {
-		if t.now.Sub(g.Deleted) < s.schedule.Retain {
+		due := g.Deleted.Add(s.schedule.Retain)
+		if t.now.Before(due) {
+			if s.purgeAt.IsZero() || due.Before(s.purgeAt) {
+				s.purgeAt = due
+			}
 			continue
 		}
 		t.undo = append(t.undo, func() { t.st.Gone[id] = g })

@@ -47,8 +47,11 @@ type Service struct {
 	mu    sync.RWMutex
 	state *State
 	next  time.Time // earliest schedule deadline; zero when none
-	rr    map[string]int
-	recs  map[string]*AssociationRecord
+	// purgeAt is when the earliest deleted object stops being described;
+	// zero when unknown (none, or not looked at yet).
+	purgeAt time.Time
+	rr      map[string]int
+	recs    map[string]*AssociationRecord
 
 	turns sequencer // orders data-plane calls as their mutations committed
 	seq   uint64    // the last intent's sequence number
