@@ -263,7 +263,7 @@ func (d *DataPlane) Status(ctx context.Context) (Status, error) {
 	}
 	up := func(v *sideView, name string) bool {
 		l, ok := v.links[name]
-		return ok && carrier(l.Attrs())
+		return ok && backend.Carrier(l.Attrs())
 	}
 	for _, id := range sortedKeys(d.ports) {
 		pt := d.ports[id]
