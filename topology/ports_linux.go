@@ -153,7 +153,6 @@ func (d *DataPlane) forgetVLANsOn(parent string) {
 // native is the byte order of netlink's fixed fields.
 var native = binary.NativeEndian
 
-
 func linkByName(ns *netNS, name string) (netlink.Link, error) { return backend.LinkByName(ns.bk, name) }
 
 // delLink deletes an interface by name; an absent one is not an error.
