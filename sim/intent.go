@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -178,7 +179,7 @@ func (s *Service) completed(t *txn, e Effect, st StepTimes) {
 		}
 	case EffectMovePort:
 		r := s.recs[e.ID]
-		if r != nil && r.LAGID == firstNonEmpty(e.To, e.From) && !st.Down.IsZero() {
+		if r != nil && r.LAGID == cmp.Or(e.To, e.From) && !st.Down.IsZero() {
 			r.Steps = st
 			t.keep(r)
 		}
@@ -233,13 +234,6 @@ func (s *Service) recover(ctx context.Context, pending []*Intent) {
 			s.log.Warn("finishing an interrupted operation", "op", in.Op, "seq", in.Seq, "err", err)
 		}
 	}
-}
-
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // operationNoun is how the API's operation names spell a connection kind

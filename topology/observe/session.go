@@ -1,6 +1,7 @@
 package observe
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"os"
@@ -36,7 +37,7 @@ func (o *Observer) moving(m topology.Move) func(sim.StepTimes, error) {
 	}
 	lag := m.To
 	if m.Op == sim.OpDisassociate {
-		lag = firstNonEmpty(m.Found, m.From)
+		lag = cmp.Or(m.Found, m.From)
 	}
 	in := inputs{op: m.Op, conn: m.ConnectionID, lag: lag, backend: o.cfg.Backend, requested: requested}
 	s, err := o.start(in, m)
@@ -50,7 +51,7 @@ func (o *Observer) moving(m topology.Move) func(sim.StepTimes, error) {
 	// The probe's frames arrive on the port (or the LAG it was in) until
 	// the port goes down, and on the LAG (or the port) once the operation
 	// is done.
-	before, after := firstNonEmpty(m.Found, m.ConnectionID), m.ConnectionID
+	before, after := cmp.Or(m.Found, m.ConnectionID), m.ConnectionID
 	if m.Op == sim.OpAssociate {
 		after = m.To
 	}
@@ -79,13 +80,6 @@ func (o *Observer) moving(m topology.Move) func(sim.StepTimes, error) {
 			o.follow(s)
 		}()
 	}
-}
-
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // actorSource gives a LAG member's actor state on each side over time.
