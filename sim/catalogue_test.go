@@ -32,6 +32,8 @@ func TestLoadCatalogue(t *testing.T) {
 		"bad-speed.json":  `{"locations":[{"locationCode":"X","region":"r","availablePortSpeeds":["3Gbps"],"devices":["d","e"]}]}`,
 		"twice.json":      `{"locations":[{"locationCode":"X","region":"r","availablePortSpeeds":["1Gbps"],"devices":["d","e"]},{"locationCode":"X","region":"r","availablePortSpeeds":["1Gbps"],"devices":["d","e"]}]}`,
 		"not-json.json":   `locations: []`,
+		"vpc-cidr.json": `{"locations":[{"locationCode":"X","region":"r","availablePortSpeeds":["1Gbps"],"devices":["d","e"]}],
+			"virtualGateways":[{"virtualGatewayId":"vgw-1","region":"r","virtualGatewayState":"available","vpcCidrs":["10.0.0.1/16"]}]}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -39,6 +41,13 @@ func TestLoadCatalogue(t *testing.T) {
 			assert.Error(t, err, "%s accepted", name)
 		})
 	}
+	withVPC := write(t, "vpc.json", `{"locations":[{"locationCode":"X","region":"r","availablePortSpeeds":["1Gbps"],"devices":["d","e"]}],
+		"virtualGateways":[{"virtualGatewayId":"vgw-1","region":"r","virtualGatewayState":"available","vpcCidrs":["10.9.0.0/16","2600:1f18::/56"]}]}`)
+	cat, err = LoadCatalogue(withVPC)
+	require.NoError(t, err)
+	g, ok := cat.VirtualGateway("vgw-1")
+	require.True(t, ok)
+	assert.Equal(t, []string{"10.9.0.0/16", "2600:1f18::/56"}, g.VPCCIDRs)
 	_, err = LoadCatalogue(filepath.Join(dir, "missing.json"))
 	assert.Error(t, err, "a missing file accepted")
 }

@@ -77,7 +77,7 @@ func CheckPrefixes(prefixes []string) ([]string, error) {
 // checkPrefixCount: an association to a transit gateway needs allowed
 // prefixes (AWS advertises nothing to it otherwise), at most
 // PrefixesPerTransitAssoc. A virtual private gateway's association without
-// any advertises the VPC's CIDR in AWS; dxsim, with no VPCs, keeps none.
+// any gets the VPC's CIDRs (the catalogue's), as in AWS.
 func checkPrefixCount(kind, associated string, prefixes []string) error {
 	if kind != GatewayTransit {
 		return nil

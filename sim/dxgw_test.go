@@ -66,6 +66,34 @@ func TestGatewayQuotas(t *testing.T) {
 	})
 }
 
+// TestVirtualGatewayAssociationPrefixes: an association with a virtual
+// private gateway that names no allowed prefixes gets its VPC's CIDRs, as in
+// AWS; one that names some keeps them; a gateway the catalogue does not
+// know gets none.
+func TestVirtualGatewayAssociationPrefixes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _ := newService(t, nil)
+	catalogued := sim.DefaultCatalogue().VirtualGatewaysIn("us-east-1")
+	known, other := catalogued[0], catalogued[1]
+	require.NotEmpty(t, known.VPCCIDRs)
+	for _, tc := range []struct {
+		name, vgw string
+		prefixes  []string
+		want      []string
+	}{
+		{"none named", known.ID, nil, known.VPCCIDRs},
+		{"some named", other.ID, []string{"10.99.0.0/16"}, []string{"10.99.0.0/16"}},
+		{"not in the catalogue", vgw(7), nil, nil},
+	} {
+		g, err := s.CreateDirectConnectGateway(ctx, acct, sim.CreateGatewayInput{Name: tc.name})
+		require.NoError(t, err)
+		a, err := s.CreateDirectConnectGatewayAssociation(ctx, acct, sim.CreateAssociationInput{GatewayID: g.ID, AssociatedID: tc.vgw, Prefixes: tc.prefixes})
+		require.NoError(t, err, tc.name)
+		assert.Equal(t, tc.want, a.AllowedPrefixes, tc.name)
+	}
+}
+
 // TestGatewayRules: each rule of Direct Connect gateways refuses with its
 // name, and the state is unchanged after.
 func TestGatewayRules(t *testing.T) {

@@ -73,6 +73,12 @@ func (s *Service) associate(t *txn, g *DXGateway, kind, associated, owner string
 	if err != nil {
 		return nil, err
 	}
+	if kind == GatewayVirtualPrivate && len(prefixes) == 0 {
+		// As AWS: the VPC's CIDRs, when the association names none.
+		if vgw, ok := s.cat.VirtualGateway(associated); ok {
+			prefixes = slices.Clone(vgw.VPCCIDRs)
+		}
+	}
 	a := &GatewayAssociation{
 		ID: id, GatewayID: g.ID, GatewayOwner: g.Owner, AssociatedID: associated, AssociatedType: kind,
 		AssociatedOwner: owner, AssociatedRegion: s.region, AllowedPrefixes: prefixes, State: StateAssociating, Since: t.now,

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/dxsim/dxsim/sim/bus"
@@ -55,6 +56,10 @@ type Service struct {
 
 	turns sequencer // orders data-plane calls as their mutations committed
 	seq   uint64    // the last intent's sequence number
+
+	// connOrder is the connections' IDs in order, as last sorted; see
+	// sortedConnIDs.
+	connOrder atomic.Pointer[[]string]
 
 	events bus.Bus[StateChange]
 	stop   context.CancelFunc

@@ -1,10 +1,27 @@
 package api
 
 import (
+	"sync"
+
 	"github.com/dxsim/dxsim/sim"
 )
 
 func ptr[T any](v T) *T { return &v }
+
+// The booleans every described object carries, shared: the encoders only
+// read them, and a describe of 1,000 connections then allocates none.
+var (
+	trueValue  = true
+	falseValue = false
+)
+
+// boolPtr returns a shared pointer to v (never to be written through).
+func boolPtr(v bool) *bool {
+	if v {
+		return &trueValue
+	}
+	return &falseValue
+}
 
 func i32(n int) *int32 { v := int32(n); return &v }
 
@@ -41,8 +58,21 @@ func toKeys(ks []sim.MACsecKey) []MacSecKey {
 	return out
 }
 
+// logicalDevices holds each device's logical ID, made once: a location has
+// a handful of devices, and every described object names one.
+var logicalDevices sync.Map
+
 // logicalDevice is the logical device ID AWS reports beside awsDeviceV2.
-func logicalDevice(device string) string { return device + "-logical" }
+func logicalDevice(device string) string {
+	if device == "" {
+		return "-logical"
+	}
+	if v, ok := logicalDevices.Load(device); ok {
+		return v.(string)
+	}
+	v, _ := logicalDevices.LoadOrStore(device, device+"-logical")
+	return v.(string)
+}
 
 func portEncryption(c *sim.Connection) string {
 	switch {
@@ -55,28 +85,76 @@ func portEncryption(c *sim.Connection) string {
 }
 
 func toConnection(c *sim.Connection) Connection {
-	out := Connection{
+	var out Connection
+	fillConnection(&out, c, new(Timestamp))
+	return out
+}
+
+// fillConnection writes c's shape into out, its LOA time (if any) into loa.
+func fillConnection(out *Connection, c *sim.Connection, loa *Timestamp) {
+	var loaTime *Timestamp
+	if !c.LOAIssueTime.IsZero() {
+		*loa = Timestamp{c.LOAIssueTime}
+		loaTime = loa
+	}
+	*out = Connection{
 		OwnerAccount: c.Owner, ConnectionId: c.ID, ConnectionName: c.Name, ConnectionState: c.State,
 		Region: c.Region, Location: c.Location, Bandwidth: c.Bandwidth, PartnerName: c.PartnerName,
-		LoaIssueTime: NewTimestamp(c.LOAIssueTime), LagId: c.LAGID, AwsDevice: c.Device, AwsDeviceV2: c.Device,
-		AwsLogicalDeviceId: logicalDevice(c.Device), JumboFrameCapable: ptr(true), HasLogicalRedundancy: "no",
-		Tags: toTags(c.Tags), ProviderName: c.ProviderName, MacSecCapable: ptr(c.MACsecCapable),
+		LoaIssueTime: loaTime, LagId: c.LAGID, AwsDevice: c.Device, AwsDeviceV2: c.Device,
+		AwsLogicalDeviceId: logicalDevice(c.Device), JumboFrameCapable: boolPtr(true), HasLogicalRedundancy: "no",
+		Tags: toTags(c.Tags), ProviderName: c.ProviderName, MacSecCapable: boolPtr(c.MACsecCapable),
 		EncryptionMode: c.Encryption, MacSecKeys: toKeys(c.MACsecKeys),
 		PortEncryptionStatus: portEncryption(c),
 	}
 	if c.Kind == sim.KindHosted {
 		out.Vlan = i32(c.VLAN)
-		out.PartnerInterconnectMacSecCapable = ptr(false)
+		out.PartnerInterconnectMacSecCapable = boolPtr(false)
 	}
-	return out
 }
 
 func toConnections(cs []*sim.Connection) []Connection {
 	out := make([]Connection, len(cs))
+	// One allocation for all the LOA times, not one each.
+	times := make([]Timestamp, len(cs))
 	for i, c := range cs {
-		out[i] = toConnection(c)
+		fillConnection(&out[i], c, &times[i])
 	}
 	return out
+}
+
+// connSlab is the memory a described list of connections is built in, kept
+// between requests: a describe of 1,000 connections otherwise allocates (and
+// clears, and the collector then scans) about 700 KB for a response it
+// writes once.
+type connSlab struct {
+	conns []Connection
+	times []Timestamp
+}
+
+var connSlabs = sync.Pool{New: func() any { return new(connSlab) }}
+
+// maxSlab bounds the connections a slab keeps once given back.
+const maxSlab = 10_000
+
+// fill converts cs into the slab and returns them.
+func (s *connSlab) fill(cs []*sim.Connection) []Connection {
+	if cap(s.conns) < len(cs) {
+		s.conns = make([]Connection, len(cs))
+		s.times = make([]Timestamp, len(cs))
+	}
+	s.conns, s.times = s.conns[:len(cs)], s.times[:len(cs)]
+	for i, c := range cs {
+		fillConnection(&s.conns[i], c, &s.times[i])
+	}
+	return s.conns
+}
+
+// put gives the slab back; nothing may use what fill returned after.
+func (s *connSlab) put() {
+	if cap(s.conns) > maxSlab {
+		return
+	}
+	connSlabs.Put(s)
 }
 
 func toInterconnect(c *sim.Connection) Interconnect {
@@ -84,8 +162,8 @@ func toInterconnect(c *sim.Connection) Interconnect {
 		InterconnectId: c.ID, InterconnectName: c.Name, InterconnectState: c.State, Region: c.Region,
 		Location: c.Location, Bandwidth: c.Bandwidth, LoaIssueTime: NewTimestamp(c.LOAIssueTime), LagId: c.LAGID,
 		AwsDevice: c.Device, AwsDeviceV2: c.Device, AwsLogicalDeviceId: logicalDevice(c.Device),
-		JumboFrameCapable: ptr(true), HasLogicalRedundancy: "no", Tags: toTags(c.Tags), ProviderName: c.ProviderName,
-		MacSecCapable: ptr(c.MACsecCapable), EncryptionMode: c.Encryption, MacSecKeys: toKeys(c.MACsecKeys),
+		JumboFrameCapable: boolPtr(true), HasLogicalRedundancy: "no", Tags: toTags(c.Tags), ProviderName: c.ProviderName,
+		MacSecCapable: boolPtr(c.MACsecCapable), EncryptionMode: c.Encryption, MacSecKeys: toKeys(c.MACsecKeys),
 		PortEncryptionStatus: portEncryption(c),
 	}
 }
@@ -97,9 +175,9 @@ func toLag(v sim.LAGView) Lag {
 		OwnerAccount: l.Owner, LagName: l.Name, LagState: l.State, Location: l.Location, Region: l.Region,
 		MinimumLinks: i32(l.MinimumLinks), AwsDevice: l.Device, AwsDeviceV2: l.Device,
 		AwsLogicalDeviceId: logicalDevice(l.Device), Connections: toConnections(v.Members),
-		AllowsHostedConnections: ptr(l.AllowsHostedConnections), JumboFrameCapable: ptr(true),
+		AllowsHostedConnections: ptr(l.AllowsHostedConnections), JumboFrameCapable: boolPtr(true),
 		HasLogicalRedundancy: "no", Tags: toTags(l.Tags), ProviderName: l.ProviderName,
-		MacSecCapable: ptr(l.MACsecCapable), EncryptionMode: l.Encryption, MacSecKeys: toKeys(l.MACsecKeys),
+		MacSecCapable: boolPtr(l.MACsecCapable), EncryptionMode: l.Encryption, MacSecKeys: toKeys(l.MACsecKeys),
 	}
 }
 
@@ -109,7 +187,7 @@ func toVIF(v *sim.VIF) VirtualInterface {
 		VirtualInterfaceType: v.Type, VirtualInterfaceName: v.Name, Vlan: i32(v.VLAN), AsnLong: ptr(v.ASN),
 		AmazonSideAsn: ptr(v.AmazonSideASN), AuthKey: v.AuthKey, AmazonAddress: v.AmazonAddress,
 		CustomerAddress: v.CustomerAddress, AddressFamily: v.AddressFamily, VirtualInterfaceState: v.State,
-		Mtu: i32(v.MTU), JumboFrameCapable: ptr(true), VirtualGatewayId: v.VirtualGatewayID,
+		Mtu: i32(v.MTU), JumboFrameCapable: boolPtr(true), VirtualGatewayId: v.VirtualGatewayID,
 		DirectConnectGatewayId: v.DirectConnectGatewayID, Region: v.Region, Tags: toTags(v.Tags),
 		SiteLinkEnabled: ptr(v.EnableSiteLink), AwsDeviceV2: v.Device, AwsLogicalDeviceId: logicalDevice(v.Device),
 		BgpPeers: toBGPPeers(v),

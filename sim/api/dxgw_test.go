@@ -3,6 +3,7 @@ package api_test
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -171,7 +172,9 @@ func TestDirectConnectGatewayAssociations(t *testing.T) {
 	assert.Equal(t, vgw1, aws.ToString(a.AssociatedGateway.Id))
 	assert.Equal(t, "us-east-1", aws.ToString(a.AssociatedGateway.Region))
 	assert.Equal(t, vgw1, aws.ToString(a.VirtualGatewayId), "the older virtualGatewayId")
-	assert.Empty(t, a.AllowedPrefixesToDirectConnectGateway, "no VPC catalogue: what the request gives is kept")
+	vpc, ok := sim.DefaultCatalogue().VirtualGateway(vgw1)
+	require.True(t, ok)
+	assert.Equal(t, vpc.VPCCIDRs, cidrs(a.AllowedPrefixesToDirectConnectGateway), "none named: the VPC's CIDRs")
 
 	// The AWS provider's three reads each find exactly this association.
 	for name, in := range map[string]*dx.DescribeDirectConnectGatewayAssociationsInput{
@@ -197,7 +200,7 @@ func TestDirectConnectGatewayAssociations(t *testing.T) {
 	up, err = e.dx.UpdateDirectConnectGatewayAssociation(ctx, &dx.UpdateDirectConnectGatewayAssociationInput{AssociationId: aws.String(id),
 		RemoveAllowedPrefixesToDirectConnectGateway: prefixes("10.1.0.0/16")})
 	require.NoError(t, err)
-	assert.Equal(t, []string{"10.0.0.0/16"}, cidrs(up.DirectConnectGatewayAssociation.AllowedPrefixesToDirectConnectGateway))
+	assert.Equal(t, append(slices.Clone(vpc.VPCCIDRs), "10.0.0.0/16"), cidrs(up.DirectConnectGatewayAssociation.AllowedPrefixesToDirectConnectGateway))
 
 	// Transit gateways: prefixes required, at most 20, and not on a
 	// gateway that serves virtual private gateways.

@@ -128,6 +128,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// hangs up: its state is committed before its data-plane calls, which
 	// must not stop half-way.
 	ctx := context.WithValue(context.WithoutCancel(r.Context()), accountKey{}, account)
+	var done afterWrite
+	ctx = context.WithValue(ctx, afterWriteKey{}, &done)
+	defer done.run()
 	out, err := handle(ctx, body)
 	if err != nil {
 		h.logError(op, reqID, err)
@@ -135,6 +138,28 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.writeJSON(w, http.StatusOK, out)
+}
+
+type afterWriteKey struct{}
+
+// afterWrite is what an operation asked to run once its response is
+// written: giving back buffers the response was built in.
+type afterWrite []func()
+
+func (a *afterWrite) run() {
+	for _, f := range *a {
+		f()
+	}
+}
+
+// whenWritten runs f once the request's response has been written (at
+// once when ctx is not a request's).
+func whenWritten(ctx context.Context, f func()) {
+	if a, ok := ctx.Value(afterWriteKey{}).(*afterWrite); ok {
+		*a = append(*a, f)
+		return
+	}
+	f()
 }
 
 // readBody reads a request body of at most h.max bytes. A body that does

@@ -34,8 +34,18 @@ var plain = func() (t [utf8.RuneSelf]bool) {
 // U+2028 and U+2029 escaped, and invalid UTF-8 as U+FFFD.
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
+	start, i := 0, 0
+	// Eight bytes at a time while none needs a second look: IDs, names and
+	// states are plain ASCII, and a byte-wise loop over them was a fifth of
+	// a large describe's time.
+	for ; i+8 <= len(s); i += 8 {
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		if !plainWord(w) {
+			break
+		}
+	}
+	for i < len(s) {
 		if c := s[i]; c < utf8.RuneSelf {
 			if plain[c] {
 				i++
@@ -81,6 +91,26 @@ func appendString(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// Per-byte masks for plainWord.
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// zeroByte reports whether any byte of w is zero (exactly; it may not tell
+// which).
+func zeroByte(w uint64) bool { return (w-ones)&^w&highs != 0 }
+
+// plainWord reports whether the eight bytes in w are all plain ASCII: none
+// at or above 0x80, none below 0x20, and none of " \ < > &.
+func plainWord(w uint64) bool {
+	if w&highs != 0 || (w-ones*0x20)&^w&highs != 0 {
+		return false
+	}
+	return !zeroByte(w^(ones*'"')) && !zeroByte(w^(ones*'\\')) && !zeroByte(w^(ones*'<')) &&
+		!zeroByte(w^(ones*'>')) && !zeroByte(w^(ones*'&'))
 }
 
 // appendBase64 writes a blob as encoding/json does: a standard base64 string.

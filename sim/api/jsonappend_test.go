@@ -111,3 +111,31 @@ func BenchmarkAppendJSONConnections1000(b *testing.B) {
 		}
 	})
 }
+
+// TestAppendStringEveryByte puts every byte value at every position of a
+// string long enough for the eight-at-a-time path, and compares with
+// encoding/json.
+func TestAppendStringEveryByte(t *testing.T) {
+	base := []byte("dxcon-abcdefgh-ijklmnop")
+	for pos := range base {
+		for c := range 256 {
+			s := append([]byte(nil), base...)
+			s[pos] = byte(c)
+			want, err := json.Marshal(string(s))
+			require.NoError(t, err)
+			require.Equal(t, string(want), string(appendString(nil, string(s))), "byte %#x at %d", c, pos)
+		}
+	}
+}
+
+// FuzzAppendString: appendString writes what encoding/json writes.
+func FuzzAppendString(f *testing.F) {
+	for _, s := range awkward {
+		f.Add(s + s + s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, err := json.Marshal(s)
+		require.NoError(t, err)
+		require.Equal(t, string(want), string(appendString(nil, s)))
+	})
+}

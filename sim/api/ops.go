@@ -40,7 +40,9 @@ func (o *ops) DescribeConnections(ctx context.Context, in *DescribeConnectionsRe
 	if err != nil {
 		return nil, err
 	}
-	return &Connections{Connections: toConnections(cs), NextToken: next}, nil
+	slab := connSlabs.Get().(*connSlab)
+	whenWritten(ctx, func() { slab.put() })
+	return &Connections{Connections: slab.fill(cs), NextToken: next}, nil
 }
 
 func connKey(c *sim.Connection) string { return c.ID }

@@ -1,6 +1,7 @@
 package loa_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -75,4 +76,20 @@ func TestAssign(t *testing.T) {
 		assert.True(t, strings.HasPrefix(loa.Assign("dxcon-fh6ayh1d", "d", bw).Interface, prefix), "%s port %s", bw, prefix)
 	}
 	assert.Regexp(t, `^PP-\d\d ports \d+/\d+$`, a.Panel)
+}
+
+// TestEveryLetterReads renders letters for 500 connection IDs: compressed
+// page data ends in any byte, a carriage return among them (about one
+// letter in 128), and each must still read back whole.
+func TestEveryLetterReads(t *testing.T) {
+	t.Parallel()
+	for i := range 500 {
+		l := letter()
+		l.ID = fmt.Sprintf("dxlag-%08d", i)
+		b, err := l.PDF()
+		require.NoError(t, err)
+		content, err := simtest.PDFContent(b)
+		require.NoError(t, err, "letter %s", l.ID)
+		require.Contains(t, content, l.ID)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os/exec"
 	"regexp"
+	"strconv"
 )
 
 // PDFContent checks that b is a whole PDF (its header and its trailer) and
@@ -22,8 +23,19 @@ func PDFContent(b []byte) (string, error) {
 		return "", errors.New("no trailer, startxref and %%EOF at the end")
 	}
 	var out bytes.Buffer
-	for _, m := range pdfStream.FindAllSubmatch(b, -1) {
-		dict, data := m[1], m[2]
+	for _, m := range pdfStream.FindAllSubmatchIndex(b, -1) {
+		dict := b[m[2]:m[3]]
+		// A stream's data is /Length bytes: compressed data may well end in
+		// a carriage return, which an end-of-line pattern would eat.
+		n := pdfLength.FindSubmatch(dict)
+		if n == nil {
+			return "", errors.New("a stream without /Length")
+		}
+		length, err := strconv.Atoi(string(n[1]))
+		if err != nil || m[1]+length > len(b) {
+			return "", fmt.Errorf("a stream's /Length %s runs past the file", n[1])
+		}
+		data := b[m[1] : m[1]+length]
 		if !bytes.Contains(dict, []byte("/FlateDecode")) {
 			out.Write(data)
 			continue
@@ -39,7 +51,12 @@ func PDFContent(b []byte) (string, error) {
 	return out.String(), nil
 }
 
-var pdfStream = regexp.MustCompile(`(?s)<<(.*?)>>\s*stream\r?\n(.*?)\r?\nendstream`)
+// pdfStream matches a stream's dictionary and the line that starts its
+// data; pdfLength the data's length in the dictionary.
+var (
+	pdfStream = regexp.MustCompile(`(?s)<<((?:[^<>]|<<[^<>]*>>)*)>>\s*stream\r?\n`)
+	pdfLength = regexp.MustCompile(`/Length (\d+)`)
+)
 
 // PDFText extracts a PDF's text with poppler's pdftotext. ok is false when
 // pdftotext is not installed (Debian: poppler-utils).
