@@ -185,21 +185,41 @@ func (s *Service) VirtualInterfaces(account, connectionID, vifID string) ([]*VIF
 	return out, err
 }
 
-// DeleteVirtualInterface deletes a VIF.
+// DeleteVirtualInterface deletes a VIF (deleting, then deleted). A hosted
+// VIF is deleted by its owner or by the account that allocated it; one still
+// confirming that its owner deletes is declined instead: rejected, as AWS
+// keeps it, until the allocator deletes it.
 func (s *Service) DeleteVirtualInterface(ctx context.Context, account, id string) (string, error) {
+	var state string
 	err := s.do(ctx, "DeleteVirtualInterface", func(t *txn) error {
 		v, err := findVIF(t.st, account, id)
 		if err != nil {
-			return err
+			// The account that allocated a hosted VIF (the connection's
+			// owner) may delete it too.
+			if a, ok := t.st.VIFs[id]; ok && a.Allocator == account && a.State != StateDeleted {
+				v, err = a, nil
+			} else {
+				return err
+			}
+		}
+		if v.State == StateConfirming && v.Allocator != "" && v.Owner == account {
+			// Its owner declines a hosted VIF: rejected, as AWS keeps it,
+			// until the allocator deletes it.
+			n := v.clone()
+			n.State = StateRejected
+			t.putVIF(n)
+			state = StateRejected
+			return nil
 		}
 		t.remove(v.ID)
 		t.effect(Effect{Kind: EffectDeleteVLAN, ID: v.ID})
+		state = StateDeleting // as AWS answers; described so, then deleted
 		return nil
 	})
 	if err != nil {
 		return "", err
 	}
-	return StateDeleting, nil // as AWS answers; described so, then deleted
+	return state, nil
 }
 
 // AssociateVirtualInterface moves a VIF to another connection or LAG on the

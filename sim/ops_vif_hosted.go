@@ -14,7 +14,8 @@ import (
 // Connect gateway). Then it moves as a created VIF does. Both accounts
 // describe it; only its owner changes it.
 //
-//	hosted VIF: confirming → pending → available  (public: confirming → verifying)
+//	hosted VIF: confirming → pending → available  (public: confirming → verifying → pending → available)
+//	declined:   confirming → rejected (its owner deletes it) → deleting (its allocator deletes it)
 
 // AllocateVIFInput is an Allocate{Private,Public,Transit}VirtualInterface
 // request: a new VIF (without gateways) and the account that will own it.

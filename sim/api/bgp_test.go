@@ -262,6 +262,35 @@ func TestHostedVirtualInterfaces(t *testing.T) {
 	pc, err := bob.ConfirmPublicVirtualInterface(ctx, &dx.ConfirmPublicVirtualInterfaceInput{VirtualInterfaceId: pub.VirtualInterfaceId})
 	require.NoError(t, err)
 	assert.Equal(t, types.VirtualInterfaceStateVerifying, pc.VirtualInterfaceState)
+	state := func(id *string) types.VirtualInterfaceState {
+		t.Helper()
+		vs, err := alice.DescribeVirtualInterfaces(ctx, &dx.DescribeVirtualInterfacesInput{VirtualInterfaceId: id})
+		require.NoError(t, err)
+		require.Len(t, vs.VirtualInterfaces, 1)
+		return vs.VirtualInterfaces[0].VirtualInterfaceState
+	}
+	e.clock.Advance(testSchedule.Confirm)
+	assert.Equal(t, types.VirtualInterfaceStatePending, state(pub.VirtualInterfaceId), "verifying → pending: its prefixes taken as verified")
+	e.clock.Advance(testSchedule.Confirm)
+	assert.Equal(t, types.VirtualInterfaceStateAvailable, state(pub.VirtualInterfaceId), "pending → available")
+
+	// Declined: its owner deletes it while confirming; it is rejected, and
+	// kept (with its VLAN) until the allocating account deletes it.
+	dec, err := alice.AllocatePrivateVirtualInterface(ctx, &dx.AllocatePrivateVirtualInterfaceInput{ConnectionId: conn, OwnerAccount: aws.String(bobAcct),
+		NewPrivateVirtualInterfaceAllocation: &types.NewPrivateVirtualInterfaceAllocation{VirtualInterfaceName: aws.String("declined"), Vlan: 500, Asn: 65010}})
+	require.NoError(t, err)
+	del, err := bob.DeleteVirtualInterface(ctx, &dx.DeleteVirtualInterfaceInput{VirtualInterfaceId: dec.VirtualInterfaceId})
+	require.NoError(t, err)
+	assert.Equal(t, types.VirtualInterfaceStateRejected, del.VirtualInterfaceState)
+	assert.Equal(t, types.VirtualInterfaceStateRejected, state(dec.VirtualInterfaceId), "both accounts see it rejected")
+	_, err = bob.ConfirmPrivateVirtualInterface(ctx, &dx.ConfirmPrivateVirtualInterfaceInput{VirtualInterfaceId: dec.VirtualInterfaceId, VirtualGatewayId: aws.String(vgw1)})
+	assert.Contains(t, apiMessage(err), "only a virtual interface in state confirming", "a rejected VIF cannot be confirmed: %v", err)
+	_, err = alice.AllocatePrivateVirtualInterface(ctx, &dx.AllocatePrivateVirtualInterfaceInput{ConnectionId: conn, OwnerAccount: aws.String(bobAcct),
+		NewPrivateVirtualInterfaceAllocation: &types.NewPrivateVirtualInterfaceAllocation{VirtualInterfaceName: aws.String("again"), Vlan: 500, Asn: 65010}})
+	assert.Equal(t, "DirectConnectClientException", apiCode(err), "the rejected VIF still holds VLAN 500: %v", err)
+	del, err = alice.DeleteVirtualInterface(ctx, &dx.DeleteVirtualInterfaceInput{VirtualInterfaceId: dec.VirtualInterfaceId})
+	require.NoError(t, err)
+	assert.Equal(t, types.VirtualInterfaceStateDeleting, del.VirtualInterfaceState, "its allocator deletes it")
 }
 
 func fmtVIFs(vs []types.VirtualInterface) string {
