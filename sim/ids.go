@@ -53,15 +53,26 @@ func ARN(region, account, id string) string {
 	return fmt.Sprintf("arn:aws:directconnect:%s:%s:%s/%s", region, account, kind, id)
 }
 
-// ParseARN returns the region, account and resource ID of a Direct Connect ARN.
+// GatewayARN returns the ARN of a Direct Connect gateway: global, so with
+// no Region.
+func GatewayARN(account, id string) string {
+	return fmt.Sprintf("arn:aws:directconnect::%s:dx-gateway/%s", account, id)
+}
+
+// ParseARN returns the region, account and resource ID of a Direct Connect
+// ARN: a connection's, LAG's or VIF's, or a Direct Connect gateway's (whose
+// region is "").
 func ParseARN(arn string) (region, account, id string, err error) {
 	parts := strings.SplitN(arn, ":", 6)
 	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "directconnect" {
 		return "", "", "", fmt.Errorf("not a Direct Connect ARN: %q", arn)
 	}
 	kind, id, ok := strings.Cut(parts[5], "/")
-	if !ok || !strings.HasPrefix(id, kind+"-") {
-		return "", "", "", fmt.Errorf("ARN %q names no dxcon, dxlag or dxvif resource", arn)
+	switch {
+	case ok && kind == "dx-gateway" && parts[3] == "" && id != "":
+		return "", parts[4], id, nil
+	case !ok || !strings.HasPrefix(id, kind+"-"):
+		return "", "", "", fmt.Errorf("ARN %q names no dxcon, dxlag, dxvif or dx-gateway resource", arn)
 	}
 	return parts[3], parts[4], id, nil
 }

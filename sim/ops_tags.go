@@ -16,6 +16,11 @@ func (s *Service) resolveARN(st *State, account, arn string) (string, error) {
 	if err != nil {
 		return "", clientErr(RuleInvalidArgument, "%s", err.Error())
 	}
+	if region == "" && acct == account {
+		if _, err := findGateway(st, account, id); err == nil {
+			return id, nil
+		}
+	}
 	if region != s.region || acct != account {
 		return "", clientErr(RuleNotFound, "Could not find resource with ARN %s", arn)
 	}
@@ -39,6 +44,9 @@ func tagsOf(st *State, id string) []Tag {
 	if l, ok := st.LAGs[id]; ok {
 		return l.Tags
 	}
+	if g, ok := st.Gateways[id]; ok {
+		return g.Tags
+	}
 	return st.VIFs[id].Tags
 }
 
@@ -55,10 +63,15 @@ func setTags(t *txn, id string, tags []Tag) {
 		n := v.clone()
 		n.Tags = tags
 		t.putVIF(n)
+	} else if g, ok := t.st.Gateways[id]; ok {
+		n := g.clone()
+		n.Tags = tags
+		t.putGateway(n)
 	}
 }
 
-// TagResource adds or replaces tags on a connection, LAG or VIF.
+// TagResource adds or replaces tags on a connection, LAG, VIF or Direct
+// Connect gateway.
 func (s *Service) TagResource(account, arn string, tags []Tag) error {
 	return s.mutate(func(t *txn) error {
 		id, err := s.resolveARN(t.st, account, arn)

@@ -211,6 +211,34 @@ func TestTagsAndMACsec(t *testing.T) {
 	_, err = e.dx.DescribeTags(ctx, &dx.DescribeTagsInput{ResourceArns: []string{other}})
 	assert.Equal(t, "DirectConnectClientException", apiCode(err), "another account's ARN: %v", err)
 
+	// A Direct Connect gateway's ARN is global (no Region); its tags show
+	// in DescribeDirectConnectGateways too.
+	gw := gateway(t, e.dx, "tagged")
+	gwARN := sim.GatewayARN(api.DefaultAccount, gw)
+	_, err = e.dx.TagResource(ctx, &dx.TagResourceInput{ResourceArn: aws.String(gwARN), Tags: []types.Tag{{Key: aws.String("team"), Value: aws.String("net")}}})
+	require.NoError(t, err, "TagResource on a Direct Connect gateway")
+	tags, err = e.dx.DescribeTags(ctx, &dx.DescribeTagsInput{ResourceArns: []string{gwARN}})
+	require.NoError(t, err)
+	require.Len(t, tags.ResourceTags, 1)
+	assert.Equal(t, []types.Tag{{Key: aws.String("team"), Value: aws.String("net")}}, tags.ResourceTags[0].Tags)
+	gws, err := e.dx.DescribeDirectConnectGateways(ctx, &dx.DescribeDirectConnectGatewaysInput{DirectConnectGatewayId: aws.String(gw)})
+	require.NoError(t, err)
+	require.Len(t, gws.DirectConnectGateways, 1)
+	assert.Equal(t, "team", aws.ToString(gws.DirectConnectGateways[0].Tags[0].Key))
+	_, err = e.dx.UntagResource(ctx, &dx.UntagResourceInput{ResourceArn: aws.String(gwARN), TagKeys: []string{"team"}})
+	require.NoError(t, err)
+	tags, err = e.dx.DescribeTags(ctx, &dx.DescribeTagsInput{ResourceArns: []string{gwARN}})
+	require.NoError(t, err)
+	assert.Empty(t, tags.ResourceTags[0].Tags, "untagged")
+	for name, bad := range map[string]string{
+		"another account's gateway":   sim.GatewayARN("999999999999", gw),
+		"a gateway ARN with a Region": "arn:aws:directconnect:us-east-1:" + api.DefaultAccount + ":dx-gateway/" + gw,
+		"an unknown gateway":          sim.GatewayARN(api.DefaultAccount, "5f294f92-bafb-4011-916d-9b0bec2a5c29"),
+	} {
+		_, err = e.dx.TagResource(ctx, &dx.TagResourceInput{ResourceArn: aws.String(bad), Tags: []types.Tag{{Key: aws.String("x")}}})
+		assert.Equal(t, "DirectConnectClientException", apiCode(err), "%s: %v", name, err)
+	}
+
 	// MACsec needs a MACsec-capable port: this LAG was not requested with MACsec.
 	key := strings.Repeat("0123456789abcdef", 4)
 	_, err = e.dx.AssociateMacSecKey(ctx, &dx.AssociateMacSecKeyInput{ConnectionId: lag.LagId, Ckn: aws.String(key), Cak: aws.String(key)})
