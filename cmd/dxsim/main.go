@@ -9,9 +9,13 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/dxsim/dxsim/topology/bgp"
 )
 
 func main() {
+	// A BGP speaker is this program started again inside a namespace.
+	bgp.RunIfSpeaker()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := newRootCmd().ExecuteContext(ctx)
 	stop()

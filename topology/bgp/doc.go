@@ -1,0 +1,21 @@
+// Package bgp runs the BGP speakers of dxsim's VIFs: on the Amazon side, in
+// a DX device's namespace, a session per BGP peer of each VIF with AWS's
+// settings; on the customer side, where dxsim is the customer's router too,
+// the customer's sessions, which install what they learn into the customer
+// router's routing table.
+//
+// The speaker is GoBGP (github.com/osrg/gobgp/v4), used as a library. A Go
+// program's sockets are made in the namespace of the thread that makes
+// them, and GoBGP dials and listens from goroutines of its own, so each
+// namespace gets a speaker process of its own: the dxsim binary again,
+// started from a thread inside the namespace (RunIfSpeaker, called first
+// thing in main, turns it into the speaker). The parent drives it with
+// JSON lines on its standard input (the routers it should run) and reads
+// what happens to the sessions on its standard output; the speaker exits
+// when its standard input closes, so it never outlives the process that
+// started it.
+//
+// Each Router is one GoBGP server: one VIF's side, with its own ASN, its
+// own listening addresses and its own routes, so VIFs on one device never
+// see each other's prefixes.
+package bgp

@@ -1,0 +1,488 @@
+package bgp
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/netip"
+	"os"
+	"slices"
+	"sync"
+	"time"
+
+	api "github.com/osrg/gobgp/v4/api"
+	"github.com/osrg/gobgp/v4/pkg/apiutil"
+	"github.com/osrg/gobgp/v4/pkg/packet/bgp"
+	"github.com/osrg/gobgp/v4/pkg/server"
+)
+
+// speakerEnv marks the process as a speaker; its value names it in logs.
+const speakerEnv = "DXSIM_BGP_SPEAKER"
+
+// RunIfSpeaker turns this process into a speaker when it was started as
+// one, and then never returns; otherwise it returns at once. Call it first
+// thing in main (and in TestMain of tests that start speakers).
+func RunIfSpeaker() {
+	name := os.Getenv(speakerEnv)
+	if name == "" {
+		return
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})).With("speaker", name)
+	if err := serve(os.Stdin, os.Stdout, log); err != nil {
+		log.Error("speaker stopped", "err", err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
+// serve runs routers as the commands on in say, writing replies and events
+// to out, until in ends.
+func serve(in io.Reader, out io.Writer, log *slog.Logger) error {
+	sp := &speaker{out: json.NewEncoder(out), log: log, routers: map[string]*router{}}
+	defer sp.stopAll()
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	for sc.Scan() {
+		var c command
+		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
+			return fmt.Errorf("a command that is not JSON: %w", err)
+		}
+		var err error
+		switch {
+		case c.Set != nil:
+			err = sp.set(*c.Set)
+		case c.Delete != "":
+			sp.delete(c.Delete)
+		default:
+			err = errors.New("a command that neither sets nor deletes a router")
+		}
+		r := reply{Done: c.Seq}
+		if err != nil {
+			r.Error = err.Error()
+		}
+		sp.write(r)
+	}
+	return sc.Err()
+}
+
+type speaker struct {
+	mu      sync.Mutex // guards out
+	out     *json.Encoder
+	log     *slog.Logger
+	routers map[string]*router // touched by the command loop only
+}
+
+func (sp *speaker) write(r reply) {
+	sp.mu.Lock()
+	defer sp.mu.Unlock()
+	if err := sp.out.Encode(r); err != nil {
+		sp.log.Error("writing to the parent", "err", err)
+	}
+}
+
+func (sp *speaker) stopAll() {
+	for id := range sp.routers {
+		sp.delete(id)
+	}
+}
+
+// router is one running GoBGP server.
+type router struct {
+	spec   Router
+	srv    *server.BgpServer
+	cancel context.CancelFunc
+	sp     *speaker
+	recount chan struct{}
+
+	mu        sync.Mutex
+	last      map[netip.Addr]Event // what was last told of each session
+	installed map[netip.Prefix]netip.Addr
+}
+
+// set starts a router, or brings a running one to spec: a change of its
+// ASN, identifier, addresses or installing restarts it; peers and routes
+// change in place.
+func (sp *speaker) set(spec Router) error {
+	if err := spec.check(); err != nil {
+		return err
+	}
+	if r, ok := sp.routers[spec.ID]; ok {
+		if r.sameServer(spec) {
+			return r.update(spec)
+		}
+		sp.delete(spec.ID)
+	}
+	r, err := sp.start(spec)
+	if err != nil {
+		return err
+	}
+	sp.routers[spec.ID] = r
+	return nil
+}
+
+func (sp *speaker) delete(id string) {
+	r, ok := sp.routers[id]
+	if !ok {
+		return
+	}
+	delete(sp.routers, id)
+	r.cancel()
+	r.srv.Stop()
+	r.uninstallAll()
+}
+
+// check refuses a router the speaker cannot run.
+func (spec Router) check() error {
+	if spec.ID == "" || spec.ASN == 0 {
+		return errors.New("a router needs an ID and an ASN")
+	}
+	seen := map[netip.Addr]bool{}
+	for _, p := range spec.Peers {
+		switch {
+		case !p.Local.IsValid() || !p.Address.IsValid():
+			return fmt.Errorf("router %s: a peer needs a local address and the neighbour's", spec.ID)
+		case p.Local.Is4() != p.Address.Is4():
+			return fmt.Errorf("router %s: peer %s and local address %s are of different families", spec.ID, p.Address, p.Local)
+		case p.ASN == 0:
+			return fmt.Errorf("router %s: peer %s needs an ASN", spec.ID, p.Address)
+		case seen[p.Address]:
+			return fmt.Errorf("router %s: peer %s appears twice", spec.ID, p.Address)
+		}
+		seen[p.Address] = true
+	}
+	if !spec.routerID().Is4() {
+		return fmt.Errorf("router %s: no IPv4 router ID (give RouterID when every peer is IPv6)", spec.ID)
+	}
+	return nil
+}
+
+func (spec Router) routerID() netip.Addr {
+	if spec.RouterID.IsValid() {
+		return spec.RouterID
+	}
+	for _, p := range spec.Peers {
+		if p.Local.Is4() {
+			return p.Local
+		}
+	}
+	return netip.Addr{}
+}
+
+func (spec Router) locals() []string {
+	var out []string
+	for _, p := range spec.Peers {
+		if s := p.Local.String(); !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (r *router) sameServer(spec Router) bool {
+	return r.spec.ASN == spec.ASN && r.spec.routerID() == spec.routerID() && r.spec.Install == spec.Install &&
+		slices.Equal(r.spec.locals(), spec.locals())
+}
+
+func (sp *speaker) start(spec Router) (*router, error) {
+	lvl := &slog.LevelVar{}
+	lvl.Set(slog.LevelError)
+	srv := server.NewBgpServer(server.LoggerOption(sp.log.With("router", spec.ID), lvl))
+	go srv.Serve()
+	ctx, cancel := context.WithCancel(context.Background())
+	r := &router{spec: Router{ID: spec.ID, ASN: spec.ASN, RouterID: spec.RouterID, Install: spec.Install},
+		srv: srv, cancel: cancel, sp: sp, recount: make(chan struct{}, 1),
+		last: map[netip.Addr]Event{}, installed: map[netip.Prefix]netip.Addr{}}
+	fail := func(err error) (*router, error) {
+		cancel()
+		srv.Stop()
+		return nil, fmt.Errorf("router %s: %w", spec.ID, err)
+	}
+	if err := srv.StartBgp(ctx, &api.StartBgpRequest{Global: &api.Global{
+		Asn: spec.ASN, RouterId: spec.routerID().String(), ListenPort: 179, ListenAddresses: spec.locals(),
+	}}); err != nil {
+		return fail(err)
+	}
+	opts := []server.WatchOption{server.WatchPeer(), server.WatchUpdate(false, "", "")}
+	cb := server.WatchEventMessageCallbacks{
+		OnPeerUpdate: r.onPeer,
+		OnPathUpdate: func([]*apiutil.Path, time.Time) { r.dirty() },
+	}
+	if spec.Install {
+		opts = append(opts, server.WatchBestPath(false))
+		cb.OnBestPath = r.onBest
+	}
+	if err := srv.WatchEvent(ctx, cb, opts...); err != nil {
+		return fail(err)
+	}
+	go r.counting(ctx)
+	// The peers and routes as an update from nothing.
+	if err := r.update(spec); err != nil {
+		return fail(err)
+	}
+	return r, nil
+}
+
+// update brings peers and announced routes to spec's.
+func (r *router) update(spec Router) error {
+	ctx := context.Background()
+	old := map[netip.Addr]Peer{}
+	for _, p := range r.spec.Peers {
+		old[p.Address] = p
+	}
+	for _, p := range spec.Peers {
+		o, had := old[p.Address]
+		delete(old, p.Address)
+		switch {
+		case had && o == p:
+		case had && withDown(o, p.Down) == p:
+			var err error
+			if p.Down {
+				err = r.srv.DisablePeer(ctx, &api.DisablePeerRequest{Address: p.Address.String(), Communication: "held down by dxsim"})
+			} else {
+				err = r.srv.EnablePeer(ctx, &api.EnablePeerRequest{Address: p.Address.String()})
+			}
+			if err != nil {
+				return fmt.Errorf("router %s: peer %s: %w", spec.ID, p.Address, err)
+			}
+		default:
+			if had {
+				if err := r.srv.DeletePeer(ctx, &api.DeletePeerRequest{Address: p.Address.String()}); err != nil {
+					return fmt.Errorf("router %s: peer %s: %w", spec.ID, p.Address, err)
+				}
+			}
+			if err := r.srv.AddPeer(ctx, &api.AddPeerRequest{Peer: peerConf(p)}); err != nil {
+				return fmt.Errorf("router %s: peer %s: %w", spec.ID, p.Address, err)
+			}
+		}
+	}
+	for addr := range old {
+		if err := r.srv.DeletePeer(ctx, &api.DeletePeerRequest{Address: addr.String()}); err != nil {
+			return fmt.Errorf("router %s: peer %s: %w", spec.ID, addr, err)
+		}
+		r.mu.Lock()
+		delete(r.last, addr)
+		r.mu.Unlock()
+	}
+	r.spec.Peers = slices.Clone(spec.Peers)
+	if err := r.announce(spec.Announce); err != nil {
+		return fmt.Errorf("router %s: %w", spec.ID, err)
+	}
+	r.dirty()
+	return nil
+}
+
+func withDown(p Peer, down bool) Peer {
+	p.Down = down
+	return p
+}
+
+func family(a netip.Addr) *api.Family {
+	if a.Is4() {
+		return &api.Family{Afi: api.Family_AFI_IP, Safi: api.Family_SAFI_UNICAST}
+	}
+	return &api.Family{Afi: api.Family_AFI_IP6, Safi: api.Family_SAFI_UNICAST}
+}
+
+// peerConf is a neighbour as GoBGP takes it: single-hop eBGP (TTL 1), one
+// address family, MD5, AWS's timers unless told, the prefix limit.
+func peerConf(p Peer) *api.Peer {
+	hold, keepalive := uint64(cmpOr(p.HoldTime, 90)), uint64(cmpOr(p.Keepalive, 30))
+	fam := family(p.Address)
+	as := &api.AfiSafi{Config: &api.AfiSafiConfig{Family: fam, Enabled: true}}
+	if p.MaxPrefixes > 0 {
+		as.PrefixLimits = &api.PrefixLimit{Family: fam, MaxPrefixes: p.MaxPrefixes}
+	}
+	return &api.Peer{
+		Conf: &api.PeerConf{NeighborAddress: p.Address.String(), PeerAsn: p.ASN, AuthPassword: p.AuthKey, AdminDown: p.Down},
+		// A lost session is tried again within seconds, not BGP's 120.
+		Timers:    &api.Timers{Config: &api.TimersConfig{HoldTime: hold, KeepaliveInterval: keepalive, ConnectRetry: 3, IdleHoldTimeAfterReset: 1}},
+		Transport: &api.Transport{LocalAddress: p.Local.String()},
+		AfiSafis:  []*api.AfiSafi{as},
+	}
+}
+
+func cmpOr(v, def uint32) uint32 {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+// announce advertises exactly routes: what is new is added, what is gone
+// withdrawn.
+func (r *router) announce(routes []Route) error {
+	key := func(rt Route) string { return fmt.Sprint(rt.Prefix, rt.Communities) }
+	want := map[string]Route{}
+	for _, rt := range routes {
+		want[key(rt)] = rt
+	}
+	have := map[string]Route{}
+	for _, rt := range r.spec.Announce {
+		have[key(rt)] = rt
+	}
+	var add, del []*apiutil.Path
+	for k, rt := range want {
+		if _, ok := have[k]; !ok {
+			p, err := path(rt)
+			if err != nil {
+				return err
+			}
+			add = append(add, p)
+		}
+	}
+	for k, rt := range have {
+		if _, ok := want[k]; !ok {
+			p, err := path(rt)
+			if err != nil {
+				return err
+			}
+			del = append(del, p)
+		}
+	}
+	if len(del) > 0 {
+		if err := r.srv.DeletePath(apiutil.DeletePathRequest{Paths: del}); err != nil {
+			return fmt.Errorf("withdrawing: %w", err)
+		}
+	}
+	if len(add) > 0 {
+		if _, err := r.srv.AddPath(apiutil.AddPathRequest{Paths: add}); err != nil {
+			return fmt.Errorf("announcing: %w", err)
+		}
+	}
+	r.spec.Announce = slices.Clone(routes)
+	return nil
+}
+
+// path is a locally originated route; GoBGP sets the next hop to the
+// session's own address as it sends it (eBGP).
+func path(rt Route) (*apiutil.Path, error) {
+	nlri, err := bgp.NewIPAddrPrefix(rt.Prefix.Masked())
+	if err != nil {
+		return nil, fmt.Errorf("route %s: %w", rt.Prefix, err)
+	}
+	attrs := []bgp.PathAttributeInterface{bgp.NewPathAttributeOrigin(0)}
+	fam := bgp.RF_IPv4_UC
+	if rt.Prefix.Addr().Is4() {
+		nh, err := bgp.NewPathAttributeNextHop(netip.IPv4Unspecified())
+		if err != nil {
+			return nil, err
+		}
+		attrs = append(attrs, nh)
+	} else {
+		fam = bgp.RF_IPv6_UC
+		mp, err := bgp.NewPathAttributeMpReachNLRI(bgp.RF_IPv6_UC, []bgp.PathNLRI{{NLRI: nlri}}, netip.IPv6Unspecified())
+		if err != nil {
+			return nil, err
+		}
+		attrs = append(attrs, mp)
+	}
+	if len(rt.Communities) > 0 {
+		attrs = append(attrs, bgp.NewPathAttributeCommunities(rt.Communities))
+	}
+	return &apiutil.Path{Family: fam, Nlri: nlri, Attrs: attrs}, nil
+}
+
+// onPeer tells the parent of a session's new state at once.
+func (r *router) onPeer(ev *apiutil.WatchEventMessage_PeerEvent, t time.Time) {
+	if ev.Type != apiutil.PEER_EVENT_STATE {
+		return
+	}
+	st := ev.Peer.State
+	r.mu.Lock()
+	e := r.last[st.NeighborAddress]
+	e.Router, e.Peer, e.Time = r.spec.ID, st.NeighborAddress, t
+	e.State = fsmState(st.SessionState)
+	e.AdminDown = st.AdminState == api.PeerState_ADMIN_STATE_DOWN || st.AdminState == api.PeerState_ADMIN_STATE_PFX_CT
+	e.PrefixLimit = st.AdminState == api.PeerState_ADMIN_STATE_PFX_CT
+	e.Reason = ""
+	if e.State != StateEstablished && st.DisconnectReason != api.PeerState_DISCONNECT_REASON_UNSPECIFIED {
+		e.Reason = st.DisconnectReason.String()
+		if st.DisconnectMessage != "" {
+			e.Reason += ": " + st.DisconnectMessage
+		}
+	}
+	if e.State != StateEstablished {
+		e.Received, e.Accepted = 0, 0
+	}
+	r.last[st.NeighborAddress] = e
+	r.mu.Unlock()
+	r.sp.write(reply{Event: &e})
+	r.dirty()
+}
+
+func fsmState(s bgp.FSMState) string {
+	switch s {
+	case bgp.BGP_FSM_CONNECT:
+		return StateConnect
+	case bgp.BGP_FSM_ACTIVE:
+		return StateActive
+	case bgp.BGP_FSM_OPENSENT:
+		return StateOpenSent
+	case bgp.BGP_FSM_OPENCONFIRM:
+		return StateOpenConfirm
+	case bgp.BGP_FSM_ESTABLISHED:
+		return StateEstablished
+	}
+	return StateIdle
+}
+
+// dirty asks for the prefix counts to be read again.
+func (r *router) dirty() {
+	select {
+	case r.recount <- struct{}{}:
+	default:
+	}
+}
+
+// counting reads each session's prefix counts when told they may have
+// changed (a burst of updates is read once, 5 ms after it starts) and tells
+// the parent of each change.
+func (r *router) counting(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.recount:
+		}
+		time.Sleep(5 * time.Millisecond)
+		var changed []Event
+		now := time.Now()
+		err := r.srv.ListPeer(ctx, &api.ListPeerRequest{}, func(p *api.Peer) {
+			addr, err := netip.ParseAddr(p.GetState().GetNeighborAddress())
+			if err != nil {
+				return
+			}
+			var rec, acc uint64
+			for _, as := range p.GetAfiSafis() {
+				rec += as.GetState().GetReceived()
+				acc += as.GetState().GetAccepted()
+			}
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			e, ok := r.last[addr]
+			if !ok {
+				e = Event{Router: r.spec.ID, Peer: addr, State: StateIdle}
+			}
+			if e.State != StateEstablished {
+				rec, acc = 0, 0
+			}
+			if ok && e.Received == rec && e.Accepted == acc {
+				return
+			}
+			e.Received, e.Accepted, e.Time = rec, acc, now
+			r.last[addr] = e
+			changed = append(changed, e)
+		})
+		if err != nil && ctx.Err() == nil {
+			r.sp.log.Warn("reading sessions", "router", r.spec.ID, "err", err)
+		}
+		for _, e := range changed {
+			r.sp.write(reply{Event: &e})
+		}
+	}
+}
