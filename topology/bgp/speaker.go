@@ -92,10 +92,10 @@ func (sp *speaker) stopAll() {
 
 // router is one running GoBGP server.
 type router struct {
-	spec   Router
-	srv    *server.BgpServer
-	cancel context.CancelFunc
-	sp     *speaker
+	spec    Router
+	srv     *server.BgpServer
+	cancel  context.CancelFunc
+	sp      *speaker
 	recount chan struct{}
 
 	mu        sync.Mutex
