@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
 
 	"github.com/dxsim/dxsim/sim/bus"
 	"github.com/dxsim/dxsim/topology/bgp"
@@ -30,9 +31,17 @@ type link struct {
 	amazon, customer       *bgp.Speaker
 	amazonSub, customerSub *bus.Sub[bgp.Event]
 	customerNL             *netlink.Handle
+	customerNS             netns.NsHandle
 }
 
 func newLink(t *testing.T) *link {
+	t.Helper()
+	return newLinkWith(t, true)
+}
+
+// newLinkWith makes the link, with the customer's speaker or without (when
+// another router takes the customer's namespace: see customerNS).
+func newLinkWith(t *testing.T, customerSpeaker bool) *link {
 	t.Helper()
 	netnstest.RequireRoot(t)
 	nsA, hA := netnstest.NewNS(t)
@@ -52,16 +61,20 @@ func newLink(t *testing.T) *link {
 		require.NoError(t, err)
 		require.NoError(t, side.h.LinkSetUp(lo))
 	}
-	l := &link{customerNL: hC}
+	l := &link{customerNL: hC, customerNS: nsC}
 	var err error
 	l.amazon, err = bgp.Start(nsA, "amazon", nil)
 	require.NoError(t, err)
 	t.Cleanup(func() { assert.NoError(t, l.amazon.Close()) })
-	l.customer, err = bgp.Start(nsC, "customer", nil)
-	require.NoError(t, err)
-	t.Cleanup(func() { assert.NoError(t, l.customer.Close()) })
-	l.amazonSub, l.customerSub = l.amazon.Subscribe(10_000), l.customer.Subscribe(10_000)
-	t.Cleanup(func() { l.amazonSub.Close(); l.customerSub.Close() })
+	l.amazonSub = l.amazon.Subscribe(10_000)
+	t.Cleanup(l.amazonSub.Close)
+	if customerSpeaker {
+		l.customer, err = bgp.Start(nsC, "customer", nil)
+		require.NoError(t, err)
+		t.Cleanup(func() { assert.NoError(t, l.customer.Close()) })
+		l.customerSub = l.customer.Subscribe(10_000)
+		t.Cleanup(l.customerSub.Close)
+	}
 	return l
 }
 
@@ -85,6 +98,7 @@ func customerRouter(key string, amazonASN uint32, announce ...netip.Prefix) bgp.
 func waitFor(t *testing.T, sub *bus.Sub[bgp.Event], within time.Duration, what string, ok func(bgp.Event) bool) bgp.Event {
 	t.Helper()
 	deadline := time.After(within)
+	var seen []bgp.Event
 	for {
 		select {
 		case e, open := <-sub.C():
@@ -92,14 +106,18 @@ func waitFor(t *testing.T, sub *bus.Sub[bgp.Event], within time.Duration, what s
 			if ok(e) {
 				return e
 			}
+			seen = append(seen, e)
 		case <-deadline:
-			require.FailNow(t, "timed out", "waiting %s for %s", within, what)
+			require.FailNow(t, "timed out", "waiting %s for %s; the events were %+v", within, what, seen)
 		}
 	}
 }
 
-func up(received uint64) func(bgp.Event) bool {
-	return func(e bgp.Event) bool { return e.Established() && e.Received == received }
+// up accepts an event of a session established with accepted prefixes from
+// the neighbour (received may count more: a route the neighbour sends back,
+// refused for the AS loop).
+func up(accepted uint64) func(bgp.Event) bool {
+	return func(e bgp.Event) bool { return e.Established() && e.Accepted == accepted }
 }
 
 // stays checks that no event on sub within d says the session is up.
