@@ -94,9 +94,16 @@ func (v *VIF) BGPPeers() []BGPPeer {
 	return out
 }
 
-// BGPStatus is a peer's session status as the API reports it: up when the
-// peer and its VIF are available, else down.
+// BGPStatus is a peer's session status as the API reports it: its session's
+// where the data plane runs it (see BGPRouters), else up when the peer and
+// its VIF are available; down otherwise.
 func (v *VIF) BGPStatus(p BGPPeer) string {
+	if up, ok := v.live[p.ID]; ok && p.State == StateAvailable {
+		if up {
+			return "up"
+		}
+		return "down"
+	}
 	if p.State == StateAvailable && v.State == StateAvailable {
 		return "up"
 	}

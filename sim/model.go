@@ -147,6 +147,10 @@ type VIF struct {
 	Peers []BGPPeer `json:"bgpPeers,omitempty"`
 	// Allocator is the account that allocated a hosted VIF for its owner.
 	Allocator string `json:"allocator,omitempty"`
+
+	// live is each peer's session, up or not, as the data plane reports
+	// it: set on the copies describes return, never kept.
+	live map[string]bool
 }
 
 // State is the control plane's whole state. Objects in it are never modified

@@ -182,6 +182,9 @@ func (s *Service) VirtualInterfaces(account, connectionID, vifID string) ([]*VIF
 		slices.SortFunc(out, func(a, b *VIF) int { return compareIDs(a.ID, b.ID) })
 		return nil
 	})
+	for i, v := range out {
+		out[i] = s.withSessions(v)
+	}
 	return out, err
 }
 

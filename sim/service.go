@@ -62,6 +62,7 @@ type Service struct {
 	connOrder atomic.Pointer[[]string]
 
 	events bus.Bus[StateChange]
+	live   sessions // BGP sessions as the data plane reports them
 	stop   context.CancelFunc
 	done   chan struct{}
 }
@@ -179,6 +180,7 @@ func (s *Service) Close() error {
 	s.stop()
 	<-s.done
 	s.events.Close()
+	s.live.bus.Close()
 	return nil
 }
 
