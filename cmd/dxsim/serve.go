@@ -18,6 +18,7 @@ import (
 	"github.com/dxsim/dxsim/sim/api"
 	"github.com/dxsim/dxsim/sim/boltstore"
 	"github.com/dxsim/dxsim/topology"
+	"github.com/dxsim/dxsim/topology/bgp"
 	"github.com/dxsim/dxsim/topology/observe"
 )
 
@@ -36,6 +37,8 @@ type serveConfig struct {
 	schedule    sim.Schedule
 	logLevel    string
 	limits      serveLimits
+	// customerRouter is bgp.CustomerBuiltin or bgp.CustomerNone.
+	customerRouter string
 }
 
 func newServeCmd() *cobra.Command {
@@ -83,6 +86,7 @@ connection closes the longest-idle one.`,
 	f.DurationVar(&cfg.schedule.Converge, "converge-time", cfg.schedule.Converge, "with a data plane: how long an associated member may take to converge before it is reported down")
 	f.DurationVar(&cfg.schedule.Confirm, "confirm-time", cfg.schedule.Confirm, "hosted connections and VIFs: pending → available")
 	f.DurationVar(&cfg.schedule.Retain, "deleted-time", cfg.schedule.Retain, "how long deleted connections, LAGs and VIFs are still described, as deleted")
+	f.StringVar(&cfg.customerRouter, "customer-router", bgp.CustomerBuiltin, "the customer side of each VIF's BGP: builtin (a speaker in the customer router's namespace) or none (run your own router there)")
 	f.StringVar(&cfg.logLevel, "log-level", "info", "debug, info, warn or error")
 	f.IntVar(&cfg.limits.maxConns, "max-connections", defaultMaxConns, "most connections open at once (at most half the open-file limit); at the cap a new one closes the longest idle")
 	return c
@@ -127,6 +131,13 @@ func runServe(ctx context.Context, cfg serveConfig, stderr io.Writer, ready func
 		auth = api.NewSigV4(creds, cfg.region, nil)
 	default:
 		return fmt.Errorf("unknown --auth %q: want none or sigv4", cfg.auth)
+	}
+	switch cfg.customerRouter {
+	case "":
+		cfg.customerRouter = bgp.CustomerBuiltin
+	case bgp.CustomerBuiltin, bgp.CustomerNone:
+	default:
+		return fmt.Errorf("unknown --customer-router %q: want builtin or none", cfg.customerRouter)
 	}
 	cat := sim.DefaultCatalogue()
 	if cfg.catalogue != "" {
@@ -186,6 +197,13 @@ func runServe(ctx context.Context, cfg serveConfig, stderr io.Writer, ready func
 	if keeper != nil {
 		keeper.start(svc, log)
 	}
+	if dp != nil {
+		// Every VIF's BGP, on speakers in the device's and the customer
+		// router's namespaces; closed (every session down) before the
+		// control plane.
+		ctrl := bgp.NewController(bgp.ControllerConfig{Source: svc, Namespaces: dp, Customer: cfg.customerRouter, Log: log})
+		defer closeLogged(log, "BGP", ctrl)
+	}
 
 	mux := http.NewServeMux()
 	mux.Handle("/", api.NewHandler(svc, api.Options{Auth: auth, Log: log}))
@@ -195,7 +213,7 @@ func runServe(ctx context.Context, cfg serveConfig, stderr io.Writer, ready func
 		// Streams (/dxsim/v1/events) end when serving ends.
 		BaseContext: func(net.Listener) context.Context { return ctx }}
 	log.Info("serving the Direct Connect API", "listen", ln.Addr().String(), "state", filepath.Join(cfg.state, boltstore.FileName),
-		"dataplane", cfg.dataplane, "auth", cfg.auth, "region", cfg.region, "max-connections", limits.maxConns)
+		"dataplane", cfg.dataplane, "customer-router", cfg.customerRouter, "auth", cfg.auth, "region", cfg.region, "max-connections", limits.maxConns)
 	if ready != nil {
 		ready(ln.Addr().String())
 	}

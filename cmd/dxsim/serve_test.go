@@ -91,6 +91,7 @@ func TestServeRefusesBadFlags(t *testing.T) {
 		{"unknown auth", serveConfig{listen: "127.0.0.1:0", state: t.TempDir(), dataplane: "none", auth: "maybe", region: "us-east-1", logLevel: "info"}},
 		{"unknown region", serveConfig{listen: "127.0.0.1:0", state: t.TempDir(), dataplane: "none", auth: "none", region: "mars-1", logLevel: "info"}},
 		{"unknown dataplane", serveConfig{listen: "127.0.0.1:0", state: t.TempDir(), dataplane: "warp", auth: "none", region: "us-east-1", logLevel: "info"}},
+		{"unknown customer router", serveConfig{listen: "127.0.0.1:0", state: t.TempDir(), dataplane: "none", auth: "none", region: "us-east-1", logLevel: "info", customerRouter: "bird"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			assert.Error(t, runServe(context.Background(), tc.cfg, io.Discard, nil), "%+v accepted", tc.cfg)

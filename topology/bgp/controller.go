@@ -1,0 +1,463 @@
+package bgp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"maps"
+	"net"
+	"net/netip"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+
+	"github.com/dxsim/dxsim/sim"
+)
+
+// Customer routers: what runs the customer's side of each VIF's BGP.
+const (
+	// CustomerBuiltin runs a speaker per VIF in the customer router's
+	// namespace, advertising a customer network of its own and installing
+	// what it learns, so a lab works with nothing else installed.
+	CustomerBuiltin = "builtin"
+	// CustomerNone leaves the customer's BGP to the user (FRR, BIRD, …):
+	// the VLAN interfaces and addresses are there.
+	CustomerNone = "none"
+)
+
+// Source is the control plane as the controller uses it.
+type Source interface {
+	BGPRouters() ([]sim.BGPRouter, error)
+	Subscribe(buf int) (<-chan sim.StateChange, func())
+	SetBGPSession(sim.BGPSession)
+	ForgetBGPSession(peerID string)
+}
+
+// Namespaces names the namespaces of a device: the DX device's and the
+// customer router's (topology.DataPlane does).
+type Namespaces interface {
+	Namespaces(device string) (aws, customer string)
+}
+
+// ControllerConfig is what a Controller runs with.
+type ControllerConfig struct {
+	Source     Source
+	Namespaces Namespaces
+	// Customer is CustomerBuiltin (the default) or CustomerNone.
+	Customer string
+	Log      *slog.Logger
+	// Retry is how often a router that could not be set is tried again
+	// (5 s when zero): a VIF's interface may not be there yet.
+	Retry time.Duration
+}
+
+// Controller runs the control plane's BGP (sim's BGPRouters) on speakers,
+// one per namespace, and reports each Amazon-side session back
+// (SetBGPSession): a restart runs them again from the state, a deleted VIF
+// or peer closes its session, and a failover test holds its sessions down.
+type Controller struct {
+	cfg  ControllerConfig
+	log  *slog.Logger
+	kick chan struct{}
+
+	mu       sync.Mutex
+	speakers map[string]*Speaker              // by namespace name
+	applied  map[string]applied               // by VIF ID: what each speaker runs
+	peers    map[string]map[netip.Addr]string // by VIF ID: Amazon-side neighbour address → peer ID
+	customer map[string]Event                 // the customer side's last event, by VIF ID and peer
+	nets     map[string]netip.Prefix          // each VIF's customer network (builtin)
+
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+type applied struct {
+	device           string
+	amazon, customer *Router
+}
+
+// NewController starts a controller; Close stops it and its speakers.
+func NewController(cfg ControllerConfig) *Controller {
+	if cfg.Customer == "" {
+		cfg.Customer = CustomerBuiltin
+	}
+	if cfg.Retry == 0 {
+		cfg.Retry = 5 * time.Second
+	}
+	log := cfg.Log
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &Controller{cfg: cfg, log: log, kick: make(chan struct{}, 1), speakers: map[string]*Speaker{},
+		applied: map[string]applied{}, peers: map[string]map[netip.Addr]string{}, customer: map[string]Event{},
+		nets: map[string]netip.Prefix{}, cancel: cancel, done: make(chan struct{})}
+	go c.run(ctx)
+	return c
+}
+
+// Close stops the controller and its speakers: every session closes.
+func (c *Controller) Close() error {
+	c.cancel()
+	<-c.done
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var errs []error
+	for name, s := range c.speakers {
+		if err := s.Close(); err != nil {
+			errs = append(errs, err)
+		}
+		delete(c.speakers, name)
+	}
+	return errors.Join(errs...)
+}
+
+func (c *Controller) run(ctx context.Context) {
+	defer close(c.done)
+	changes, stop := c.cfg.Source.Subscribe(1024)
+	defer stop()
+	retry := time.NewTicker(c.cfg.Retry)
+	defer retry.Stop()
+	c.reconcile(ctx)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case _, ok := <-changes:
+			if !ok {
+				return
+			}
+			// A burst of changes is one reconcile.
+			drain(changes)
+		case <-c.kick:
+		case <-retry.C:
+		}
+		c.reconcile(ctx)
+	}
+}
+
+func drain(ch <-chan sim.StateChange) {
+	for {
+		select {
+		case _, ok := <-ch:
+			if !ok {
+				return
+			}
+		default:
+			return
+		}
+	}
+}
+
+// reconcile brings the speakers to the control plane's BGP.
+func (c *Controller) reconcile(ctx context.Context) {
+	routers, err := c.cfg.Source.BGPRouters()
+	if err != nil {
+		c.log.Warn("bgp: reading the routers", "err", err)
+		return
+	}
+	want := map[string]sim.BGPRouter{}
+	for _, r := range routers {
+		want[r.VIFID] = r
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for id, a := range c.applied {
+		if r, ok := want[id]; !ok || r.Device != a.device {
+			c.remove(ctx, id, a)
+		}
+	}
+	for _, id := range slices.Sorted(maps.Keys(want)) {
+		if err := c.apply(ctx, want[id]); err != nil {
+			c.log.Debug("bgp: not running yet", "vif", id, "err", err)
+		}
+	}
+}
+
+// apply runs one VIF's routers, as far as they changed.
+func (c *Controller) apply(ctx context.Context, r sim.BGPRouter) error {
+	amazon, peers, err := amazonRouter(r)
+	if err != nil {
+		return err
+	}
+	awsNS, custNS := c.cfg.Namespaces.Namespaces(r.Device)
+	// The speakers first: one started afresh runs nothing yet, and marks
+	// what it should run as not applied.
+	spA, err := c.speaker(awsNS, true)
+	if err != nil {
+		return err
+	}
+	var spC *Speaker
+	if c.cfg.Customer == CustomerBuiltin {
+		if spC, err = c.speaker(custNS, false); err != nil {
+			return err
+		}
+	}
+	a := c.applied[r.VIFID]
+	a.device = r.Device
+	if a.amazon == nil || !reflect.DeepEqual(*a.amazon, amazon) {
+		c.peers[r.VIFID] = peers
+		if err := spA.Set(ctx, amazon); err != nil {
+			return err
+		}
+		a.amazon = &amazon
+		c.applied[r.VIFID] = a
+	}
+	if spC == nil {
+		return nil
+	}
+	cust, err := c.customerRouter(r, custNS)
+	if err != nil {
+		return err
+	}
+	if a.customer == nil || !reflect.DeepEqual(*a.customer, cust) {
+		if err := spC.Set(ctx, cust); err != nil {
+			return err
+		}
+		a.customer = &cust
+		c.applied[r.VIFID] = a
+	}
+	return nil
+}
+
+// remove stops a VIF's routers and forgets its sessions.
+func (c *Controller) remove(ctx context.Context, id string, a applied) {
+	awsNS, custNS := c.cfg.Namespaces.Namespaces(a.device)
+	if sp := c.speakers[awsNS]; sp != nil && a.amazon != nil {
+		if err := sp.Delete(ctx, id); err != nil {
+			c.log.Warn("bgp: stopping a router", "vif", id, "err", err)
+		}
+	}
+	if sp := c.speakers[custNS]; sp != nil && a.customer != nil {
+		if err := sp.Delete(ctx, id); err != nil {
+			c.log.Warn("bgp: stopping a router", "vif", id, "err", err)
+		}
+	}
+	for _, peerID := range c.peers[id] {
+		c.cfg.Source.ForgetBGPSession(peerID)
+	}
+	delete(c.applied, id)
+	delete(c.peers, id)
+	delete(c.nets, id)
+	for k := range c.customer {
+		if strings.HasPrefix(k, id+"/") {
+			delete(c.customer, k)
+		}
+	}
+}
+
+// speaker returns the speaker of a namespace, started if need be.
+func (c *Controller) speaker(name string, amazon bool) (*Speaker, error) {
+	if sp := c.speakers[name]; sp != nil {
+		select {
+		case <-sp.Done():
+			delete(c.speakers, name) // it died: start another
+		default:
+			return sp, nil
+		}
+	}
+	ns, err := netns.GetFromName(name)
+	if err != nil {
+		return nil, fmt.Errorf("namespace %s: %w", name, err)
+	}
+	defer ns.Close()
+	sp, err := Start(ns, name, c.log)
+	if err != nil {
+		return nil, err
+	}
+	c.speakers[name] = sp
+	sub := sp.Subscribe(100_000)
+	go c.follow(name, sub, amazon)
+	// A new speaker runs nothing: everything on it is to be set again.
+	for id, a := range c.applied {
+		awsNS, custNS := c.cfg.Namespaces.Namespaces(a.device)
+		switch {
+		case amazon && awsNS == name:
+			a.amazon = nil
+		case !amazon && custNS == name:
+			a.customer = nil
+		default:
+			continue
+		}
+		c.applied[id] = a
+	}
+	return sp, nil
+}
+
+// follow reports a speaker's events: the Amazon side's to the control
+// plane, the customer side's kept for Customer.
+func (c *Controller) follow(name string, sub interface {
+	C() <-chan Event
+	Err() error
+}, amazon bool) {
+	for e := range sub.C() {
+		c.mu.Lock()
+		if amazon {
+			peerID := c.peers[e.Router][e.Peer]
+			c.mu.Unlock()
+			if peerID != "" {
+				c.cfg.Source.SetBGPSession(sim.BGPSession{Time: e.Time, VIFID: e.Router, PeerID: peerID,
+					State: e.State, Prefixes: e.Accepted, Reason: e.Reason})
+			}
+			continue
+		}
+		c.customer[e.Router+"/"+e.Peer.String()] = e
+		c.mu.Unlock()
+	}
+	if err := sub.Err(); err != nil {
+		c.log.Warn("bgp: a speaker's events ended", "speaker", name, "err", err)
+	}
+	select {
+	case c.kick <- struct{}{}: // a speaker that died is started again
+	default:
+	}
+}
+
+// amazonRouter is the Amazon side of a VIF as a speaker runs it, and its
+// neighbours' peer IDs.
+func amazonRouter(r sim.BGPRouter) (Router, map[netip.Addr]string, error) {
+	out := Router{ID: r.VIFID, ASN: uint32(r.AmazonASN)}
+	peers := map[netip.Addr]string{}
+	for _, p := range r.Peers {
+		local, err := netip.ParsePrefix(p.AmazonAddress)
+		if err != nil {
+			return Router{}, nil, fmt.Errorf("peer %s: Amazon address %q: %w", p.PeerID, p.AmazonAddress, err)
+		}
+		remote, err := netip.ParsePrefix(p.CustomerAddress)
+		if err != nil {
+			return Router{}, nil, fmt.Errorf("peer %s: customer address %q: %w", p.PeerID, p.CustomerAddress, err)
+		}
+		out.Peers = append(out.Peers, Peer{Local: local.Addr(), Address: remote.Addr(), ASN: uint32(p.ASN), AuthKey: p.AuthKey,
+			MaxPrefixes: uint32(p.MaxPrefixes), Down: p.Down})
+		peers[remote.Addr()] = p.PeerID
+	}
+	for _, a := range r.Announce {
+		route, err := parseRoute(a)
+		if err != nil {
+			return Router{}, nil, err
+		}
+		out.Announce = append(out.Announce, route)
+	}
+	return out, peers, nil
+}
+
+func parseRoute(a sim.AmazonPrefix) (Route, error) {
+	p, err := netip.ParsePrefix(a.Prefix)
+	if err != nil {
+		return Route{}, fmt.Errorf("prefix %q: %w", a.Prefix, err)
+	}
+	rt := Route{Prefix: p.Masked()}
+	for _, s := range a.Communities {
+		hi, lo, ok := strings.Cut(s, ":")
+		h, err1 := strconv.ParseUint(hi, 10, 16)
+		l, err2 := strconv.ParseUint(lo, 10, 16)
+		if !ok || err1 != nil || err2 != nil {
+			return Route{}, fmt.Errorf("community %q is not ASN:value", s)
+		}
+		rt.Communities = append(rt.Communities, uint32(h)<<16|uint32(l))
+	}
+	return rt, nil
+}
+
+// customerSpace is where builtin customer routers' networks come from: the
+// shared address space of RFC 6598, a /24 per VIF.
+var customerSpace = netip.MustParsePrefix("100.64.0.0/10")
+
+// customerRouter is the builtin customer side of a VIF: the customer's ASN,
+// Amazon as its neighbour, a network of its own (with an address on the
+// router's loopback) advertised, and what it learns installed.
+func (c *Controller) customerRouter(r sim.BGPRouter, custNS string) (Router, error) {
+	out := Router{ID: r.VIFID, Install: true}
+	for _, p := range r.Peers {
+		local, err1 := netip.ParsePrefix(p.CustomerAddress)
+		remote, err2 := netip.ParsePrefix(p.AmazonAddress)
+		if err1 != nil || err2 != nil {
+			return Router{}, fmt.Errorf("peer %s: addresses %q, %q", p.PeerID, p.CustomerAddress, p.AmazonAddress)
+		}
+		out.ASN = uint32(p.ASN)
+		out.Peers = append(out.Peers, Peer{Local: local.Addr(), Address: remote.Addr(), ASN: uint32(r.AmazonASN), AuthKey: p.AuthKey})
+	}
+	n, err := c.customerNet(r.VIFID, custNS)
+	if err != nil {
+		return Router{}, err
+	}
+	out.Announce = []Route{{Prefix: n}}
+	return out, nil
+}
+
+// customerNet is a VIF's customer network: a /24 of customerSpace picked by
+// the VIF's ID (the next free one on a clash), its first address on the
+// customer router's loopback.
+func (c *Controller) customerNet(vifID, custNS string) (netip.Prefix, error) {
+	n, ok := c.nets[vifID]
+	if !ok {
+		used := map[netip.Prefix]bool{}
+		for _, p := range c.nets {
+			used[p] = true
+		}
+		h := fnv.New32a()
+		h.Write([]byte(vifID))
+		slots := uint32(1) << (24 - customerSpace.Bits())
+		base := customerSpace.Addr().As4()
+		for i := range slots {
+			slot := (h.Sum32() + i) % slots
+			a := base
+			a[1] |= byte(slot >> 8)
+			a[2] = byte(slot)
+			n = netip.PrefixFrom(netip.AddrFrom4(a), 24)
+			if !used[n] {
+				break
+			}
+		}
+	}
+	ns, err := netns.GetFromName(custNS)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("namespace %s: %w", custNS, err)
+	}
+	defer ns.Close()
+	h, err := netlink.NewHandleAt(ns)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	defer h.Close()
+	lo, err := h.LinkByName("lo")
+	if err == nil {
+		err = h.LinkSetUp(lo)
+	}
+	if err == nil {
+		first := n.Addr().Next()
+		err = h.AddrReplace(lo, &netlink.Addr{IPNet: &net.IPNet{IP: first.AsSlice(), Mask: net.CIDRMask(24, 32)}})
+	}
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("the customer network %s on %s: %w", n, custNS, err)
+	}
+	c.nets[vifID] = n
+	return n, nil
+}
+
+// CustomerSession is the builtin customer router's side of one session.
+type CustomerSession struct {
+	VIFID   string
+	Network netip.Prefix // what it advertises
+	Event                // its last state and prefix counts
+}
+
+// Customer returns the builtin customer routers' sessions, by VIF.
+func (c *Controller) Customer() []CustomerSession {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []CustomerSession
+	for _, k := range slices.Sorted(maps.Keys(c.customer)) {
+		e := c.customer[k]
+		out = append(out, CustomerSession{VIFID: e.Router, Network: c.nets[e.Router], Event: e})
+	}
+	return out
+}

@@ -1,0 +1,107 @@
+package bgp_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/dxsim/dxsim/sim"
+	"github.com/dxsim/dxsim/topology"
+	"github.com/dxsim/dxsim/topology/bgp"
+	"github.com/dxsim/dxsim/topology/netnstest"
+)
+
+// TestControllerRunsTheVIFsBGP: over the real data plane, a private VIF's
+// BGP comes up between the Amazon side and the builtin customer router;
+// the API's bgpStatus follows it; a failover test takes it down (the VIF
+// reads down) and stopping it brings it back; deleting the VIF closes it.
+func TestControllerRunsTheVIFsBGP(t *testing.T) {
+	t.Parallel()
+	netnstest.RequireRoot(t)
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	prefix := "dxsim" + hex.EncodeToString(b[:])
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	log := slog.New(slog.DiscardHandler)
+	dp, err := topology.Open(ctx, topology.Options{Backend: "userspace", Prefix: prefix, Logger: log, PollInterval: 50 * time.Millisecond})
+	if err != nil {
+		netnstest.Skip(t, "userspace data plane unavailable: "+err.Error())
+	}
+	t.Cleanup(func() {
+		assert.NoError(t, dp.Teardown(context.Background()), "teardown")
+		dp.Close()
+	})
+	sched := sim.DefaultSchedule()
+	sched.Confirm = 100 * time.Millisecond
+	svc, err := sim.New(sim.Config{DataPlane: dp, Log: log, Schedule: &sched})
+	require.NoError(t, err)
+	defer svc.Close()
+	ctrl := bgp.NewController(bgp.ControllerConfig{Source: svc, Namespaces: dp, Log: log, Retry: 500 * time.Millisecond})
+	defer func() { assert.NoError(t, ctrl.Close()) }()
+	sessions := svc.SubscribeBGP(10_000)
+	defer sessions.Close()
+
+	const acct = "123456789012"
+	c, err := svc.CreateConnection(ctx, acct, sim.CreateConnectionInput{Location: "EqDC2", Bandwidth: "10Gbps", Name: "c"})
+	require.NoError(t, err)
+	vgw := sim.DefaultCatalogue().VirtualGatewaysIn("us-east-1")[0]
+	start := time.Now()
+	v, err := svc.CreateVirtualInterface(ctx, acct, sim.CreateVIFInput{Type: sim.VIFPrivate, ConnectionID: c.ID, Name: "p", VLAN: 101, ASN: 65000, VirtualGatewayID: vgw.ID})
+	require.NoError(t, err)
+	peerID := v.BGPPeers()[0].ID
+
+	waitSession := func(what string, ok func(sim.BGPSession) bool) sim.BGPSession {
+		t.Helper()
+		for {
+			select {
+			case s := <-sessions.C():
+				if s.VIFID == v.ID && s.PeerID == peerID && ok(s) {
+					return s
+				}
+			case <-ctx.Done():
+				require.FailNow(t, "timed out waiting for "+what, "sessions: %+v", svc.BGPSessions())
+			}
+		}
+	}
+	waitSession("established with the customer's network", func(s sim.BGPSession) bool { return s.Up() && s.Prefixes == 1 })
+	t.Logf("VIF created → session established with the customer's prefix: %s", time.Since(start).Round(time.Millisecond))
+	require.Eventually(t, func() bool {
+		for _, s := range ctrl.Customer() {
+			if s.VIFID == v.ID && s.Established() && s.Accepted == 1 {
+				return true
+			}
+		}
+		return false
+	}, 30*time.Second, 50*time.Millisecond, "the customer router has the VPC's IPv4 CIDR: %+v", ctrl.Customer())
+	describe := func() *sim.VIF {
+		vs, err := svc.VirtualInterfaces(acct, "", v.ID)
+		require.NoError(t, err)
+		return vs[0]
+	}
+	require.Eventually(t, func() bool { return describe().State == sim.StateAvailable }, 10*time.Second, 20*time.Millisecond)
+	assert.Equal(t, "up", describe().BGPStatus(describe().BGPPeers()[0]))
+
+	_, err = svc.StartFailoverTest(ctx, acct, v.ID, nil, 0)
+	require.NoError(t, err)
+	waitSession("down for the failover test", func(s sim.BGPSession) bool { return !s.Up() })
+	got := describe()
+	assert.Equal(t, sim.StateDown, got.State, "its only session down: the VIF is down")
+	assert.Equal(t, "down", got.BGPStatus(got.BGPPeers()[0]))
+	_, err = svc.StopFailoverTest(ctx, acct, v.ID)
+	require.NoError(t, err)
+	stopped := time.Now()
+	waitSession("back after the test", func(s sim.BGPSession) bool { return s.Up() && s.Prefixes == 1 })
+	t.Logf("failover test stopped → session back with its prefix: %s", time.Since(stopped).Round(time.Millisecond))
+
+	_, err = svc.DeleteVirtualInterface(ctx, acct, v.ID)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return len(svc.BGPSessions()) == 0 }, 30*time.Second, 50*time.Millisecond,
+		"the deleted VIF's session is closed and forgotten: %+v", svc.BGPSessions())
+}
