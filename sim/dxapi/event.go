@@ -11,6 +11,7 @@ const (
 	TypeState        = "state"        // a control-plane state change
 	TypeMilestone    = "milestone"    // an observed operation reached a milestone
 	TypeInterruption = "interruption" // an observed operation finished: Report holds it
+	TypeBGP          = "bgp"          // a VIF's BGP session changed state or prefix count
 )
 
 // Event is one line of the event stream.
@@ -28,6 +29,17 @@ type Event struct {
 	Milestone string            `json:"milestone,omitempty"`
 	TMS       *float64          `json:"t_ms,omitempty"`
 	Report    *sim.Interruption `json:"report,omitempty"`
+
+	// BGP sessions (ID is the VIF).
+	BGPPeer  string  `json:"bgpPeerId,omitempty"`
+	BGPState string  `json:"bgpState,omitempty"`
+	Prefixes *uint64 `json:"prefixes,omitempty"` // accepted from the customer
+	Reason   string  `json:"reason,omitempty"`
+}
+
+func bgpEvent(b sim.BGPSession) Event {
+	n := b.Prefixes
+	return Event{Type: TypeBGP, Time: b.Time, ID: b.VIFID, BGPPeer: b.PeerID, BGPState: b.State, Prefixes: &n, Reason: b.Reason}
 }
 
 func stateEvent(c sim.StateChange) Event {

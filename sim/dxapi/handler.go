@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/dxsim/dxsim/sim"
+	"github.com/dxsim/dxsim/sim/bus"
 )
 
 // Prefix is where dxsim's own API lives.
@@ -23,6 +24,13 @@ type States interface {
 type Observations interface {
 	Subscribe(buf int) (<-chan sim.InterruptionUpdate, func())
 	Report(connectionID string) (*sim.Interruption, bool)
+}
+
+// BGPSessions is where the VIFs' BGP session reports come from; a
+// *sim.Service is one. States that are also BGPSessions have them in the
+// event stream.
+type BGPSessions interface {
+	SubscribeBGP(limit int) *bus.Sub[sim.BGPSession]
 }
 
 // Handler serves dxsim's own API.
@@ -82,6 +90,12 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 	only := r.URL.Query().Get("id")
 	states, stopStates := h.states.Subscribe(1024)
 	defer stopStates()
+	var sessions <-chan sim.BGPSession
+	if b, ok := h.states.(BGPSessions); ok {
+		sub := b.SubscribeBGP(1024)
+		defer sub.Close()
+		sessions = sub.C()
+	}
 	var updates <-chan sim.InterruptionUpdate
 	if h.obs != nil {
 		u, stop := h.obs.Subscribe(1024)
@@ -117,6 +131,13 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			if !send(updateEvent(u)) {
+				return
+			}
+		case b, ok := <-sessions:
+			if !ok {
+				return
+			}
+			if !send(bgpEvent(b)) {
 				return
 			}
 		}

@@ -146,3 +146,35 @@ func TestEventsStream(t *testing.T) {
 	assert.Equal(t, "dxcon-abcd1234", r.Report.ConnectionID)
 	assert.Contains(t, lines[0]+lines[1]+lines[2], `"op":"associate"`)
 }
+
+// TestEventsCarryBGPSessions: with a control plane that has BGP session
+// reports, the stream carries them, filtered by VIF.
+func TestEventsCarryBGPSessions(t *testing.T) {
+	t.Parallel()
+	svc, err := sim.New(sim.Config{})
+	require.NoError(t, err)
+	defer svc.Close()
+	srv := httptest.NewServer(New(svc, nil, nil))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+Prefix+"events?id=dxvif-ffffffff", nil)
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	lines := bufio.NewScanner(resp.Body)
+	// The headers are written after the stream subscribes: reports from
+	// now on reach it.
+	svc.SetBGPSession(sim.BGPSession{VIFID: "dxvif-eeeeeeee", PeerID: "dxpeer-eeeeeeee", State: "established"})
+	svc.SetBGPSession(sim.BGPSession{VIFID: "dxvif-ffffffff", PeerID: "dxpeer-ffffffff", State: "established", Prefixes: 7})
+	require.True(t, lines.Scan(), "a line: %v", lines.Err())
+	var e Event
+	require.NoError(t, json.Unmarshal(lines.Bytes(), &e))
+	assert.Equal(t, TypeBGP, e.Type)
+	assert.Equal(t, "dxvif-ffffffff", e.ID, "only the VIF asked for")
+	assert.Equal(t, "dxpeer-ffffffff", e.BGPPeer)
+	assert.Equal(t, "established", e.BGPState)
+	require.NotNil(t, e.Prefixes)
+	assert.Equal(t, uint64(7), *e.Prefixes)
+}
