@@ -135,6 +135,15 @@ func renderFRR(v *VIF) string {
 
 func writeFRRBGP(b *strings.Builder, v *VIF, asn int64, peers []BGPPeer) {
 	fmt.Fprintf(b, "router bgp %d\n", asn)
+	// The router ID is the customer's IPv4 address: bgpd run without zebra
+	// (a router in a namespace) has no interfaces to take one from, and
+	// Amazon refuses an OPEN from 0.0.0.0.
+	for _, p := range peers {
+		if p.AddressFamily == FamilyIPv4 {
+			fmt.Fprintf(b, " bgp router-id %s\n", peerHost(p.CustomerAddress))
+			break
+		}
+	}
 	b.WriteString(" no bgp ebgp-requires-policy\n no bgp default ipv4-unicast\n")
 	for _, p := range peers {
 		n := peerHost(p.AmazonAddress)

@@ -57,6 +57,10 @@ type ControllerConfig struct {
 	// Retry is how often a router that could not be set is tried again
 	// (5 s when zero): a VIF's interface may not be there yet.
 	Retry time.Duration
+	// LimitRestart is how long a session the customer sent too many
+	// prefixes on stays down before Amazon's side tries it again (30 s when
+	// zero).
+	LimitRestart time.Duration
 }
 
 // Controller runs the control plane's BGP (sim's BGPRouters) on speakers,
@@ -91,6 +95,9 @@ func NewController(cfg ControllerConfig) *Controller {
 	}
 	if cfg.Retry == 0 {
 		cfg.Retry = 5 * time.Second
+	}
+	if cfg.LimitRestart == 0 {
+		cfg.LimitRestart = 30 * time.Second
 	}
 	log := cfg.Log
 	if log == nil {
@@ -187,6 +194,9 @@ func (c *Controller) apply(ctx context.Context, r sim.BGPRouter) error {
 	amazon, peers, err := amazonRouter(r)
 	if err != nil {
 		return err
+	}
+	for i := range amazon.Peers {
+		amazon.Peers[i].LimitRestart = uint32(max(c.cfg.LimitRestart/time.Second, 1))
 	}
 	awsNS, custNS := c.cfg.Namespaces.Namespaces(r.Device)
 	// The speakers first: one started afresh runs nothing yet, and marks

@@ -5,6 +5,9 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
+	"os"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,28 +26,10 @@ import (
 // reads down) and stopping it brings it back; deleting the VIF closes it.
 func TestControllerRunsTheVIFsBGP(t *testing.T) {
 	t.Parallel()
-	netnstest.RequireRoot(t)
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	prefix := "dxsim" + hex.EncodeToString(b[:])
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	log := slog.New(slog.DiscardHandler)
-	dp, err := topology.Open(ctx, topology.Options{Backend: "userspace", Prefix: prefix, Logger: log, PollInterval: 50 * time.Millisecond})
-	if err != nil {
-		netnstest.Skip(t, "userspace data plane unavailable: "+err.Error())
-	}
-	t.Cleanup(func() {
-		assert.NoError(t, dp.Teardown(context.Background()), "teardown")
-		dp.Close()
-	})
-	sched := sim.DefaultSchedule()
-	sched.Confirm = 100 * time.Millisecond
-	svc, err := sim.New(sim.Config{DataPlane: dp, Log: log, Schedule: &sched})
-	require.NoError(t, err)
-	defer svc.Close()
-	ctrl := bgp.NewController(bgp.ControllerConfig{Source: svc, Namespaces: dp, Log: log, Retry: 500 * time.Millisecond})
-	defer func() { assert.NoError(t, ctrl.Close()) }()
+	l := newLab(t, ctx, bgp.CustomerBuiltin)
+	svc, ctrl := l.svc, l.ctrl
 	sessions := svc.SubscribeBGP(10_000)
 	defer sessions.Close()
 
@@ -104,4 +89,78 @@ func TestControllerRunsTheVIFsBGP(t *testing.T) {
 	require.NoError(t, err)
 	require.Eventually(t, func() bool { return len(svc.BGPSessions()) == 0 }, 30*time.Second, 50*time.Millisecond,
 		"the deleted VIF's session is closed and forgotten: %+v", svc.BGPSessions())
+}
+
+// lab is a control plane over the userspace data plane with the BGP
+// controller, for one test.
+type lab struct {
+	dp   *topology.DataPlane
+	svc  *sim.Service
+	ctrl *bgp.Controller
+}
+
+// newLab runs on the userspace data plane, or on the kernel's where the
+// kernel is required to have bonding and 802.1Q (scripts/vmtest). The
+// log is printed if the test fails.
+func newLab(t *testing.T, ctx context.Context, customer string) *lab {
+	t.Helper()
+	netnstest.RequireRoot(t)
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	var logs lockedBuffer
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("the lab's log:\n%s", logs.String())
+		}
+	})
+	backend := "userspace"
+	if os.Getenv(netnstest.RequireKernelEnv) == "1" {
+		backend = "kernel"
+	}
+	dp, err := topology.Open(ctx, topology.Options{Backend: backend, Prefix: "dxsim" + hex.EncodeToString(b[:]), Logger: log, PollInterval: 50 * time.Millisecond})
+	if err != nil {
+		netnstest.Skip(t, backend+" data plane unavailable: "+err.Error())
+	}
+	t.Cleanup(func() {
+		assert.NoError(t, dp.Teardown(context.Background()), "teardown")
+		dp.Close()
+	})
+	sched := sim.DefaultSchedule()
+	sched.Confirm = 100 * time.Millisecond
+	svc, err := sim.New(sim.Config{DataPlane: dp, Log: log, Schedule: &sched})
+	require.NoError(t, err)
+	t.Cleanup(func() { svc.Close() })
+	ctrl := bgp.NewController(bgp.ControllerConfig{Source: svc, Namespaces: dp, Customer: customer, Log: log, Retry: 500 * time.Millisecond,
+		LimitRestart: 2 * time.Second})
+	t.Cleanup(func() { assert.NoError(t, ctrl.Close()) })
+	return &lab{dp: dp, svc: svc, ctrl: ctrl}
+}
+
+// lockedBuffer is a log sink for goroutines of a test.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// bgpStatus describes a VIF as the API would: its state and its first
+// peer's bgpStatus.
+func (l *lab) bgpStatus(t *testing.T, vifID string) (state, status string) {
+	t.Helper()
+	vs, err := l.svc.VirtualInterfaces("123456789012", "", vifID)
+	require.NoError(t, err)
+	require.Len(t, vs, 1)
+	return vs[0].State, vs[0].BGPStatus(vs[0].BGPPeers()[0])
 }

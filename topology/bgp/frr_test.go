@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,7 +14,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/vishvananda/netns"
 
+	"github.com/dxsim/dxsim/sim"
 	"github.com/dxsim/dxsim/topology/bgp"
 	"github.com/dxsim/dxsim/topology/internal/nsthread"
 	"github.com/dxsim/dxsim/topology/netnstest"
@@ -29,7 +32,18 @@ type frr struct {
 // startFRR runs bgpd with conf in the customer's namespace of l.
 func startFRR(t *testing.T, l *link, conf string) *frr {
 	t.Helper()
+	return startFRRIn(t, l.customerNS, conf)
+}
+
+// startFRRIn runs bgpd with conf in ns.
+func startFRRIn(t *testing.T, ns netns.NsHandle, conf string) *frr {
+	t.Helper()
 	if _, err := os.Stat(bgpd); err != nil {
+		if os.Getenv(netnstest.RequireKernelEnv) == "1" {
+			// scripts/vmtest's VM has no FRR: these run in the host's
+			// test run, where scripts/test installs it.
+			t.Skip("no FRR in the test VM; scripts/test runs this on the host")
+		}
 		netnstest.Skip(t, "needs FRR's bgpd (Debian: apt-get install frr)")
 	}
 	dir := t.TempDir()
@@ -40,7 +54,7 @@ func startFRR(t *testing.T, l *link, conf string) *frr {
 		"-f", cfg, "-i", filepath.Join(dir, "bgpd.pid"), "--vty_socket", dir)
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
-	require.NoError(t, nsthread.Do(l.customerNS, cmd.Start))
+	require.NoError(t, nsthread.Do(ns, cmd.Start))
 	t.Cleanup(func() {
 		if t.Failed() {
 			n, _ := exec.Command("vtysh", "--vty_socket", dir, "-c", "show bgp neighbors").CombinedOutput()
@@ -59,6 +73,17 @@ func startFRR(t *testing.T, l *link, conf string) *frr {
 type neighbor struct {
 	State  string `json:"state"`
 	PfxRcd int    `json:"pfxRcd"`
+}
+
+// vtysh runs configuration commands on the running bgpd.
+func (f *frr) vtysh(t *testing.T, cmds ...string) {
+	t.Helper()
+	args := []string{"--vty_socket", f.dir, "-c", "configure terminal"}
+	for _, c := range cmds {
+		args = append(args, "-c", c)
+	}
+	out, err := exec.Command("vtysh", args...).CombinedOutput()
+	require.NoError(t, err, "vtysh %v: %s", cmds, out)
 }
 
 func (f *frr) summary(t *testing.T) map[string]neighbor {
@@ -123,4 +148,61 @@ func TestFRRCustomer(t *testing.T) {
 	waitFor(t, l.amazonSub, 30*time.Second, "down with another key", func(e bgp.Event) bool { return !e.Established() })
 	staysDown(t, l.amazonSub, 6*time.Second, "Amazon's key differs from FRR's")
 	assert.NotEqual(t, "Established", f.summary(t)[amazonAddr.String()].State)
+}
+
+// TestFRRWithRouterConfiguration: with --customer-router none, the user's
+// FRR runs DescribeRouterConfiguration's FRRouting-FRR-8 configuration as
+// is in the customer router's namespace, and gets its session with MD5 and
+// the VPC's prefix; the API says up. Then, changed at run time: more than
+// 100 prefixes put the session down, and so does a wrong key; the API
+// says down each time, and the VIF reads down.
+func TestFRRWithRouterConfiguration(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	l := newLab(t, ctx, bgp.CustomerNone)
+	const acct = "123456789012"
+	c, err := l.svc.CreateConnection(ctx, acct, sim.CreateConnectionInput{Location: "EqDC2", Bandwidth: "10Gbps", Name: "c"})
+	require.NoError(t, err)
+	v, err := l.svc.CreateVirtualInterface(ctx, acct, sim.CreateVIFInput{Type: sim.VIFPrivate, ConnectionID: c.ID, Name: "p", VLAN: 101, ASN: 65000,
+		VirtualGatewayID: sim.DefaultCatalogue().VirtualGatewaysIn("us-east-1")[0].ID})
+	require.NoError(t, err)
+	rc, err := l.svc.RouterConfiguration(acct, v.ID, sim.RouterFRR8)
+	require.NoError(t, err)
+	_, custNS := l.dp.Namespaces(c.Device)
+	ns, err := netns.GetFromName(custNS)
+	require.NoError(t, err)
+	defer ns.Close()
+	f := startFRRIn(t, ns, rc.Config)
+	amazon := netip.MustParsePrefix(v.AmazonAddress).Addr().String()
+
+	require.Eventually(t, func() bool {
+		n := f.summary(t)[amazon]
+		return n.State == "Established" && n.PfxRcd == 1
+	}, time.Minute, 100*time.Millisecond, "FRR established with the VPC's prefix: %v", f.summary(t))
+	require.Eventually(t, func() bool { st, s := l.bgpStatus(t, v.ID); return st == sim.StateAvailable && s == "up" }, 30*time.Second, 50*time.Millisecond)
+
+	// 101 networks: Amazon's side shuts the session for the prefix limit.
+	cmds := []string{"router bgp 65000", "no bgp network import-check", "address-family ipv4 unicast"}
+	for i := range 101 {
+		cmds = append(cmds, fmt.Sprintf("network 198.18.%d.0/24", i))
+	}
+	f.vtysh(t, cmds...)
+	require.Eventually(t, func() bool { st, s := l.bgpStatus(t, v.ID); return st == sim.StateDown && s == "down" }, time.Minute, 50*time.Millisecond,
+		"101 prefixes: the API says down (sessions: %+v)", l.svc.BGPSessions())
+	sessions := l.svc.BGPSessions()
+	require.Len(t, sessions, 1)
+	t.Logf("after 101 prefixes: %+v", sessions[0])
+
+	// Back to 100: the session returns.
+	f.vtysh(t, "router bgp 65000", "address-family ipv4 unicast", "no network 198.18.100.0/24")
+	require.Eventually(t, func() bool {
+		ss := l.svc.BGPSessions()
+		return len(ss) == 1 && ss[0].Up() && ss[0].Prefixes == 100
+	}, 2*time.Minute, 100*time.Millisecond, "100 prefixes: up again (sessions: %+v)", l.svc.BGPSessions())
+
+	// A wrong key: down, and the API says so.
+	f.vtysh(t, "router bgp 65000", "neighbor "+amazon+" password 0xnotthekey")
+	require.Eventually(t, func() bool { _, s := l.bgpStatus(t, v.ID); return s == "down" }, time.Minute, 50*time.Millisecond,
+		"a wrong key: the API says down (sessions: %+v)", l.svc.BGPSessions())
 }

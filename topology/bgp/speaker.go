@@ -98,9 +98,11 @@ type router struct {
 	sp      *speaker
 	recount chan struct{}
 
-	mu        sync.Mutex
-	last      map[netip.Addr]Event // what was last told of each session
-	installed map[netip.Prefix]netip.Addr
+	mu         sync.Mutex
+	last       map[netip.Addr]Event // what was last told of each session
+	installed  map[netip.Prefix]netip.Addr
+	restarting map[netip.Addr]bool   // a prefix-limit restart is due
+	limits     map[netip.Addr]uint32 // each peer's prefix limit, as set (not effectiveLimits')
 }
 
 // set starts a router, or brings a running one to spec: a change of its
@@ -196,7 +198,7 @@ func (sp *speaker) start(spec Router) (*router, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &router{spec: Router{ID: spec.ID, ASN: spec.ASN, RouterID: spec.RouterID, Install: spec.Install},
 		srv: srv, cancel: cancel, sp: sp, recount: make(chan struct{}, 1),
-		last: map[netip.Addr]Event{}, installed: map[netip.Prefix]netip.Addr{}}
+		last: map[netip.Addr]Event{}, installed: map[netip.Prefix]netip.Addr{}, restarting: map[netip.Addr]bool{}}
 	fail := func(err error) (*router, error) {
 		cancel()
 		srv.Stop()
@@ -234,11 +236,22 @@ func (r *router) update(spec Router) error {
 	for _, p := range r.spec.Peers {
 		old[p.Address] = p
 	}
+	r.mu.Lock()
+	r.limits = map[netip.Addr]uint32{}
+	for _, p := range spec.Peers {
+		r.limits[p.Address] = p.MaxPrefixes
+	}
+	r.mu.Unlock()
+	spec.Peers = effectiveLimits(spec)
 	for _, p := range spec.Peers {
 		o, had := old[p.Address]
 		delete(old, p.Address)
 		switch {
 		case had && o == p:
+		case had && withLimit(o, p.MaxPrefixes) == p:
+			if _, err := r.srv.UpdatePeer(ctx, &api.UpdatePeerRequest{Peer: peerConf(p)}); err != nil {
+				return fmt.Errorf("router %s: peer %s: %w", spec.ID, p.Address, err)
+			}
 		case had && withDown(o, p.Down) == p:
 			var err error
 			if p.Down {
@@ -268,12 +281,40 @@ func (r *router) update(spec Router) error {
 		delete(r.last, addr)
 		r.mu.Unlock()
 	}
+	r.mu.Lock()
 	r.spec.Peers = slices.Clone(spec.Peers)
+	r.mu.Unlock()
 	if err := r.announce(spec.Announce); err != nil {
 		return fmt.Errorf("router %s: %w", spec.ID, err)
 	}
 	r.dirty()
 	return nil
+}
+
+// effectiveLimits returns the peers with their prefix limits as GoBGP
+// counts: every prefix the neighbour sends, including this router's own
+// sent back to it (FRR does, for eBGP), which are refused for the AS loop.
+// A router counts only what it accepts, so the limit GoBGP enforces is
+// raised by what this router announces in the peer's family, and the
+// accepted count is held to the limit as set by enforceLimit.
+func effectiveLimits(spec Router) []Peer {
+	out := slices.Clone(spec.Peers)
+	for i, p := range out {
+		if p.MaxPrefixes == 0 {
+			continue
+		}
+		for _, rt := range spec.Announce {
+			if rt.Prefix.Addr().Is4() == p.Address.Is4() {
+				out[i].MaxPrefixes++
+			}
+		}
+	}
+	return out
+}
+
+func withLimit(p Peer, limit uint32) Peer {
+	p.MaxPrefixes = limit
+	return p
 }
 
 func withDown(p Peer, down bool) Peer {
@@ -413,6 +454,58 @@ func (r *router) onPeer(ev *apiutil.WatchEventMessage_PeerEvent, t time.Time) {
 	r.mu.Unlock()
 	r.sp.write(reply{Event: &e})
 	r.dirty()
+	if !e.Established() {
+		r.restartLater(st.NeighborAddress)
+	}
+}
+
+// restartLater lets a session shut for too many prefixes try again after
+// its peer's LimitRestart. The shut is read from the peer's admin state
+// then, not from the event: GoBGP may report the session's close before it
+// records why.
+func (r *router) restartLater(addr netip.Addr) {
+	r.mu.Lock()
+	i := slices.IndexFunc(r.spec.Peers, func(p Peer) bool { return p.Address == addr })
+	var after time.Duration
+	if i >= 0 {
+		after = time.Duration(r.spec.Peers[i].LimitRestart) * time.Second
+	}
+	if after == 0 || r.restarting[addr] {
+		r.mu.Unlock()
+		return
+	}
+	r.restarting[addr] = true
+	r.mu.Unlock()
+	time.AfterFunc(after, func() {
+		r.mu.Lock()
+		delete(r.restarting, addr)
+		r.mu.Unlock()
+		ctx := context.Background()
+		shut := false
+		err := r.srv.ListPeer(ctx, &api.ListPeerRequest{Address: addr.String()}, func(p *api.Peer) {
+			shut = shut || p.GetState().GetAdminState() == api.PeerState_ADMIN_STATE_PFX_CT
+		})
+		if err != nil || !shut {
+			return
+		}
+		r.mu.Lock()
+		j := slices.IndexFunc(r.spec.Peers, func(p Peer) bool { return p.Address == addr })
+		var p Peer
+		if j >= 0 {
+			p = r.spec.Peers[j]
+		}
+		r.mu.Unlock()
+		if j < 0 {
+			return
+		}
+		// The limit as set (enforceLimit may have lowered it), then up.
+		if _, err := r.srv.UpdatePeer(ctx, &api.UpdatePeerRequest{Peer: peerConf(p)}); err != nil {
+			r.sp.log.Warn("restoring a session's prefix limit", "router", r.spec.ID, "peer", addr, "err", err)
+		}
+		if err := r.srv.EnablePeer(ctx, &api.EnablePeerRequest{Address: addr.String()}); err != nil {
+			r.sp.log.Warn("restarting a session after its prefix limit", "router", r.spec.ID, "peer", addr, "err", err)
+		}
+	})
 }
 
 func fsmState(s bgp.FSMState) string {
@@ -451,6 +544,7 @@ func (r *router) counting(ctx context.Context) {
 		}
 		time.Sleep(5 * time.Millisecond)
 		var changed []Event
+		var over []overLimit
 		now := time.Now()
 		err := r.srv.ListPeer(ctx, &api.ListPeerRequest{}, func(p *api.Peer) {
 			addr, err := netip.ParseAddr(p.GetState().GetNeighborAddress())
@@ -474,15 +568,45 @@ func (r *router) counting(ctx context.Context) {
 			if ok && e.Received == rec && e.Accepted == acc {
 				return
 			}
+			if limit := r.limits[addr]; limit > 0 && acc > uint64(limit) && e.State == StateEstablished {
+				over = append(over, overLimit{addr, rec})
+			}
 			e.Received, e.Accepted, e.Time = rec, acc, now
 			r.last[addr] = e
 			changed = append(changed, e)
 		})
+		for _, o := range over {
+			r.enforceLimit(ctx, o.addr, o.received)
+		}
 		if err != nil && ctx.Err() == nil {
 			r.sp.log.Warn("reading sessions", "router", r.spec.ID, "err", err)
 		}
 		for _, e := range changed {
 			r.sp.write(reply{Event: &e})
 		}
+	}
+}
+
+type overLimit struct {
+	addr     netip.Addr
+	received uint64
+}
+
+// enforceLimit shuts a session whose neighbour has more accepted prefixes
+// than its limit, as GoBGP itself does (a Cease, maximum number of prefixes
+// reached): by lowering the limit GoBGP enforces below what it has
+// received. restartLater puts the limit back.
+func (r *router) enforceLimit(ctx context.Context, addr netip.Addr, received uint64) {
+	r.mu.Lock()
+	i := slices.IndexFunc(r.spec.Peers, func(p Peer) bool { return p.Address == addr })
+	if i < 0 {
+		r.mu.Unlock()
+		return
+	}
+	p := r.spec.Peers[i]
+	r.mu.Unlock()
+	p.MaxPrefixes = uint32(received - 1)
+	if _, err := r.srv.UpdatePeer(ctx, &api.UpdatePeerRequest{Peer: peerConf(p)}); err != nil {
+		r.sp.log.Warn("shutting a session over its prefix limit", "router", r.spec.ID, "peer", addr, "err", err)
 	}
 }

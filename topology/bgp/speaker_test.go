@@ -209,11 +209,18 @@ func TestPrefixLimit(t *testing.T) {
 	for i := range 101 {
 		many = append(many, netip.MustParsePrefix(fmt.Sprintf("198.18.%d.0/24", i)))
 	}
-	require.NoError(t, l.amazon.Set(ctx, amazonRouter("k", 100)))
+	amazon := amazonRouter("k", 100)
+	amazon.Peers[0].LimitRestart = 3
+	require.NoError(t, l.amazon.Set(ctx, amazon))
 	require.NoError(t, l.customer.Set(ctx, customerRouter("k", 64512, many[:100]...)))
 	waitFor(t, l.amazonSub, 30*time.Second, "up with 100 prefixes", up(100))
 	require.NoError(t, l.customer.Set(ctx, customerRouter("k", 64512, many...)))
 	e := waitFor(t, l.amazonSub, 30*time.Second, "shut for the 101st prefix", func(e bgp.Event) bool { return !e.Established() })
 	t.Logf("after the 101st prefix: %+v", e)
+	assert.True(t, e.PrefixLimit, "shut for the prefix limit: %+v", e)
+	// Tried again after 3 s, and shut again while there are 101.
 	staysDown(t, l.amazonSub, 5*time.Second, "101 prefixes")
+	// Back to 100: the next try stays up.
+	require.NoError(t, l.customer.Set(ctx, customerRouter("k", 64512, many[:100]...)))
+	waitFor(t, l.amazonSub, 30*time.Second, "up again with 100 prefixes", up(100))
 }

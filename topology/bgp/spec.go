@@ -42,6 +42,10 @@ type Peer struct {
 	// MaxPrefixes is how many prefixes the neighbour may advertise before
 	// the session is shut (0: no limit).
 	MaxPrefixes uint32 `json:"maxPrefixes,omitempty"`
+	// LimitRestart is how long, in seconds, a session shut for too many
+	// prefixes stays down before it is tried again (0: until the peer is
+	// set again), as a router's maximum-prefix restart does.
+	LimitRestart uint32 `json:"limitRestart,omitempty"`
 	// Down holds the session administratively down.
 	Down bool `json:"down,omitempty"`
 }
