@@ -25,10 +25,12 @@ const (
 
 // BGPRouter is one VIF's BGP as the Amazon side runs it.
 type BGPRouter struct {
-	VIFID     string
-	Owner     string
-	Type      string // private, public or transit
-	Device    string
+	VIFID  string
+	Owner  string
+	Type   string // private, public or transit
+	Device string
+	// ParentID is the connection or LAG that carries the VIF.
+	ParentID  string
 	VLAN      int
 	AmazonASN int64
 	Peers     []BGPSessionSpec
@@ -70,7 +72,7 @@ func (s *Service) BGPRouters() ([]BGPRouter, error) {
 			if v.Device == "" || v.AmazonAddress == "" || v.CustomerAddress == "" {
 				continue
 			}
-			r := BGPRouter{VIFID: v.ID, Owner: v.Owner, Type: v.Type, Device: v.Device, VLAN: v.VLAN,
+			r := BGPRouter{VIFID: v.ID, Owner: v.Owner, Type: v.Type, Device: v.Device, ParentID: v.ConnectionID, VLAN: v.VLAN,
 				AmazonASN: s.amazonASN(st, v), Announce: s.amazonPrefixes(st, v)}
 			down := failoverDown(st, v.ID)
 			for _, p := range v.peers() {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
 
 	"github.com/dxsim/dxsim/sim"
 )
@@ -198,6 +199,9 @@ func (c *Controller) apply(ctx context.Context, r sim.BGPRouter) error {
 	for i := range amazon.Peers {
 		amazon.Peers[i].LimitRestart = uint32(max(c.cfg.LimitRestart/time.Second, 1))
 	}
+	// A VIF moved to another connection or LAG (an associate takes the
+	// connection's VIFs to the LAG): Amazon's side resets its sessions.
+	amazon.Reset = r.ParentID
 	awsNS, custNS := c.cfg.Namespaces.Namespaces(r.Device)
 	// The speakers first: one started afresh runs nothing yet, and marks
 	// what it should run as not applied.
@@ -433,7 +437,7 @@ func (c *Controller) customerNet(vifID, custNS string) (netip.Prefix, error) {
 		return netip.Prefix{}, fmt.Errorf("namespace %s: %w", custNS, err)
 	}
 	defer ns.Close()
-	h, err := netlink.NewHandleAt(ns)
+	h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
 	if err != nil {
 		return netip.Prefix{}, err
 	}
@@ -451,6 +455,17 @@ func (c *Controller) customerNet(vifID, custNS string) (netip.Prefix, error) {
 	}
 	c.nets[vifID] = n
 	return n, nil
+}
+
+// SpeakerPIDs returns the running speakers' process IDs, by namespace.
+func (c *Controller) SpeakerPIDs() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := map[string]int{}
+	for name, sp := range c.speakers {
+		out[name] = sp.PID()
+	}
+	return out
 }
 
 // CustomerSession is the builtin customer router's side of one session.

@@ -85,6 +85,24 @@ func TestControllerRunsTheVIFsBGP(t *testing.T) {
 	waitSession("back after the test", func(s sim.BGPSession) bool { return s.Up() && s.Prefixes == 1 })
 	t.Logf("failover test stopped → session back with its prefix: %s", time.Since(stopped).Round(time.Millisecond))
 
+	// The connection joins a LAG and its VIF moves with it: Amazon's side
+	// resets the session (as AWS's routers do when the VIF moves), which
+	// comes back over the LAG.
+	lag, err := svc.CreateLag(ctx, acct, sim.CreateLagInput{NumberOfConnections: 1, Location: "EqDC2", Bandwidth: "10Gbps", Name: "l"})
+	require.NoError(t, err)
+	require.Equal(t, c.Device, lag.LAG.Device, "the LAG is on the connection's device")
+	require.Eventually(t, func() bool {
+		ls, err := svc.LAGs(acct, lag.LAG.ID)
+		return err == nil && ls[0].LAG.State == sim.StateAvailable
+	}, time.Minute, 50*time.Millisecond, "the LAG comes up")
+	associated := time.Now()
+	_, err = svc.AssociateConnectionWithLag(ctx, acct, c.ID, lag.LAG.ID)
+	require.NoError(t, err)
+	waitSession("reset as the VIF moves to the LAG", func(s sim.BGPSession) bool { return !s.Up() })
+	down := time.Since(associated)
+	waitSession("back over the LAG", func(s sim.BGPSession) bool { return s.Up() && s.Prefixes == 1 })
+	t.Logf("associate → session reset %s, → established with its prefix %s", down.Round(time.Millisecond), time.Since(associated).Round(time.Millisecond))
+
 	_, err = svc.DeleteVirtualInterface(ctx, acct, v.ID)
 	require.NoError(t, err)
 	require.Eventually(t, func() bool { return len(svc.BGPSessions()) == 0 }, 30*time.Second, 50*time.Millisecond,
@@ -102,7 +120,7 @@ type lab struct {
 // newLab runs on the userspace data plane, or on the kernel's where the
 // kernel is required to have bonding and 802.1Q (scripts/vmtest). The
 // log is printed if the test fails.
-func newLab(t *testing.T, ctx context.Context, customer string) *lab {
+func newLab(t testing.TB, ctx context.Context, customer string) *lab {
 	t.Helper()
 	netnstest.RequireRoot(t)
 	var b [4]byte
@@ -157,7 +175,7 @@ func (l *lockedBuffer) String() string {
 
 // bgpStatus describes a VIF as the API would: its state and its first
 // peer's bgpStatus.
-func (l *lab) bgpStatus(t *testing.T, vifID string) (state, status string) {
+func (l *lab) bgpStatus(t testing.TB, vifID string) (state, status string) {
 	t.Helper()
 	vs, err := l.svc.VirtualInterfaces("123456789012", "", vifID)
 	require.NoError(t, err)

@@ -181,5 +181,8 @@ func (s *Speaker) Close() error {
 	return nil
 }
 
+// PID is the speaker process's ID.
+func (s *Speaker) PID() int { return s.cmd.Process.Pid }
+
 // Done is closed when the speaker has exited.
 func (s *Speaker) Done() <-chan struct{} { return s.exited }

@@ -233,8 +233,10 @@ func (sp *speaker) start(spec Router) (*router, error) {
 func (r *router) update(spec Router) error {
 	ctx := context.Background()
 	old := map[netip.Addr]Peer{}
+	keptPeers := map[netip.Addr]bool{}
 	for _, p := range r.spec.Peers {
 		old[p.Address] = p
+		keptPeers[p.Address] = true
 	}
 	r.mu.Lock()
 	r.limits = map[netip.Addr]uint32{}
@@ -281,6 +283,18 @@ func (r *router) update(spec Router) error {
 		delete(r.last, addr)
 		r.mu.Unlock()
 	}
+	if r.spec.Reset != "" && spec.Reset != r.spec.Reset {
+		for _, p := range spec.Peers {
+			if !keptPeers[p.Address] {
+				continue // new: nothing to reset
+			}
+			if err := r.srv.ResetPeer(ctx, &api.ResetPeerRequest{Address: p.Address.String(),
+				Communication: "the VIF moved to " + spec.Reset}); err != nil {
+				return fmt.Errorf("router %s: resetting peer %s: %w", spec.ID, p.Address, err)
+			}
+		}
+	}
+	r.spec.Reset = spec.Reset
 	r.mu.Lock()
 	r.spec.Peers = slices.Clone(spec.Peers)
 	r.mu.Unlock()

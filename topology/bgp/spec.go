@@ -22,6 +22,11 @@ type Router struct {
 	// Install puts the best routes learned into the namespace's main
 	// routing table (the customer router does; Amazon's side does not).
 	Install bool `json:"install,omitempty"`
+	// Reset names what carries the sessions (the VIF's connection or LAG):
+	// when it changes, every established session is reset (a Cease,
+	// administrative reset), as AWS's routers reset a VIF's BGP when the
+	// VIF moves to another connection or LAG.
+	Reset string `json:"reset,omitempty"`
 }
 
 // Peer is one BGP neighbour of a router.
