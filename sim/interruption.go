@@ -21,6 +21,11 @@ const (
 	MilestoneLACPConverged     = "lacp_converged"
 	MilestoneProbeRestored     = "probe_restored"
 	MilestoneObservationFailed = "observation_failed"
+
+	// A VIF's BGP, per VIF (Milestone.VIF) that moved with the connection.
+	MilestoneBGPDown        = "bgp_session_down" // Amazon's side saw its session leave Established
+	MilestoneBGPEstablished = "bgp_established"  // Established again
+	MilestoneRoutesRestored = "routes_restored"  // both sides have each other's prefixes again
 )
 
 // Milestone is one step of an operation, timed from the request.
@@ -28,6 +33,8 @@ type Milestone struct {
 	Name string    `json:"name"`
 	TMS  float64   `json:"t_ms"` // milliseconds after the request was accepted
 	Time time.Time `json:"time"`
+	// VIF is the VIF whose BGP session a bgp_ or routes_ milestone is of.
+	VIF string `json:"vifId,omitempty"`
 }
 
 // Interruption is what one associate or disassociate did to a connection's
@@ -89,9 +96,44 @@ type Interruption struct {
 	// three a second.
 	LACPSource string `json:"lacp_source,omitempty"`
 
+	// BGP is, per VIF that moved with the connection, what happened to its
+	// session (the bgp_ and routes_ milestones carry the times).
+	BGP []VIFSession `json:"bgp,omitempty"`
+
 	Pcap   string   `json:"pcap,omitempty"`
 	Issues []string `json:"issues,omitempty"`
 	Err    string   `json:"error,omitempty"`
+}
+
+// VIFSession is what an operation did to one VIF's BGP session.
+type VIFSession struct {
+	VIFID string `json:"vifId"`
+	// From and To are the connection or LAG that carried the VIF before
+	// and after.
+	From string `json:"from"`
+	To   string `json:"to"`
+	// ResetBy says who reset the session and why.
+	ResetBy string `json:"resetBy"`
+	// DownMS, EstablishedMS and RestoredMS are the session's milestones,
+	// in milliseconds after the request; nil when not reached.
+	DownMS        *float64 `json:"bgp_session_down_ms"`
+	EstablishedMS *float64 `json:"bgp_established_ms"`
+	RestoredMS    *float64 `json:"routes_restored_ms"`
+	// Prefixes are what each side had from the other before the move, and
+	// what routes_restored waited for (Customer is -1 when the customer's
+	// router is not dxsim's, and only Amazon's side is known).
+	AmazonPrefixes   uint64 `json:"amazon_prefixes"`
+	CustomerPrefixes int64  `json:"customer_prefixes"`
+}
+
+// VIFMilestone returns the named milestone of a VIF.
+func (r *Interruption) VIFMilestone(name, vifID string) (Milestone, bool) {
+	for _, m := range r.Milestones {
+		if m.Name == name && m.VIF == vifID {
+			return m, true
+		}
+	}
+	return Milestone{}, false
 }
 
 // Milestone returns the named milestone.

@@ -32,7 +32,9 @@ starts a probe of 1,000 frames a second from the customer router across the
 standalone connection, associates the connection with the LAG, and prints the
 timeline: the port going down, the customer router losing carrier, the port
 enslaved and up again, the LACPDUs each way, each side in sync, collecting and
-distributing, and the first probe frame delivered again. The LACPDUs are kept
+distributing, the first probe frame delivered again, and the VIF's BGP session
+(between dxsim's Amazon side and its customer router) reset, established again
+and its routes restored. The LACPDUs are kept
 as pcapng. Everything is torn down afterwards, whatever happens (Ctrl-C too).
 
 It uses kernel bonds where the kernel has bonding and 802.1Q, dxsim's userspace
@@ -87,6 +89,10 @@ func printDemo(w io.Writer, r *demoResult) {
 func printTimeline(w io.Writer, r *sim.Interruption) {
 	fmt.Fprintf(w, "\n%10s  %s\n", "t (ms)", "milestone")
 	for _, m := range r.Milestones {
+		if m.VIF != "" {
+			fmt.Fprintf(w, "%10.1f  %s (%s)\n", m.TMS, m.Name, m.VIF)
+			continue
+		}
 		fmt.Fprintf(w, "%10.1f  %s\n", m.TMS, m.Name)
 	}
 }
@@ -119,6 +125,11 @@ func printSummary(w io.Writer, r *sim.Interruption) {
 		msOr(r.LACPOutageMS), restored, observe.AgreeWithin, agree)
 	fmt.Fprintf(w, "  dxsim overhead      %s  (request accepted -> DX port up again; %s of it down, %s, up)\n",
 		msOr(r.OverheadMS), strings.TrimSpace(msOr(r.DataPlaneMS)), step)
+	for _, b := range r.BGP {
+		fmt.Fprintf(w, "  BGP of %s  down %s -> established %s -> routes restored %s  (ms after the request)\n",
+			b.VIFID, strings.TrimSpace(msOr(b.DownMS)), strings.TrimSpace(msOr(b.EstablishedMS)), strings.TrimSpace(msOr(b.RestoredMS)))
+		fmt.Fprintf(w, "    reset by %s (the VIF moved from %s to %s)\n", b.ResetBy, b.From, b.To)
+	}
 	if r.Pcap != "" {
 		fmt.Fprintf(w, "  pcap                %s\n", r.Pcap)
 	}

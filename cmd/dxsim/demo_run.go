@@ -13,6 +13,7 @@ import (
 	"github.com/dxsim/dxsim/sim/boltstore"
 	"github.com/dxsim/dxsim/sim/lab"
 	"github.com/dxsim/dxsim/topology"
+	"github.com/dxsim/dxsim/topology/bgp"
 	"github.com/dxsim/dxsim/topology/observe"
 	"github.com/dxsim/dxsim/topology/probe"
 )
@@ -51,6 +52,7 @@ type demoLab struct {
 	dp    *topology.DataPlane
 	obs   *observe.Observer
 	svc   *sim.Service
+	ctrl  *bgp.Controller
 	store *boltstore.Store
 	dir   string // the state directory, when temporary
 	opts  demoOptions
@@ -109,6 +111,10 @@ func openDemoLab(ctx context.Context, o demoOptions) (*demoLab, error) {
 		l.close()
 		return nil, err
 	}
+	// The VIF's BGP, with dxsim's customer router, and its milestones in
+	// the report.
+	l.ctrl = bgp.NewController(bgp.ControllerConfig{Source: l.svc, Namespaces: l.dp, Log: o.Log, Retry: 500 * time.Millisecond})
+	l.obs.FollowBGP(l.ctrl.Subscribe(0))
 	return l, nil
 }
 
@@ -134,6 +140,9 @@ func demoCatalogue() *sim.Catalogue {
 // caller's may be cancelled already (Ctrl-C).
 func (l *demoLab) close() (int, error) {
 	var errs []error
+	if l.ctrl != nil {
+		errs = append(errs, l.ctrl.Close())
+	}
 	if l.svc != nil {
 		errs = append(errs, l.svc.Close())
 	}
@@ -207,6 +216,12 @@ func (l *demoLab) run(ctx context.Context) (*demoResult, error) {
 		fmt.Fprintf(p, "  %s  no members yet\n", lagID)
 	}
 	fmt.Fprintf(p, "  %s  available, standalone, carrying %s (VLAN %d)\n", conn.ID, vif.ID, vif.VLAN)
+	if s, ok := l.waitBGP(ctx, vif.ID); ok {
+		fmt.Fprintf(p, "  %s  BGP established with the customer router (AS %d <-> AS %d), %d prefix(es) from it\n",
+			vif.ID, vif.ASN, vif.AmazonSideASN, s.Prefixes)
+	} else {
+		fmt.Fprintf(p, "  %s  BGP not established within %s: the report has no BGP milestones\n", vif.ID, demoBGPWait)
+	}
 
 	changes, unsubscribe := l.svc.Subscribe(1024)
 	defer unsubscribe()
@@ -221,6 +236,31 @@ func (l *demoLab) run(ctx context.Context) (*demoResult, error) {
 	res := &demoResult{Interruption: rep, BackendWhy: why, VIFID: vif.ID}
 	res.APIStates = l.apiStates(ctx, changes, conn.ID)
 	return res, nil
+}
+
+// demoBGPWait is how long the demo waits for the VIF's BGP before it
+// associates.
+const demoBGPWait = time.Minute
+
+// waitBGP waits until the VIF's session is established with the customer's
+// prefix.
+func (l *demoLab) waitBGP(ctx context.Context, vifID string) (sim.BGPSession, bool) {
+	ctx, cancel := context.WithTimeout(ctx, demoBGPWait)
+	defer cancel()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		for _, s := range l.svc.BGPSessions() {
+			if s.VIFID == vifID && s.Up() && s.Prefixes > 0 {
+				return s, true
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return sim.BGPSession{}, false
+		case <-tick.C:
+		}
+	}
 }
 
 // apiStates collects the states the control plane gave the connection after

@@ -203,6 +203,8 @@ func runServe(ctx context.Context, cfg serveConfig, stderr io.Writer, ready func
 		// control plane.
 		ctrl := bgp.NewController(bgp.ControllerConfig{Source: svc, Namespaces: dp, Customer: cfg.customerRouter, Log: log})
 		defer closeLogged(log, "BGP", ctrl)
+		// Interruption reports carry the BGP of the VIFs that move.
+		obs.FollowBGP(ctrl.Subscribe(0))
 	}
 
 	mux := http.NewServeMux()

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/dxsim/dxsim/sim"
+	"github.com/dxsim/dxsim/sim/bus"
 )
 
 // Customer routers: what runs the customer's side of each VIF's BGP.
@@ -64,6 +65,30 @@ type ControllerConfig struct {
 	LimitRestart time.Duration
 }
 
+// Mark is what the controller saw of a VIF's BGP: a session's state on one
+// side, or the VIF moving to another connection or LAG.
+type Mark struct {
+	Time  time.Time
+	VIFID string
+	// A move (From set): the parents before and after, and the prefixes
+	// each side had from the other before it (Customer -1: not dxsim's
+	// router, so unknown).
+	From, To         string
+	AmazonPrefixes   uint64
+	CustomerPrefixes int64
+	// A session (From empty): which side, its state and the prefixes it
+	// has accepted from the other.
+	Side     string // SideAmazon or SideCustomer
+	State    string
+	Accepted uint64
+}
+
+// Mark sides.
+const (
+	SideAmazon   = "amazon"
+	SideCustomer = "customer"
+)
+
 // Controller runs the control plane's BGP (sim's BGPRouters) on speakers,
 // one per namespace, and reports each Amazon-side session back
 // (SetBGPSession): a restart runs them again from the state, a deleted VIF
@@ -79,6 +104,8 @@ type Controller struct {
 	peers    map[string]map[netip.Addr]string // by VIF ID: Amazon-side neighbour address → peer ID
 	customer map[string]Event                 // the customer side's last event, by VIF ID and peer
 	nets     map[string]netip.Prefix          // each VIF's customer network (builtin)
+	lastUp   map[string]uint64                // by VIF ID and side: prefixes accepted when last established
+	marks    bus.Bus[Mark]
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -107,7 +134,7 @@ func NewController(cfg ControllerConfig) *Controller {
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &Controller{cfg: cfg, log: log, kick: make(chan struct{}, 1), speakers: map[string]*Speaker{},
 		applied: map[string]applied{}, peers: map[string]map[netip.Addr]string{}, customer: map[string]Event{},
-		nets: map[string]netip.Prefix{}, cancel: cancel, done: make(chan struct{})}
+		nets: map[string]netip.Prefix{}, lastUp: map[string]uint64{}, cancel: cancel, done: make(chan struct{})}
 	go c.run(ctx)
 	return c
 }
@@ -116,6 +143,7 @@ func NewController(cfg ControllerConfig) *Controller {
 func (c *Controller) Close() error {
 	c.cancel()
 	<-c.done
+	defer c.marks.Close()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var errs []error
@@ -218,6 +246,14 @@ func (c *Controller) apply(ctx context.Context, r sim.BGPRouter) error {
 	a := c.applied[r.VIFID]
 	a.device = r.Device
 	if a.amazon == nil || !reflect.DeepEqual(*a.amazon, amazon) {
+		if a.amazon != nil && a.amazon.Reset != "" && a.amazon.Reset != amazon.Reset {
+			cust := int64(-1)
+			if c.cfg.Customer == CustomerBuiltin {
+				cust = int64(c.lastUp[r.VIFID+"/"+SideCustomer])
+			}
+			c.marks.Publish(Mark{Time: time.Now(), VIFID: r.VIFID, From: a.amazon.Reset, To: amazon.Reset,
+				AmazonPrefixes: c.lastUp[r.VIFID+"/"+SideAmazon], CustomerPrefixes: cust})
+		}
 		c.peers[r.VIFID] = peers
 		if err := spA.Set(ctx, amazon); err != nil {
 			return err
@@ -260,6 +296,8 @@ func (c *Controller) remove(ctx context.Context, id string, a applied) {
 	}
 	delete(c.applied, id)
 	delete(c.peers, id)
+	delete(c.lastUp, id+"/"+SideAmazon)
+	delete(c.lastUp, id+"/"+SideCustomer)
 	delete(c.nets, id)
 	for k := range c.customer {
 		if strings.HasPrefix(k, id+"/") {
@@ -312,8 +350,16 @@ func (c *Controller) follow(name string, sub interface {
 	C() <-chan Event
 	Err() error
 }, amazon bool) {
+	side := SideCustomer
+	if amazon {
+		side = SideAmazon
+	}
 	for e := range sub.C() {
 		c.mu.Lock()
+		if e.Established() {
+			c.lastUp[e.Router+"/"+side] = e.Accepted
+		}
+		c.marks.Publish(Mark{Time: e.Time, VIFID: e.Router, Side: side, State: e.State, Accepted: e.Accepted})
 		if amazon {
 			peerID := c.peers[e.Router][e.Peer]
 			c.mu.Unlock()
@@ -326,7 +372,7 @@ func (c *Controller) follow(name string, sub interface {
 		c.customer[e.Router+"/"+e.Peer.String()] = e
 		c.mu.Unlock()
 	}
-	if err := sub.Err(); err != nil {
+	if err := sub.Err(); err != nil && !errors.Is(err, bus.ErrClosed) {
 		c.log.Warn("bgp: a speaker's events ended", "speaker", name, "err", err)
 	}
 	select {
@@ -456,6 +502,9 @@ func (c *Controller) customerNet(vifID, custNS string) (netip.Prefix, error) {
 	c.nets[vifID] = n
 	return n, nil
 }
+
+// Subscribe returns the marks (sessions' states, VIFs' moves) from now on.
+func (c *Controller) Subscribe(limit int) *bus.Sub[Mark] { return c.marks.Subscribe(limit) }
 
 // SpeakerPIDs returns the running speakers' process IDs, by namespace.
 func (c *Controller) SpeakerPIDs() map[string]int {

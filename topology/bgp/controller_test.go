@@ -18,6 +18,7 @@ import (
 	"github.com/dxsim/dxsim/topology"
 	"github.com/dxsim/dxsim/topology/bgp"
 	"github.com/dxsim/dxsim/topology/netnstest"
+	"github.com/dxsim/dxsim/topology/observe"
 )
 
 // TestControllerRunsTheVIFsBGP: over the real data plane, a private VIF's
@@ -95,6 +96,9 @@ func TestControllerRunsTheVIFsBGP(t *testing.T) {
 		ls, err := svc.LAGs(acct, lag.LAG.ID)
 		return err == nil && ls[0].LAG.State == sim.StateAvailable
 	}, time.Minute, 50*time.Millisecond, "the LAG comes up")
+	obs := observe.New(l.dp, observe.Config{Backend: "test", PcapDir: t.TempDir()})
+	defer obs.Close()
+	obs.FollowBGP(ctrl.Subscribe(0))
 	associated := time.Now()
 	_, err = svc.AssociateConnectionWithLag(ctx, acct, c.ID, lag.LAG.ID)
 	require.NoError(t, err)
@@ -102,6 +106,26 @@ func TestControllerRunsTheVIFsBGP(t *testing.T) {
 	down := time.Since(associated)
 	waitSession("back over the LAG", func(s sim.BGPSession) bool { return s.Up() && s.Prefixes == 1 })
 	t.Logf("associate → session reset %s, → established with its prefix %s", down.Round(time.Millisecond), time.Since(associated).Round(time.Millisecond))
+
+	// The interruption report has the session's milestones, in order.
+	rep, err := obs.Wait(ctx, c.ID)
+	require.NoError(t, err)
+	require.Len(t, rep.BGP, 1, "the VIF that moved: %+v", rep)
+	b := rep.BGP[0]
+	assert.Equal(t, v.ID, b.VIFID)
+	assert.Equal(t, c.ID, b.From)
+	assert.Equal(t, lag.LAG.ID, b.To)
+	assert.NotEmpty(t, b.ResetBy)
+	assert.Equal(t, uint64(1), b.AmazonPrefixes, "the customer's network, before")
+	assert.Equal(t, int64(1), b.CustomerPrefixes, "the VPC's IPv4 CIDR, before")
+	var at []float64
+	for _, name := range []string{sim.MilestoneBGPDown, sim.MilestoneBGPEstablished, sim.MilestoneRoutesRestored} {
+		m, ok := rep.VIFMilestone(name, v.ID)
+		require.True(t, ok, "%s in %+v", name, rep.Milestones)
+		at = append(at, m.TMS)
+	}
+	assert.IsNonDecreasing(t, at, "down, established, restored")
+	t.Logf("report: bgp_session_down %.1f ms, bgp_established %.1f ms, routes_restored %.1f ms", at[0], at[1], at[2])
 
 	_, err = svc.DeleteVirtualInterface(ctx, acct, v.ID)
 	require.NoError(t, err)

@@ -34,7 +34,7 @@ func (r *router) onBest(paths []*apiutil.Path, _ time.Time) {
 		}
 		route := &netlink.Route{Dst: ipNet(prefix), Gw: nh.AsSlice(), Protocol: rtprotBGP}
 		if err := netlink.RouteReplace(route); err != nil {
-			r.sp.log.Warn("installing a route", "router", r.spec.ID, "prefix", prefix, "via", nh, "err", err)
+			r.sp.log.Error("installing a route", "router", r.spec.ID, "prefix", prefix, "via", nh, "err", err)
 			continue
 		}
 		r.mu.Lock()
@@ -53,7 +53,7 @@ func (r *router) uninstall(prefix netip.Prefix) {
 	}
 	route := &netlink.Route{Dst: ipNet(prefix), Gw: nh.AsSlice(), Protocol: rtprotBGP}
 	if err := netlink.RouteDel(route); err != nil {
-		r.sp.log.Warn("removing a route", "router", r.spec.ID, "prefix", prefix, "err", err)
+		r.sp.log.Error("removing a route", "router", r.spec.ID, "prefix", prefix, "err", err)
 	}
 }
 

@@ -31,7 +31,9 @@ func RunIfSpeaker() {
 	if name == "" {
 		return
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})).With("speaker", name)
+	// GoBGP warns of what is routine here (a connection refused while a
+	// session is held down): errors only.
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})).With("speaker", name)
 	if err := serve(os.Stdin, os.Stdout, log); err != nil {
 		log.Error("speaker stopped", "err", err)
 		os.Exit(1)
@@ -514,10 +516,10 @@ func (r *router) restartLater(addr netip.Addr) {
 		}
 		// The limit as set (enforceLimit may have lowered it), then up.
 		if _, err := r.srv.UpdatePeer(ctx, &api.UpdatePeerRequest{Peer: peerConf(p)}); err != nil {
-			r.sp.log.Warn("restoring a session's prefix limit", "router", r.spec.ID, "peer", addr, "err", err)
+			r.sp.log.Error("restoring a session's prefix limit", "router", r.spec.ID, "peer", addr, "err", err)
 		}
 		if err := r.srv.EnablePeer(ctx, &api.EnablePeerRequest{Address: addr.String()}); err != nil {
-			r.sp.log.Warn("restarting a session after its prefix limit", "router", r.spec.ID, "peer", addr, "err", err)
+			r.sp.log.Error("restarting a session after its prefix limit", "router", r.spec.ID, "peer", addr, "err", err)
 		}
 	})
 }
@@ -593,7 +595,7 @@ func (r *router) counting(ctx context.Context) {
 			r.enforceLimit(ctx, o.addr, o.received)
 		}
 		if err != nil && ctx.Err() == nil {
-			r.sp.log.Warn("reading sessions", "router", r.spec.ID, "err", err)
+			r.sp.log.Error("reading sessions", "router", r.spec.ID, "err", err)
 		}
 		for _, e := range changed {
 			r.sp.write(reply{Event: &e})
@@ -621,6 +623,6 @@ func (r *router) enforceLimit(ctx context.Context, addr netip.Addr, received uin
 	r.mu.Unlock()
 	p.MaxPrefixes = uint32(received - 1)
 	if _, err := r.srv.UpdatePeer(ctx, &api.UpdatePeerRequest{Peer: peerConf(p)}); err != nil {
-		r.sp.log.Warn("shutting a session over its prefix limit", "router", r.spec.ID, "peer", addr, "err", err)
+		r.sp.log.Error("shutting a session over its prefix limit", "router", r.spec.ID, "peer", addr, "err", err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/dxsim/dxsim/sim"
 	"github.com/dxsim/dxsim/sim/bus"
 	"github.com/dxsim/dxsim/topology"
+	"github.com/dxsim/dxsim/topology/bgp"
 	"github.com/dxsim/dxsim/topology/probe"
 )
 
@@ -70,6 +71,8 @@ type Observer struct {
 	updates  bus.Bus[sim.InterruptionUpdate]
 
 	events     *bus.Sub[sim.Event]
+	bgp        *bus.Sub[bgp.Mark] // nil until FollowBGP
+	recentBGP  []bgp.Mark         // the last minute's marks, for observations that start after them
 	removeHook func()
 	stop       chan struct{}
 	once       sync.Once
@@ -136,10 +139,56 @@ func (o *Observer) Close() error {
 		o.mu.Unlock()
 		close(o.stop)
 		o.events.Close()
+		o.mu.Lock()
+		if o.bgp != nil {
+			o.bgp.Close()
+		}
+		o.mu.Unlock()
 		o.wg.Wait()
 		o.updates.Close()
 	})
 	return nil
+}
+
+// FollowBGP gives the observer the VIFs' BGP, as a bgp.Controller's marks:
+// a VIF that moves with an observed connection has its session's reset,
+// re-establishment and restored routes in the report. The observer closes
+// sub when it closes.
+func (o *Observer) FollowBGP(sub *bus.Sub[bgp.Mark]) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.closed || o.bgp != nil {
+		sub.Close()
+		return
+	}
+	o.bgp = sub
+	o.wg.Add(1)
+	go o.routeBGP(sub)
+}
+
+// keepBGP is how long marks are kept for observations that start after
+// them (the control plane may announce a VIF's move before the data plane
+// moves the port).
+const keepBGP = time.Minute
+
+func (o *Observer) routeBGP(sub *bus.Sub[bgp.Mark]) {
+	defer o.wg.Done()
+	for m := range sub.C() {
+		o.mu.Lock()
+		cut := 0
+		for cut < len(o.recentBGP) && m.Time.Sub(o.recentBGP[cut].Time) > keepBGP {
+			cut++
+		}
+		o.recentBGP = append(o.recentBGP[cut:], m)
+		running := make([]*session, 0, len(o.running))
+		for _, s := range o.running {
+			running = append(running, s)
+		}
+		o.mu.Unlock()
+		for _, s := range running {
+			s.addMark(m)
+		}
+	}
 }
 
 // route gives the data plane's link and LACP events to the observation of

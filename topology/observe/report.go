@@ -3,11 +3,13 @@ package observe
 import (
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/dxsim/dxsim/lacp"
 	"github.com/dxsim/dxsim/lacp/verify"
 	"github.com/dxsim/dxsim/sim"
+	"github.com/dxsim/dxsim/topology/bgp"
 	"github.com/dxsim/dxsim/topology/probe"
 )
 
@@ -29,6 +31,8 @@ type inputs struct {
 	probe              *probe.Result // nil while the probe runs
 	pcap               string
 	err                error
+	bgpMoves           []bgp.Mark // the VIFs that moved with the connection
+	bgpMarks           []bgp.Mark // their sessions' states since the request
 }
 
 // build makes a Report. It is pure: the same inputs make the same Report.
@@ -149,6 +153,8 @@ func build(in inputs) *sim.Interruption {
 		r.Agree = *r.LACPOutageMS >= lo-ms(AgreeWithin) && *r.LACPOutageMS <= hi+ms(AgreeWithin)
 	}
 
+	addBGP(r, in)
+
 	slices.SortStableFunc(r.Milestones, func(a, b sim.Milestone) int { return a.Time.Compare(b.Time) })
 	if !in.requested.IsZero() {
 		for i := range r.Milestones {
@@ -266,4 +272,57 @@ func senderLateness(o probe.Outage, rate int) time.Duration {
 		return 0
 	}
 	return late
+}
+
+// ResetBy says who resets a moved VIF's session, and why.
+const ResetBy = "Amazon's side (dxsim's GoBGP speaker), with a Cease (administrative reset), " +
+	"because the VIF moved to another connection or LAG, as AWS's routers do"
+
+// addBGP adds, for each VIF that moved with the connection, when Amazon's
+// side saw its session leave Established, when it was Established again,
+// and when both sides had each other's prefixes again (as many as before
+// the move; Amazon's side only, when the customer's router is not dxsim's).
+func addBGP(r *sim.Interruption, in inputs) {
+	moves := slices.Clone(in.bgpMoves)
+	slices.SortFunc(moves, func(a, b bgp.Mark) int { return strings.Compare(a.VIFID, b.VIFID) })
+	marks := slices.Clone(in.bgpMarks)
+	slices.SortStableFunc(marks, func(a, b bgp.Mark) int { return a.Time.Compare(b.Time) })
+	since := func(t time.Time) *float64 {
+		return msp(t.Sub(in.requested), !t.IsZero() && !in.requested.IsZero())
+	}
+	for _, mv := range moves {
+		var down, up, restored time.Time
+		var amazon, customer uint64
+		for _, m := range marks {
+			if m.VIFID != mv.VIFID {
+				continue
+			}
+			if m.Side == bgp.SideAmazon {
+				switch {
+				case down.IsZero() && m.State != bgp.StateEstablished:
+					down = m.Time
+				case !down.IsZero() && up.IsZero() && m.State == bgp.StateEstablished:
+					up = m.Time
+				}
+				amazon = m.Accepted
+			} else {
+				customer = m.Accepted
+			}
+			if !up.IsZero() && restored.IsZero() && amazon >= mv.AmazonPrefixes &&
+				(mv.CustomerPrefixes < 0 || customer >= uint64(mv.CustomerPrefixes)) {
+				restored = m.Time
+			}
+		}
+		for _, x := range []struct {
+			name string
+			t    time.Time
+		}{{sim.MilestoneBGPDown, down}, {sim.MilestoneBGPEstablished, up}, {sim.MilestoneRoutesRestored, restored}} {
+			if !x.t.IsZero() {
+				r.Milestones = append(r.Milestones, sim.Milestone{Name: x.name, Time: x.t, VIF: mv.VIFID})
+			}
+		}
+		r.BGP = append(r.BGP, sim.VIFSession{VIFID: mv.VIFID, From: mv.From, To: mv.To, ResetBy: ResetBy,
+			DownMS: since(down), EstablishedMS: since(up), RestoredMS: since(restored),
+			AmazonPrefixes: mv.AmazonPrefixes, CustomerPrefixes: mv.CustomerPrefixes})
+	}
 }

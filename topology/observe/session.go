@@ -17,6 +17,7 @@ import (
 	"github.com/dxsim/dxsim/lacp/verify"
 	"github.com/dxsim/dxsim/sim"
 	"github.com/dxsim/dxsim/topology"
+	"github.com/dxsim/dxsim/topology/bgp"
 	"github.com/dxsim/dxsim/topology/capture"
 	"github.com/dxsim/dxsim/topology/probe"
 )
@@ -100,10 +101,28 @@ type session struct {
 	prb       *probe.Probe
 	actors    actorSource
 
-	mu      sync.Mutex
-	links   []sim.Event
-	lacp    []actorSample // the member's actor state, from the data plane's LACP events
-	emitted map[string]bool
+	mu       sync.Mutex
+	links    []sim.Event
+	lacp     []actorSample       // the member's actor state, from the data plane's LACP events
+	bgpMoves map[string]bgp.Mark // the VIFs that moved with the connection
+	bgpMarks []bgp.Mark          // the sessions' states since the request
+	emitted  map[string]bool
+}
+
+// addMark keeps a VIF's move with this connection, and every session state
+// since the request.
+func (s *session) addMark(m bgp.Mark) {
+	if m.Time.Before(s.in.requested) {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case m.From == "":
+		s.bgpMarks = append(s.bgpMarks, m)
+	case m.From == s.in.conn || m.To == s.in.conn:
+		s.bgpMoves[m.VIFID] = m
+	}
 }
 
 // start opens the capture and the probe on the move's namespaces. The
@@ -115,6 +134,7 @@ func (o *Observer) start(in inputs, m topology.Move) (*session, error) {
 		ver:      verify.New(verify.Config{}),
 		recorded: make(chan struct{}),
 		emitted:  map[string]bool{},
+		bgpMoves: map[string]bgp.Mark{},
 	}
 	var err error
 	if s.aws, err = dupNS(m.AWS); err != nil {
@@ -130,6 +150,9 @@ func (o *Observer) start(in inputs, m topology.Move) (*session, error) {
 	}
 	o.mu.Lock()
 	o.running[in.conn] = s
+	for _, m := range o.recentBGP {
+		s.addMark(m)
+	}
 	if _, ok := o.finished[in.conn]; !ok {
 		o.finished[in.conn] = make(chan struct{})
 	}
@@ -198,6 +221,10 @@ func (s *session) snapshot(res *probe.Result) *sim.Interruption {
 	s.mu.Lock()
 	in.links = append([]sim.Event(nil), s.links...)
 	in.actor = append([]actorSample(nil), s.lacp...)
+	for _, m := range s.bgpMoves {
+		in.bgpMoves = append(in.bgpMoves, m)
+	}
+	in.bgpMarks = append([]bgp.Mark(nil), s.bgpMarks...)
 	s.mu.Unlock()
 	vr := s.ver.Report()
 	for _, p := range vr.Ports {
@@ -233,7 +260,16 @@ func (s *session) done(r *sim.Interruption) bool {
 	// Linux bond's first member passes frames while its mux waits, then
 	// stops until it collects).
 	m, converged := r.Milestone(sim.MilestoneLACPConverged)
-	return converged && last.At.After(m.Time)
+	if !converged || !last.At.After(m.Time) {
+		return false
+	}
+	// And each moved VIF whose session was up has its routes back.
+	for _, b := range r.BGP {
+		if b.RestoredMS == nil && (b.AmazonPrefixes > 0 || b.CustomerPrefixes > 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // follow watches an operation until it settles, Config.Settle passes or the
@@ -293,10 +329,11 @@ func (s *session) close() {
 // emit publishes the milestones of r not published before.
 func (o *Observer) emit(s *session, r *sim.Interruption) {
 	for _, m := range r.Milestones {
-		if s.emitted[m.Name] {
+		key := m.Name + "/" + m.VIF
+		if s.emitted[key] {
 			continue
 		}
-		s.emitted[m.Name] = true
+		s.emitted[key] = true
 		m := m
 		o.updates.Publish(sim.InterruptionUpdate{ConnectionID: s.in.conn, Op: s.in.op, Milestone: &m})
 	}
