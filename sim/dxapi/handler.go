@@ -31,6 +31,7 @@ type Observations interface {
 // event stream.
 type BGPSessions interface {
 	SubscribeBGP(limit int) *bus.Sub[sim.BGPSession]
+	BGPSessions() []sim.BGPSession
 }
 
 // Handler serves dxsim's own API.
@@ -91,10 +92,14 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 	states, stopStates := h.states.Subscribe(1024)
 	defer stopStates()
 	var sessions <-chan sim.BGPSession
+	var current []sim.BGPSession
 	if b, ok := h.states.(BGPSessions); ok {
 		sub := b.SubscribeBGP(1024)
 		defer sub.Close()
 		sessions = sub.C()
+		// Each session as it is now, then its changes (subscribed first,
+		// so none is missed; one may come twice).
+		current = b.BGPSessions()
 	}
 	var updates <-chan sim.InterruptionUpdate
 	if h.obs != nil {
@@ -116,6 +121,11 @@ func (h *Handler) events(w http.ResponseWriter, r *http.Request) {
 			return false
 		}
 		return rc.Flush() == nil
+	}
+	for _, b := range current {
+		if !send(bgpEvent(b)) {
+			return
+		}
 	}
 	ctx := r.Context()
 	for {

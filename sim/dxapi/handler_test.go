@@ -158,12 +158,18 @@ func TestEventsCarryBGPSessions(t *testing.T) {
 	defer srv.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	// A session known before the stream opens is its first line.
+	svc.SetBGPSession(sim.BGPSession{VIFID: "dxvif-ffffffff", PeerID: "dxpeer-ffffffff", State: "active"})
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+Prefix+"events?id=dxvif-ffffffff", nil)
 	require.NoError(t, err)
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	lines := bufio.NewScanner(resp.Body)
+	require.True(t, lines.Scan(), "a line: %v", lines.Err())
+	var first Event
+	require.NoError(t, json.Unmarshal(lines.Bytes(), &first))
+	assert.Equal(t, "active", first.BGPState, "the session as it was")
 	// The headers are written after the stream subscribes: reports from
 	// now on reach it.
 	svc.SetBGPSession(sim.BGPSession{VIFID: "dxvif-eeeeeeee", PeerID: "dxpeer-eeeeeeee", State: "established"})
