@@ -16,6 +16,7 @@ import (
 
 	api "github.com/osrg/gobgp/v4/api"
 	"github.com/osrg/gobgp/v4/pkg/apiutil"
+	"github.com/osrg/gobgp/v4/pkg/config/oc"
 	"github.com/osrg/gobgp/v4/pkg/packet/bgp"
 	"github.com/osrg/gobgp/v4/pkg/server"
 )
@@ -208,6 +209,10 @@ func (sp *speaker) start(spec Router) (*router, error) {
 	}
 	if err := srv.StartBgp(ctx, &api.StartBgpRequest{Global: &api.Global{
 		Asn: spec.ASN, RouterId: spec.routerID().String(), ListenPort: 179, ListenAddresses: spec.locals(),
+		// Unicast only: GoBGP makes a table for every family it serves,
+		// about 10 MB for all of them, for each router.
+		Families: []uint32{uint32(oc.AfiSafiTypeToIntMap[oc.AFI_SAFI_TYPE_IPV4_UNICAST]),
+			uint32(oc.AfiSafiTypeToIntMap[oc.AFI_SAFI_TYPE_IPV6_UNICAST])},
 	}}); err != nil {
 		return fail(err)
 	}
