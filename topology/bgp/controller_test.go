@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -176,7 +177,36 @@ func newLab(t testing.TB, ctx context.Context, customer string) *lab {
 	ctrl := bgp.NewController(bgp.ControllerConfig{Source: svc, Namespaces: dp, Customer: customer, Log: log, Retry: 500 * time.Millisecond,
 		LimitRestart: 2 * time.Second})
 	t.Cleanup(func() { assert.NoError(t, ctrl.Close()) })
-	return &lab{dp: dp, svc: svc, ctrl: ctrl}
+	l := &lab{dp: dp, svc: svc, ctrl: ctrl}
+	// Registered last, so it runs first, before the namespaces go.
+	t.Cleanup(func() {
+		if !t.Failed() || l.dp == nil {
+			return
+		}
+		// What the namespaces looked like, for the failure's reader.
+		st, err := l.dp.Status(context.Background())
+		t.Logf("data plane: %+v (%v)", st, err)
+		for _, name := range l.namespaces() {
+			for _, args := range [][]string{{"addr"}, {"neigh"}, {"route"}, {"-s", "link"}} {
+				out, _ := exec.Command("ip", append([]string{"-n", name}, args...)...).CombinedOutput()
+				t.Logf("ip -n %s %s:\n%s", name, strings.Join(args, " "), out)
+			}
+		}
+	})
+	return l
+}
+
+// namespaces are the lab's namespaces, by name.
+func (l *lab) namespaces() []string {
+	out, _ := exec.Command("ip", "netns", "list").Output()
+	var names []string
+	for _, line := range strings.Split(string(out), "\n") {
+		name, _, _ := strings.Cut(line, " ")
+		if strings.HasPrefix(name, l.dp.Prefix()+"-") {
+			names = append(names, name)
+		}
+	}
+	return names
 }
 
 // lockedBuffer is a log sink for goroutines of a test.
