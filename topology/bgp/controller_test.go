@@ -26,8 +26,10 @@ import (
 // BGP comes up between the Amazon side and the builtin customer router;
 // the API's bgpStatus follows it; a failover test takes it down (the VIF
 // reads down) and stopping it brings it back; deleting the VIF closes it.
+//
+// It runs alone (not in parallel): the tests that build a lab on the
+// userspace data plane do not share the machine's two cores.
 func TestControllerRunsTheVIFsBGP(t *testing.T) {
-	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	l := newLab(t, ctx, bgp.CustomerBuiltin)
@@ -105,6 +107,10 @@ func TestControllerRunsTheVIFsBGP(t *testing.T) {
 	require.NoError(t, err)
 	waitSession("reset as the VIF moves to the LAG", func(s sim.BGPSession) bool { return !s.Up() })
 	down := time.Since(associated)
+	require.Eventually(t, func() bool {
+		cs, err := svc.Connections(acct, c.ID)
+		return err == nil && cs[0].State == sim.StateAvailable && cs[0].LAGID == lag.LAG.ID
+	}, 2*time.Minute, 20*time.Millisecond, "the connection is a working member of the LAG")
 	waitSession("back over the LAG", func(s sim.BGPSession) bool { return s.Up() && s.Prefixes == 1 })
 	t.Logf("associate → session reset %s, → established with its prefix %s", down.Round(time.Millisecond), time.Since(associated).Round(time.Millisecond))
 

@@ -156,8 +156,9 @@ func TestFRRCustomer(t *testing.T) {
 // the VPC's prefix; the API says up. Then, changed at run time: more than
 // 100 prefixes put the session down, and so does a wrong key; the API
 // says down each time, and the VIF reads down.
+//
+// It runs alone, as TestControllerRunsTheVIFsBGP does.
 func TestFRRWithRouterConfiguration(t *testing.T) {
-	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	l := newLab(t, ctx, bgp.CustomerNone)
