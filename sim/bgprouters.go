@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"slices"
 	"sync"
 	"time"
@@ -99,13 +100,10 @@ func (s *Service) BGPRouters() ([]BGPRouter, error) {
 // amazonASN is the Amazon side's ASN of a VIF: its Direct Connect
 // gateway's, else the VIF's own (the virtual private gateway's).
 func (s *Service) amazonASN(st *State, v *VIF) int64 {
-	if g, ok := st.Gateways[v.DirectConnectGatewayID]; ok && v.DirectConnectGatewayID != "" {
+	if g, ok := st.Gateways[v.DirectConnectGatewayID]; ok {
 		return g.AmazonSideASN
 	}
-	if v.AmazonSideASN != 0 {
-		return v.AmazonSideASN
-	}
-	return DefaultAmazonSideASN
+	return cmp.Or(v.AmazonSideASN, DefaultAmazonSideASN)
 }
 
 // amazonPrefixes is what Amazon advertises on a VIF: a private VIF's

@@ -152,14 +152,13 @@ func (a *afterWrite) run() {
 	}
 }
 
-// whenWritten runs f once the request's response has been written (at
-// once when ctx is not a request's).
+// whenWritten runs f once the request's response has been written; when
+// ctx is not a request's, never (what f would give back is left to the
+// collector, since the caller still holds it).
 func whenWritten(ctx context.Context, f func()) {
 	if a, ok := ctx.Value(afterWriteKey{}).(*afterWrite); ok {
 		*a = append(*a, f)
-		return
 	}
-	f()
 }
 
 // readBody reads a request body of at most h.max bytes. A body that does

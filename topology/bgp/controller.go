@@ -264,11 +264,16 @@ func (c *Controller) apply(ctx context.Context, r sim.BGPRouter) error {
 	if spC == nil {
 		return nil
 	}
-	cust, err := c.customerRouter(r, custNS)
+	cust, err := c.customerRouter(r)
 	if err != nil {
 		return err
 	}
 	if a.customer == nil || !reflect.DeepEqual(*a.customer, cust) {
+		// Its network's address first (netlink only when the router is
+		// set, not on every reconcile).
+		if err := addCustomerNet(custNS, cust.Announce[0].Prefix); err != nil {
+			return err
+		}
 		if err := spC.Set(ctx, cust); err != nil {
 			return err
 		}
@@ -434,7 +439,7 @@ var customerSpace = netip.MustParsePrefix("100.64.0.0/10")
 // customerRouter is the builtin customer side of a VIF: the customer's ASN,
 // Amazon as its neighbour, a network of its own (with an address on the
 // router's loopback) advertised, and what it learns installed.
-func (c *Controller) customerRouter(r sim.BGPRouter, custNS string) (Router, error) {
+func (c *Controller) customerRouter(r sim.BGPRouter) (Router, error) {
 	out := Router{ID: r.VIFID, Install: true}
 	for _, p := range r.Peers {
 		local, err1 := netip.ParsePrefix(p.CustomerAddress)
@@ -445,47 +450,49 @@ func (c *Controller) customerRouter(r sim.BGPRouter, custNS string) (Router, err
 		out.ASN = uint32(p.ASN)
 		out.Peers = append(out.Peers, Peer{Local: local.Addr(), Address: remote.Addr(), ASN: uint32(r.AmazonASN), AuthKey: p.AuthKey})
 	}
-	n, err := c.customerNet(r.VIFID, custNS)
-	if err != nil {
-		return Router{}, err
-	}
-	out.Announce = []Route{{Prefix: n}}
+	out.Announce = []Route{{Prefix: c.customerNet(r.VIFID)}}
 	return out, nil
 }
 
 // customerNet is a VIF's customer network: a /24 of customerSpace picked by
-// the VIF's ID (the next free one on a clash), its first address on the
-// customer router's loopback.
-func (c *Controller) customerNet(vifID, custNS string) (netip.Prefix, error) {
-	n, ok := c.nets[vifID]
-	if !ok {
-		used := map[netip.Prefix]bool{}
-		for _, p := range c.nets {
-			used[p] = true
-		}
-		h := fnv.New32a()
-		h.Write([]byte(vifID))
-		slots := uint32(1) << (24 - customerSpace.Bits())
-		base := customerSpace.Addr().As4()
-		for i := range slots {
-			slot := (h.Sum32() + i) % slots
-			a := base
-			a[1] |= byte(slot >> 8)
-			a[2] = byte(slot)
-			n = netip.PrefixFrom(netip.AddrFrom4(a), 24)
-			if !used[n] {
-				break
-			}
+// the VIF's ID (the next free one on a clash), kept while the VIF has BGP.
+func (c *Controller) customerNet(vifID string) netip.Prefix {
+	if n, ok := c.nets[vifID]; ok {
+		return n
+	}
+	used := map[netip.Prefix]bool{}
+	for _, p := range c.nets {
+		used[p] = true
+	}
+	h := fnv.New32a()
+	h.Write([]byte(vifID))
+	slots := uint32(1) << (24 - customerSpace.Bits())
+	base := customerSpace.Addr().As4()
+	var n netip.Prefix
+	for i := range slots {
+		slot := (h.Sum32() + i) % slots
+		a := base
+		a[1] |= byte(slot >> 8)
+		a[2] = byte(slot)
+		if n = netip.PrefixFrom(netip.AddrFrom4(a), 24); !used[n] {
+			break
 		}
 	}
+	c.nets[vifID] = n
+	return n
+}
+
+// addCustomerNet puts a customer network's first address on the customer
+// router's loopback, so that what it advertises is an address it has.
+func addCustomerNet(custNS string, n netip.Prefix) error {
 	ns, err := netns.GetFromName(custNS)
 	if err != nil {
-		return netip.Prefix{}, fmt.Errorf("namespace %s: %w", custNS, err)
+		return fmt.Errorf("namespace %s: %w", custNS, err)
 	}
 	defer ns.Close()
 	h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
 	if err != nil {
-		return netip.Prefix{}, err
+		return err
 	}
 	defer h.Close()
 	lo, err := h.LinkByName("lo")
@@ -497,10 +504,9 @@ func (c *Controller) customerNet(vifID, custNS string) (netip.Prefix, error) {
 		err = h.AddrReplace(lo, &netlink.Addr{IPNet: &net.IPNet{IP: first.AsSlice(), Mask: net.CIDRMask(24, 32)}})
 	}
 	if err != nil {
-		return netip.Prefix{}, fmt.Errorf("the customer network %s on %s: %w", n, custNS, err)
+		return fmt.Errorf("the customer network %s on %s: %w", n, custNS, err)
 	}
-	c.nets[vifID] = n
-	return n, nil
+	return nil
 }
 
 // Subscribe returns the marks (sessions' states, VIFs' moves) from now on.

@@ -2,6 +2,7 @@ package bgp
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -353,7 +354,7 @@ func family(a netip.Addr) *api.Family {
 // peerConf is a neighbour as GoBGP takes it: single-hop eBGP (TTL 1), one
 // address family, MD5, AWS's timers unless told, the prefix limit.
 func peerConf(p Peer) *api.Peer {
-	hold, keepalive := uint64(cmpOr(p.HoldTime, 90)), uint64(cmpOr(p.Keepalive, 30))
+	hold, keepalive := uint64(cmp.Or(p.HoldTime, 90)), uint64(cmp.Or(p.Keepalive, 30))
 	fam := family(p.Address)
 	as := &api.AfiSafi{Config: &api.AfiSafiConfig{Family: fam, Enabled: true}}
 	if p.MaxPrefixes > 0 {
@@ -366,13 +367,6 @@ func peerConf(p Peer) *api.Peer {
 		Transport: &api.Transport{LocalAddress: p.Local.String()},
 		AfiSafis:  []*api.AfiSafi{as},
 	}
-}
-
-func cmpOr(v, def uint32) uint32 {
-	if v == 0 {
-		return def
-	}
-	return v
 }
 
 // announce advertises exactly routes: what is new is added, what is gone
@@ -480,18 +474,27 @@ func (r *router) onPeer(ev *apiutil.WatchEventMessage_PeerEvent, t time.Time) {
 	}
 }
 
+// peer returns the neighbour at addr as GoBGP runs it (its limit raised by
+// effectiveLimits).
+func (r *router) peer(addr netip.Addr) (Peer, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	i := slices.IndexFunc(r.spec.Peers, func(p Peer) bool { return p.Address == addr })
+	if i < 0 {
+		return Peer{}, false
+	}
+	return r.spec.Peers[i], true
+}
+
 // restartLater lets a session shut for too many prefixes try again after
 // its peer's LimitRestart. The shut is read from the peer's admin state
 // then, not from the event: GoBGP may report the session's close before it
 // records why.
 func (r *router) restartLater(addr netip.Addr) {
+	p, ok := r.peer(addr)
+	after := time.Duration(p.LimitRestart) * time.Second
 	r.mu.Lock()
-	i := slices.IndexFunc(r.spec.Peers, func(p Peer) bool { return p.Address == addr })
-	var after time.Duration
-	if i >= 0 {
-		after = time.Duration(r.spec.Peers[i].LimitRestart) * time.Second
-	}
-	if after == 0 || r.restarting[addr] {
+	if !ok || after == 0 || r.restarting[addr] {
 		r.mu.Unlock()
 		return
 	}
@@ -509,14 +512,8 @@ func (r *router) restartLater(addr netip.Addr) {
 		if err != nil || !shut {
 			return
 		}
-		r.mu.Lock()
-		j := slices.IndexFunc(r.spec.Peers, func(p Peer) bool { return p.Address == addr })
-		var p Peer
-		if j >= 0 {
-			p = r.spec.Peers[j]
-		}
-		r.mu.Unlock()
-		if j < 0 {
+		p, ok := r.peer(addr)
+		if !ok {
 			return
 		}
 		// The limit as set (enforceLimit may have lowered it), then up.
@@ -618,14 +615,10 @@ type overLimit struct {
 // reached): by lowering the limit GoBGP enforces below what it has
 // received. restartLater puts the limit back.
 func (r *router) enforceLimit(ctx context.Context, addr netip.Addr, received uint64) {
-	r.mu.Lock()
-	i := slices.IndexFunc(r.spec.Peers, func(p Peer) bool { return p.Address == addr })
-	if i < 0 {
-		r.mu.Unlock()
+	p, ok := r.peer(addr)
+	if !ok {
 		return
 	}
-	p := r.spec.Peers[i]
-	r.mu.Unlock()
 	p.MaxPrefixes = uint32(received - 1)
 	if _, err := r.srv.UpdatePeer(ctx, &api.UpdatePeerRequest{Peer: peerConf(p)}); err != nil {
 		r.sp.log.Error("shutting a session over its prefix limit", "router", r.spec.ID, "peer", addr, "err", err)
