@@ -156,8 +156,10 @@ func TestConnCap(t *testing.T) {
 	require.NoError(t, err)
 	ln := newConnCap(tcp, 2)
 	release := make(chan struct{})
+	blocked := make(chan struct{}, 2) // a request has reached the blocking handler
 	srv := &http.Server{ConnState: ln.track, ReadHeaderTimeout: patience, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/block" {
+			blocked <- struct{}{}
 			<-release
 		}
 		_, _ = io.WriteString(w, "ok")
@@ -200,6 +202,7 @@ func TestConnCap(t *testing.T) {
 	busy := dialServe(t, addr)
 	busyDone := make(chan error, 1)
 	go func() { _, err := request(busy, "/block"); busyDone <- err }()
+	<-blocked
 	require.Eventually(t, states(1, 1), patience, time.Millisecond, "the blocked request, beside the idle connection")
 
 	fresh := dialServe(t, addr)
@@ -208,9 +211,13 @@ func TestConnCap(t *testing.T) {
 	assert.True(t, closedByServer(t, idle, idleReader), "the idle connection was not closed for the fresh one")
 	assert.LessOrEqual(t, ln.open(), 2, "open connections")
 
-	// Both busy: a new client waits for one of them to end.
+	// Both busy: a new client waits for one of them to end. Both must be
+	// in the handler: a connection whose last response was just written is
+	// still active for a moment before the server marks it idle, so the
+	// states alone could be seen before the second request begins.
 	freshDone := make(chan error, 1)
 	go func() { _, err := request(fresh, "/block"); freshDone <- err }()
+	<-blocked
 	require.Eventually(t, states(2, 0), patience, time.Millisecond, "two blocked requests")
 	waiting := dialServe(t, addr)
 	waitingDone := make(chan error, 1)
