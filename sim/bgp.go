@@ -22,8 +22,9 @@ import (
 // own BGP fields (implicitPeer), with the ID it has always been shown with,
 // and is stored as the first peer the first time the VIF's peers change.
 //
-// The data plane carries the VIF's own (first) addresses only: a second
-// peer is state and API, not a second address on the lab's VLAN.
+// The data plane carries every live peer's addresses on the VIF's VLAN
+// (vlanSpec), and a session per peer (BGPRouters); creating or deleting a
+// peer sets the VLAN's addresses again.
 
 // PrefixBGPPeer is how AWS begins a BGP peer's ID.
 const PrefixBGPPeer = "dxpeer-"

@@ -60,8 +60,8 @@ type AmazonPrefix struct {
 }
 
 // BGPRouters returns the BGP of every VIF whose VLAN is on the data plane,
-// sorted by VIF ID. A VIF carries its own (first) peer's addresses on the
-// data plane; a second peer is not on the lab's VLAN yet, and is left out.
+// sorted by VIF ID: a session per live peer (IPv4 and IPv6), on the
+// addresses its VLAN carries (vlanSpec).
 func (s *Service) BGPRouters() ([]BGPRouter, error) {
 	var out []BGPRouter
 	err := s.read(func(st *State) error {
@@ -70,14 +70,14 @@ func (s *Service) BGPRouters() ([]BGPRouter, error) {
 			case StateConfirming, StateRejected, StateDeleting, StateDeleted:
 				continue
 			}
-			if v.Device == "" || v.AmazonAddress == "" || v.CustomerAddress == "" {
+			if v.Device == "" {
 				continue
 			}
 			r := BGPRouter{VIFID: v.ID, Owner: v.Owner, Type: v.Type, Device: v.Device, ParentID: v.ConnectionID, VLAN: v.VLAN,
 				AmazonASN: s.amazonASN(st, v), Announce: s.amazonPrefixes(st, v)}
 			down := failoverDown(st, v.ID)
 			for _, p := range v.peers() {
-				if !p.live() || p.AmazonAddress != v.AmazonAddress {
+				if !p.live() || p.AmazonAddress == "" || p.CustomerAddress == "" {
 					continue
 				}
 				limit := MaxPrefixesPrivate
@@ -95,6 +95,15 @@ func (s *Service) BGPRouters() ([]BGPRouter, error) {
 	})
 	slices.SortFunc(out, func(a, b BGPRouter) int { return compareIDs(a.VIFID, b.VIFID) })
 	return out, err
+}
+
+// gatewayASN is the Amazon side's ASN of a VIF on a Direct Connect gateway
+// (gatewayID), or on a virtual private gateway ("").
+func gatewayASN(st *State, gatewayID string) int64 {
+	if g, ok := st.Gateways[gatewayID]; ok {
+		return g.AmazonSideASN
+	}
+	return DefaultAmazonSideASN
 }
 
 // amazonASN is the Amazon side's ASN of a VIF: its Direct Connect

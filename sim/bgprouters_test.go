@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/dxsim/dxsim/sim"
+	"github.com/dxsim/dxsim/sim/simtest"
 )
 
 func routerOf(t *testing.T, s *sim.Service, vifID string) (sim.BGPRouter, bool) {
@@ -74,6 +75,7 @@ func TestBGPRouters(t *testing.T) {
 	r, ok = routerOf(t, s, tr.ID)
 	require.True(t, ok)
 	assert.Equal(t, asn, r.AmazonASN, "the Direct Connect gateway's ASN")
+	assert.Equal(t, asn, tr.AmazonSideASN, "the VIF reports its gateway's ASN, as its BGP runs it")
 	require.Len(t, r.Announce, 1)
 	assert.Equal(t, "10.200.0.0/16", r.Announce[0].Prefix, "the transit gateway association's allowed prefixes")
 
@@ -133,4 +135,46 @@ func TestBGPSessionsShowInDescribes(t *testing.T) {
 	s.SetBGPSession(sim.BGPSession{VIFID: v.ID, PeerID: peer.ID, State: "idle", Time: clock.Now()})
 	s.ForgetBGPSession(peer.ID)
 	assert.Equal(t, sim.StateAvailable, describe().State, "forgotten: the schedule's again")
+}
+
+// TestDualStackVIF: a VIF's second peer (IPv6) is a second pair of
+// addresses on its VLAN and a second session; deleting it takes both away.
+func TestDualStackVIF(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := simtest.NewClock()
+	dp := simtest.NewDataPlane(clock, 256)
+	s, err := sim.New(sim.Config{Clock: clock, DataPlane: dp})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	c, err := s.CreateConnection(ctx, acct, sim.CreateConnectionInput{Location: "EqDC2", Bandwidth: "10Gbps", Name: "c"})
+	require.NoError(t, err)
+	vgw := sim.DefaultCatalogue().VirtualGatewaysIn("us-east-1")[0]
+	v, err := s.CreateVirtualInterface(ctx, acct, sim.CreateVIFInput{Type: sim.VIFPrivate, ConnectionID: c.ID, Name: "p", VLAN: 101, ASN: 65000, VirtualGatewayID: vgw.ID})
+	require.NoError(t, err)
+	vlan := func() sim.VLANSpec {
+		spec, ok := dp.VLAN(v.ID)
+		require.True(t, ok, "the VIF's VLAN")
+		return spec
+	}
+	assert.Equal(t, []string{v.AmazonAddress}, vlan().Amazon(), "one peer, one address")
+
+	v6, err := s.CreateBGPPeer(ctx, acct, v.ID, sim.NewBGPPeerInput{ASN: 65000, AddressFamily: sim.FamilyIPv6})
+	require.NoError(t, err)
+	peers := v6.BGPPeers()
+	require.Len(t, peers, 2)
+	six := peers[1]
+	assert.Equal(t, []string{v.AmazonAddress, six.AmazonAddress}, vlan().Amazon(), "the IPv6 peer's address beside the IPv4 one")
+	assert.Equal(t, []string{v.CustomerAddress, six.CustomerAddress}, vlan().Customer())
+	r, ok := routerOf(t, s, v.ID)
+	require.True(t, ok)
+	require.Len(t, r.Peers, 2, "a session per peer")
+	assert.Equal(t, six.AmazonAddress, r.Peers[1].AmazonAddress)
+	assert.Equal(t, sim.FamilyIPv6, r.Peers[1].Family)
+
+	_, err = s.DeleteBGPPeer(ctx, acct, v.ID, sim.DeleteBGPPeerInput{PeerID: six.ID})
+	require.NoError(t, err)
+	assert.Equal(t, []string{v.AmazonAddress}, vlan().Amazon(), "the deleted peer's address is gone")
+	r, _ = routerOf(t, s, v.ID)
+	assert.Len(t, r.Peers, 1, "and its session")
 }

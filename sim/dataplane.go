@@ -39,6 +39,9 @@ type DataPlane interface {
 	// MoveVLAN moves a VLAN to another parent (a VIF or hosted connection that
 	// follows its connection into a LAG).
 	MoveVLAN(ctx context.Context, id, newParentID string) error
+	// SetVLANAddresses gives an existing VLAN exactly v's addresses on each
+	// side: a VIF's BGP peer came or went.
+	SetVLANAddresses(ctx context.Context, v VLANSpec) error
 	DeleteVLAN(ctx context.Context, id string) error
 
 	// Reconcile makes the data plane match the control plane's whole state,
@@ -77,6 +80,27 @@ type VLANSpec struct {
 	VLAN            int
 	AmazonAddress   string // CIDR, "" when none
 	CustomerAddress string // CIDR, "" when none
+	// AmazonAddress2 and CustomerAddress2 are a VIF's second BGP peer's
+	// (a VIF has at most one per address family, so at most two), "" when
+	// it has none.
+	AmazonAddress2   string `json:",omitempty"`
+	CustomerAddress2 string `json:",omitempty"`
+}
+
+// Amazon returns the Amazon side's addresses (CIDRs), in order.
+func (v VLANSpec) Amazon() []string { return nonEmpty(v.AmazonAddress, v.AmazonAddress2) }
+
+// Customer returns the customer side's addresses (CIDRs), in order.
+func (v VLANSpec) Customer() []string { return nonEmpty(v.CustomerAddress, v.CustomerAddress2) }
+
+func nonEmpty(s ...string) []string {
+	var out []string
+	for _, a := range s {
+		if a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // Snapshot is the control plane's whole desired state, as Reconcile takes it.

@@ -35,6 +35,7 @@ const (
 	EffectMovePort    EffectKind = "move-port"
 	EffectCreateVLAN  EffectKind = "create-vlan"
 	EffectMoveVLAN    EffectKind = "move-vlan"
+	EffectSetVLAN     EffectKind = "set-vlan-addresses"
 	EffectDeleteVLAN  EffectKind = "delete-vlan"
 )
 
@@ -155,6 +156,8 @@ func (s *Service) runEffect(ctx context.Context, e Effect, requested time.Time) 
 		return StepTimes{}, s.dp.CreateVLAN(ctx, *e.VLAN)
 	case EffectMoveVLAN:
 		return StepTimes{}, s.dp.MoveVLAN(ctx, e.ID, e.To)
+	case EffectSetVLAN:
+		return StepTimes{}, s.dp.SetVLANAddresses(ctx, *e.VLAN)
 	case EffectDeleteVLAN:
 		return StepTimes{}, s.dp.DeleteVLAN(ctx, e.ID)
 	}

@@ -31,6 +31,7 @@ func (s *Service) CreateBGPPeer(ctx context.Context, account, vifID string, in N
 		out = v.clone()
 		out.Peers = append(append([]BGPPeer(nil), v.peers()...), p)
 		t.putVIF(out)
+		t.effect(Effect{Kind: EffectSetVLAN, ID: v.ID, VLAN: ref(vlanSpec(out))})
 		return nil
 	})
 	if err != nil {
@@ -138,6 +139,8 @@ func (s *Service) DeleteBGPPeer(ctx context.Context, account, vifID string, in D
 		out = v.clone()
 		out.Peers = peers
 		t.putVIF(out)
+		// The session closes and its addresses go with it.
+		t.effect(Effect{Kind: EffectSetVLAN, ID: v.ID, VLAN: ref(vlanSpec(out))})
 		return nil
 	})
 	if err != nil {

@@ -71,6 +71,9 @@ func (s *Service) newVIF(t *txn, account string, in CreateVIFInput, gateway, att
 	if in.Type == VIFPublic && in.AddressFamily != "ipv6" && (in.AmazonAddress == "" || in.CustomerAddress == "") {
 		return nil, clientErr(RuleInvalidArgument, "A public virtual interface needs amazonAddress and customerAddress.")
 	}
+	if in.AddressFamily == FamilyIPv6 && (in.AmazonAddress != "" || in.CustomerAddress != "") {
+		return nil, clientErr(RuleInvalidArgument, "IPv6 BGP peer addresses are assigned by Amazon; omit amazonAddress and customerAddress.")
+	}
 	if err := attach(); err != nil {
 		return nil, err
 	}
@@ -90,14 +93,19 @@ func (s *Service) newVIF(t *txn, account string, in CreateVIFInput, gateway, att
 	if mtu == 0 {
 		mtu = 1500
 	}
-	// What the request leaves out, Amazon assigns: a BGP key, and a
-	// private or transit VIF's IPv4 peer addresses.
+	// What the request leaves out, Amazon assigns: a BGP key, a private or
+	// transit VIF's IPv4 peer addresses, and always the IPv6 ones.
 	if in.AuthKey == "" {
 		if in.AuthKey, err = newAuthKey(s.rand); err != nil {
 			return nil, serverErr(err)
 		}
 	}
-	if family == "ipv4" && in.Type != VIFPublic && in.AmazonAddress == "" {
+	switch {
+	case family == FamilyIPv6:
+		if in.AmazonAddress, in.CustomerAddress, err = newIPv6PeerAddresses(t.st, s.rand); err != nil {
+			return nil, err
+		}
+	case in.Type != VIFPublic && in.AmazonAddress == "":
 		if in.AmazonAddress, in.CustomerAddress, err = newPeerAddresses(t.st, s.rand); err != nil {
 			return nil, err
 		}
@@ -108,8 +116,9 @@ func (s *Service) newVIF(t *txn, account string, in CreateVIFInput, gateway, att
 	}
 	return &VIF{
 		ID: id, Type: in.Type, Name: in.Name, Owner: account, State: state, Region: s.region,
-		Location: loc, Device: device, ConnectionID: in.ConnectionID, VLAN: in.VLAN, ASN: in.ASN, AmazonSideASN: 64512,
-		AuthKey: in.AuthKey, AmazonAddress: in.AmazonAddress, CustomerAddress: in.CustomerAddress,
+		Location: loc, Device: device, ConnectionID: in.ConnectionID, VLAN: in.VLAN, ASN: in.ASN,
+		AmazonSideASN: gatewayASN(t.st, in.DirectConnectGatewayID),
+		AuthKey:       in.AuthKey, AmazonAddress: in.AmazonAddress, CustomerAddress: in.CustomerAddress,
 		AddressFamily: family, MTU: mtu, VirtualGatewayID: in.VirtualGatewayID,
 		DirectConnectGatewayID: in.DirectConnectGatewayID, RouteFilterPrefixes: slices.Clone(in.RouteFilterPrefixes),
 		EnableSiteLink: in.EnableSiteLink, Tags: tags, Since: t.now,

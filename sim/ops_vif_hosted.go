@@ -72,6 +72,7 @@ func (s *Service) ConfirmVirtualInterface(ctx context.Context, account string, i
 		}
 		n := v.clone()
 		n.VirtualGatewayID, n.DirectConnectGatewayID = in.VirtualGatewayID, in.DirectConnectGatewayID
+		n.AmazonSideASN = gatewayASN(t.st, in.DirectConnectGatewayID)
 		n.State = StatePending
 		if v.Type == VIFPublic {
 			n.State = StateVerifying // as a created public VIF

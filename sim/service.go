@@ -384,8 +384,22 @@ func portSpec(c *Connection) PortSpec {
 	return PortSpec{ConnectionID: c.ID, DeviceID: c.Device, Location: c.Location, Bandwidth: c.Bandwidth, LAGID: c.LAGID}
 }
 
+// vlanSpec is a VIF's VLAN: its live BGP peers' addresses, the first
+// peer's first.
 func vlanSpec(v *VIF) VLANSpec {
-	return VLANSpec{ID: v.ID, ParentID: v.ConnectionID, VLAN: v.VLAN, AmazonAddress: v.AmazonAddress, CustomerAddress: v.CustomerAddress}
+	s := VLANSpec{ID: v.ID, ParentID: v.ConnectionID, VLAN: v.VLAN}
+	for _, p := range v.peers() {
+		if !p.live() || p.AmazonAddress == "" || p.CustomerAddress == "" {
+			continue
+		}
+		switch {
+		case s.AmazonAddress == "":
+			s.AmazonAddress, s.CustomerAddress = p.AmazonAddress, p.CustomerAddress
+		case s.AmazonAddress2 == "":
+			s.AmazonAddress2, s.CustomerAddress2 = p.AmazonAddress, p.CustomerAddress
+		}
+	}
+	return s
 }
 
 func lagSpec(l *LAG) *LAGSpec {

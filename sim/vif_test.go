@@ -58,11 +58,21 @@ func TestVIFGetsWhatAmazonAssigns(t *testing.T) {
 	assert.Equal(t, "192.0.2.1/30", v.AmazonAddress)
 	assert.Equal(t, "192.0.2.2/30", v.CustomerAddress)
 
-	// An IPv6 VIF gets no IPv4 addresses.
+	// An IPv6 VIF gets Amazon's IPv6 /125, never IPv4 addresses, and may
+	// not choose its own.
 	v, err = s.CreateVirtualInterface(ctx, acct, sim.CreateVIFInput{Type: sim.VIFPrivate, ConnectionID: c.ID, Name: "v6", VLAN: 201,
 		ASN: 65000, AddressFamily: "ipv6", VirtualGatewayID: "vgw-0123456789abcdef0"})
 	require.NoError(t, err)
-	assert.Empty(t, v.AmazonAddress)
+	a, err := netip.ParsePrefix(v.AmazonAddress)
+	require.NoError(t, err, "amazonAddress %q", v.AmazonAddress)
+	cu, err := netip.ParsePrefix(v.CustomerAddress)
+	require.NoError(t, err, "customerAddress %q", v.CustomerAddress)
+	assert.True(t, a.Addr().Is6() && a.Bits() == 125, "amazonAddress %s is an IPv6 /125", a)
+	assert.Equal(t, a.Masked(), cu.Masked(), "one subnet")
+	assert.NotEqual(t, a.Addr(), cu.Addr())
+	_, err = s.CreateVirtualInterface(ctx, acct, sim.CreateVIFInput{Type: sim.VIFPrivate, ConnectionID: c.ID, Name: "v6own", VLAN: 202,
+		ASN: 65000, AddressFamily: "ipv6", AmazonAddress: "2001:db8::1/125", CustomerAddress: "2001:db8::2/125", VirtualGatewayID: "vgw-0123456789abcdef0"})
+	assert.Equal(t, sim.RuleInvalidArgument, sim.RuleOf(err), "an IPv6 VIF with addresses of its own: %v", err)
 }
 
 // TestDeletedAreDescribedAcrossRestart: a deleted VIF and connection are

@@ -44,9 +44,10 @@ func (*DataPlane) SetMinLinks(context.Context, string, int) error { return errNo
 func (*DataPlane) MovePort(context.Context, sim.Move) (sim.StepTimes, error) {
 	return sim.StepTimes{}, errNotLinux
 }
-func (*DataPlane) CreateVLAN(context.Context, sim.VLANSpec) error { return errNotLinux }
-func (*DataPlane) MoveVLAN(context.Context, string, string) error { return errNotLinux }
-func (*DataPlane) DeleteVLAN(context.Context, string) error       { return errNotLinux }
+func (*DataPlane) CreateVLAN(context.Context, sim.VLANSpec) error       { return errNotLinux }
+func (*DataPlane) MoveVLAN(context.Context, string, string) error       { return errNotLinux }
+func (*DataPlane) SetVLANAddresses(context.Context, sim.VLANSpec) error { return errNotLinux }
+func (*DataPlane) DeleteVLAN(context.Context, string) error             { return errNotLinux }
 func (*DataPlane) Reconcile(context.Context, sim.Snapshot) ([]sim.Drift, error) {
 	return nil, errNotLinux
 }

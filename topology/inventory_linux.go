@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/vishvananda/netlink"
@@ -35,11 +36,11 @@ type lagObs struct {
 }
 
 type vlanObs struct {
-	device                string
-	aws, cust             bool
-	awsParent, custParent string
-	awsVID, custVID       int
-	amazonAddr, custAddr  string
+	device                 string
+	aws, cust              bool
+	awsParent, custParent  string
+	awsVID, custVID        int
+	amazonAddrs, custAddrs []string
 }
 
 // inventory reads every namespace with this prefix that is this data
@@ -122,11 +123,11 @@ func (d *DataPlane) inventoryNS(ctx context.Context, o *observed, ns *netNS) err
 			vo = &vlanObs{device: ns.device}
 			o.vlans[v.Name] = vo
 		}
-		addr := firstAddr(ns, v.Name)
+		addrs := globalAddrs(ns, v.Name)
 		if aws {
-			vo.aws, vo.awsParent, vo.awsVID, vo.amazonAddr = true, v.Parent, v.VID, addr
+			vo.aws, vo.awsParent, vo.awsVID, vo.amazonAddrs = true, v.Parent, v.VID, addrs
 		} else {
-			vo.cust, vo.custParent, vo.custVID, vo.custAddr = true, v.Parent, v.VID, addr
+			vo.cust, vo.custParent, vo.custVID, vo.custAddrs = true, v.Parent, v.VID, addrs
 		}
 	}
 	for _, l := range links {
@@ -151,22 +152,25 @@ func (d *DataPlane) inventoryNS(ctx context.Context, o *observed, ns *netNS) err
 	return nil
 }
 
-// firstAddr is an interface's first global address as a CIDR, or "".
-func firstAddr(ns *netNS, name string) string {
+// globalAddrs are an interface's global addresses as CIDRs, sorted (IPv4
+// first); nil when it has none or cannot be read.
+func globalAddrs(ns *netNS, name string) []string {
 	l, err := ns.h.LinkByName(name)
 	if err != nil {
-		return ""
+		return nil
 	}
 	addrs, err := ns.h.AddrList(l, netlink.FAMILY_ALL)
 	if err != nil {
-		return ""
+		return nil
 	}
+	var out []string
 	for _, a := range addrs {
 		if a.Scope == unix.RT_SCOPE_UNIVERSE {
-			return a.IPNet.String()
+			out = append(out, a.IPNet.String())
 		}
 	}
-	return ""
+	slices.SortFunc(out, compareCIDRs)
+	return out
 }
 
 // discover adopts what an earlier run left: the in-memory index follows the
@@ -205,8 +209,9 @@ func (d *DataPlane) adopt(o *observed) {
 			d.vlans[id].spec.ID = id
 			d.vlans[id].spec.ParentID = v.awsParent
 			d.vlans[id].spec.VLAN = v.awsVID
-			d.vlans[id].spec.AmazonAddress = v.amazonAddr
-			d.vlans[id].spec.CustomerAddress = v.custAddr
+			spec := &d.vlans[id].spec
+			spec.AmazonAddress, spec.AmazonAddress2 = pick(v.amazonAddrs, 0), pick(v.amazonAddrs, 1)
+			spec.CustomerAddress, spec.CustomerAddress2 = pick(v.custAddrs, 0), pick(v.custAddrs, 1)
 		}
 	}
 }

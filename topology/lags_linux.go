@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/vishvananda/netlink"
-
 	"github.com/dxsim/dxsim/sim"
 	"github.com/dxsim/dxsim/topology/backend"
 )
@@ -169,6 +167,14 @@ func (d *DataPlane) CreateVLAN(ctx context.Context, v sim.VLANSpec) error {
 func (d *DataPlane) createVLAN(ctx context.Context, v sim.VLANSpec) error {
 	if old, ok := d.vlans[v.ID]; ok && old.spec == v {
 		return nil
+	} else if ok && old.spec.ParentID == v.ParentID && old.spec.VLAN == v.VLAN {
+		// Made before, with other addresses (a crash between a peer's
+		// commit and its effect): set them.
+		dev, err := d.device(old.device, false)
+		if err != nil {
+			return fmt.Errorf("create VLAN %s: %w", v.ID, err)
+		}
+		return d.setVLANAddrs(dev, v, old)
 	} else if ok {
 		return fmt.Errorf("create VLAN %s: it exists as %+v", v.ID, old.spec)
 	}
@@ -183,7 +189,10 @@ func (d *DataPlane) createVLAN(ctx context.Context, v sim.VLANSpec) error {
 	cfg := backend.VLANConfig{Name: v.ID, Parent: v.ParentID, VID: v.VLAN}
 	err = dev.both(func(ns *netNS) error { return d.be.CreateVLAN(ctx, ns.bk, cfg) })
 	if err == nil {
-		err = d.setVLANAddrs(dev, v)
+		err = setAddrs(dev.aws, v.ID, v.Amazon())
+	}
+	if err == nil {
+		err = setAddrs(dev.cust, v.ID, v.Customer())
 	}
 	if err != nil {
 		for _, ns := range []*netNS{dev.aws, dev.cust} {
@@ -230,7 +239,7 @@ func (d *DataPlane) MoveVLAN(ctx context.Context, id, newParentID string) error 
 		return fmt.Errorf("move VLAN: %w", err)
 	}
 	v.spec = spec
-	if err := d.setVLANAddrs(dev, spec); err != nil {
+	if err := d.setVLANAddrs(dev, spec, v); err != nil {
 		return fmt.Errorf("move VLAN: %w", err)
 	}
 	return nil
@@ -268,30 +277,4 @@ func (d *DataPlane) parentDevice(parent string) (string, error) {
 		return lg.device, nil
 	}
 	return "", &backend.NotFoundError{Kind: "port or LAG", ID: parent}
-}
-
-func (d *DataPlane) setVLANAddrs(dev *device, v sim.VLANSpec) error {
-	if err := setAddr(dev.aws, v.ID, v.AmazonAddress); err != nil {
-		return err
-	}
-	return setAddr(dev.cust, v.ID, v.CustomerAddress)
-}
-
-// setAddr puts a CIDR address on an interface; "" puts none.
-func setAddr(ns *netNS, ifname, cidr string) error {
-	if cidr == "" {
-		return nil
-	}
-	a, err := netlink.ParseAddr(cidr)
-	if err != nil {
-		return fmt.Errorf("address %q for %s: %w", cidr, ifname, err)
-	}
-	l, err := linkByName(ns, ifname)
-	if err != nil {
-		return err
-	}
-	if err := ns.h.AddrReplace(l, a); err != nil {
-		return fmt.Errorf("address %s on %s in %s: %w", cidr, ifname, ns.name, err)
-	}
-	return nil
 }

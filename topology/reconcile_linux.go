@@ -7,8 +7,6 @@ import (
 	"sort"
 	"sync"
 
-	"github.com/vishvananda/netlink"
-
 	"github.com/dxsim/dxsim/sim"
 	"github.com/dxsim/dxsim/topology/backend"
 )
@@ -437,27 +435,16 @@ func (r *reconciler) makeVLANs(ctx context.Context) error {
 			r.note(id, "missing", "created")
 			continue
 		}
-		if sameAddr(v.spec.AmazonAddress, w.AmazonAddress) && sameAddr(v.spec.CustomerAddress, w.CustomerAddress) {
+		if sameAddrs(v.spec.Amazon(), w.Amazon()) && sameAddrs(v.spec.Customer(), w.Customer()) {
 			v.spec = w
 			continue
 		}
-		dev := d.devices[v.device]
-		if err := d.setVLANAddrs(dev, w); err != nil {
+		if err := d.setVLANAddrs(d.devices[v.device], w, v); err != nil {
 			return err
 		}
-		v.spec = w
 		r.note(id, "addresses differ", "set")
 	}
 	return nil
-}
-
-// sameAddr compares a wanted CIDR with an observed one; "" wants none.
-func sameAddr(observed, want string) bool {
-	if want == "" {
-		return true
-	}
-	a, err := netlink.ParseAddr(want)
-	return err == nil && a.IPNet.String() == observed
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -286,3 +286,25 @@ func (d *DataPlane) Events() <-chan sim.Event { return d.events }
 
 // Close does nothing: the fake owns no goroutines.
 func (d *DataPlane) Close() error { return nil }
+
+// SetVLANAddresses records the VLAN's new addresses.
+func (d *DataPlane) SetVLANAddresses(_ context.Context, v sim.VLANSpec) error {
+	if err := d.call("SetVLANAddresses %s %v %v", v.ID, v.Amazon(), v.Customer()); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if old, ok := d.VLANs[v.ID]; ok {
+		v.ParentID = old.ParentID
+	}
+	d.VLANs[v.ID] = v
+	return nil
+}
+
+// VLAN returns a VLAN as last made, moved or given addresses.
+func (d *DataPlane) VLAN(id string) (sim.VLANSpec, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	v, ok := d.VLANs[id]
+	return v, ok
+}

@@ -76,9 +76,11 @@ type Mark struct {
 	From, To         string
 	AmazonPrefixes   uint64
 	CustomerPrefixes int64
-	// A session (From empty): which side, its state and the prefixes it
-	// has accepted from the other.
+	// A session (From empty): which side, the neighbour (a VIF has a
+	// session per address family), its state and the prefixes it has
+	// accepted from the other.
 	Side     string // SideAmazon or SideCustomer
+	Peer     netip.Addr
 	State    string
 	Accepted uint64
 }
@@ -104,7 +106,7 @@ type Controller struct {
 	peers    map[string]map[netip.Addr]string // by VIF ID: Amazon-side neighbour address → peer ID
 	customer map[string]Event                 // the customer side's last event, by VIF ID and peer
 	nets     map[string]netip.Prefix          // each VIF's customer network (builtin)
-	lastUp   map[string]uint64                // by VIF ID and side: prefixes accepted when last established
+	lastUp   map[string]uint64                // by VIF ID, side and neighbour: prefixes accepted when last established
 	marks    bus.Bus[Mark]
 
 	cancel context.CancelFunc
@@ -249,10 +251,17 @@ func (c *Controller) apply(ctx context.Context, r sim.BGPRouter) error {
 		if a.amazon != nil && a.amazon.Reset != "" && a.amazon.Reset != amazon.Reset {
 			cust := int64(-1)
 			if c.cfg.Customer == CustomerBuiltin {
-				cust = int64(c.lastUp[r.VIFID+"/"+SideCustomer])
+				cust = int64(c.accepted(r.VIFID, SideCustomer))
 			}
 			c.marks.Publish(Mark{Time: time.Now(), VIFID: r.VIFID, From: a.amazon.Reset, To: amazon.Reset,
-				AmazonPrefixes: c.lastUp[r.VIFID+"/"+SideAmazon], CustomerPrefixes: cust})
+				AmazonPrefixes: c.accepted(r.VIFID, SideAmazon), CustomerPrefixes: cust})
+		}
+		// A peer deleted: its session closes with the Set below, and is
+		// no longer reported (follow finds no peer ID for it).
+		for addr, peerID := range c.peers[r.VIFID] {
+			if peers[addr] != peerID {
+				c.cfg.Source.ForgetBGPSession(peerID)
+			}
 		}
 		c.peers[r.VIFID] = peers
 		if err := spA.Set(ctx, amazon); err != nil {
@@ -269,13 +278,20 @@ func (c *Controller) apply(ctx context.Context, r sim.BGPRouter) error {
 		return err
 	}
 	if a.customer == nil || !reflect.DeepEqual(*a.customer, cust) {
-		// Its network's address first (netlink only when the router is
+		// Its networks' addresses first (netlink only when the router is
 		// set, not on every reconcile).
-		if err := addCustomerNet(custNS, cust.Announce[0].Prefix); err != nil {
-			return err
+		for _, rt := range cust.Announce {
+			if err := addCustomerNet(custNS, rt.Prefix); err != nil {
+				return err
+			}
 		}
 		if err := spC.Set(ctx, cust); err != nil {
 			return err
+		}
+		for k, e := range c.customer {
+			if e.Router == r.VIFID && !slices.ContainsFunc(cust.Peers, func(p Peer) bool { return p.Address == e.Peer }) {
+				delete(c.customer, k)
+			}
 		}
 		a.customer = &cust
 		c.applied[r.VIFID] = a
@@ -301,14 +317,29 @@ func (c *Controller) remove(ctx context.Context, id string, a applied) {
 	}
 	delete(c.applied, id)
 	delete(c.peers, id)
-	delete(c.lastUp, id+"/"+SideAmazon)
-	delete(c.lastUp, id+"/"+SideCustomer)
+	for k := range c.lastUp {
+		if strings.HasPrefix(k, id+"/") {
+			delete(c.lastUp, k)
+		}
+	}
 	delete(c.nets, id)
 	for k := range c.customer {
 		if strings.HasPrefix(k, id+"/") {
 			delete(c.customer, k)
 		}
 	}
+}
+
+// accepted is how many prefixes a VIF's sessions on one side had accepted
+// when each was last established. c.mu is held.
+func (c *Controller) accepted(vifID, side string) uint64 {
+	var n uint64
+	for k, v := range c.lastUp {
+		if strings.HasPrefix(k, vifID+"/"+side+"/") {
+			n += v
+		}
+	}
+	return n
 }
 
 // speaker returns the speaker of a namespace, started if need be.
@@ -362,9 +393,9 @@ func (c *Controller) follow(name string, sub interface {
 	for e := range sub.C() {
 		c.mu.Lock()
 		if e.Established() {
-			c.lastUp[e.Router+"/"+side] = e.Accepted
+			c.lastUp[e.Router+"/"+side+"/"+e.Peer.String()] = e.Accepted
 		}
-		c.marks.Publish(Mark{Time: e.Time, VIFID: e.Router, Side: side, State: e.State, Accepted: e.Accepted})
+		c.marks.Publish(Mark{Time: e.Time, VIFID: e.Router, Side: side, Peer: e.Peer, State: e.State, Accepted: e.Accepted})
 		if amazon {
 			peerID := c.peers[e.Router][e.Peer]
 			c.mu.Unlock()
@@ -389,7 +420,7 @@ func (c *Controller) follow(name string, sub interface {
 // amazonRouter is the Amazon side of a VIF as a speaker runs it, and its
 // neighbours' peer IDs.
 func amazonRouter(r sim.BGPRouter) (Router, map[netip.Addr]string, error) {
-	out := Router{ID: r.VIFID, ASN: uint32(r.AmazonASN)}
+	out := Router{ID: r.VIFID, ASN: uint32(r.AmazonASN), RouterID: amazonRouterID(r)}
 	peers := map[netip.Addr]string{}
 	for _, p := range r.Peers {
 		local, err := netip.ParsePrefix(p.AmazonAddress)
@@ -412,6 +443,21 @@ func amazonRouter(r sim.BGPRouter) (Router, map[netip.Addr]string, error) {
 		out.Announce = append(out.Announce, route)
 	}
 	return out, peers, nil
+}
+
+// amazonRouterID is the Amazon side's BGP identifier: its IPv4 address on
+// the VIF, or, on a VIF with IPv6 peers only, one derived from the VIF's ID
+// in 169.254.0.0/16 (an identifier needs only be unique among neighbours).
+func amazonRouterID(r sim.BGPRouter) netip.Addr {
+	for _, p := range r.Peers {
+		if a, err := netip.ParsePrefix(p.AmazonAddress); err == nil && a.Addr().Is4() {
+			return a.Addr()
+		}
+	}
+	h := fnv.New32a()
+	h.Write([]byte(r.VIFID))
+	s := h.Sum32()
+	return netip.AddrFrom4([4]byte{169, 254, byte(s>>8) | 1, byte(s) | 1})
 }
 
 func parseRoute(a sim.AmazonPrefix) (Route, error) {
@@ -450,8 +496,26 @@ func (c *Controller) customerRouter(r sim.BGPRouter) (Router, error) {
 		out.ASN = uint32(p.ASN)
 		out.Peers = append(out.Peers, Peer{Local: local.Addr(), Address: remote.Addr(), ASN: uint32(r.AmazonASN), AuthKey: p.AuthKey})
 	}
-	out.Announce = []Route{{Prefix: c.customerNet(r.VIFID)}}
+	n := c.customerNet(r.VIFID)
+	out.RouterID = n.Addr().Next()
+	out.Announce = []Route{{Prefix: n}}
+	if slices.ContainsFunc(out.Peers, func(p Peer) bool { return p.Address.Is6() }) {
+		out.Announce = append(out.Announce, Route{Prefix: customerNet6(n)})
+	}
 	return out, nil
+}
+
+// customerSpace6 is where builtin customer routers' IPv6 networks come
+// from: a unique local /48 (RFC 4193), a /64 per VIF, numbered as its IPv4
+// /24 is.
+var customerSpace6 = netip.MustParsePrefix("fd64:dc::/48")
+
+// customerNet6 is the IPv6 network of the VIF whose IPv4 network is n.
+func customerNet6(n netip.Prefix) netip.Prefix {
+	v4 := n.Addr().As4()
+	a := customerSpace6.Addr().As16()
+	a[6], a[7] = v4[1]&^byte(customerSpace.Addr().As4()[1]), v4[2]
+	return netip.PrefixFrom(netip.AddrFrom16(a), 64)
 }
 
 // customerNet is a VIF's customer network: a /24 of customerSpace picked by
@@ -501,7 +565,11 @@ func addCustomerNet(custNS string, n netip.Prefix) error {
 	}
 	if err == nil {
 		first := n.Addr().Next()
-		err = h.AddrReplace(lo, &netlink.Addr{IPNet: &net.IPNet{IP: first.AsSlice(), Mask: net.CIDRMask(24, 32)}})
+		a := &netlink.Addr{IPNet: &net.IPNet{IP: first.AsSlice(), Mask: net.CIDRMask(n.Bits(), first.BitLen())}}
+		if first.Is6() {
+			a.Flags = unix.IFA_F_NODAD
+		}
+		err = h.AddrReplace(lo, a)
 	}
 	if err != nil {
 		return fmt.Errorf("the customer network %s on %s: %w", n, custNS, err)

@@ -15,7 +15,9 @@
 // when its standard input closes, so it never outlives the process that
 // started it.
 //
-// Each Router is one GoBGP server: one VIF's side, with its own ASN, its
-// own listening addresses and its own routes, so VIFs on one device never
-// see each other's prefixes.
+// Each Router is one VIF's side, with its own ASN, its own listening
+// addresses and its own routes, so VIFs on one device never see each
+// other's prefixes. It runs one GoBGP server per address family of its
+// peers, so a VIF's IPv6 peer comes and goes without touching its IPv4
+// session.
 package bgp

@@ -88,7 +88,13 @@ func (f *frr) vtysh(t *testing.T, cmds ...string) {
 
 func (f *frr) summary(t *testing.T) map[string]neighbor {
 	t.Helper()
-	out, err := exec.Command("vtysh", "--vty_socket", f.dir, "-c", "show bgp ipv4 unicast summary json").Output()
+	return f.summaryOf(t, "ipv4")
+}
+
+// summaryOf is one address family's neighbours (ipv4 or ipv6).
+func (f *frr) summaryOf(t *testing.T, family string) map[string]neighbor {
+	t.Helper()
+	out, err := exec.Command("vtysh", "--vty_socket", f.dir, "-c", "show bgp "+family+" unicast summary json").Output()
 	if err != nil {
 		return nil // bgpd still starting
 	}
@@ -206,4 +212,46 @@ func TestFRRWithRouterConfiguration(t *testing.T) {
 	f.vtysh(t, "router bgp 65000", "neighbor "+amazon+" password 0xnotthekey")
 	require.Eventually(t, func() bool { _, s := l.bgpStatus(t, v.ID); return s == "down" }, time.Minute, 50*time.Millisecond,
 		"a wrong key: the API says down (sessions: %+v)", l.svc.BGPSessions())
+}
+
+// TestFRRDualStack: a VIF with an IPv4 and an IPv6 peer; FRR runs
+// DescribeRouterConfiguration's configuration as is and gets both
+// sessions, each with the VPC's CIDR of its family, and the API says both
+// peers are up.
+func TestFRRDualStack(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	l := newLab(t, ctx, bgp.CustomerNone)
+	const acct = "123456789012"
+	c, err := l.svc.CreateConnection(ctx, acct, sim.CreateConnectionInput{Location: "EqDC2", Bandwidth: "10Gbps", Name: "c"})
+	require.NoError(t, err)
+	v, err := l.svc.CreateVirtualInterface(ctx, acct, sim.CreateVIFInput{Type: sim.VIFPrivate, ConnectionID: c.ID, Name: "p", VLAN: 101, ASN: 65000,
+		VirtualGatewayID: sim.DefaultCatalogue().VirtualGatewaysIn("us-east-1")[0].ID})
+	require.NoError(t, err)
+	v, err = l.svc.CreateBGPPeer(ctx, acct, v.ID, sim.NewBGPPeerInput{ASN: 65000, AddressFamily: sim.FamilyIPv6})
+	require.NoError(t, err)
+	rc, err := l.svc.RouterConfiguration(acct, v.ID, sim.RouterFRR8)
+	require.NoError(t, err)
+	_, custNS := l.dp.Namespaces(c.Device)
+	ns, err := netns.GetFromName(custNS)
+	require.NoError(t, err)
+	defer ns.Close()
+	f := startFRRIn(t, ns, rc.Config)
+	for _, p := range v.BGPPeers() {
+		amazon := netip.MustParsePrefix(p.AmazonAddress).Addr().String()
+		require.Eventually(t, func() bool {
+			n := f.summaryOf(t, p.AddressFamily)[amazon]
+			return n.State == "Established" && n.PfxRcd == 1
+		}, time.Minute, 100*time.Millisecond, "FRR's %s session established with the VPC's CIDR: %v", p.AddressFamily, f.summaryOf(t, p.AddressFamily))
+	}
+	require.Eventually(t, func() bool {
+		vs, err := l.svc.VirtualInterfaces(acct, "", v.ID)
+		require.NoError(t, err)
+		for _, p := range vs[0].BGPPeers() {
+			if vs[0].BGPStatus(p) != "up" {
+				return false
+			}
+		}
+		return true
+	}, 30*time.Second, 50*time.Millisecond, "the API says both peers are up (sessions: %+v)", l.svc.BGPSessions())
 }

@@ -89,8 +89,8 @@ func (sp *speaker) write(r reply) {
 }
 
 func (sp *speaker) stopAll() {
-	for id := range sp.routers {
-		sp.delete(id)
+	for key := range sp.routers {
+		sp.stop(key)
 	}
 }
 
@@ -109,33 +109,88 @@ type router struct {
 	limits     map[netip.Addr]uint32 // each peer's prefix limit, as set (not effectiveLimits')
 }
 
-// set starts a router, or brings a running one to spec: a change of its
-// ASN, identifier, addresses or installing restarts it; peers and routes
-// change in place.
+// set starts a router, or brings a running one to spec. A router runs a
+// GoBGP server per address family of its peers, each listening on that
+// family's local address: so an IPv6 peer added to (or deleted from) a VIF
+// starts (or stops) its own server, and the IPv4 session is not touched.
 func (sp *speaker) set(spec Router) error {
 	if err := spec.check(); err != nil {
 		return err
 	}
-	if r, ok := sp.routers[spec.ID]; ok {
+	parts := spec.byFamily()
+	for _, fam := range []string{"ipv4", "ipv6"} {
+		key := spec.ID + "/" + fam
+		part, ok := parts[fam]
+		if !ok {
+			sp.stop(key)
+			continue
+		}
+		if err := sp.setServer(key, part); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// byFamily splits a router into one per address family of its peers, each
+// with that family's peers and routes, all with the router's identifier.
+func (spec Router) byFamily() map[string]Router {
+	out := map[string]Router{}
+	for _, p := range spec.Peers {
+		fam := familyOf(p.Address)
+		part, ok := out[fam]
+		if !ok {
+			part = Router{ID: spec.ID, ASN: spec.ASN, RouterID: spec.routerID(), Install: spec.Install, Reset: spec.Reset}
+			for _, rt := range spec.Announce {
+				if familyOf(rt.Prefix.Addr()) == fam {
+					part.Announce = append(part.Announce, rt)
+				}
+			}
+		}
+		part.Peers = append(part.Peers, p)
+		out[fam] = part
+	}
+	return out
+}
+
+func familyOf(a netip.Addr) string {
+	if a.Is4() || a.Is4In6() {
+		return "ipv4"
+	}
+	return "ipv6"
+}
+
+// setServer starts one family's server, or brings a running one to spec:
+// a change of its ASN, identifier, addresses or installing restarts it;
+// peers and routes change in place.
+func (sp *speaker) setServer(key string, spec Router) error {
+	if r, ok := sp.routers[key]; ok {
 		if r.sameServer(spec) {
 			return r.update(spec)
 		}
-		sp.delete(spec.ID)
+		sp.stop(key)
 	}
 	r, err := sp.start(spec)
 	if err != nil {
 		return err
 	}
-	sp.routers[spec.ID] = r
+	sp.routers[key] = r
 	return nil
 }
 
+// delete stops a router: all its families' servers.
 func (sp *speaker) delete(id string) {
-	r, ok := sp.routers[id]
+	for _, fam := range []string{"ipv4", "ipv6"} {
+		sp.stop(id + "/" + fam)
+	}
+}
+
+func (sp *speaker) stop(key string) {
+	r, ok := sp.routers[key]
 	if !ok {
 		return
 	}
-	delete(sp.routers, id)
+	delete(sp.routers, key)
 	r.cancel()
 	r.srv.Stop()
 	r.uninstallAll()

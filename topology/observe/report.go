@@ -2,6 +2,7 @@ package observe
 
 import (
 	"math"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -292,24 +293,28 @@ func addBGP(r *sim.Interruption, in inputs) {
 	}
 	for _, mv := range moves {
 		var down, up, restored time.Time
-		var amazon, customer uint64
+		// Each session's latest, by side and neighbour: a VIF has one per
+		// address family, and is back when all of them are.
+		states := map[netip.Addr]string{}
+		accepted := map[string]map[netip.Addr]uint64{bgp.SideAmazon: {}, bgp.SideCustomer: {}}
 		for _, m := range marks {
-			if m.VIFID != mv.VIFID {
+			if m.VIFID != mv.VIFID || m.From != "" {
 				continue
 			}
 			if m.Side == bgp.SideAmazon {
+				states[m.Peer] = m.State
 				switch {
 				case down.IsZero() && m.State != bgp.StateEstablished:
 					down = m.Time
-				case !down.IsZero() && up.IsZero() && m.State == bgp.StateEstablished:
+				case !down.IsZero() && up.IsZero() && allEstablished(states):
 					up = m.Time
 				}
-				amazon = m.Accepted
-			} else {
-				customer = m.Accepted
 			}
-			if !up.IsZero() && restored.IsZero() && amazon >= mv.AmazonPrefixes &&
-				(mv.CustomerPrefixes < 0 || customer >= uint64(mv.CustomerPrefixes)) {
+			if accepted[m.Side] != nil {
+				accepted[m.Side][m.Peer] = m.Accepted
+			}
+			if !up.IsZero() && restored.IsZero() && sum(accepted[bgp.SideAmazon]) >= mv.AmazonPrefixes &&
+				(mv.CustomerPrefixes < 0 || sum(accepted[bgp.SideCustomer]) >= uint64(mv.CustomerPrefixes)) {
 				restored = m.Time
 			}
 		}
@@ -325,4 +330,21 @@ func addBGP(r *sim.Interruption, in inputs) {
 			DownMS: since(down), EstablishedMS: since(up), RestoredMS: since(restored),
 			AmazonPrefixes: mv.AmazonPrefixes, CustomerPrefixes: mv.CustomerPrefixes})
 	}
+}
+
+func allEstablished(states map[netip.Addr]string) bool {
+	for _, st := range states {
+		if st != bgp.StateEstablished {
+			return false
+		}
+	}
+	return true
+}
+
+func sum(m map[netip.Addr]uint64) uint64 {
+	var n uint64
+	for _, v := range m {
+		n += v
+	}
+	return n
 }
