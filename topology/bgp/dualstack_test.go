@@ -3,13 +3,13 @@ package bgp_test
 import (
 	"context"
 	"net/netip"
-	"os/exec"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
 
 	"github.com/dxsim/dxsim/sim"
 	"github.com/dxsim/dxsim/topology/bgp"
@@ -55,9 +55,21 @@ func TestControllerRunsBothFamilies(t *testing.T) {
 		"both sessions established, each with the customer's network of its family: %+v", svc.BGPSessions())
 
 	_, custNS := l.dp.Namespaces(c.Device)
+	ns, err := netns.GetFromName(custNS)
+	require.NoError(t, err)
+	defer ns.Close()
+	h, err := netlink.NewHandleAt(ns)
+	require.NoError(t, err)
+	defer h.Close()
 	require.Eventually(t, func() bool {
-		out, _ := exec.Command("ip", "-n", custNS, "-6", "route", "show", "proto", "bgp").CombinedOutput()
-		return strings.Contains(string(out), v6CIDR.String())
+		routes, err := h.RouteList(nil, netlink.FAMILY_V6)
+		require.NoError(t, err)
+		for _, r := range routes {
+			if r.Dst != nil && r.Dst.String() == v6CIDR.String() && r.Protocol == 186 {
+				return true
+			}
+		}
+		return false
 	}, 30*time.Second, 50*time.Millisecond, "the customer router installs the VPC's IPv6 CIDR")
 	vs, err := svc.VirtualInterfaces(acct, "", v.ID)
 	require.NoError(t, err)
