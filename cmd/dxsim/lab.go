@@ -235,12 +235,15 @@ func labUpNote(inProcess, hasBGP bool, ctl *labctl.Server) string {
 		what = append(what, "userspace LAGs and VIFs")
 	}
 	if hasBGP {
-		what = append(what, "BGP speakers")
+		what = append(what, "the BGP speakers")
 	}
 	if len(what) == 0 || ctl == nil {
 		return ""
 	}
-	return fmt.Sprintf("%s live in this process; `dxsim lab status` asks it for them on %s", strings.Join(what, " and "), ctl.Path())
+	if len(what) > 1 {
+		what[len(what)-1] += "," // "A, and B, live"
+	}
+	return fmt.Sprintf("%s live in this process; `dxsim lab status` asks it for them on %s", strings.Join(what, ", and "), ctl.Path())
 }
 
 // printEvents prints the data plane's events until they close; the returned

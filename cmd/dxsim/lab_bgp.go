@@ -28,13 +28,18 @@ func startLabBGP(l *lab.Lab, dp *topology.DataPlane, src *lab.Source, log *slog.
 	return bgp.NewController(bgp.ControllerConfig{Source: src, Namespaces: dp, Customer: l.CustomerRouter, Log: log, Retry: labBGPRetry})
 }
 
-// printLabBGPPlan prints each session to be run, with its MD5 key: a
-// customer router of one's own needs it.
+// printLabBGPPlan prints each session to be run, with its MD5 key and
+// where the customer's side runs: a router of one's own needs both.
 func printLabBGPPlan(out io.Writer, l *lab.Lab) {
 	for _, r := range l.BGP {
+		_, custNS := topology.Namespaces(l.Prefix, r.Device)
+		customer := "dxsim's builtin router"
+		if l.CustomerRouter == lab.CustomerNone {
+			customer = "your router"
+		}
 		for _, p := range r.Peers {
-			fmt.Fprintf(out, "bgp %s %s: Amazon AS %d at %s, customer AS %d at %s, MD5 key %s, %s customer router\n", r.VIFID, p.PeerID,
-				r.AmazonASN, p.AmazonAddress, p.ASN, p.CustomerAddress, p.AuthKey, l.CustomerRouter)
+			fmt.Fprintf(out, "bgp %s %s: Amazon AS %d at %s, customer AS %d at %s (%s, in %s), MD5 key %s\n", r.VIFID, p.PeerID,
+				r.AmazonASN, p.AmazonAddress, p.ASN, p.CustomerAddress, customer, custNS, p.AuthKey)
 		}
 	}
 }
@@ -61,10 +66,12 @@ func labBGPEvent(s sim.BGPSession) string {
 	return fmt.Sprintf("%s bgp  %-8s %s %s: %s", s.Time.Format("15:04:05.000"), bgp.SideAmazon, s.VIFID, s.PeerID, labSession(s))
 }
 
-// labSession is a session's state and what it accepted from the customer.
+// labSession is a session's state and what it accepted from the customer,
+// and why it is idle when known. (Leaving idle, the reason is still the
+// last one's, idle hold timer expired, which says nothing.)
 func labSession(s sim.BGPSession) string {
 	out := fmt.Sprintf("%s, %d %s accepted", s.State, s.Prefixes, plural(s.Prefixes, "prefix", "prefixes"))
-	if !s.Up() && s.Reason != "" {
+	if s.State == bgp.StateIdle && s.Reason != "" {
 		out += " (" + s.Reason + ")"
 	}
 	return out

@@ -71,12 +71,25 @@ func TestLabBGPEventsPrintChanges(t *testing.T) {
 		state    string
 		prefixes uint64
 	}{{"active", 0}, {"active", 0}, {"established", 0}, {"established", 1}, {"established", 1}} {
-		src.SetBGPSession(sim.BGPSession{Time: at, VIFID: "dxvif-lab00001", PeerID: "dxpeer-lab00001", State: s.state, Prefixes: s.prefixes})
+		src.SetBGPSession(sim.BGPSession{Time: at, VIFID: "dxvif-lab00001", PeerID: "dxpeer-lab00001", State: s.state, Prefixes: s.prefixes,
+			Reason: "idle-hold-timer-expired"})
 	}
 	src.Close()
 	<-done
-	assert.Equal(t, "03:04:05.000 bgp  amazon   dxvif-lab00001 dxpeer-lab00001: active, 0 prefixes accepted\n"+
+	assert.Equal(t, "03:04:05.000 bgp  amazon   dxvif-lab00001 dxpeer-lab00001: active, 0 prefixes accepted\n"+ // no stale reason
 		"03:04:05.000 bgp  amazon   dxvif-lab00001 dxpeer-lab00001: established, 0 prefixes accepted\n"+
 		"03:04:05.000 bgp  amazon   dxvif-lab00001 dxpeer-lab00001: established, 1 prefix accepted\n", out.String(),
 		"a line per change of state or prefixes, none for a repeat")
+}
+
+// TestLabBGPPlan: lab up says, per session, what one's own customer router
+// needs: addresses, ASNs, the MD5 key and the namespace it runs in.
+func TestLabBGPPlan(t *testing.T) {
+	t.Parallel()
+	l := *lab.Default()
+	l.CustomerRouter = lab.CustomerNone
+	var b bytes.Buffer
+	printLabBGPPlan(&b, &l)
+	assert.Equal(t, "bgp dxvif-lab00001 dxpeer-lab00001: Amazon AS 64512 at 169.254.10.1/30, customer AS 65000 at 169.254.10.2/30 "+
+		"(your router, in dxsim-default-cr-EqDC2-1a2b3c4d5e6f), MD5 key "+lab.AuthKey("default", "dxvif-lab00001")+"\n", b.String())
 }
