@@ -7,12 +7,14 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"github.com/dxsim/dxsim/sim/lab"
 	"github.com/dxsim/dxsim/topology"
+	"github.com/dxsim/dxsim/topology/bgp"
 	"github.com/dxsim/dxsim/topology/labctl"
 )
 
@@ -39,15 +41,19 @@ func (f *labFlags) lab() (*lab.Lab, error) {
 func newLabCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "lab",
-		Short: "Build, inspect and remove a lab's links without a control plane",
+		Short: "Build, inspect and remove a lab's links and BGP without the Direct Connect API",
 		Long: `A lab is a set of AWS devices with connections, LAGs and virtual interfaces,
 built as real Linux networking: a network namespace per device and per customer
 router ("dxsim-<lab>-dx-<device>", "dxsim-<lab>-cr-<device>"), a veth pair per
-connection, a bond (or dxsim's userspace LACP engine) per LAG, a VLAN per VIF.
+connection, a bond (or dxsim's userspace LACP engine) per LAG, a VLAN per VIF,
+and for a VIF with an "asn" a BGP session between its two addresses, with
+AWS's settings, against dxsim's customer router ("customerRouter": "builtin",
+the default) or one's own ("none").
 A lab's name has no "dx" or "cr" part and is not "demo", so that its
 namespaces are never taken for a "dxsim serve"'s, the demo's or another lab's.
 Without -f, the built-in default lab: one device, a LAG of two connections
-with minimum links 1, and a standalone connection with a private VIF.`,
+with minimum links 1, and a standalone connection with a private VIF whose
+BGP (AS 65000, Amazon AS 64512) hears 10.0.0.0/16 from Amazon.`,
 	}
 	c.AddCommand(newLabUpCmd(), newLabDownCmd(), newLabStatusCmd(), newLabExampleCmd())
 	return c
@@ -61,10 +67,12 @@ func newLabUpCmd() *cobra.Command {
 		Short: "Build the lab, report what had to be made, and show its status",
 		Long: `Builds the lab (idempotently: what exists and matches is left alone) and
 prints each object it had to make or repair, then the status of every object.
-With the userspace backend the LACP engine runs in this process, so for a lab
-with LAGs or VIFs up stays in the foreground, printing link and LACP events,
-until interrupted or stopped by "dxsim lab down"; the veth pairs stay after it
-ends, the userspace LAGs and VIFs do not. While in the foreground it answers
+With the userspace backend the LACP engine runs in this process, and with
+either backend so do the BGP speakers of VIFs with an "asn"; so for a
+userspace lab with LAGs or VIFs, or a lab with BGP, up stays in the
+foreground, printing link, LACP and BGP events, until interrupted or stopped
+by "dxsim lab down"; the veth pairs stay after it ends, the userspace LAGs
+and VIFs and the BGP sessions do not. While in the foreground it answers
 "dxsim lab status" and "dxsim lab down" on the lab's socket,
 /run/dxsim/<prefix>.sock; a second "lab up" of the same lab meanwhile fails.`,
 		Args: cobra.NoArgs,
@@ -73,7 +81,7 @@ ends, the userspace LAGs and VIFs do not. While in the foreground it answers
 		},
 	}
 	f.register(c)
-	c.Flags().BoolVar(&watch, "watch", false, "stay in the foreground printing events until interrupted (always so for the userspace backend)")
+	c.Flags().BoolVar(&watch, "watch", false, "stay in the foreground printing events until interrupted (always so for a userspace lab with LAGs or VIFs, or a lab with BGP)")
 	return c
 }
 
@@ -97,10 +105,11 @@ func newLabStatusCmd() *cobra.Command {
 	var f labFlags
 	c := &cobra.Command{
 		Use:   "status",
-		Short: "Show every object of the lab with its link and LACP state",
+		Short: "Show every object of the lab with its link, LACP and BGP state",
 		Long: `Asks the lab's running "dxsim lab up", if there is one, for the status it
 sees (with the userspace backend, the only process that has the lab's LAGs and
-VIFs); otherwise reads the kernel.`,
+VIFs; with BGP, the only one that knows its sessions); otherwise reads the
+kernel, and shows BGP as not running.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return labStatus(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), f)
@@ -146,26 +155,31 @@ func labUp(ctx context.Context, out, stderr io.Writer, f labFlags, watch bool) e
 	}
 	defer dp.Close()
 	backend, why := dp.Backend()
+	// The engine behind userspace LAGs and VIFs, and the BGP speakers, run
+	// in this process.
 	inProcess := backend == "userspace" && (len(l.Snapshot.LAGs) > 0 || len(l.Snapshot.VLANs) > 0)
-	if inProcess {
-		watch = true // the engine behind the LAGs and VIFs runs in this process
+	hasBGP := len(l.BGP) > 0
+	watch = watch || inProcess || hasBGP
+	var src *lab.Source
+	if hasBGP {
+		src = lab.NewSource(l.BGP)
+		defer src.Close()
 	}
 	var ctl *labctl.Server
-	note := ""
 	if watch {
 		// Claimed before anything is built: a second lab up of the same
 		// lab must not start a second engine on the same links.
-		if ctl, err = serveLab(ctx, l, dp, log); err != nil {
+		if ctl, err = serveLab(ctx, l, dp, src, log); err != nil {
 			return err
 		}
 		defer ctl.Close()
-		if inProcess {
-			note = fmt.Sprintf("userspace LAGs and VIFs live in this process; `dxsim lab status` asks it for them on %s", ctl.Path())
-		}
 	}
-	var events <-chan struct{}
+	var events, bgpEvents <-chan struct{}
 	if watch {
 		events = printEvents(out, dp)
+	}
+	if hasBGP {
+		bgpEvents = printBGPEvents(out, src.Watch(0))
 	}
 	drift, err := dp.Reconcile(ctx, l.Snapshot)
 	for _, d := range drift {
@@ -181,9 +195,15 @@ func labUp(ctx context.Context, out, stderr io.Writer, f labFlags, watch bool) e
 	if err != nil {
 		return err
 	}
-	printLabStatus(out, l, backend, why, note, st)
+	printLabStatus(out, l, labView{backend: backend, why: why, note: labUpNote(inProcess, hasBGP, ctl), st: st, bgpRunning: hasBGP})
 	if !watch {
 		return nil
+	}
+	var ctrl *bgp.Controller
+	if hasBGP {
+		fmt.Fprintln(out)
+		printLabBGPPlan(out, l)
+		ctrl = startLabBGP(l, dp, src, log)
 	}
 	fmt.Fprintf(out, "\nwatching events (%s backend); interrupt to stop\n", backend)
 	sig, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
@@ -195,11 +215,35 @@ func labUp(ctx context.Context, out, stderr io.Writer, f labFlags, watch bool) e
 	}
 	// Status requests are refused from here on, and the socket goes only
 	// once the data plane is closed: whoever waits for it to go may then
-	// delete the namespaces.
+	// delete the namespaces. The sessions close before their links do.
 	ctl.Stop()
+	if ctrl != nil {
+		closeLogged(log, "BGP", ctrl)
+		src.Close()
+		<-bgpEvents
+	}
 	_ = dp.Close()
 	<-events
 	return ctl.Close()
+}
+
+// labUpNote says what of the lab lives in this process, and where lab
+// status asks for it.
+func labUpNote(inProcess, hasBGP bool, ctl *labctl.Server) string {
+	var what []string
+	if inProcess {
+		what = append(what, "userspace LAGs and VIFs")
+	}
+	if hasBGP {
+		what = append(what, "the BGP speakers")
+	}
+	if len(what) == 0 || ctl == nil {
+		return ""
+	}
+	if len(what) > 1 {
+		what[len(what)-1] += "," // "A, and B, live"
+	}
+	return fmt.Sprintf("%s live in this process; `dxsim lab status` asks it for them on %s", strings.Join(what, ", and "), ctl.Path())
 }
 
 // printEvents prints the data plane's events until they close; the returned

@@ -30,8 +30,9 @@ func labSocket(l *lab.Lab) (*labctl.Client, error) {
 	return labctl.NewClient(path), nil
 }
 
-// serveLab claims the lab's socket and answers on it with what dp sees.
-func serveLab(ctx context.Context, l *lab.Lab, dp *topology.DataPlane, log *slog.Logger) (*labctl.Server, error) {
+// serveLab claims the lab's socket and answers on it with what dp sees and,
+// when src is not nil, the BGP sessions it has.
+func serveLab(ctx context.Context, l *lab.Lab, dp *topology.DataPlane, src *lab.Source, log *slog.Logger) (*labctl.Server, error) {
 	c, err := labSocket(l)
 	if err != nil {
 		return nil, err
@@ -39,7 +40,11 @@ func serveLab(ctx context.Context, l *lab.Lab, dp *topology.DataPlane, log *slog
 	backend, why := dp.Backend()
 	status := func(ctx context.Context) (labctl.Report, error) {
 		st, err := dp.Status(ctx)
-		return labctl.Report{Lab: l.Name, Backend: backend, Why: why, Status: st}, err
+		rep := labctl.Report{Lab: l.Name, Backend: backend, Why: why, Status: st}
+		if src != nil {
+			rep.BGP = src.Sessions()
+		}
+		return rep, err
 	}
 	srv, err := labctl.Listen(ctx, c.Path(), status, log)
 	var running *labctl.RunningError
@@ -66,7 +71,7 @@ func labStatus(ctx context.Context, out, stderr io.Writer, f labFlags) error {
 	cancel()
 	if err == nil {
 		note := fmt.Sprintf("status from the running `dxsim lab up`, pid %d (%s)", rep.PID, c.Path())
-		printLabStatus(out, l, rep.Backend, rep.Why, note, rep.Status)
+		printLabStatus(out, l, labView{backend: rep.Backend, why: rep.Why, note: note, st: rep.Status, bgp: rep.BGP, bgpRunning: true})
 		return nil
 	}
 	if !errors.Is(err, labctl.ErrNotRunning) {
@@ -83,10 +88,13 @@ func labStatus(ctx context.Context, out, stderr io.Writer, f labFlags) error {
 	}
 	backend, why := dp.Backend()
 	note := ""
-	if backend == "userspace" && (len(l.Snapshot.LAGs) > 0 || len(l.Snapshot.VLANs) > 0) {
+	switch {
+	case backend == "userspace" && (len(l.Snapshot.LAGs) > 0 || len(l.Snapshot.VLANs) > 0):
 		note = "no `dxsim lab up` is running for this lab, so its userspace LAGs and VIFs are not there (they live in the process that makes them)"
+	case len(l.BGP) > 0:
+		note = "no `dxsim lab up` is running for this lab, so its BGP is not (the speakers live in the process that starts them)"
 	}
-	printLabStatus(out, l, backend, why, note, st)
+	printLabStatus(out, l, labView{backend: backend, why: why, note: note, st: st})
 	return nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -230,6 +231,115 @@ func TestLabUpReplacesStaleSocket(t *testing.T) {
 	if fi, err := os.Stat(path); assert.NoError(t, err, "socket") {
 		assert.Equal(t, fs.FileMode(0o600), fi.Mode().Perm(), "socket mode")
 	}
+}
+
+// TestLabUpRunsBGP: a lab VIF with an ASN gets its BGP session, against
+// the builtin customer router, while lab up runs; lab status shows it
+// established with the customer's network, and shows it not running once
+// lab down has stopped lab up (whose speakers end with it).
+func TestLabUpRunsBGP(t *testing.T) {
+	netnstest.RequireRoot(t)
+	before := labHostLinks(t)
+	file, l := writeLab(t, `{"id": "EqDC2-bgp", "location": "EqDC2",
+		"connections": [{"id": "dxcon-bgp00001"}],
+		"vifs": [{"id": "dxvif-bgp00001", "on": "dxcon-bgp00001", "vlan": 101,
+			"amazonAddress": "169.254.20.1/30", "customerAddress": "169.254.20.2/30",
+			"asn": 65010, "announce": ["10.20.0.0/16"]}]}`)
+	c, up := startLabUp(t, file, l, "--dataplane", "userspace")
+
+	want := regexp.MustCompile(`dxpeer-bgp00001 +bgp on dxvif-bgp00001 +AS 64512 established, 1 prefix accepted +AS 65010 \(builtin router\)`)
+	var out string
+	poll(t, "lab status to show the session established with the customer's network", func() (bool, string) {
+		var b bytes.Buffer
+		err := runLab(context.Background(), &b, "lab", "status", "-f", file, "--dataplane", "userspace")
+		require.NoError(t, err, "lab status\n%s", &b)
+		out = b.String()
+		return want.MatchString(out), out + "\nlab up:\n" + up.out.String()
+	})
+	assert.Regexp(t, `dxvif-bgp00001 +vlan 101 on dxcon-bgp00001 +up 169.254.20.1/30 +up 169.254.20.2/30`, out)
+
+	rep, err := c.Status(context.Background())
+	require.NoError(t, err)
+	if assert.Len(t, rep.BGP, 1, "the report's sessions") {
+		s := rep.BGP[0]
+		assert.Equal(t, "dxvif-bgp00001", s.VIFID)
+		assert.Equal(t, lab.PeerID("dxvif-bgp00001"), s.PeerID)
+		assert.True(t, s.Up(), "%+v", s)
+		assert.Equal(t, uint64(1), s.Prefixes, "%+v", s)
+	}
+	upOut := up.out.String()
+	assert.Contains(t, upOut, "MD5 key "+lab.AuthKey(l.Name, "dxvif-bgp00001"), "lab up does not say the session's key")
+	assert.Regexp(t, `bgp  amazon +dxvif-bgp00001 dxpeer-bgp00001: established, 1 prefix accepted`, upOut, "lab up's events")
+	require.Len(t, speakers(t), 2, "the Amazon side's and the customer router's speakers")
+
+	runLabCmd(t, "lab", "down", "-f", file)
+	require.NoError(t, up.wait(t), "lab up stopped by lab down")
+	assert.Empty(t, speakers(t), "speakers outlived lab up")
+	out = runLabCmd(t, "lab", "status", "-f", file, "--dataplane", "userspace")
+	assert.Regexp(t, `dxpeer-bgp00001 +bgp on dxvif-bgp00001 +AS 64512 not running \(no .dxsim lab up.\) +AS 65010`, out)
+	assert.Equal(t, before, labHostLinks(t), "host links changed")
+}
+
+// speakers are this process's children that run its program: a BGP
+// speaker is this binary started again.
+func speakers(t *testing.T) []int {
+	t.Helper()
+	self, err := os.Executable()
+	require.NoError(t, err)
+	stats, err := filepath.Glob("/proc/[0-9]*/stat")
+	require.NoError(t, err)
+	var pids []int
+	for _, f := range stats {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue // gone meanwhile
+		}
+		// pid (comm) state ppid …; comm may hold spaces and parentheses.
+		var pid, ppid int
+		var state string
+		rest := b[bytes.LastIndexByte(b, ')')+1:]
+		if _, err := fmt.Sscan(string(rest), &state, &ppid); err != nil || ppid != os.Getpid() {
+			continue
+		}
+		fmt.Sscan(filepath.Base(filepath.Dir(f)), &pid)
+		if exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid)); err == nil && exe == self {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// TestLabUpDefaultOnKernel builds the built-in lab (under a name of its
+// own) with bonds and VLANs, and its VIF's BGP; scripts/vmtest runs it on a
+// kernel that has them.
+func TestLabUpDefaultOnKernel(t *testing.T) {
+	netnstest.RequireBondingAndVLAN(t)
+	before := labHostLinks(t)
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	file := filepath.Join(t.TempDir(), "lab.json")
+	def := strings.Replace(string(lab.DefaultJSON()), `"name": "default"`, `"name": "k`+hex.EncodeToString(b[:])+`"`, 1)
+	require.NoError(t, os.WriteFile(file, []byte(def), 0o644))
+	l, err := lab.Load(file)
+	require.NoError(t, err)
+	// The VIF's BGP speakers live in lab up: it stays in the foreground.
+	_, up := startLabUp(t, file, l, "--dataplane", "kernel")
+	var out string
+	poll(t, "lab status to show everything up and the VIF's BGP established", func() (bool, string) {
+		out = runLabCmd(t, "lab", "status", "-f", file, "--dataplane", "kernel")
+		return regexp.MustCompile(`dxpeer-lab00001 +bgp on dxvif-lab00001 +AS 64512 established, 1 prefix accepted`).MatchString(out), out
+	})
+	assert.NotContains(t, out, "missing", "lab status")
+	assert.Contains(t, out, "backend kernel", "lab status")
+	assert.Regexp(t, `dxvif-lab00001 +vlan 101 on dxcon-lab00003 +up 169.254.10.1/30 +up 169.254.10.2/30`, out,
+		"lab status does not show the VIF up with its addresses")
+	upOut := up.out.String()
+	for _, id := range []string{"dxlag-lab00001", "dxcon-lab00001", "dxcon-lab00002", "dxcon-lab00003", "dxvif-lab00001"} {
+		assert.Regexp(t, id+` +missing +created`, upOut, "lab up did not report %s created", id)
+	}
+	runLabCmd(t, "lab", "down", "-f", file)
+	require.NoError(t, up.wait(t), "lab up stopped by lab down")
+	assert.Equal(t, before, labHostLinks(t), "host links changed")
 }
 
 func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

@@ -12,14 +12,27 @@ import (
 	"github.com/dxsim/dxsim/topology/backend"
 )
 
+// labView is what lab status shows: the data plane's status and, for a lab
+// with BGP, its sessions.
+type labView struct {
+	backend, why string
+	// note says where the status came from, when not empty.
+	note string
+	st   topology.Status
+	bgp  []sim.BGPSession
+	// bgpRunning: a lab up runs the lab's BGP (and bgp is what it reports).
+	bgpRunning bool
+}
+
 // printLabStatus prints every object of the lab file with its state as a
-// data plane reports it, after a line saying where that came from when note
-// is not empty; an object of the file that does not exist is shown as
-// missing rather than left out.
-func printLabStatus(out io.Writer, l *lab.Lab, backend, why, note string, st topology.Status) {
-	fmt.Fprintf(out, "lab %s: backend %s (%s); namespaces %s-dx-<device>, %s-cr-<device>\n", l.Name, backend, why, l.Prefix, l.Prefix)
-	if note != "" {
-		fmt.Fprintln(out, note)
+// data plane reports it, after a line saying where that came from; an
+// object of the file that does not exist is shown as missing rather than
+// left out, and a VIF's BGP session on a row of its own under the VIF.
+func printLabStatus(out io.Writer, l *lab.Lab, v labView) {
+	st := v.st
+	fmt.Fprintf(out, "lab %s: backend %s (%s); namespaces %s-dx-<device>, %s-cr-<device>\n", l.Name, v.backend, v.why, l.Prefix, l.Prefix)
+	if v.note != "" {
+		fmt.Fprintln(out, v.note)
 	}
 	fmt.Fprintln(out)
 	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
@@ -62,14 +75,20 @@ func printLabStatus(out io.Writer, l *lab.Lab, backend, why, note string, st top
 		}
 		fmt.Fprintf(w, "  %s\t%s\t%s\t%s\t%s\t%s\n", spec.ConnectionID, on, labUpDown(p.AWSUp), labUpDown(p.CustomerUp), labLACPState(p.AWSLACP), labLACPState(p.CustomerLACP))
 	}
+	routers := map[string]sim.BGPRouter{}
+	for _, r := range l.BGP {
+		routers[r.VIFID] = r
+	}
 	for _, spec := range l.Snapshot.VLANs {
-		v, ok := vlans[spec.ID]
-		if !ok {
+		if vl, ok := vlans[spec.ID]; ok {
+			fmt.Fprintf(w, "  %s\tvlan %d on %s\t%s %s\t%s %s\t\t\n", spec.ID, vl.VLAN, vl.Parent,
+				labUpDown(vl.AWSUp), spec.AmazonAddress, labUpDown(vl.CustomerUp), spec.CustomerAddress)
+		} else {
 			fmt.Fprintf(w, "  %s\tvlan %d on %s\tmissing\tmissing\t\t\n", spec.ID, spec.VLAN, spec.ParentID)
-			continue
 		}
-		fmt.Fprintf(w, "  %s\tvlan %d on %s\t%s %s\t%s %s\t\t\n", spec.ID, v.VLAN, v.Parent,
-			labUpDown(v.AWSUp), spec.AmazonAddress, labUpDown(v.CustomerUp), spec.CustomerAddress)
+		if r, ok := routers[spec.ID]; ok {
+			labBGPRows(w, r, l.CustomerRouter, v)
+		}
 	}
 }
 

@@ -15,7 +15,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/vishvananda/netlink"
 
-	"github.com/dxsim/dxsim/sim/lab"
 	"github.com/dxsim/dxsim/topology/netnstest"
 )
 
@@ -67,30 +66,5 @@ func TestLabUpStatusDown(t *testing.T) {
 	out = runLabCmd(t, "lab", "status", "-f", file, "--dataplane", "userspace")
 	assert.Regexp(t, `dxcon-labt0001 +EqDC2-test +missing +missing`, out, "lab status after down")
 	runLabCmd(t, "lab", "down", "-f", file) // status made nothing to leave behind
-	assert.Equal(t, before, labHostLinks(t), "host links changed")
-}
-
-// TestLabUpDefaultOnKernel builds the built-in lab (under a name of its
-// own) with bonds and VLANs; scripts/vmtest runs it on a kernel that has
-// them.
-func TestLabUpDefaultOnKernel(t *testing.T) {
-	netnstest.RequireBondingAndVLAN(t)
-	before := labHostLinks(t)
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	file := filepath.Join(t.TempDir(), "lab.json")
-	def := strings.Replace(string(lab.DefaultJSON()), `"name": "default"`, `"name": "k`+hex.EncodeToString(b[:])+`"`, 1)
-	require.NoError(t, os.WriteFile(file, []byte(def), 0o644))
-	t.Cleanup(func() { runLabCmd(t, "lab", "down", "-f", file) })
-	out := runLabCmd(t, "lab", "up", "-f", file, "--dataplane", "kernel")
-	for _, id := range []string{"dxlag-lab00001", "dxcon-lab00001", "dxcon-lab00002", "dxcon-lab00003", "dxvif-lab00001"} {
-		assert.Regexp(t, id+` +missing +created`, out, "lab up did not report %s created", id)
-	}
-	out = runLabCmd(t, "lab", "status", "-f", file, "--dataplane", "kernel")
-	assert.NotContains(t, out, "missing", "lab status")
-	assert.Contains(t, out, "backend kernel", "lab status")
-	assert.Regexp(t, `dxvif-lab00001 +vlan 101 on dxcon-lab00003 +up 169.254.10.1/30 +up 169.254.10.2/30`, out,
-		"lab status does not show the VIF up with its addresses")
-	runLabCmd(t, "lab", "down", "-f", file)
 	assert.Equal(t, before, labHostLinks(t), "host links changed")
 }

@@ -1,7 +1,9 @@
 // Package lab reads dxsim lab files: a set of AWS devices with their
 // connections, LAGs and virtual interfaces, to be built as real links without
-// a control plane. A file is read into raw structs that mirror its JSON, then
-// resolved into a checked Lab whose Snapshot the data plane reconciles to.
+// the Direct Connect API. A file is read into raw structs that mirror its
+// JSON, then resolved into a checked Lab whose Snapshot the data plane
+// reconciles to, and whose BGP (a VIF with an ASN has a session) a
+// topology/bgp controller runs over a Source.
 package lab
 
 import (
@@ -19,9 +21,21 @@ import (
 type File struct {
 	// Name names the lab; its namespaces are "dxsim-<name>-…". It has no
 	// "dx" or "cr" part (see CheckName).
-	Name    string   `json:"name"`
-	Devices []Device `json:"devices"`
+	Name string `json:"name"`
+	// CustomerRouter runs the customer's side of each VIF's BGP:
+	// CustomerBuiltin (when empty) or CustomerNone.
+	CustomerRouter string   `json:"customerRouter,omitempty"`
+	Devices        []Device `json:"devices"`
 }
+
+// Customer routers, as topology/bgp names them.
+const (
+	// CustomerBuiltin: dxsim runs a speaker in the customer router's
+	// namespace that announces a network of its own.
+	CustomerBuiltin = "builtin"
+	// CustomerNone: the user runs a router there (FRR, BIRD, …).
+	CustomerNone = "none"
+)
 
 // Device is one AWS device (a DX endpoint) and what terminates on it.
 type Device struct {
@@ -53,6 +67,21 @@ type VIF struct {
 	VLAN            int    `json:"vlan"`
 	AmazonAddress   string `json:"amazonAddress,omitempty"`   // CIDR
 	CustomerAddress string `json:"customerAddress,omitempty"` // CIDR
+
+	// A VIF with an ASN has a BGP session between the two addresses, with
+	// AWS's settings; without one, the fields below must be empty.
+
+	ASN       int64 `json:"asn,omitempty"`       // the customer's, 1-4294967294
+	AmazonASN int64 `json:"amazonAsn,omitempty"` // 64512 when empty
+	// AuthKey is the session's MD5 key. AWS always sets one; when empty, one
+	// is derived from the lab's name and the VIF's ID, the same every run.
+	AuthKey string `json:"authKey,omitempty"`
+	// Type is private (when empty), public or transit: it sets how many
+	// prefixes the customer may announce.
+	Type string `json:"type,omitempty"`
+	// Announce are the prefixes Amazon advertises (CIDRs of the session's
+	// family); none when empty.
+	Announce []string `json:"announce,omitempty"`
 }
 
 // Lab is a resolved lab: checked, with defaults filled in.
@@ -60,6 +89,11 @@ type Lab struct {
 	Name     string
 	Prefix   string // the data plane's namespace prefix
 	Snapshot sim.Snapshot
+	// BGP is the Amazon side of each VIF with an ASN, in file order; each
+	// has one peer, whose ID is PeerID of the VIF's.
+	BGP []sim.BGPRouter
+	// CustomerRouter is CustomerBuiltin or CustomerNone.
+	CustomerRouter string
 }
 
 // Load reads and resolves a lab file.
@@ -90,7 +124,7 @@ func Read(r io.Reader) (*Lab, error) {
 
 // Default is the built-in lab: one location, one device, a LAG of two
 // connections with minimum links 1, and one standalone connection with a
-// private VIF.
+// private VIF that has BGP.
 func Default() *Lab {
 	l, err := Read(bytes.NewReader(defaultJSON))
 	if err != nil {
@@ -119,7 +153,8 @@ var defaultJSON = []byte(`{
       ],
       "vifs": [
         {"id": "dxvif-lab00001", "on": "dxcon-lab00003", "vlan": 101,
-         "amazonAddress": "169.254.10.1/30", "customerAddress": "169.254.10.2/30"}
+         "amazonAddress": "169.254.10.1/30", "customerAddress": "169.254.10.2/30",
+         "asn": 65000, "announce": ["10.0.0.0/16"]}
       ]
     }
   ]

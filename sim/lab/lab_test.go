@@ -28,6 +28,10 @@ func TestDefaultLab(t *testing.T) {
 	require.Len(t, s.Ports, 3, "ports %+v, want two LAG members and one standalone", s.Ports)
 	require.Len(t, s.VLANs, 1, "VIFs %+v, want one on the standalone connection %s", s.VLANs, standalone)
 	require.Equal(t, standalone, s.VLANs[0].ParentID, "VIFs %+v, want one on the standalone connection", s.VLANs)
+	require.Equal(t, CustomerBuiltin, l.CustomerRouter, "customer router")
+	require.Len(t, l.BGP, 1, "BGP %+v, want the VIF's", l.BGP)
+	assert.Equal(t, s.VLANs[0].ID, l.BGP[0].VIFID, "BGP %+v", l.BGP)
+	assert.Equal(t, int64(65000), l.BGP[0].Peers[0].ASN, "BGP %+v", l.BGP)
 }
 
 func TestReadRejects(t *testing.T) {

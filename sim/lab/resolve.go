@@ -13,11 +13,15 @@ import (
 // naming, fills in defaults, and returns the lab. It reports every problem
 // it finds, not just the first.
 func (f File) Resolve() (*Lab, error) {
-	r := resolver{ids: map[string]string{}}
+	r := resolver{name: f.Name, ids: map[string]string{}}
 	if !nameRE.MatchString(f.Name) {
 		r.errf("lab name %q: want 1-24 of a-z, 0-9 and '-'", f.Name)
 	} else if err := CheckName(f.Name); err != nil {
 		r.errs = append(r.errs, err)
+	}
+	customer := or(f.CustomerRouter, CustomerBuiltin)
+	if customer != CustomerBuiltin && customer != CustomerNone {
+		r.errf("customerRouter %q: want %s or %s", f.CustomerRouter, CustomerBuiltin, CustomerNone)
 	}
 	if len(f.Devices) == 0 {
 		r.errf("no devices")
@@ -29,7 +33,7 @@ func (f File) Resolve() (*Lab, error) {
 	if err := errors.Join(r.errs...); err != nil {
 		return nil, err
 	}
-	return &Lab{Name: f.Name, Prefix: PrefixFor(f.Name), Snapshot: s}, nil
+	return &Lab{Name: f.Name, Prefix: PrefixFor(f.Name), Snapshot: s, BGP: r.bgp, CustomerRouter: customer}, nil
 }
 
 // PrefixFor is the namespace prefix of the lab with this name: "dxsim-<name>".
@@ -62,7 +66,9 @@ func CheckName(name string) error {
 }
 
 type resolver struct {
+	name string            // the lab's
 	ids  map[string]string // every ID seen, to the device it is on
+	bgp  []sim.BGPRouter
 	errs []error
 }
 
@@ -144,6 +150,7 @@ func (r *resolver) device(d Device, s *sim.Snapshot) {
 		}
 	}
 	vlansOn := map[string]map[int]string{}
+	speakers := map[netip.Addr]string{} // Amazon's BGP addresses on the device, to their VIF
 	for _, v := range d.VIFs {
 		if !r.id("dxvif", v.ID, d.ID) {
 			continue
@@ -173,6 +180,7 @@ func (r *resolver) device(d Device, s *sim.Snapshot) {
 			ID: v.ID, ParentID: v.On, VLAN: v.VLAN,
 			AmazonAddress: v.AmazonAddress, CustomerAddress: v.CustomerAddress,
 		})
+		r.vifBGP(v, d.ID, speakers)
 	}
 }
 

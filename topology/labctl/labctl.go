@@ -4,7 +4,9 @@
 // process that made them: its LACP engine drives their TAP devices. Another
 // process reading the kernel sees them missing. So while `lab up` runs it
 // serves, on a unix socket that belongs to the lab, the status it sees and a
-// request to stop; `lab status` and `lab down` ask it there first.
+// request to stop; `lab status` and `lab down` ask it there first. The same
+// goes for a lab's BGP, on either backend: its speakers are children of
+// that process, and only it knows their sessions.
 //
 // The protocol is HTTP over the socket:
 //
@@ -21,6 +23,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/dxsim/dxsim/sim"
 	"github.com/dxsim/dxsim/topology"
 )
 
@@ -37,6 +40,9 @@ type Report struct {
 	// Status is the data plane as the serving process sees it: with the
 	// userspace backend, its own engine's LAGs and LACP states included.
 	Status topology.Status `json:"status"`
+	// BGP are the Amazon side's sessions of the lab's VIFs, as the
+	// process's speakers last reported them; none for a lab without BGP.
+	BGP []sim.BGPSession `json:"bgp,omitempty"`
 }
 
 // Problem is the body of every answer that is not a Report: the serving

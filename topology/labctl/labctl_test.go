@@ -19,6 +19,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/dxsim/dxsim/lacp"
+	"github.com/dxsim/dxsim/sim"
 	"github.com/dxsim/dxsim/topology"
 	"github.com/dxsim/dxsim/topology/backend"
 )
@@ -69,7 +70,7 @@ func fullStatus(t *testing.T) topology.Status {
 
 func TestStatusJSONRoundTrip(t *testing.T) {
 	t.Parallel()
-	want := Report{PID: 7, Lab: "x", Backend: "userspace", Why: "no bonding", Status: fullStatus(t)}
+	want := Report{PID: 7, Lab: "x", Backend: "userspace", Why: "no bonding", Status: fullStatus(t), BGP: sessions()}
 	b, err := json.Marshal(want)
 	require.NoError(t, err)
 	var got Report
@@ -81,6 +82,15 @@ func TestStatusJSONRoundTrip(t *testing.T) {
 	got = Report{}
 	require.NoError(t, json.Unmarshal(b, &got))
 	assert.Equal(t, sparse, got, "sparse round trip")
+}
+
+// sessions are BGP sessions with every field set.
+func sessions() []sim.BGPSession {
+	at := time.Date(2025, 1, 2, 3, 4, 5, 6, time.UTC)
+	return []sim.BGPSession{
+		{Time: at, VIFID: "dxvif-aaaaaaaa", PeerID: "dxpeer-aaaaaaaa", State: "established", Prefixes: 1, Reason: "r"},
+		{Time: at.Add(time.Second), VIFID: "dxvif-bbbbbbbb", PeerID: "dxpeer-bbbbbbbb", State: "idle", Prefixes: 2, Reason: "hold timer expired"},
+	}
 }
 
 func TestSocketPath(t *testing.T) {
@@ -114,7 +124,7 @@ func fixed(r Report) StatusFunc {
 func TestServeStatus(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "run")
 	path := filepath.Join(dir, "dxsim-t.sock")
-	want := Report{Lab: "t", Backend: "userspace", Why: "no bonding", Status: fullStatus(t)}
+	want := Report{Lab: "t", Backend: "userspace", Why: "no bonding", Status: fullStatus(t), BGP: sessions()}
 	listen(t, path, fixed(want))
 
 	for _, tc := range []struct {
