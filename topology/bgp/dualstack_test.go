@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
 
 	"github.com/dxsim/dxsim/sim"
 	"github.com/dxsim/dxsim/topology/bgp"
@@ -58,7 +59,7 @@ func TestControllerRunsBothFamilies(t *testing.T) {
 	ns, err := netns.GetFromName(custNS)
 	require.NoError(t, err)
 	defer ns.Close()
-	h, err := netlink.NewHandleAt(ns)
+	h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
 	require.NoError(t, err)
 	defer h.Close()
 	require.Eventually(t, func() bool {
