@@ -36,6 +36,7 @@ type DataPlane struct {
 	ports   map[string]*port
 	lags    map[string]*lag
 	vlans   map[string]*vlan
+	regions map[string]*netNS // by Region name: SetRegion's namespaces
 
 	ev        *eventSink
 	control   *bus.Sub[sim.Event] // the control plane's subscription: Events
@@ -149,6 +150,7 @@ func (d *DataPlane) closeAll() {
 	d.mu.Lock()
 	d.release(d.devices)
 	clear(d.devices)
+	d.closeRegions()
 	d.mu.Unlock()
 	d.bg.Wait()
 	_ = d.be.Close()
@@ -179,6 +181,7 @@ func (d *DataPlane) Teardown(ctx context.Context) error {
 	}
 	d.release(d.devices)
 	clear(d.devices)
+	d.closeRegions()
 	clear(d.ports)
 	clear(d.lags)
 	clear(d.vlans)

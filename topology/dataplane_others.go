@@ -59,3 +59,9 @@ func (*DataPlane) SubscribeEvents(int) *bus.Sub[sim.Event] {
 	return b.Subscribe(0)
 }
 func (*DataPlane) Close() error { return nil }
+
+// RegionNamespace names a Region's namespace.
+func (d *DataPlane) RegionNamespace(region string) string { return "" }
+
+// SetRegion needs Linux.
+func (*DataPlane) SetRegion(context.Context, RegionSpec) error { return errNotLinux }

@@ -65,6 +65,9 @@ type ControllerConfig struct {
 	LimitRestart time.Duration
 }
 
+// speakerPatience bounds the wait for a speaker to take a router.
+const speakerPatience = 20 * time.Second
+
 // Mark is what the controller saw of a VIF's BGP: a session's state on one
 // side, or the VIF moving to another connection or LAG.
 type Mark struct {
@@ -214,7 +217,15 @@ func (c *Controller) reconcile(ctx context.Context) {
 		}
 	}
 	for _, id := range slices.Sorted(maps.Keys(want)) {
-		if err := c.apply(ctx, want[id]); err != nil {
+		// A speaker answers at once; one that does not must not hold
+		// every other VIF's BGP.
+		actx, cancel := context.WithTimeout(ctx, speakerPatience)
+		err := c.apply(actx, want[id])
+		cancel()
+		switch {
+		case errors.Is(err, context.DeadlineExceeded):
+			c.log.Warn("bgp: a speaker did not answer", "vif", id, "after", speakerPatience)
+		case err != nil:
 			c.log.Debug("bgp: not running yet", "vif", id, "err", err)
 		}
 	}
