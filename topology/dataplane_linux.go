@@ -244,7 +244,7 @@ func teardownPrefix(prefix string, mine func(string) bool, skipped func(string),
 	var errs []error
 	var deleted []string
 	for _, name := range names {
-		if _, _, ok := n.parse(name); !ok {
+		if !n.ours(name) {
 			continue
 		}
 		if mine != nil && !mine(name) {

@@ -21,6 +21,7 @@ type role string
 const (
 	roleDevice role = "dx" // a simulated AWS device: the DX endpoint
 	roleRouter role = "cr" // the customer router facing that device
+	roleRegion role = "rg" // a Region: its address spaces, behind the devices
 )
 
 // namer spells the names of a lab's namespaces. Each AWS device has its own
@@ -45,6 +46,16 @@ func (n namer) parse(name string) (role, string, bool) {
 		}
 	}
 	return "", "", false
+}
+
+// ours reports whether a namespace is one this namer made: a device's, a
+// customer router's or a Region's.
+func (n namer) ours(name string) bool {
+	if _, _, ok := n.parse(name); ok {
+		return true
+	}
+	rest, ok := strings.CutPrefix(name, n.prefix+"-"+string(roleRegion)+"-")
+	return ok && rest != ""
 }
 
 // checkPrefix rejects a prefix that cannot start a namespace name or that

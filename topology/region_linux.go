@@ -16,9 +16,6 @@ import (
 	"github.com/dxsim/dxsim/topology/internal/nsthread"
 )
 
-// roleRegion names a Region's namespace: "<prefix>-rg-<region>".
-const roleRegion role = "rg"
-
 // backboneName is the backbone's end in a device's namespace.
 const backboneName = "backbone"
 

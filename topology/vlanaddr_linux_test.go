@@ -19,6 +19,13 @@ import (
 // reads a byte back: layer 3 works between them.
 func dialAcross(t *testing.T, fromNS, toNS, addr string) error {
 	t.Helper()
+	return dialFrom(t, fromNS, "", toNS, addr, 10*time.Second)
+}
+
+// dialFrom is dialAcross from a given local address ("" for any), giving
+// up after patience.
+func dialFrom(t *testing.T, fromNS, local, toNS, addr string, patience time.Duration) error {
+	t.Helper()
 	in := func(name string, fn func() error) error {
 		ns, err := netns.GetFromName(name)
 		require.NoError(t, err)
@@ -38,12 +45,16 @@ func dialAcross(t *testing.T, fromNS, toNS, addr string) error {
 		}
 	}()
 	return in(fromNS, func() error {
-		c, err := net.DialTimeout("tcp", ln.Addr().String(), 10*time.Second)
+		dl := net.Dialer{Timeout: patience}
+		if local != "" {
+			dl.LocalAddr = &net.TCPAddr{IP: net.ParseIP(local)}
+		}
+		c, err := dl.Dial("tcp", ln.Addr().String())
 		if err != nil {
 			return err
 		}
 		defer c.Close()
-		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+		_ = c.SetDeadline(time.Now().Add(patience))
 		_, err = io.ReadFull(c, make([]byte, 1))
 		return err
 	})
