@@ -16,4 +16,8 @@
 // Lost sequence numbers give the outage: Result.Outage is the longest run of
 // frames that did not arrive, from the last frame delivered before it to the
 // first delivered after it.
+//
+// The routed probe (StartRouted) measures the same at layer 3, end to end:
+// UDP from a customer network's address to a VPC's, echoed back, over
+// whatever path BGP and the Region's routing choose (see routed.go).
 package probe

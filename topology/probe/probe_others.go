@@ -24,3 +24,18 @@ func (*Probe) Stop() Result { return Result{} }
 
 // Retire does nothing off Linux.
 func (*Probe) Retire(string, time.Time) {}
+
+// Routed is a running routed probe; it needs Linux.
+type Routed struct{}
+
+// StartRouted needs Linux.
+func StartRouted(RoutedConfig) (*Routed, error) { return nil, ErrUnsupported }
+
+// Last is never anything here.
+func (*Routed) Last() (Arrival, bool) { return Arrival{}, false }
+
+// Sent is zero here.
+func (*Routed) Sent() uint64 { return 0 }
+
+// Stop returns nothing here.
+func (*Routed) Stop() Result { return Result{} }
