@@ -26,6 +26,10 @@ const (
 	MilestoneBGPDown        = "bgp_session_down" // Amazon's side saw its session leave Established
 	MilestoneBGPEstablished = "bgp_established"  // Established again
 	MilestoneRoutesRestored = "routes_restored"  // both sides have each other's prefixes again
+
+	// The routed probe's (a customer network to a VPC's address and back).
+	MilestoneRoutedLost     = "routed_lost"     // the last echo before its longest outage
+	MilestoneRoutedRestored = "routed_restored" // the first echo after it
 )
 
 // Milestone is one step of an operation, timed from the request.
@@ -100,6 +104,10 @@ type Interruption struct {
 	// session (the bgp_ and routes_ milestones carry the times).
 	BGP []VIFSession `json:"bgp,omitempty"`
 
+	// Routed is the routed probe's view, when the connection carried a
+	// VIF with routes: layer 3, end to end.
+	Routed *RoutedProbe `json:"routed,omitempty"`
+
 	Pcap   string   `json:"pcap,omitempty"`
 	Issues []string `json:"issues,omitempty"`
 	Err    string   `json:"error,omitempty"`
@@ -124,6 +132,21 @@ type VIFSession struct {
 	// router is not dxsim's, and only Amazon's side is known).
 	AmazonPrefixes   uint64 `json:"amazon_prefixes"`
 	CustomerPrefixes int64  `json:"customer_prefixes"`
+}
+
+// RoutedProbe is what the routed probe saw: UDP from an address of the
+// customer's network to an address of a VPC (or transit gateway's prefix)
+// and echoed back, over whatever path BGP and the Region chose.
+type RoutedProbe struct {
+	VIFID string `json:"vifId"` // the moved VIF whose routes it follows
+	From  string `json:"from"`
+	To    string `json:"to"`
+	// OutageMS is its longest outage: from the last echo before it to the
+	// first after (nil when nothing was lost, or it never ended).
+	OutageMS *float64 `json:"outage_ms"`
+	Sent     uint64   `json:"sent"`
+	Lost     int      `json:"lost"`
+	Rate     int      `json:"rate"`
 }
 
 // VIFMilestone returns the named milestone of a VIF.

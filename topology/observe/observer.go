@@ -70,13 +70,14 @@ type Observer struct {
 	finished map[string]chan struct{} // closed when the connection's running report is stored
 	updates  bus.Bus[sim.InterruptionUpdate]
 
-	events     *bus.Sub[sim.Event]
-	bgp        *bus.Sub[bgp.Mark] // nil until FollowBGP
-	recentBGP  []bgp.Mark         // the last minute's marks, for observations that start after them
-	removeHook func()
-	stop       chan struct{}
-	once       sync.Once
-	wg         sync.WaitGroup
+	events        *bus.Sub[sim.Event]
+	bgp           *bus.Sub[bgp.Mark] // nil until FollowBGP
+	recentBGP     []bgp.Mark         // the last minute's marks, for observations that start after them
+	routedTargets RoutedTargets      // nil until ProbeRouted
+	removeHook    func()
+	stop          chan struct{}
+	once          sync.Once
+	wg            sync.WaitGroup
 }
 
 // New starts observing src's moves. Close stops it.

@@ -34,6 +34,8 @@ type inputs struct {
 	err                error
 	bgpMoves           []bgp.Mark // the VIFs that moved with the connection
 	bgpMarks           []bgp.Mark // their sessions' states since the request
+	routed             *RoutedTarget
+	routedRes          *probe.Result // the routed probe's, nil while it runs
 }
 
 // build makes a Report. It is pure: the same inputs make the same Report.
@@ -155,6 +157,7 @@ func build(in inputs) *sim.Interruption {
 	}
 
 	addBGP(r, in)
+	addRouted(r, in)
 
 	slices.SortStableFunc(r.Milestones, func(a, b sim.Milestone) int { return a.Time.Compare(b.Time) })
 	if !in.requested.IsZero() {
@@ -347,4 +350,33 @@ func sum(m map[netip.Addr]uint64) uint64 {
 		n += v
 	}
 	return n
+}
+
+// addRouted adds the routed probe's outage, when there was one to run.
+func addRouted(r *sim.Interruption, in inputs) {
+	if in.routed == nil {
+		return
+	}
+	rp := &sim.RoutedProbe{VIFID: in.routed.VIFID, From: in.routed.From.String(), To: in.routed.To.String()}
+	r.Routed = rp
+	res := in.routedRes
+	if res == nil {
+		return
+	}
+	rp.Sent, rp.Lost, rp.Rate = res.Sent, res.Lost, res.Rate
+	o := res.Outage
+	if o.Lost == 0 {
+		return
+	}
+	if d := o.Duration(); d > 0 {
+		rp.OutageMS = msp(d, true)
+	}
+	for _, x := range []struct {
+		name string
+		t    time.Time
+	}{{sim.MilestoneRoutedLost, o.LastBefore.At}, {sim.MilestoneRoutedRestored, o.FirstAfter.At}} {
+		if !x.t.IsZero() && !x.t.Before(in.requested) {
+			r.Milestones = append(r.Milestones, sim.Milestone{Name: x.name, Time: x.t, VIF: in.routed.VIFID})
+		}
+	}
 }

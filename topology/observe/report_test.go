@@ -2,6 +2,7 @@ package observe
 
 import (
 	"errors"
+	"net/netip"
 	"testing"
 	"time"
 
@@ -190,4 +191,27 @@ func TestBuildLateSender(t *testing.T) {
 	r = build(in)
 	assert.Zero(t, r.ProbeLatenessMS, "punctual sender: lateness")
 	assert.False(t, r.Agree, "punctual sender: agreement")
+}
+
+// TestBuildRouted: the routed probe's longest outage is its section of the
+// report and two milestones of the VIF it follows.
+func TestBuildRouted(t *testing.T) {
+	in := associateInputs(2510)
+	in.routed = &RoutedTarget{VIFID: "dxvif-aaaaaaaa", From: netip.MustParseAddr("100.64.5.1"), To: netip.MustParseAddr("10.16.0.1")}
+	r := build(in)
+	require.NotNil(t, r.Routed, "while it runs")
+	assert.Nil(t, r.Routed.OutageMS)
+	in.routedRes = &probe.Result{Rate: 1000, Sent: 9000, Lost: 6000, Outage: probe.Outage{Lost: 6000,
+		LastBefore: probe.Arrival{Seq: 9, At: at(1)}, FirstAfter: probe.Arrival{Seq: 6010, At: at(6200)}}}
+	r = build(in)
+	require.NotNil(t, r.Routed.OutageMS)
+	assert.InDelta(t, 6199.0, *r.Routed.OutageMS, 0.01)
+	assert.Equal(t, 6000, r.Routed.Lost)
+	assert.Equal(t, "10.16.0.1", r.Routed.To)
+	lost, ok := r.VIFMilestone(sim.MilestoneRoutedLost, "dxvif-aaaaaaaa")
+	require.True(t, ok, "%+v", r.Milestones)
+	back, ok := r.VIFMilestone(sim.MilestoneRoutedRestored, "dxvif-aaaaaaaa")
+	require.True(t, ok)
+	assert.InDelta(t, 1.0, lost.TMS, 0.01)
+	assert.InDelta(t, 6200.0, back.TMS, 0.01)
 }

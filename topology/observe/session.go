@@ -100,6 +100,9 @@ type session struct {
 	recErr    error
 	prb       *probe.Probe
 	actors    actorSource
+	routed    *probe.Routed // nil when there is nothing routed to probe
+	routedIn  *RoutedTarget
+	routedRes *probe.Result // once it has stopped
 
 	mu       sync.Mutex
 	links    []sim.Event
@@ -148,6 +151,7 @@ func (o *Observer) start(in inputs, m topology.Move) (*session, error) {
 		s.close()
 		return nil, err
 	}
+	o.startRouted(s)
 	o.mu.Lock()
 	o.running[in.conn] = s
 	for _, m := range o.recentBGP {
@@ -233,6 +237,7 @@ func (s *session) snapshot(res *probe.Result) *sim.Interruption {
 		}
 	}
 	in.issues, in.probe = vr.Issues, res
+	in.routed, in.routedRes = s.routedIn, s.routedRes
 	if s.actors != nil {
 		// Two views of one state: the bond read directly, and the data
 		// plane's events (the userspace engine's as they happen).
@@ -269,7 +274,7 @@ func (s *session) done(r *sim.Interruption) bool {
 			return false
 		}
 	}
-	return true
+	return s.routedBack(r)
 }
 
 // follow watches an operation until it settles, Config.Settle passes or the
@@ -298,6 +303,10 @@ func (o *Observer) follow(s *session) {
 // finish stops the capture and the probe and stores the report.
 func (o *Observer) finish(s *session) {
 	res := s.prb.Stop()
+	if s.routed != nil {
+		rr := s.routed.Stop()
+		s.routedRes = &rr
+	}
 	s.close()
 	r := s.snapshot(&res)
 	if s.recErr != nil {
@@ -311,6 +320,9 @@ func (o *Observer) finish(s *session) {
 func (s *session) close() {
 	if s.prb != nil {
 		s.prb.Stop()
+	}
+	if s.routed != nil {
+		s.routed.Stop()
 	}
 	if s.actors != nil {
 		s.actors.close()
