@@ -35,6 +35,8 @@ type AmazonNetwork struct {
 type RoutedVIF struct {
 	VIFID  string
 	Device string
+	// Parent is the connection or LAG that carries it.
+	Parent string
 	// Networks are the IDs of the address spaces it reaches.
 	Networks []string
 	// Reach are the prefixes its traffic may go to: what Amazon
@@ -90,7 +92,7 @@ func (s *Service) routedVIF(st *State, v *VIF, nets map[string][]string) (Routed
 	if v.Device == "" || v.Type == VIFPublic {
 		return RoutedVIF{}, false
 	}
-	r := RoutedVIF{VIFID: v.ID, Device: v.Device}
+	r := RoutedVIF{VIFID: v.ID, Device: v.Device, Parent: v.ConnectionID}
 	switch {
 	case v.VirtualGatewayID != "":
 		if _, ok := nets[v.VirtualGatewayID]; ok {

@@ -63,6 +63,7 @@ func TestRouting(t *testing.T) {
 	assert.Equal(t, []string{vgws[0].ID}, vifs[priv.ID].Networks)
 	assert.Equal(t, vgws[0].VPCCIDRs, vifs[priv.ID].Reach)
 	assert.Equal(t, c.Device, vifs[priv.ID].Device)
+	assert.Equal(t, c.ID, vifs[priv.ID].Parent)
 	assert.Equal(t, []string{vgws[1].ID}, vifs[viaGW.ID].Networks)
 	assert.Equal(t, []string{"10.0.0.0/8"}, vifs[viaGW.ID].Reach, "limited to the association's allowed prefixes")
 	assert.Equal(t, []string{"tgw-0123456789abcdef0"}, vifs[tr.ID].Networks)

@@ -26,9 +26,11 @@ type Learner interface {
 	SubscribePaths(limit int) *bus.Sub[string]
 }
 
-// DataPlane makes the Region's routing.
+// DataPlane makes the Region's routing, and names the namespaces.
 type DataPlane interface {
 	SetRegion(ctx context.Context, spec topology.RegionSpec) error
+	RegionNamespace(region string) string
+	Namespaces(device string) (aws, customer string)
 }
 
 // Config is what a Controller runs with.
@@ -59,8 +61,16 @@ type Controller struct {
 	done   chan struct{}
 	moves  bus.Bus[Move]
 
-	mu   sync.Mutex
-	last *topology.RegionSpec // as last set
+	mu        sync.Mutex
+	last      *topology.RegionSpec // as last set
+	rt        sim.Routing          // as last read
+	movedFrom map[string]moved     // by VIF ID: its last parent change
+}
+
+// moved is a VIF's parent before its last change, and when it was seen.
+type moved struct {
+	from string
+	at   time.Time
 }
 
 // New starts a controller; Close stops it (the routing stays).
@@ -73,7 +83,7 @@ func New(cfg Config) *Controller {
 		log = slog.New(slog.DiscardHandler)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	c := &Controller{cfg: cfg, log: log, cancel: cancel, done: make(chan struct{})}
+	c := &Controller{cfg: cfg, log: log, cancel: cancel, done: make(chan struct{}), movedFrom: map[string]moved{}}
 	go c.run(ctx)
 	return c
 }
@@ -149,6 +159,7 @@ func (c *Controller) apply(ctx context.Context, force bool) {
 	}
 	c.mu.Lock()
 	last := c.last
+	c.noteMoves(rt)
 	c.mu.Unlock()
 	if last == nil && len(spec.VIFs) == 0 {
 		return // nothing routed yet: no Region to make
@@ -194,4 +205,25 @@ func moves(a, b *topology.RegionSpec, now time.Time) []Move {
 		out = append(out, Move{Time: now, Network: k.net, Prefix: k.prefix, From: from})
 	}
 	return out
+}
+
+// noteMoves keeps, for each VIF whose parent changed since the last read,
+// the parent it left. c.mu is held.
+func (c *Controller) noteMoves(rt sim.Routing) {
+	was := map[string]string{}
+	for _, v := range c.rt.VIFs {
+		was[v.VIFID] = v.Parent
+	}
+	now := time.Now()
+	for _, v := range rt.VIFs {
+		if p, ok := was[v.VIFID]; ok && p != v.Parent {
+			c.movedFrom[v.VIFID] = moved{from: p, at: now}
+		}
+	}
+	for id, m := range c.movedFrom {
+		if now.Sub(m.at) > time.Minute {
+			delete(c.movedFrom, id)
+		}
+	}
+	c.rt = rt
 }

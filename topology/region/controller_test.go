@@ -2,6 +2,7 @@ package region
 
 import (
 	"context"
+	"net/netip"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +14,7 @@ import (
 	"github.com/dxsim/dxsim/sim"
 	"github.com/dxsim/dxsim/sim/bus"
 	"github.com/dxsim/dxsim/topology"
+	"github.com/dxsim/dxsim/topology/observe"
 )
 
 type fakes struct {
@@ -27,7 +29,9 @@ type fakes struct {
 func (f *fakes) Routing() (sim.Routing, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.routing, nil
+	rt := f.routing
+	rt.VIFs = append([]sim.RoutedVIF(nil), rt.VIFs...) // as the service's, a copy each time
+	return rt, nil
 }
 
 func (f *fakes) Subscribe(int) (<-chan sim.StateChange, func()) { return f.changes, func() {} }
@@ -46,6 +50,10 @@ func (f *fakes) SetRegion(_ context.Context, s topology.RegionSpec) error {
 	f.set = append(f.set, s)
 	return nil
 }
+
+func (f *fakes) RegionNamespace(region string) string { return "rg-" + region }
+
+func (f *fakes) Namespaces(device string) (string, string) { return "dx-" + device, "cr-" + device }
 
 func (f *fakes) sets() []topology.RegionSpec {
 	f.mu.Lock()
@@ -109,4 +117,33 @@ func TestControllerRepairs(t *testing.T) {
 	c := New(Config{Source: f, Learner: f, DataPlane: f, Repair: 10 * time.Millisecond})
 	require.Eventually(t, func() bool { return len(f.sets()) >= 3 }, 5*time.Second, time.Millisecond, "set again at each tick")
 	require.NoError(t, c.Close())
+}
+
+// TestTargets: a connection's VIFs, and those that just left it for a LAG,
+// are probed from the customer's network to their address space's first
+// IPv4 address.
+func TestTargets(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	rt := twoVIFs()
+	rt.VIFs[0].Parent, rt.VIFs[1].Parent = "dxcon-1", "dxcon-2"
+	rt.Networks[0].CIDRs = []string{"2600:1f18::/56", "10.16.0.0/16"}
+	f := &fakes{changes: make(chan sim.StateChange, 16), routing: rt}
+	c := New(Config{Source: f, Learner: f, DataPlane: f, Repair: time.Hour})
+	defer c.Close()
+	require.Eventually(t, func() bool { return len(f.sets()) == 1 }, 5*time.Second, time.Millisecond)
+	nets := func(vif string) (netip.Prefix, bool) {
+		return netip.MustParsePrefix("100.64.5.0/24"), vif == "dxvif-00000001"
+	}
+	targets := c.Targets(nets)
+	assert.Equal(t, []observe.RoutedTarget{{VIFID: "dxvif-00000001", FromNS: "cr-d1", ToNS: "rg-us-east-1",
+		From: netip.MustParseAddr("100.64.5.1"), To: netip.MustParseAddr("10.16.0.1")}}, targets("dxcon-1"))
+	assert.Empty(t, targets("dxcon-2"), "not dxsim's customer router: nothing to probe from")
+
+	// The VIF moves with its connection to a LAG: still the connection's.
+	f.mu.Lock()
+	f.routing.VIFs[0].Parent = "dxlag-1"
+	f.mu.Unlock()
+	f.changes <- sim.StateChange{}
+	require.Eventually(t, func() bool { return len(targets("dxlag-1")) == 1 }, 5*time.Second, time.Millisecond)
+	assert.Len(t, targets("dxcon-1"), 1, "the connection it just left")
 }
