@@ -225,6 +225,25 @@ func wantRouting(spec RegionSpec, devices map[string]*device, rg *netNS) map[*ne
 	for _, dev := range devices {
 		at(dev.aws) // a device with nothing routed keeps no rule of ours
 	}
+	// Interface indexes, each looked up once.
+	type nsLink struct {
+		ns   *netNS
+		name string
+	}
+	indexes := map[nsLink]int{}
+	index := func(ns *netNS, name string) (int, bool) {
+		k := nsLink{ns, name}
+		if i, ok := indexes[k]; ok {
+			return i, i > 0
+		}
+		l, err := ns.h.LinkByName(name)
+		if err != nil {
+			indexes[k] = 0
+			return 0, false
+		}
+		indexes[k] = l.Attrs().Index
+		return indexes[k], true
+	}
 	for _, v := range spec.VIFs {
 		dev := devices[v.Device]
 		if dev == nil {
@@ -232,8 +251,8 @@ func wantRouting(spec RegionSpec, devices map[string]*device, rg *netNS) map[*ne
 		}
 		w := at(dev.aws)
 		t := table(dev.aws, "vif/"+v.VIFID)
-		bb, err := dev.aws.h.LinkByName(backboneName)
-		if _, verr := dev.aws.h.LinkByName(v.VIFID); err != nil || verr != nil {
+		bb, ok1 := index(dev.aws, backboneName)
+		if _, ok2 := index(dev.aws, v.VIFID); !ok1 || !ok2 {
 			continue
 		}
 		for _, fam := range []int{netlink.FAMILY_V4, netlink.FAMILY_V6} {
@@ -245,7 +264,7 @@ func wantRouting(spec RegionSpec, devices map[string]*device, rg *netNS) map[*ne
 			if p.Addr().Is6() {
 				gw = BackboneRegionAddr6
 			}
-			w.routes = append(w.routes, onlink(p, gw, bb.Attrs().Index, t))
+			w.routes = append(w.routes, onlink(p, gw, bb, t))
 		}
 	}
 	netCIDRs := map[string][]netip.Prefix{}
@@ -280,9 +299,9 @@ func wantRouting(spec RegionSpec, devices map[string]*device, rg *netNS) map[*ne
 		if dev == nil || len(netCIDRs[r.Network]) == 0 {
 			continue
 		}
-		bb, err1 := rg.h.LinkByName(regionBackbone(r.Device))
-		vif, err2 := dev.aws.h.LinkByName(r.VIFID)
-		if err1 != nil || err2 != nil {
+		bb, ok1 := index(rg, regionBackbone(r.Device))
+		vif, ok2 := index(dev.aws, r.VIFID)
+		if !ok1 || !ok2 {
 			continue
 		}
 		gw := BackboneDeviceAddr
@@ -290,10 +309,10 @@ func wantRouting(spec RegionSpec, devices map[string]*device, rg *netNS) map[*ne
 			gw = BackboneDeviceAddr6
 		}
 		t := netTable(rg, r.Network, "")
-		out[rg].routes = append(out[rg].routes, onlink(r.Prefix, gw, bb.Attrs().Index, t))
+		out[rg].routes = append(out[rg].routes, onlink(r.Prefix, gw, bb, t))
 		t = netTable(dev.aws, r.Network, backboneName)
 		out[dev.aws].routes = append(out[dev.aws].routes, &netlink.Route{Dst: prefixNet(r.Prefix), Gw: r.NextHop.AsSlice(),
-			LinkIndex: vif.Attrs().Index, Table: t, Family: familyOf(r.Prefix)})
+			LinkIndex: vif, Table: t, Family: familyOf(r.Prefix)})
 	}
 	return out
 }
