@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"slices"
+	"sync/atomic"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
@@ -388,8 +390,18 @@ func routeKey(r *netlink.Route) string {
 	if r.Gw != nil {
 		gw = r.Gw.String()
 	}
-	return fmt.Sprint(r.Family, "/", r.Table, "/", dst, "/", gw, "/", r.LinkIndex, "/", r.Type)
+	// As the kernel lists them: a route's type unicast unless said, and an
+	// unreachable one on no interface (IPv6 puts it on lo).
+	typ, link := cmp.Or(r.Type, unix.RTN_UNICAST), r.LinkIndex
+	if typ == unix.RTN_UNREACHABLE {
+		link = 0
+	}
+	return fmt.Sprint(r.Family, "/", r.Table, "/", dst, "/", gw, "/", link, "/", typ)
 }
+
+// regionChanges counts the rules and routes syncRouting added or removed,
+// for tests: a SetRegion with nothing to change changes nothing.
+var regionChanges atomic.Int64
 
 // syncRouting makes a namespace's rules and routes in dxsim's tables
 // exactly w's.
@@ -411,11 +423,13 @@ func syncRouting(ns *netNS, w *nsRouting) error {
 			delete(wantRules, ruleKey(r))
 			continue
 		}
+		regionChanges.Add(1)
 		if err := ns.h.RuleDel(r); err != nil {
 			return fmt.Errorf("removing rule %s in %s: %w", ruleKey(r), ns.name, err)
 		}
 	}
 	for k, r := range wantRules {
+		regionChanges.Add(1)
 		if err := ns.h.RuleAdd(r); err != nil {
 			return fmt.Errorf("rule %s in %s: %w", k, ns.name, err)
 		}
@@ -437,11 +451,13 @@ func syncRouting(ns *netNS, w *nsRouting) error {
 			delete(wantRoutes, routeKey(r))
 			continue
 		}
+		regionChanges.Add(1)
 		if err := ns.h.RouteDel(r); err != nil && !errors.Is(err, unix.ESRCH) {
 			return fmt.Errorf("removing route %s in %s: %w", routeKey(r), ns.name, err)
 		}
 	}
 	for k, r := range wantRoutes {
+		regionChanges.Add(1)
 		if err := ns.h.RouteReplace(r); err != nil {
 			return fmt.Errorf("route %s in %s: %w", k, ns.name, err)
 		}

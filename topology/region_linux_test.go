@@ -68,10 +68,12 @@ func TestRegionRoutesTrafficToItsVPC(t *testing.T) {
 	require.NoError(t, d.SetRegion(ctx, spec))
 	require.NoError(t, dialFrom(t, custNS, "100.64.5.1", regionNS, "10.16.0.1", 10*time.Second), "repaired")
 
-	// Nothing to change the second time: the same rules and routes.
-	before := ourRouting(t, aws)
+	// Nothing to change the second time: the same rules and routes, not
+	// one removed and put back.
+	before, changes := ourRouting(t, aws), regionChanges.Load()
 	require.NoError(t, d.SetRegion(ctx, spec))
 	assert.Equal(t, before, ourRouting(t, aws))
+	assert.Equal(t, changes, regionChanges.Load(), "rules and routes changed by a SetRegion with nothing to change")
 
 	// The return route gone: the reply has no way back.
 	spec.Returns = nil
