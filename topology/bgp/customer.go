@@ -54,7 +54,9 @@ func (c *Controller) customerRouter(r sim.BGPRouter, custNS string) (Router, err
 			return Router{}, fmt.Errorf("peer %s: addresses %q, %q", p.PeerID, p.CustomerAddress, p.AmazonAddress)
 		}
 		out.ASN = uint32(p.ASN)
-		out.Peers = append(out.Peers, Peer{Local: local.Addr(), Address: remote.Addr(), ASN: uint32(r.AmazonASN), AuthKey: p.AuthKey})
+		// Passive: Amazon's side connects, and no second connection
+		// collides with its.
+		out.Peers = append(out.Peers, Peer{Local: local.Addr(), Address: remote.Addr(), ASN: uint32(r.AmazonASN), AuthKey: p.AuthKey, Passive: true})
 	}
 	out.RouterID = cr.net.Addr().Next()
 	out.Announce = []Route{{Prefix: cr.net}}

@@ -2,6 +2,7 @@ package bgp_test
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 	"testing"
 	"time"
@@ -63,4 +64,63 @@ func TestReportLearned(t *testing.T) {
 	assert.False(t, e.Established(), "emptied as the session leaves Established: %+v", e)
 	require.NoError(t, l.amazon.Set(ctx, amazon))
 	waitFor(t, l.amazonSub, 30*time.Second, "the route again once back", routes(both[:1]))
+}
+
+// BenchmarkReport50x100 is Amazon's side of 50 VIFs in one speaker, with
+// Report, each learning 100 prefixes from its customer: the time from the
+// routers set to every VIF's 100 routes told, how many sets were told, and
+// the Amazon speaker's memory. One run is one link:
+//
+//	go test -run XXX -bench Report50x100 -benchtime 1x ./topology/bgp/
+func BenchmarkReport50x100(b *testing.B) {
+	for b.Loop() {
+		report50x100(b)
+	}
+}
+
+func report50x100(b *testing.B) {
+	const vifs, prefixes = 50, 100
+	l := newLinkFor(b)
+	ctx := context.Background()
+	var announce []bgp.Route
+	for i := range prefixes {
+		announce = append(announce, bgp.Route{Prefix: netip.PrefixFrom(netip.AddrFrom4([4]byte{198, 18, byte(i), 0}), 24),
+			Communities: []uint32{7224<<16 | 7300}})
+	}
+	// Each VIF a /30 of its own on the link: 169.254.(100+i).1 and .2.
+	addrs := func(i int) (amazon, customer netip.Addr) {
+		return netip.AddrFrom4([4]byte{169, 254, byte(100 + i), 1}), netip.AddrFrom4([4]byte{169, 254, byte(100 + i), 2})
+	}
+	for i := range vifs {
+		a, c := addrs(i)
+		l.addAddrs(b, netip.PrefixFrom(a, 30), netip.PrefixFrom(c, 30))
+	}
+	start := time.Now()
+	for i := range vifs {
+		a, c := addrs(i)
+		id := fmt.Sprint("dxvif-", i)
+		require.NoError(b, l.amazon.Set(ctx, bgp.Router{ID: id, ASN: 64512, Report: true,
+			Peers: []bgp.Peer{{Local: a, Address: c, ASN: 65000, MaxPrefixes: prefixes}}}))
+		require.NoError(b, l.customer.Set(ctx, bgp.Router{ID: id, ASN: 65000,
+			Peers: []bgp.Peer{{Local: c, Address: a, ASN: 64512, Passive: true}}, Announce: announce}))
+	}
+	full, told := map[string]bool{}, 0
+	deadline := time.After(2 * time.Minute)
+	for len(full) < vifs {
+		select {
+		case e := <-l.amazonSub.C():
+			if e.HasRoutes {
+				told++
+				full[e.Router] = len(e.Routes) == prefixes
+				if !full[e.Router] {
+					delete(full, e.Router)
+				}
+			}
+		case <-deadline:
+			b.Fatalf("after %s: %d of %d VIFs with their %d routes", time.Since(start), len(full), vifs, prefixes)
+		}
+	}
+	b.ReportMetric(time.Since(start).Seconds(), "s-to-all-told")
+	b.ReportMetric(float64(told), "sets-told")
+	b.ReportMetric(rssMB(b, l.amazon.PID()), "MB-amazon-speaker")
 }

@@ -437,7 +437,7 @@ func peerConf(p Peer) *api.Peer {
 		Conf: &api.PeerConf{NeighborAddress: p.Address.String(), PeerAsn: p.ASN, AuthPassword: p.AuthKey, AdminDown: p.Down},
 		// A lost session is tried again within seconds, not BGP's 120.
 		Timers:    &api.Timers{Config: &api.TimersConfig{HoldTime: hold, KeepaliveInterval: keepalive, ConnectRetry: 3, IdleHoldTimeAfterReset: 1}},
-		Transport: &api.Transport{LocalAddress: p.Local.String()},
+		Transport: &api.Transport{LocalAddress: p.Local.String(), PassiveMode: p.Passive},
 		AfiSafis:  []*api.AfiSafi{as},
 	}
 }

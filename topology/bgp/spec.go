@@ -63,6 +63,11 @@ type Peer struct {
 	LimitRestart uint32 `json:"limitRestart,omitempty"`
 	// Down holds the session administratively down.
 	Down bool `json:"down,omitempty"`
+	// Passive waits for the neighbour to connect and never connects
+	// itself. With both sides connecting, GoBGP's handling of the two
+	// connections (RFC 4271, 6.8) now and then leaves both in OpenConfirm
+	// until the hold time passes.
+	Passive bool `json:"passive,omitempty"`
 }
 
 // Route is a prefix to advertise, with its BGP communities (each as
