@@ -64,7 +64,19 @@ func sessions200(b *testing.B) {
 			break
 		}
 		if ctx.Err() != nil {
-			b.Fatalf("after %s: %d of %d sessions up on Amazon's side, %d on the customer's", time.Since(start), up, n, cust)
+			var notUp []string
+			for _, s := range l.svc.BGPSessions() {
+				if !s.Up() || s.Prefixes != 1 {
+					notUp = append(notUp, fmt.Sprintf("amazon %s %s %s %d %q", s.VIFID, s.PeerID, s.State, s.Prefixes, s.Reason))
+				}
+			}
+			for _, s := range l.ctrl.Customer() {
+				if !s.Established() || s.Accepted != 1 {
+					notUp = append(notUp, fmt.Sprintf("customer %s %s %d %q", s.VIFID, s.State, s.Accepted, s.Reason))
+				}
+			}
+			b.Fatalf("after %s: %d of %d sessions up on Amazon's side, %d on the customer's; not up: %s", time.Since(start), up, n, cust,
+				strings.Join(notUp, "; "))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -7,7 +7,6 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"maps"
-	"net"
 	"net/netip"
 	"reflect"
 	"slices"
@@ -16,9 +15,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
-	"golang.org/x/sys/unix"
 
 	"github.com/dxsim/dxsim/sim"
 	"github.com/dxsim/dxsim/sim/bus"
@@ -26,9 +23,10 @@ import (
 
 // Customer routers: what runs the customer's side of each VIF's BGP.
 const (
-	// CustomerBuiltin runs a speaker per VIF in the customer router's
-	// namespace, advertising a customer network of its own and installing
-	// what it learns, so a lab works with nothing else installed.
+	// CustomerBuiltin runs a router per VIF in the customer router's
+	// namespace, each advertising the customer router's network and
+	// installing what it learns, so a lab works with nothing else
+	// installed.
 	CustomerBuiltin = "builtin"
 	// CustomerNone leaves the customer's BGP to the user (FRR, BIRD, …):
 	// the VLAN interfaces and addresses are there.
@@ -98,6 +96,8 @@ const (
 // one per namespace, and reports each Amazon-side session back
 // (SetBGPSession): a restart runs them again from the state, a deleted VIF
 // or peer closes its session, and a failover test holds its sessions down.
+// It keeps the routes Amazon's side of each VIF has accepted (Learned), for
+// the Region behind the devices to route the customer's prefixes by.
 type Controller struct {
 	cfg  ControllerConfig
 	log  *slog.Logger
@@ -108,9 +108,11 @@ type Controller struct {
 	applied  map[string]applied               // by VIF ID: what each speaker runs
 	peers    map[string]map[netip.Addr]string // by VIF ID: Amazon-side neighbour address → peer ID
 	customer map[string]Event                 // the customer side's last event, by VIF ID and peer
-	nets     map[string]netip.Prefix          // each VIF's customer network (builtin)
+	custs    map[string]*customerNS           // by customer namespace: its network and VIFs' metrics (builtin)
 	lastUp   map[string]uint64                // by VIF ID, side and neighbour: prefixes accepted when last established
 	marks    bus.Bus[Mark]
+	learned  map[string]map[netip.Addr]learnedSet // by VIF ID and Amazon-side neighbour: the routes accepted
+	learnedC bus.Bus[string]                      // the VIF IDs whose learned routes changed
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -139,7 +141,8 @@ func NewController(cfg ControllerConfig) *Controller {
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &Controller{cfg: cfg, log: log, kick: make(chan struct{}, 1), speakers: map[string]*Speaker{},
 		applied: map[string]applied{}, peers: map[string]map[netip.Addr]string{}, customer: map[string]Event{},
-		nets: map[string]netip.Prefix{}, lastUp: map[string]uint64{}, cancel: cancel, done: make(chan struct{})}
+		custs: map[string]*customerNS{}, lastUp: map[string]uint64{}, learned: map[string]map[netip.Addr]learnedSet{},
+		cancel: cancel, done: make(chan struct{})}
 	go c.run(ctx)
 	return c
 }
@@ -149,6 +152,7 @@ func (c *Controller) Close() error {
 	c.cancel()
 	<-c.done
 	defer c.marks.Close()
+	defer c.learnedC.Close()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var errs []error
@@ -237,6 +241,8 @@ func (c *Controller) apply(ctx context.Context, r sim.BGPRouter) error {
 	if err != nil {
 		return err
 	}
+	// What Amazon's side learns is the Region's to route by (Learned).
+	amazon.Report = true
 	for i := range amazon.Peers {
 		amazon.Peers[i].LimitRestart = uint32(max(c.cfg.LimitRestart/time.Second, 1))
 	}
@@ -272,6 +278,7 @@ func (c *Controller) apply(ctx context.Context, r sim.BGPRouter) error {
 		for addr, peerID := range c.peers[r.VIFID] {
 			if peers[addr] != peerID {
 				c.cfg.Source.ForgetBGPSession(peerID)
+				c.dropLearned(r.VIFID, addr)
 			}
 		}
 		c.peers[r.VIFID] = peers
@@ -284,7 +291,7 @@ func (c *Controller) apply(ctx context.Context, r sim.BGPRouter) error {
 	if spC == nil {
 		return nil
 	}
-	cust, err := c.customerRouter(r)
+	cust, err := c.customerRouter(r, custNS)
 	if err != nil {
 		return err
 	}
@@ -333,7 +340,8 @@ func (c *Controller) remove(ctx context.Context, id string, a applied) {
 			delete(c.lastUp, k)
 		}
 	}
-	delete(c.nets, id)
+	c.forgetCustomerVIF(custNS, id)
+	c.dropLearned(id, netip.Addr{})
 	for k := range c.customer {
 		if strings.HasPrefix(k, id+"/") {
 			delete(c.customer, k)
@@ -374,7 +382,7 @@ func (c *Controller) speaker(name string, amazon bool) (*Speaker, error) {
 	}
 	c.speakers[name] = sp
 	sub := sp.Subscribe(100_000)
-	go c.follow(name, sub, amazon)
+	go c.follow(name, sp, sub, amazon)
 	// A new speaker runs nothing: everything on it is to be set again.
 	for id, a := range c.applied {
 		awsNS, custNS := c.cfg.Namespaces.Namespaces(a.device)
@@ -392,8 +400,9 @@ func (c *Controller) speaker(name string, amazon bool) (*Speaker, error) {
 }
 
 // follow reports a speaker's events: the Amazon side's to the control
-// plane, the customer side's kept for Customer.
-func (c *Controller) follow(name string, sub interface {
+// plane, with their routes kept for Learned; the customer side's kept for
+// Customer.
+func (c *Controller) follow(name string, sp *Speaker, sub interface {
 	C() <-chan Event
 	Err() error
 }, amazon bool) {
@@ -408,6 +417,7 @@ func (c *Controller) follow(name string, sub interface {
 		}
 		c.marks.Publish(Mark{Time: e.Time, VIFID: e.Router, Side: side, Peer: e.Peer, State: e.State, Accepted: e.Accepted})
 		if amazon {
+			c.learn(e)
 			peerID := c.peers[e.Router][e.Peer]
 			c.mu.Unlock()
 			if peerID != "" {
@@ -422,6 +432,17 @@ func (c *Controller) follow(name string, sub interface {
 	if err := sub.Err(); err != nil && !errors.Is(err, bus.ErrClosed) {
 		c.log.Warn("bgp: a speaker's events ended", "speaker", name, "err", err)
 	}
+	c.mu.Lock()
+	if amazon && (c.speakers[name] == nil || c.speakers[name] == sp) {
+		// Its sessions are gone, and what they learned with them (unless
+		// another speaker runs them already).
+		for id, a := range c.applied {
+			if awsNS, _ := c.cfg.Namespaces.Namespaces(a.device); awsNS == name {
+				c.dropLearned(id, netip.Addr{})
+			}
+		}
+	}
+	c.mu.Unlock()
 	select {
 	case c.kick <- struct{}{}: // a speaker that died is started again
 	default:
@@ -489,105 +510,6 @@ func parseRoute(a sim.AmazonPrefix) (Route, error) {
 	return rt, nil
 }
 
-// customerSpace is where builtin customer routers' networks come from: the
-// shared address space of RFC 6598, a /24 per VIF.
-var customerSpace = netip.MustParsePrefix("100.64.0.0/10")
-
-// customerRouter is the builtin customer side of a VIF: the customer's ASN,
-// Amazon as its neighbour, a network of its own (with an address on the
-// router's loopback) advertised, and what it learns installed.
-func (c *Controller) customerRouter(r sim.BGPRouter) (Router, error) {
-	out := Router{ID: r.VIFID, Install: true}
-	for _, p := range r.Peers {
-		local, err1 := netip.ParsePrefix(p.CustomerAddress)
-		remote, err2 := netip.ParsePrefix(p.AmazonAddress)
-		if err1 != nil || err2 != nil {
-			return Router{}, fmt.Errorf("peer %s: addresses %q, %q", p.PeerID, p.CustomerAddress, p.AmazonAddress)
-		}
-		out.ASN = uint32(p.ASN)
-		out.Peers = append(out.Peers, Peer{Local: local.Addr(), Address: remote.Addr(), ASN: uint32(r.AmazonASN), AuthKey: p.AuthKey})
-	}
-	n := c.customerNet(r.VIFID)
-	out.RouterID = n.Addr().Next()
-	out.Announce = []Route{{Prefix: n}}
-	if slices.ContainsFunc(out.Peers, func(p Peer) bool { return p.Address.Is6() }) {
-		out.Announce = append(out.Announce, Route{Prefix: customerNet6(n)})
-	}
-	return out, nil
-}
-
-// customerSpace6 is where builtin customer routers' IPv6 networks come
-// from: a unique local /48 (RFC 4193), a /64 per VIF, numbered as its IPv4
-// /24 is.
-var customerSpace6 = netip.MustParsePrefix("fd64:dc::/48")
-
-// customerNet6 is the IPv6 network of the VIF whose IPv4 network is n.
-func customerNet6(n netip.Prefix) netip.Prefix {
-	v4 := n.Addr().As4()
-	a := customerSpace6.Addr().As16()
-	a[6], a[7] = v4[1]&^byte(customerSpace.Addr().As4()[1]), v4[2]
-	return netip.PrefixFrom(netip.AddrFrom16(a), 64)
-}
-
-// customerNet is a VIF's customer network: a /24 of customerSpace picked by
-// the VIF's ID (the next free one on a clash), kept while the VIF has BGP.
-func (c *Controller) customerNet(vifID string) netip.Prefix {
-	if n, ok := c.nets[vifID]; ok {
-		return n
-	}
-	used := map[netip.Prefix]bool{}
-	for _, p := range c.nets {
-		used[p] = true
-	}
-	h := fnv.New32a()
-	h.Write([]byte(vifID))
-	slots := uint32(1) << (24 - customerSpace.Bits())
-	base := customerSpace.Addr().As4()
-	var n netip.Prefix
-	for i := range slots {
-		slot := (h.Sum32() + i) % slots
-		a := base
-		a[1] |= byte(slot >> 8)
-		a[2] = byte(slot)
-		if n = netip.PrefixFrom(netip.AddrFrom4(a), 24); !used[n] {
-			break
-		}
-	}
-	c.nets[vifID] = n
-	return n
-}
-
-// addCustomerNet puts a customer network's first address on the customer
-// router's loopback, so that what it advertises is an address it has.
-func addCustomerNet(custNS string, n netip.Prefix) error {
-	ns, err := netns.GetFromName(custNS)
-	if err != nil {
-		return fmt.Errorf("namespace %s: %w", custNS, err)
-	}
-	defer ns.Close()
-	h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
-	if err != nil {
-		return err
-	}
-	defer h.Close()
-	lo, err := h.LinkByName("lo")
-	if err == nil {
-		err = h.LinkSetUp(lo)
-	}
-	if err == nil {
-		first := n.Addr().Next()
-		a := &netlink.Addr{IPNet: &net.IPNet{IP: first.AsSlice(), Mask: net.CIDRMask(n.Bits(), first.BitLen())}}
-		if first.Is6() {
-			a.Flags = unix.IFA_F_NODAD
-		}
-		err = h.AddrReplace(lo, a)
-	}
-	if err != nil {
-		return fmt.Errorf("the customer network %s on %s: %w", n, custNS, err)
-	}
-	return nil
-}
-
 // Subscribe returns the marks (sessions' states, VIFs' moves) from now on.
 func (c *Controller) Subscribe(limit int) *bus.Sub[Mark] { return c.marks.Subscribe(limit) }
 
@@ -598,25 +520,6 @@ func (c *Controller) SpeakerPIDs() map[string]int {
 	out := map[string]int{}
 	for name, sp := range c.speakers {
 		out[name] = sp.PID()
-	}
-	return out
-}
-
-// CustomerSession is the builtin customer router's side of one session.
-type CustomerSession struct {
-	VIFID   string
-	Network netip.Prefix // what it advertises
-	Event                // its last state and prefix counts
-}
-
-// Customer returns the builtin customer routers' sessions, by VIF.
-func (c *Controller) Customer() []CustomerSession {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var out []CustomerSession
-	for _, k := range slices.Sorted(maps.Keys(c.customer)) {
-		e := c.customer[k]
-		out = append(out, CustomerSession{VIFID: e.Router, Network: c.nets[e.Router], Event: e})
 	}
 	return out
 }

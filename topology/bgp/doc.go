@@ -1,8 +1,12 @@
 // Package bgp runs the BGP speakers of dxsim's VIFs: on the Amazon side, in
 // a DX device's namespace, a session per BGP peer of each VIF with AWS's
-// settings; on the customer side, where dxsim is the customer's router too,
-// the customer's sessions, which install what they learn into the customer
-// router's routing table.
+// settings, which reports the routes it accepts from the customer (what
+// the Region behind the device routes by: Controller.Learned); on the
+// customer side, where dxsim is the customer's router too, the customer's
+// sessions, which announce the customer router's one network on each of
+// its VIFs and install what they learn into its routing table, each VIF's
+// routes with a metric of their own, so that a VIF whose session goes down
+// takes its routes away and the customer's traffic moves to another.
 //
 // The speaker is GoBGP (github.com/osrg/gobgp/v4), used as a library. A Go
 // program's sockets are made in the namespace of the thread that makes

@@ -16,14 +16,17 @@ const rtprotBGP = 186
 
 // onBest installs each new best route learned from a neighbour into the
 // namespace's main table, and removes withdrawn ones. The speaker runs in
-// the customer router's namespace, so the table is that router's.
+// the customer router's namespace, so the table is that router's. Each
+// route has the router's metric: another router there (the customer's
+// other VIF) may have a route to the same prefix, with a metric of its
+// own, and neither replaces nor removes the other's; a session that goes
+// down withdraws its routes at once, and the other's carry the traffic.
 func (r *router) onBest(paths []*apiutil.Path, _ time.Time) {
 	for _, p := range paths {
-		prefix, err := netip.ParsePrefix(p.Nlri.String())
-		if err != nil || !p.PeerAddress.IsValid() || p.PeerAddress.IsUnspecified() {
+		prefix, ok := nlriPrefix(p.Nlri)
+		if !ok || !p.PeerAddress.IsValid() || p.PeerAddress.IsUnspecified() {
 			continue // not a unicast prefix, or one of the router's own
 		}
-		prefix = prefix.Masked()
 		if p.Withdrawal {
 			r.uninstall(prefix)
 			continue
@@ -32,8 +35,7 @@ func (r *router) onBest(paths []*apiutil.Path, _ time.Time) {
 		if !nh.IsValid() {
 			continue
 		}
-		route := &netlink.Route{Dst: ipNet(prefix), Gw: nh.AsSlice(), Protocol: rtprotBGP}
-		if err := netlink.RouteReplace(route); err != nil {
+		if err := netlink.RouteReplace(r.route(prefix, nh)); err != nil {
 			r.sp.log.Error("installing a route", "router", r.spec.ID, "prefix", prefix, "via", nh, "err", err)
 			continue
 		}
@@ -51,8 +53,7 @@ func (r *router) uninstall(prefix netip.Prefix) {
 	if !ok {
 		return
 	}
-	route := &netlink.Route{Dst: ipNet(prefix), Gw: nh.AsSlice(), Protocol: rtprotBGP}
-	if err := netlink.RouteDel(route); err != nil {
+	if err := netlink.RouteDel(r.route(prefix, nh)); err != nil {
 		r.sp.log.Error("removing a route", "router", r.spec.ID, "prefix", prefix, "err", err)
 	}
 }
@@ -68,6 +69,13 @@ func (r *router) uninstallAll() {
 	for _, p := range prefixes {
 		r.uninstall(p)
 	}
+}
+
+// route is a route of this router's in the kernel's terms: the prefix,
+// the gateway, BGP's protocol and the router's metric, which with the
+// prefix tell it from another router's route to the same prefix.
+func (r *router) route(prefix netip.Prefix, nh netip.Addr) *netlink.Route {
+	return &netlink.Route{Dst: ipNet(prefix), Gw: nh.AsSlice(), Protocol: rtprotBGP, Priority: int(r.spec.Metric)}
 }
 
 func nextHop(p *apiutil.Path) netip.Addr {

@@ -13,7 +13,6 @@ import (
 	"os"
 	"slices"
 	"sync"
-	"time"
 
 	api "github.com/osrg/gobgp/v4/api"
 	"github.com/osrg/gobgp/v4/pkg/apiutil"
@@ -102,8 +101,17 @@ type router struct {
 	sp      *speaker
 	recount chan struct{}
 
+	report bool // spec.Report: tell each session's accepted routes
+
+	// emit is held from reading what was last told of a session to telling
+	// its next event, so that events leave in the order of what they say
+	// (a session's down is never followed by its routes from before).
+	emit sync.Mutex
+
 	mu         sync.Mutex
-	last       map[netip.Addr]Event // what was last told of each session
+	last       map[netip.Addr]Event                 // what was last told of each session (no routes)
+	accepted   map[netip.Addr]map[netip.Prefix]Path // with report: each neighbour's accepted routes (onUpdate)
+	routes     map[netip.Addr][]Path                // with report: the routes last told of each session
 	installed  map[netip.Prefix]netip.Addr
 	restarting map[netip.Addr]bool   // a prefix-limit restart is due
 	limits     map[netip.Addr]uint32 // each peer's prefix limit, as set (not effectiveLimits')
@@ -140,7 +148,8 @@ func (spec Router) byFamily() map[string]Router {
 		fam := familyOf(p.Address)
 		part, ok := out[fam]
 		if !ok {
-			part = Router{ID: spec.ID, ASN: spec.ASN, RouterID: spec.routerID(), Install: spec.Install, Reset: spec.Reset}
+			part = Router{ID: spec.ID, ASN: spec.ASN, RouterID: spec.routerID(), Install: spec.Install, Metric: spec.Metric,
+				Report: spec.Report, Reset: spec.Reset}
 			for _, rt := range spec.Announce {
 				if familyOf(rt.Prefix.Addr()) == fam {
 					part.Announce = append(part.Announce, rt)
@@ -161,7 +170,8 @@ func familyOf(a netip.Addr) string {
 }
 
 // setServer starts one family's server, or brings a running one to spec:
-// a change of its ASN, identifier, addresses or installing restarts it;
+// a change of its ASN, identifier, addresses, installing (or its metric) or
+// reporting restarts it;
 // peers and routes change in place.
 func (sp *speaker) setServer(key string, spec Router) error {
 	if r, ok := sp.routers[key]; ok {
@@ -215,6 +225,11 @@ func (spec Router) check() error {
 		}
 		seen[p.Address] = true
 	}
+	for _, rt := range spec.Announce {
+		if rt.Prepend < 0 || rt.Prepend > 254 {
+			return fmt.Errorf("router %s: route %s: a prepend of %d (0 to 254)", spec.ID, rt.Prefix, rt.Prepend)
+		}
+	}
 	if !spec.routerID().Is4() {
 		return fmt.Errorf("router %s: no IPv4 router ID (give RouterID when every peer is IPv6)", spec.ID)
 	}
@@ -246,7 +261,7 @@ func (spec Router) locals() []string {
 
 func (r *router) sameServer(spec Router) bool {
 	return r.spec.ASN == spec.ASN && r.spec.routerID() == spec.routerID() && r.spec.Install == spec.Install &&
-		slices.Equal(r.spec.locals(), spec.locals())
+		r.spec.Metric == spec.Metric && r.spec.Report == spec.Report && slices.Equal(r.spec.locals(), spec.locals())
 }
 
 func (sp *speaker) start(spec Router) (*router, error) {
@@ -255,9 +270,10 @@ func (sp *speaker) start(spec Router) (*router, error) {
 	srv := server.NewBgpServer(server.LoggerOption(sp.log.With("router", spec.ID), lvl))
 	go srv.Serve()
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &router{spec: Router{ID: spec.ID, ASN: spec.ASN, RouterID: spec.RouterID, Install: spec.Install},
-		srv: srv, cancel: cancel, sp: sp, recount: make(chan struct{}, 1),
-		last: map[netip.Addr]Event{}, installed: map[netip.Prefix]netip.Addr{}, restarting: map[netip.Addr]bool{}}
+	r := &router{spec: Router{ID: spec.ID, ASN: spec.ASN, RouterID: spec.RouterID, Install: spec.Install, Metric: spec.Metric, Report: spec.Report},
+		srv: srv, cancel: cancel, sp: sp, recount: make(chan struct{}, 1), report: spec.Report,
+		last: map[netip.Addr]Event{}, accepted: map[netip.Addr]map[netip.Prefix]Path{}, routes: map[netip.Addr][]Path{},
+		installed: map[netip.Prefix]netip.Addr{}, restarting: map[netip.Addr]bool{}}
 	fail := func(err error) (*router, error) {
 		cancel()
 		srv.Stop()
@@ -275,7 +291,7 @@ func (sp *speaker) start(spec Router) (*router, error) {
 	opts := []server.WatchOption{server.WatchPeer(), server.WatchUpdate(false, "", "")}
 	cb := server.WatchEventMessageCallbacks{
 		OnPeerUpdate: r.onPeer,
-		OnPathUpdate: func([]*apiutil.Path, time.Time) { r.dirty() },
+		OnPathUpdate: r.onUpdate,
 	}
 	if spec.Install {
 		opts = append(opts, server.WatchBestPath(false))
@@ -344,6 +360,8 @@ func (r *router) update(spec Router) error {
 		}
 		r.mu.Lock()
 		delete(r.last, addr)
+		delete(r.accepted, addr)
+		delete(r.routes, addr)
 		r.mu.Unlock()
 	}
 	if r.spec.Reset != "" && spec.Reset != r.spec.Reset {
@@ -419,7 +437,7 @@ func peerConf(p Peer) *api.Peer {
 		Conf: &api.PeerConf{NeighborAddress: p.Address.String(), PeerAsn: p.ASN, AuthPassword: p.AuthKey, AdminDown: p.Down},
 		// A lost session is tried again within seconds, not BGP's 120.
 		Timers:    &api.Timers{Config: &api.TimersConfig{HoldTime: hold, KeepaliveInterval: keepalive, ConnectRetry: 3, IdleHoldTimeAfterReset: 1}},
-		Transport: &api.Transport{LocalAddress: p.Local.String()},
+		Transport: &api.Transport{LocalAddress: p.Local.String(), PassiveMode: p.Passive},
 		AfiSafis:  []*api.AfiSafi{as},
 	}
 }
@@ -427,7 +445,7 @@ func peerConf(p Peer) *api.Peer {
 // announce advertises exactly routes: what is new is added, what is gone
 // withdrawn.
 func (r *router) announce(routes []Route) error {
-	key := func(rt Route) string { return fmt.Sprint(rt.Prefix, rt.Communities) }
+	key := func(rt Route) string { return fmt.Sprint(rt.Prefix, rt.Communities, rt.Prepend) }
 	want := map[string]Route{}
 	for _, rt := range routes {
 		want[key(rt)] = rt
@@ -439,7 +457,7 @@ func (r *router) announce(routes []Route) error {
 	var add, del []*apiutil.Path
 	for k, rt := range want {
 		if _, ok := have[k]; !ok {
-			p, err := path(rt)
+			p, err := path(rt, r.spec.ASN)
 			if err != nil {
 				return err
 			}
@@ -448,7 +466,7 @@ func (r *router) announce(routes []Route) error {
 	}
 	for k, rt := range have {
 		if _, ok := want[k]; !ok {
-			p, err := path(rt)
+			p, err := path(rt, r.spec.ASN)
 			if err != nil {
 				return err
 			}
@@ -470,8 +488,9 @@ func (r *router) announce(routes []Route) error {
 }
 
 // path is a locally originated route; GoBGP sets the next hop to the
-// session's own address as it sends it (eBGP).
-func path(rt Route) (*apiutil.Path, error) {
+// session's own address as it sends it (eBGP), and puts asn first in its AS
+// path, after the prepends.
+func path(rt Route, asn uint32) (*apiutil.Path, error) {
 	nlri, err := bgp.NewIPAddrPrefix(rt.Prefix.Masked())
 	if err != nil {
 		return nil, fmt.Errorf("route %s: %w", rt.Prefix, err)
@@ -492,190 +511,12 @@ func path(rt Route) (*apiutil.Path, error) {
 		}
 		attrs = append(attrs, mp)
 	}
+	if rt.Prepend > 0 {
+		attrs = append(attrs, bgp.NewPathAttributeAsPath([]bgp.AsPathParamInterface{
+			bgp.NewAs4PathParam(bgp.BGP_ASPATH_ATTR_TYPE_SEQ, slices.Repeat([]uint32{asn}, rt.Prepend))}))
+	}
 	if len(rt.Communities) > 0 {
 		attrs = append(attrs, bgp.NewPathAttributeCommunities(rt.Communities))
 	}
 	return &apiutil.Path{Family: fam, Nlri: nlri, Attrs: attrs}, nil
-}
-
-// onPeer tells the parent of a session's new state at once.
-func (r *router) onPeer(ev *apiutil.WatchEventMessage_PeerEvent, t time.Time) {
-	if ev.Type != apiutil.PEER_EVENT_STATE {
-		return
-	}
-	st := ev.Peer.State
-	r.mu.Lock()
-	e := r.last[st.NeighborAddress]
-	e.Router, e.Peer, e.Time = r.spec.ID, st.NeighborAddress, t
-	e.State = fsmState(st.SessionState)
-	e.AdminDown = st.AdminState == api.PeerState_ADMIN_STATE_DOWN || st.AdminState == api.PeerState_ADMIN_STATE_PFX_CT
-	e.PrefixLimit = st.AdminState == api.PeerState_ADMIN_STATE_PFX_CT
-	e.Reason = ""
-	if e.State != StateEstablished && st.DisconnectReason != api.PeerState_DISCONNECT_REASON_UNSPECIFIED {
-		e.Reason = st.DisconnectReason.String()
-		if st.DisconnectMessage != "" {
-			e.Reason += ": " + st.DisconnectMessage
-		}
-	}
-	if e.State != StateEstablished {
-		e.Received, e.Accepted = 0, 0
-	}
-	r.last[st.NeighborAddress] = e
-	r.mu.Unlock()
-	r.sp.write(reply{Event: &e})
-	r.dirty()
-	if !e.Established() {
-		r.restartLater(st.NeighborAddress)
-	}
-}
-
-// peer returns the neighbour at addr as GoBGP runs it (its limit raised by
-// effectiveLimits).
-func (r *router) peer(addr netip.Addr) (Peer, bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	i := slices.IndexFunc(r.spec.Peers, func(p Peer) bool { return p.Address == addr })
-	if i < 0 {
-		return Peer{}, false
-	}
-	return r.spec.Peers[i], true
-}
-
-// restartLater lets a session shut for too many prefixes try again after
-// its peer's LimitRestart. The shut is read from the peer's admin state
-// then, not from the event: GoBGP may report the session's close before it
-// records why.
-func (r *router) restartLater(addr netip.Addr) {
-	p, ok := r.peer(addr)
-	after := time.Duration(p.LimitRestart) * time.Second
-	r.mu.Lock()
-	if !ok || after == 0 || r.restarting[addr] {
-		r.mu.Unlock()
-		return
-	}
-	r.restarting[addr] = true
-	r.mu.Unlock()
-	time.AfterFunc(after, func() {
-		r.mu.Lock()
-		delete(r.restarting, addr)
-		r.mu.Unlock()
-		ctx := context.Background()
-		shut := false
-		err := r.srv.ListPeer(ctx, &api.ListPeerRequest{Address: addr.String()}, func(p *api.Peer) {
-			shut = shut || p.GetState().GetAdminState() == api.PeerState_ADMIN_STATE_PFX_CT
-		})
-		if err != nil || !shut {
-			return
-		}
-		p, ok := r.peer(addr)
-		if !ok {
-			return
-		}
-		// The limit as set (enforceLimit may have lowered it), then up.
-		if _, err := r.srv.UpdatePeer(ctx, &api.UpdatePeerRequest{Peer: peerConf(p)}); err != nil {
-			r.sp.log.Error("restoring a session's prefix limit", "router", r.spec.ID, "peer", addr, "err", err)
-		}
-		if err := r.srv.EnablePeer(ctx, &api.EnablePeerRequest{Address: addr.String()}); err != nil {
-			r.sp.log.Error("restarting a session after its prefix limit", "router", r.spec.ID, "peer", addr, "err", err)
-		}
-	})
-}
-
-func fsmState(s bgp.FSMState) string {
-	switch s {
-	case bgp.BGP_FSM_CONNECT:
-		return StateConnect
-	case bgp.BGP_FSM_ACTIVE:
-		return StateActive
-	case bgp.BGP_FSM_OPENSENT:
-		return StateOpenSent
-	case bgp.BGP_FSM_OPENCONFIRM:
-		return StateOpenConfirm
-	case bgp.BGP_FSM_ESTABLISHED:
-		return StateEstablished
-	}
-	return StateIdle
-}
-
-// dirty asks for the prefix counts to be read again.
-func (r *router) dirty() {
-	select {
-	case r.recount <- struct{}{}:
-	default:
-	}
-}
-
-// counting reads each session's prefix counts when told they may have
-// changed (a burst of updates is read once, 5 ms after it starts) and tells
-// the parent of each change.
-func (r *router) counting(ctx context.Context) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-r.recount:
-		}
-		time.Sleep(5 * time.Millisecond)
-		var changed []Event
-		var over []overLimit
-		now := time.Now()
-		err := r.srv.ListPeer(ctx, &api.ListPeerRequest{}, func(p *api.Peer) {
-			addr, err := netip.ParseAddr(p.GetState().GetNeighborAddress())
-			if err != nil {
-				return
-			}
-			var rec, acc uint64
-			for _, as := range p.GetAfiSafis() {
-				rec += as.GetState().GetReceived()
-				acc += as.GetState().GetAccepted()
-			}
-			r.mu.Lock()
-			defer r.mu.Unlock()
-			e, ok := r.last[addr]
-			if !ok {
-				e = Event{Router: r.spec.ID, Peer: addr, State: StateIdle}
-			}
-			if e.State != StateEstablished {
-				rec, acc = 0, 0
-			}
-			if ok && e.Received == rec && e.Accepted == acc {
-				return
-			}
-			if limit := r.limits[addr]; limit > 0 && acc > uint64(limit) && e.State == StateEstablished {
-				over = append(over, overLimit{addr, rec})
-			}
-			e.Received, e.Accepted, e.Time = rec, acc, now
-			r.last[addr] = e
-			changed = append(changed, e)
-		})
-		for _, o := range over {
-			r.enforceLimit(ctx, o.addr, o.received)
-		}
-		if err != nil && ctx.Err() == nil {
-			r.sp.log.Error("reading sessions", "router", r.spec.ID, "err", err)
-		}
-		for _, e := range changed {
-			r.sp.write(reply{Event: &e})
-		}
-	}
-}
-
-type overLimit struct {
-	addr     netip.Addr
-	received uint64
-}
-
-// enforceLimit shuts a session whose neighbour has more accepted prefixes
-// than its limit, as GoBGP itself does (a Cease, maximum number of prefixes
-// reached): by lowering the limit GoBGP enforces below what it has
-// received. restartLater puts the limit back.
-func (r *router) enforceLimit(ctx context.Context, addr netip.Addr, received uint64) {
-	p, ok := r.peer(addr)
-	if !ok {
-		return
-	}
-	p.MaxPrefixes = uint32(received - 1)
-	if _, err := r.srv.UpdatePeer(ctx, &api.UpdatePeerRequest{Peer: peerConf(p)}); err != nil {
-		r.sp.log.Error("shutting a session over its prefix limit", "router", r.spec.ID, "peer", addr, "err", err)
-	}
 }

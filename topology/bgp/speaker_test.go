@@ -30,7 +30,7 @@ var (
 type link struct {
 	amazon, customer       *bgp.Speaker
 	amazonSub, customerSub *bus.Sub[bgp.Event]
-	customerNL             *netlink.Handle
+	amazonNL, customerNL   *netlink.Handle
 	customerNS             netns.NsHandle
 }
 
@@ -39,9 +39,31 @@ func newLink(t *testing.T) *link {
 	return newLinkWith(t, true)
 }
 
+// newLinkFor is newLink for a benchmark.
+func newLinkFor(b *testing.B) *link {
+	b.Helper()
+	return newLinkWith(b, true)
+}
+
+// addAddrs puts another pair of addresses on the link, Amazon's side and
+// the customer's.
+func (l *link) addAddrs(t testing.TB, amazon, customer netip.Prefix) {
+	t.Helper()
+	for _, side := range []struct {
+		h    *netlink.Handle
+		name string
+		addr netip.Prefix
+	}{{l.amazonNL, "vif-a", amazon}, {l.customerNL, "vif-c", customer}} {
+		ln, err := side.h.LinkByName(side.name)
+		require.NoError(t, err)
+		a := side.addr.Addr()
+		require.NoError(t, side.h.AddrAdd(ln, &netlink.Addr{IPNet: &net.IPNet{IP: a.AsSlice(), Mask: net.CIDRMask(side.addr.Bits(), a.BitLen())}}))
+	}
+}
+
 // newLinkWith makes the link, with the customer's speaker or without (when
 // another router takes the customer's namespace: see customerNS).
-func newLinkWith(t *testing.T, customerSpeaker bool) *link {
+func newLinkWith(t testing.TB, customerSpeaker bool) *link {
 	t.Helper()
 	netnstest.RequireRoot(t)
 	nsA, hA := netnstest.NewNS(t)
@@ -61,7 +83,7 @@ func newLinkWith(t *testing.T, customerSpeaker bool) *link {
 		require.NoError(t, err)
 		require.NoError(t, side.h.LinkSetUp(lo))
 	}
-	l := &link{customerNL: hC, customerNS: nsC}
+	l := &link{amazonNL: hA, customerNL: hC, customerNS: nsC}
 	var err error
 	l.amazon, err = bgp.Start(nsA, "amazon", nil)
 	require.NoError(t, err)

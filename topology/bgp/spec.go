@@ -22,6 +22,16 @@ type Router struct {
 	// Install puts the best routes learned into the namespace's main
 	// routing table (the customer router does; Amazon's side does not).
 	Install bool `json:"install,omitempty"`
+	// Metric is the priority of the routes Install puts in the table (0:
+	// the kernel's default). Routers in one namespace that may learn the
+	// same prefix (a customer router's VIFs) each need their own: the
+	// kernel keeps one route per prefix and metric, and the lowest metric
+	// carries the traffic while its session is up.
+	Metric uint32 `json:"metric,omitempty"`
+	// Report makes the speaker tell, in its events, the routes each
+	// neighbour's session has accepted (Event.Routes), as Amazon's side
+	// does for the Region behind it.
+	Report bool `json:"report,omitempty"`
 	// Reset names what carries the sessions (the VIF's connection or LAG):
 	// when it changes, every established session is reset (a Cease,
 	// administrative reset), as AWS's routers reset a VIF's BGP when the
@@ -53,6 +63,11 @@ type Peer struct {
 	LimitRestart uint32 `json:"limitRestart,omitempty"`
 	// Down holds the session administratively down.
 	Down bool `json:"down,omitempty"`
+	// Passive waits for the neighbour to connect and never connects
+	// itself. With both sides connecting, GoBGP's handling of the two
+	// connections (RFC 4271, 6.8) now and then leaves both in OpenConfirm
+	// until the hold time passes.
+	Passive bool `json:"passive,omitempty"`
 }
 
 // Route is a prefix to advertise, with its BGP communities (each as
@@ -60,6 +75,22 @@ type Peer struct {
 type Route struct {
 	Prefix      netip.Prefix `json:"prefix"`
 	Communities []uint32     `json:"communities,omitempty"`
+	// Prepend is how many more times the router's ASN leads the AS path
+	// (an AS-path prepend): a neighbour sees a path of 1 + Prepend ASNs,
+	// and prefers a shorter one from elsewhere.
+	Prepend int `json:"prepend,omitempty"`
+}
+
+// Path is a route a router has accepted from a neighbour: the neighbour's
+// own paths only, not those refused for an AS loop, best or not.
+type Path struct {
+	Prefix  netip.Prefix `json:"prefix"`
+	NextHop netip.Addr   `json:"nextHop"`
+	// Communities are as Route's (ASN<<16 | value).
+	Communities []uint32 `json:"communities,omitempty"`
+	// ASPathLen counts the ASNs of the AS path's sequences, an AS_SET
+	// counting one (RFC 4271, 9.1.2.2), as best-path selection does.
+	ASPathLen int `json:"asPathLen"`
 }
 
 // Session states, as BGP names them (RFC 4271), and as Event.State carries
@@ -74,7 +105,8 @@ const (
 )
 
 // Event is what happened to one session: its state changed, or the
-// prefixes it has received did.
+// prefixes it has received did (their counts, and with Router.Report the
+// routes).
 type Event struct {
 	Router string     `json:"router"`
 	Peer   netip.Addr `json:"peer"`
@@ -91,6 +123,12 @@ type Event struct {
 	Accepted uint64 `json:"accepted"`
 	// Reason says why a session left Established, as GoBGP tells it.
 	Reason string `json:"reason,omitempty"`
+	// HasRoutes marks an event of a router with Report that carries the
+	// routes the session has accepted, all of them, sorted by prefix:
+	// sent when they change, and empty whenever the session leaves
+	// Established.
+	HasRoutes bool   `json:"hasRoutes,omitempty"`
+	Routes    []Path `json:"routes,omitempty"`
 }
 
 // Established reports whether the session is up.
