@@ -141,8 +141,8 @@ type RoutedProbe struct {
 	VIFID string `json:"vifId"` // the moved VIF whose routes it follows
 	From  string `json:"from"`
 	To    string `json:"to"`
-	// OutageMS is its longest outage: from the last echo before it to the
-	// first after (nil when nothing was lost, or it never ended).
+	// OutageMS is its longest outage: the longest run of lost sequence
+	// numbers, at its rate (nil when nothing was lost).
 	OutageMS *float64 `json:"outage_ms"`
 	Sent     uint64   `json:"sent"`
 	Lost     int      `json:"lost"`

@@ -18,9 +18,10 @@ func init() { subcommands = append(subcommands, newDemoCmd) }
 
 func newDemoCmd() *cobra.Command {
 	var (
-		o       demoOptions
-		asJSON  bool
-		verbose bool
+		o        demoOptions
+		asJSON   bool
+		verbose  bool
+		failover bool
 	)
 	c := &cobra.Command{
 		Use:   "demo",
@@ -39,7 +40,19 @@ as pcapng. Everything is torn down afterwards, whatever happens (Ctrl-C too).
 
 It uses kernel bonds where the kernel has bonding and 802.1Q, dxsim's userspace
 LACP engine where it does not, and says which. State lives in a temporary
-directory, so a dxsim serve's state is never touched.`,
+directory, so a dxsim serve's state is never touched.
+
+Behind the device stands the Region: the VIF's VPC answers on its CIDR's first
+address, routed by BGP, and a routed probe from the customer's network to it
+measures the outage a flow sees (routed_lost, routed_restored).
+
+With --failover: two connections, each with a private VIF from the one customer
+router into one Direct Connect gateway associated with the VPC; the routed
+probe runs while a BGP failover test (StartBgpFailoverTest) takes the first
+VIF's session down and StopBgpFailoverTest brings it back, and the demo prints
+which VIF carried the traffic each way before, during and after (the VIFs'
+packet counters on the DX device), the timeline (the session, the VPC's
+return path moving) and the probe's outages.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			level := slog.LevelWarn
@@ -50,6 +63,21 @@ directory, so a dxsim serve's state is never touched.`,
 			out := cmd.OutOrStdout()
 			if !asJSON {
 				o.Progress = out
+			}
+			if failover {
+				res, err := runFailoverDemo(cmd.Context(), o)
+				if res != nil {
+					if asJSON {
+						enc := json.NewEncoder(out)
+						enc.SetIndent("", "  ")
+						if jerr := enc.Encode(res); jerr != nil {
+							return jerr
+						}
+					} else {
+						printFailover(out, res)
+					}
+				}
+				return err
 			}
 			res, err := runDemo(cmd.Context(), o)
 			if res != nil {
@@ -71,6 +99,7 @@ directory, so a dxsim serve's state is never touched.`,
 	c.Flags().StringVar(&o.PcapDir, "pcap-dir", "", "where the LACPDU capture is written (default: the temporary directory)")
 	c.Flags().IntVar(&o.ProbeRate, "rate", probe.DefaultRate, "probe frames a second")
 	c.Flags().BoolVar(&o.FirstMember, "first-member", false, "associate with an empty LAG instead: its first member (kernel bonds wait out their 8 s aggregator selection timer)")
+	c.Flags().BoolVar(&failover, "failover", false, "instead: two VIFs from one customer router into one Direct Connect gateway, a BGP failover test on the first, and the routed probe's outage and which VIF carried the traffic before, during and after")
 	c.Flags().BoolVar(&asJSON, "json", false, "print one JSON object instead of the timeline")
 	c.Flags().BoolVarP(&verbose, "verbose", "v", false, "log what the data plane does")
 	return c
@@ -125,6 +154,10 @@ func printSummary(w io.Writer, r *sim.Interruption) {
 		msOr(r.LACPOutageMS), restored, observe.AgreeWithin, agree)
 	fmt.Fprintf(w, "  dxsim overhead      %s  (request accepted -> DX port up again; %s of it down, %s, up)\n",
 		msOr(r.OverheadMS), strings.TrimSpace(msOr(r.DataPlaneMS)), step)
+	if rp := r.Routed; rp != nil {
+		fmt.Fprintf(w, "  routed outage       %s  (%s -> %s and back, over BGP's routes; %d of %d lost)\n",
+			msOr(rp.OutageMS), rp.From, rp.To, rp.Lost, rp.Sent)
+	}
 	for _, b := range r.BGP {
 		fmt.Fprintf(w, "  BGP of %s  down %s -> established %s -> routes restored %s  (ms after the request)\n",
 			b.VIFID, strings.TrimSpace(msOr(b.DownMS)), strings.TrimSpace(msOr(b.EstablishedMS)), strings.TrimSpace(msOr(b.RestoredMS)))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/dxsim/dxsim/topology/bgp"
 	"github.com/dxsim/dxsim/topology/observe"
 	"github.com/dxsim/dxsim/topology/probe"
+	"github.com/dxsim/dxsim/topology/region"
 )
 
 // demoAccount owns everything the demo makes.
@@ -53,6 +55,7 @@ type demoLab struct {
 	obs   *observe.Observer
 	svc   *sim.Service
 	ctrl  *bgp.Controller
+	reg   *region.Controller
 	store *boltstore.Store
 	dir   string // the state directory, when temporary
 	opts  demoOptions
@@ -115,6 +118,10 @@ func openDemoLab(ctx context.Context, o demoOptions) (*demoLab, error) {
 	// the report.
 	l.ctrl = bgp.NewController(bgp.ControllerConfig{Source: l.svc, Namespaces: l.dp, Log: o.Log, Retry: 500 * time.Millisecond})
 	l.obs.FollowBGP(l.ctrl.Subscribe(0))
+	// The Region behind the device, routed by BGP, and the routed probe
+	// from the customer's network to the VPC.
+	l.reg = region.New(region.Config{Source: l.svc, Learner: region.FromBGP(l.ctrl), DataPlane: l.dp, Log: o.Log})
+	l.obs.ProbeRouted(l.reg.Targets(customerNets(l.ctrl)))
 	return l, nil
 }
 
@@ -140,6 +147,9 @@ func demoCatalogue() *sim.Catalogue {
 // caller's may be cancelled already (Ctrl-C).
 func (l *demoLab) close() (int, error) {
 	var errs []error
+	if l.reg != nil {
+		errs = append(errs, l.reg.Close())
+	}
 	if l.ctrl != nil {
 		errs = append(errs, l.ctrl.Close())
 	}
@@ -325,4 +335,16 @@ func (l *demoLab) probeRate() int {
 		return l.opts.ProbeRate
 	}
 	return probe.DefaultRate
+}
+
+// customerNets gives the network of dxsim's customer router a VIF is on.
+func customerNets(ctrl *bgp.Controller) region.CustomerNets {
+	return func(vifID string) (netip.Prefix, bool) {
+		for _, s := range ctrl.Customer() {
+			if s.VIFID == vifID && s.Network.IsValid() {
+				return s.Network, true
+			}
+		}
+		return netip.Prefix{}, false
+	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/dxsim/dxsim/topology"
 	"github.com/dxsim/dxsim/topology/bgp"
 	"github.com/dxsim/dxsim/topology/observe"
+	"github.com/dxsim/dxsim/topology/region"
 )
 
 func init() { subcommands = append(subcommands, newServeCmd) }
@@ -205,6 +206,11 @@ func runServe(ctx context.Context, cfg serveConfig, stderr io.Writer, ready func
 		defer closeLogged(log, "BGP", ctrl)
 		// Interruption reports carry the BGP of the VIFs that move.
 		obs.FollowBGP(ctrl.Subscribe(0))
+		// The Region behind the devices: its VPCs, reached over the VIFs
+		// as BGP routes them; and the routed probe in the reports.
+		reg := region.New(region.Config{Source: svc, Learner: region.FromBGP(ctrl), DataPlane: dp, Log: log})
+		defer closeLogged(log, "Region", reg)
+		obs.ProbeRouted(reg.Targets(customerNets(ctrl)))
 	}
 
 	mux := http.NewServeMux()

@@ -368,8 +368,11 @@ func addRouted(r *sim.Interruption, in inputs) {
 	if o.Lost == 0 {
 		return
 	}
-	if d := o.Duration(); d > 0 {
-		rp.OutageMS = msp(d, true)
+	// As the layer-2 probe's: the longest run of lost sequence numbers at
+	// the probe's rate (its edges need not be known: the probe may start
+	// inside it).
+	if res.Rate > 0 {
+		rp.OutageMS = msp(time.Duration(o.Lost)*time.Second/time.Duration(res.Rate), true)
 	}
 	for _, x := range []struct {
 		name string

@@ -268,8 +268,12 @@ func (s *session) done(r *sim.Interruption) bool {
 	if !converged || !last.At.After(m.Time) {
 		return false
 	}
-	// And each moved VIF whose session was up has its routes back.
+	// And each moved VIF whose session was reset is established again,
+	// with its routes back if it had any.
 	for _, b := range r.BGP {
+		if b.DownMS != nil && b.EstablishedMS == nil {
+			return false
+		}
 		if b.RestoredMS == nil && (b.AmazonPrefixes > 0 || b.CustomerPrefixes > 0) {
 			return false
 		}

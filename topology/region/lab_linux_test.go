@@ -1,0 +1,323 @@
+package region_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/netip"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
+
+	"github.com/dxsim/dxsim/sim"
+	"github.com/dxsim/dxsim/topology"
+	"github.com/dxsim/dxsim/topology/bgp"
+	"github.com/dxsim/dxsim/topology/netnstest"
+	"github.com/dxsim/dxsim/topology/probe"
+	"github.com/dxsim/dxsim/topology/region"
+)
+
+const acct = "123456789012"
+
+// lab is a control plane over a real data plane with BGP (dxsim's customer
+// router) and the Region, for one test.
+type lab struct {
+	dp   *topology.DataPlane
+	svc  *sim.Service
+	ctrl *bgp.Controller
+	reg  *region.Controller
+}
+
+// newLab runs on the userspace data plane, or the kernel's where the
+// kernel must have bonding and 802.1Q (scripts/vmtest). Its log is printed
+// if the test fails.
+func newLab(t *testing.T) *lab {
+	t.Helper()
+	netnstest.RequireRoot(t)
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	var logs syncBuffer
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("the lab's log:\n%s", logs.String())
+		}
+	})
+	backend := "userspace"
+	if os.Getenv(netnstest.RequireKernelEnv) == "1" {
+		backend = "kernel"
+	}
+	ctx := context.Background()
+	dp, err := topology.Open(ctx, topology.Options{Backend: backend, Prefix: "dxsim" + hex.EncodeToString(b[:]), Logger: log, PollInterval: 50 * time.Millisecond})
+	if err != nil {
+		netnstest.Skip(t, backend+" data plane unavailable: "+err.Error())
+	}
+	t.Cleanup(func() {
+		assert.NoError(t, dp.Teardown(context.Background()), "teardown")
+		dp.Close()
+	})
+	sched := sim.DefaultSchedule()
+	sched.Confirm = 100 * time.Millisecond
+	svc, err := sim.New(sim.Config{DataPlane: dp, Log: log, Schedule: &sched})
+	require.NoError(t, err)
+	t.Cleanup(func() { svc.Close() })
+	ctrl := bgp.NewController(bgp.ControllerConfig{Source: svc, Namespaces: dp, Log: log, Retry: 500 * time.Millisecond})
+	t.Cleanup(func() { assert.NoError(t, ctrl.Close()) })
+	reg := region.New(region.Config{Source: svc, Learner: region.FromBGP(ctrl), DataPlane: dp, Log: log, Repair: 500 * time.Millisecond})
+	t.Cleanup(func() { assert.NoError(t, reg.Close()) })
+	return &lab{dp: dp, svc: svc, ctrl: ctrl, reg: reg}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// vifs makes n connections with a private VIF each, into one Direct
+// Connect gateway associated with the first VPC of the catalogue (with
+// allowed prefixes when given), and waits for every session and a return
+// path from the VPC.
+func (l *lab) vifs(t *testing.T, n int, allowed ...string) ([]*sim.VIF, sim.VirtualGateway) {
+	t.Helper()
+	ctx := context.Background()
+	vgw := sim.DefaultCatalogue().VirtualGatewaysIn("us-east-1")[0]
+	gw, err := l.svc.CreateDirectConnectGateway(ctx, acct, sim.CreateGatewayInput{Name: "gw"})
+	require.NoError(t, err)
+	_, err = l.svc.CreateDirectConnectGatewayAssociation(ctx, acct, sim.CreateAssociationInput{GatewayID: gw.ID, AssociatedID: vgw.ID, Prefixes: allowed})
+	require.NoError(t, err)
+	var out []*sim.VIF
+	var device string
+	for i := range n {
+		c, err := l.svc.CreateConnection(ctx, acct, sim.CreateConnectionInput{Location: "EqDC2", Bandwidth: "10Gbps", Name: "c"})
+		require.NoError(t, err)
+		if device == "" {
+			device = c.Device
+		}
+		if c.Device != device {
+			t.Skipf("the catalogue put the connections on two devices (%s, %s): one customer router is needed", device, c.Device)
+		}
+		v, err := l.svc.CreateVirtualInterface(ctx, acct, sim.CreateVIFInput{Type: sim.VIFPrivate, ConnectionID: c.ID, Name: "v", VLAN: 101 + i, ASN: 65000, DirectConnectGatewayID: gw.ID})
+		require.NoError(t, err)
+		out = append(out, v)
+	}
+	require.Eventually(t, func() bool {
+		up := map[string]bool{}
+		for _, s := range l.svc.BGPSessions() {
+			up[s.VIFID] = s.Up() && s.Prefixes > 0
+		}
+		for _, v := range out {
+			if !up[v.ID] {
+				return false
+			}
+		}
+		spec, ok := l.reg.Spec()
+		return ok && len(spec.Returns) > 0
+	}, 2*time.Minute, 50*time.Millisecond, "every session up and a return path: %+v", l.svc.BGPSessions())
+	return out, vgw
+}
+
+// probeFrom starts a routed probe from the customer's network to addr.
+func (l *lab) probeFrom(t *testing.T, v *sim.VIF, to netip.Addr) *probe.Routed {
+	t.Helper()
+	var from netip.Prefix
+	for _, s := range l.ctrl.Customer() {
+		if s.VIFID == v.ID {
+			from = s.Network
+		}
+	}
+	require.True(t, from.IsValid(), "the customer router's network: %+v", l.ctrl.Customer())
+	_, custNS := l.dp.Namespaces(v.Device)
+	fromNS, err := netns.GetFromName(custNS)
+	require.NoError(t, err)
+	defer fromNS.Close()
+	toNS, err := netns.GetFromName(l.dp.RegionNamespace("us-east-1"))
+	require.NoError(t, err)
+	defer toNS.Close()
+	p, err := probe.StartRouted(probe.RoutedConfig{FromNS: fromNS, From: from.Masked().Addr().Next(), ToNS: toNS, To: to})
+	require.NoError(t, err)
+	t.Cleanup(func() { p.Stop() })
+	return p
+}
+
+// echoSince waits for an echo after t.
+func echoSince(t *testing.T, p *probe.Routed, since time.Time, within time.Duration, what string) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		a, ok := p.Last()
+		return ok && a.At.After(since)
+	}, within, 5*time.Millisecond, what)
+}
+
+func returnVIF(t *testing.T, l *lab) string {
+	t.Helper()
+	spec, ok := l.reg.Spec()
+	require.True(t, ok)
+	require.NotEmpty(t, spec.Returns)
+	return spec.Returns[0].VIFID
+}
+
+func vpcAddr(vgw sim.VirtualGateway) netip.Addr {
+	return netip.MustParsePrefix(vgw.VPCCIDRs[0]).Addr().Next()
+}
+
+// TestFailoverBetweenTwoVIFs: two VIFs into one Direct Connect gateway; a
+// failover test on the one carrying the traffic moves it to the other
+// within the withdrawal, not BGP's timers; stopping the test brings it
+// back (the tie goes to the lower VIF ID) without loss worth a timer.
+func TestFailoverBetweenTwoVIFs(t *testing.T) {
+	l := newLab(t)
+	vifs, vgw := l.vifs(t, 2)
+	first := vifs[0].ID
+	if vifs[1].ID < first {
+		first = vifs[1].ID
+	}
+	assert.Equal(t, first, returnVIF(t, l), "the tie goes to the lower VIF ID")
+	p := l.probeFrom(t, vifs[0], vpcAddr(vgw))
+	echoSince(t, p, time.Time{}, 30*time.Second, "the VPC answers before the test")
+
+	ctx := context.Background()
+	started := time.Now()
+	_, err := l.svc.StartFailoverTest(ctx, acct, first, nil, 0)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return returnVIF(t, l) != first }, 30*time.Second, 5*time.Millisecond, "the return path leaves the tested VIF")
+	echoSince(t, p, time.Now(), 10*time.Second, "the VPC answers during the test, over the other VIF")
+	time.Sleep(time.Second)
+	stopped := time.Now()
+	_, err = l.svc.StopFailoverTest(ctx, acct, first)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return returnVIF(t, l) == first }, 2*time.Minute, 20*time.Millisecond, "the return path comes back")
+	echoSince(t, p, time.Now(), 10*time.Second, "the VPC answers after the test")
+	r := p.Stop()
+	var during time.Duration
+	for _, o := range r.Outages {
+		t.Logf("routed outage: %d lost, %s (from %s after the test started)", o.Lost, o.Duration(), o.LastBefore.At.Sub(started))
+		if o.LastBefore.At.Before(stopped) {
+			during = max(during, o.Duration())
+		}
+	}
+	t.Logf("routed probe: %d of %d lost; the test's outage %s", r.Lost, r.Sent, during)
+	// Bounded by the withdrawal, far from BGP's 90 s hold or its seconds
+	// of reconnection: a generous bound for a loaded machine.
+	assert.Less(t, during, 2*time.Second, "the outage the failover test caused")
+}
+
+// TestFailoverWithOneVIF: with one VIF, the failover test cuts the VPC off
+// until it is stopped; then the VPC answers again.
+func TestFailoverWithOneVIF(t *testing.T) {
+	l := newLab(t)
+	vifs, vgw := l.vifs(t, 1)
+	p := l.probeFrom(t, vifs[0], vpcAddr(vgw))
+	echoSince(t, p, time.Time{}, 30*time.Second, "the VPC answers before the test")
+	ctx := context.Background()
+	_, err := l.svc.StartFailoverTest(ctx, acct, vifs[0].ID, nil, 0)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { spec, _ := l.reg.Spec(); return len(spec.Returns) == 0 }, 30*time.Second, 5*time.Millisecond,
+		"no return path while the only session is down")
+	time.Sleep(500 * time.Millisecond)
+	quiet := time.Now()
+	time.Sleep(500 * time.Millisecond)
+	a, _ := p.Last()
+	assert.True(t, a.At.Before(quiet), "no echo while the only VIF's session is down (last %v, quiet from %v)", a.At, quiet)
+	_, err = l.svc.StopFailoverTest(ctx, acct, vifs[0].ID)
+	require.NoError(t, err)
+	echoSince(t, p, time.Now(), 2*time.Minute, "the VPC answers once the test stops")
+}
+
+// TestAllowedPrefixesRestrict: an association's allowed prefixes are all
+// the customer learns and all its traffic may reach: an address of the VPC
+// outside them is unreachable.
+func TestAllowedPrefixesRestrict(t *testing.T) {
+	l := newLab(t)
+	vgw := sim.DefaultCatalogue().VirtualGatewaysIn("us-east-1")[0]
+	vpc := netip.MustParsePrefix(vgw.VPCCIDRs[0])
+	allowed := netip.PrefixFrom(vpc.Addr(), vpc.Bits()+1) // the VPC's lower half: 10.x.0.1 is in it
+	vifs, _ := l.vifs(t, 1, allowed.String())
+	_, custNS := l.dp.Namespaces(vifs[0].Device)
+	ns, err := netns.GetFromName(custNS)
+	require.NoError(t, err)
+	defer ns.Close()
+	h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
+	require.NoError(t, err)
+	defer h.Close()
+	routes, err := h.RouteList(nil, netlink.FAMILY_V4)
+	require.NoError(t, err)
+	var learned []string
+	for _, r := range routes {
+		if r.Protocol == 186 && r.Dst != nil {
+			learned = append(learned, r.Dst.String())
+		}
+	}
+	assert.Equal(t, []string{allowed.String()}, learned, "the customer learns the allowed prefix only")
+	p := l.probeFrom(t, vifs[0], vpc.Addr().Next())
+	echoSince(t, p, time.Time{}, 30*time.Second, "an address in the allowed prefix answers")
+	r := p.Stop()
+	assert.NotZero(t, r.Received)
+}
+
+// TestRegionRepairsAHandEdit: the Region's tables flushed by hand are put
+// back at the next repair, and the VPC answers again.
+func TestRegionRepairsAHandEdit(t *testing.T) {
+	l := newLab(t)
+	vifs, vgw := l.vifs(t, 1)
+	p := l.probeFrom(t, vifs[0], vpcAddr(vgw))
+	echoSince(t, p, time.Time{}, 30*time.Second, "the VPC answers")
+	ns, err := netns.GetFromName(l.dp.RegionNamespace("us-east-1"))
+	require.NoError(t, err)
+	defer ns.Close()
+	h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
+	require.NoError(t, err)
+	defer h.Close()
+	rules, err := h.RuleList(netlink.FAMILY_ALL)
+	require.NoError(t, err)
+	n := 0
+	for i := range rules {
+		if rules[i].Table >= 0x10000000 && rules[i].Table < 0x20000000 {
+			require.NoError(t, h.RuleDel(&rules[i]))
+			n++
+		}
+	}
+	require.NotZero(t, n, "the Region's rules")
+	edited := time.Now()
+	echoSince(t, p, edited.Add(100*time.Millisecond), 30*time.Second, "the VPC answers again once repaired")
+	r := p.Stop()
+	assert.NotZero(t, r.Outage.Lost, "the hand edit cut the VPC off until repaired")
+	t.Logf("cut off by the hand edit for %s", r.Outage.Duration())
+}
+
+// TestVIFOnAVirtualGateway: a private VIF on a virtual private gateway
+// (no Direct Connect gateway) reaches that gateway's VPC.
+func TestVIFOnAVirtualGateway(t *testing.T) {
+	l := newLab(t)
+	ctx := context.Background()
+	vgw := sim.DefaultCatalogue().VirtualGatewaysIn("us-east-1")[0]
+	c, err := l.svc.CreateConnection(ctx, acct, sim.CreateConnectionInput{Location: "EqDC2", Bandwidth: "10Gbps", Name: "c"})
+	require.NoError(t, err)
+	v, err := l.svc.CreateVirtualInterface(ctx, acct, sim.CreateVIFInput{Type: sim.VIFPrivate, ConnectionID: c.ID, Name: "v", VLAN: 101, ASN: 65000,
+		AmazonAddress: "169.254.10.1/30", CustomerAddress: "169.254.10.2/30", VirtualGatewayID: vgw.ID})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { spec, ok := l.reg.Spec(); return ok && len(spec.Returns) > 0 }, time.Minute, 50*time.Millisecond,
+		"a return path from the VPC")
+	p := l.probeFrom(t, v, vpcAddr(vgw))
+	echoSince(t, p, time.Time{}, 30*time.Second, "the VPC answers")
+}
