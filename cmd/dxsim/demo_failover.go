@@ -8,6 +8,7 @@ import (
 	"maps"
 	"net/netip"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/vishvananda/netlink"
@@ -23,8 +24,8 @@ import (
 // The failover demo: two VIFs from one customer router into one Direct
 // Connect gateway, associated with a VPC's virtual private gateway; the
 // routed probe runs from the customer's network to the VPC while a BGP
-// failover test takes the first VIF's session down and then brings it
-// back. The VIFs' packet counters in the DX device's namespace say which
+// failover test takes the session of the VIF that carries the traffic (the
+// one with the lower ID) down and then brings it back. The VIFs' packet counters in the DX device's namespace say which
 // one carried the probe's traffic, each way, before, during and after.
 
 // failoverPhaseLen is how long each phase of the failover demo runs.
@@ -216,6 +217,14 @@ func (l *demoLab) buildFailover(ctx context.Context, res *failoverResult) ([]*si
 			return nil, fmt.Errorf("CreatePrivateVirtualInterface: %w", err)
 		}
 		vifs = append(vifs, v)
+		res.VIFs = append(res.VIFs, v.ID)
+	}
+	// The one tested first: the VIF with the lower ID, which carries the
+	// traffic both ways while both are up (Amazon's tie-break, and the
+	// builtin customer router's metrics).
+	slices.SortFunc(vifs, func(a, b *sim.VIF) int { return strings.Compare(a.ID, b.ID) })
+	res.VIFs = res.VIFs[:0]
+	for _, v := range vifs {
 		res.VIFs = append(res.VIFs, v.ID)
 	}
 	for _, v := range vifs {

@@ -233,6 +233,10 @@ func (l *demoLab) run(ctx context.Context) (*demoResult, error) {
 		fmt.Fprintf(p, "  %s  BGP not established within %s: the report has no BGP milestones\n", vif.ID, demoBGPWait)
 	}
 
+	if !l.waitRouted(ctx, vif.ID) {
+		fmt.Fprintf(p, "  %s  no route back from the VPC within %s: the report has no routed probe\n", vif.ID, demoBGPWait)
+	}
+
 	changes, unsubscribe := l.svc.Subscribe(1024)
 	defer unsubscribe()
 	fmt.Fprintf(p, "AssociateConnectionWithLag %s -> %s, probing at %d frames/s...\n", conn.ID, lagID, l.probeRate())
@@ -346,5 +350,28 @@ func customerNets(ctrl *bgp.Controller) region.CustomerNets {
 			}
 		}
 		return netip.Prefix{}, false
+	}
+}
+
+// waitRouted waits until the Region sends the customer's traffic back over
+// the VIF: the routed probe then has a path to measure.
+func (l *demoLab) waitRouted(ctx context.Context, vifID string) bool {
+	ctx, cancel := context.WithTimeout(ctx, demoBGPWait)
+	defer cancel()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if spec, ok := l.reg.Spec(); ok {
+			for _, r := range spec.Returns {
+				if r.VIFID == vifID {
+					return true
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-tick.C:
+		}
 	}
 }

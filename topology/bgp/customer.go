@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"slices"
+	"strings"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
@@ -97,9 +98,11 @@ func (c *Controller) customerNS(name string) *customerNS {
 	return cr
 }
 
-// metric is a VIF's metric in its customer router: picked by the VIF's ID
-// (the next free one on a clash with another VIF of the router), kept while
-// the VIF has BGP, so it is the same on every reconcile.
+// metric is a VIF's metric in its customer router: in the order of the
+// VIFs' IDs (the next free one on a clash with another VIF of the router),
+// so that, all else equal, the router sends by the VIF with the lowest ID,
+// as Amazon sends back by it (topology/region); kept while the VIF has BGP,
+// so it is the same on every reconcile.
 func (cr *customerNS) metric(vifID string) uint32 {
 	if m, ok := cr.metrics[vifID]; ok {
 		return m
@@ -108,17 +111,40 @@ func (cr *customerNS) metric(vifID string) uint32 {
 	for _, m := range cr.metrics {
 		used[m] = true
 	}
-	h := fnv.New32a()
-	h.Write([]byte(vifID))
 	const slots = maxMetric - minMetric + 1
 	var m uint32
 	for i := range uint32(slots) {
-		if m = minMetric + (h.Sum32()+i)%slots; !used[m] {
+		if m = minMetric + (idOrder(vifID)+i)%slots; !used[m] {
 			break
 		}
 	}
 	cr.metrics[vifID] = m
 	return m
+}
+
+// idOrder is a number that grows with an ID's first three characters after
+// its kind ("dxvif-"), read in base 36: 0 to 46,655, within the metrics'
+// range.
+func idOrder(id string) uint32 {
+	if i := strings.LastIndexByte(id, '-'); i >= 0 {
+		id = id[i+1:]
+	}
+	var n uint32
+	for i := range 3 {
+		n *= 36
+		if i >= len(id) {
+			continue
+		}
+		switch c := id[i]; {
+		case c >= '0' && c <= '9':
+			n += uint32(c - '0')
+		case c >= 'a' && c <= 'z':
+			n += uint32(c-'a') + 10
+		case c >= 'A' && c <= 'Z':
+			n += uint32(c-'A') + 10
+		}
+	}
+	return n
 }
 
 // forgetCustomerVIF drops a VIF's metric from its customer router, and the

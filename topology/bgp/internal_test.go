@@ -62,3 +62,16 @@ func TestPathOf(t *testing.T) {
 	_, ok = pathOf(p)
 	assert.False(t, ok, "no next hop")
 }
+
+// TestMetricsFollowVIFIDs: the lower a VIF's ID, the lower its metric, so
+// the customer router prefers the VIF Amazon sends back by.
+func TestMetricsFollowVIFIDs(t *testing.T) {
+	a := &customerNS{metrics: map[string]uint32{}}
+	ids := []string{"dxvif-zz000001", "dxvif-0a000001", "dxvif-m1000001", "dxvif-0a000002"}
+	for _, id := range ids {
+		a.metric(id)
+	}
+	assert.Less(t, a.metric("dxvif-0a000001"), a.metric("dxvif-0a000002"), "a clash: the next free, above")
+	assert.Less(t, a.metric("dxvif-0a000002"), a.metric("dxvif-m1000001"))
+	assert.Less(t, a.metric("dxvif-m1000001"), a.metric("dxvif-zz000001"))
+}

@@ -19,18 +19,19 @@ type CustomerNets func(vifID string) (netip.Prefix, bool)
 func (c *Controller) Targets(nets CustomerNets) observe.RoutedTargets {
 	return func(connectionID string) []observe.RoutedTarget {
 		c.mu.Lock()
-		rt, spec := c.rt, c.last
+		rt := c.rt
 		movedFrom := map[string]string{}
 		for id, m := range c.movedFrom {
 			movedFrom[id] = m.from
 		}
 		c.mu.Unlock()
-		if spec == nil {
-			return nil
-		}
 		cidrs := map[string][]netip.Prefix{}
-		for _, n := range spec.Networks {
-			cidrs[n.ID] = slices.Clone(n.CIDRs)
+		for _, n := range rt.Networks {
+			for _, s := range n.CIDRs {
+				if p, err := netip.ParsePrefix(s); err == nil {
+					cidrs[n.ID] = append(cidrs[n.ID], p)
+				}
+			}
 			slices.SortStableFunc(cidrs[n.ID], func(a, b netip.Prefix) int {
 				return boolInt(b.Addr().Is4()) - boolInt(a.Addr().Is4())
 			})
