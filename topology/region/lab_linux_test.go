@@ -6,8 +6,11 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
+	"net"
 	"net/netip"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -35,12 +38,16 @@ type lab struct {
 	svc  *sim.Service
 	ctrl *bgp.Controller
 	reg  *region.Controller
+	log  *slog.Logger
 }
 
 // newLab runs on the userspace data plane, or the kernel's where the
 // kernel must have bonding and 802.1Q (scripts/vmtest). Its log is printed
 // if the test fails.
-func newLab(t *testing.T) *lab {
+func newLab(t *testing.T) *lab { return newLabWith(t, bgp.CustomerBuiltin) }
+
+// newLabWith is newLab with the customer router given: builtin or none.
+func newLabWith(t *testing.T, customer string) *lab {
 	t.Helper()
 	netnstest.RequireRoot(t)
 	var b [4]byte
@@ -70,11 +77,17 @@ func newLab(t *testing.T) *lab {
 	svc, err := sim.New(sim.Config{DataPlane: dp, Log: log, Schedule: &sched})
 	require.NoError(t, err)
 	t.Cleanup(func() { svc.Close() })
-	ctrl := bgp.NewController(bgp.ControllerConfig{Source: svc, Namespaces: dp, Log: log, Retry: 500 * time.Millisecond})
+	ctrl := bgp.NewController(bgp.ControllerConfig{Source: svc, Namespaces: dp, Customer: customer, Log: log, Retry: 500 * time.Millisecond})
 	t.Cleanup(func() { assert.NoError(t, ctrl.Close()) })
-	reg := region.New(region.Config{Source: svc, Learner: region.FromBGP(ctrl), DataPlane: dp, Log: log, Repair: 500 * time.Millisecond})
-	t.Cleanup(func() { assert.NoError(t, reg.Close()) })
-	return &lab{dp: dp, svc: svc, ctrl: ctrl, reg: reg}
+	l := &lab{dp: dp, svc: svc, ctrl: ctrl, log: log}
+	l.reg = l.region()
+	t.Cleanup(func() { assert.NoError(t, l.reg.Close()) })
+	return l
+}
+
+// region starts a Region controller on the lab.
+func (l *lab) region() *region.Controller {
+	return region.New(region.Config{Source: l.svc, Learner: region.FromBGP(l.ctrl), DataPlane: l.dp, Log: l.log, Repair: 500 * time.Millisecond})
 }
 
 type syncBuffer struct {
@@ -100,6 +113,14 @@ func (s *syncBuffer) String() string {
 // path from the VPC.
 func (l *lab) vifs(t *testing.T, n int, allowed ...string) ([]*sim.VIF, sim.VirtualGateway) {
 	t.Helper()
+	out, vgw := l.makeVIFs(t, n, allowed...)
+	l.waitUp(t, out)
+	return out, vgw
+}
+
+// makeVIFs is vifs without the wait.
+func (l *lab) makeVIFs(t *testing.T, n int, allowed ...string) ([]*sim.VIF, sim.VirtualGateway) {
+	t.Helper()
 	ctx := context.Background()
 	vgw := sim.DefaultCatalogue().VirtualGatewaysIn("us-east-1")[0]
 	gw, err := l.svc.CreateDirectConnectGateway(ctx, acct, sim.CreateGatewayInput{Name: "gw"})
@@ -121,6 +142,13 @@ func (l *lab) vifs(t *testing.T, n int, allowed ...string) ([]*sim.VIF, sim.Virt
 		require.NoError(t, err)
 		out = append(out, v)
 	}
+	return out, vgw
+}
+
+// waitUp waits for every VIF's session, with prefixes, and a return path
+// from the VPC.
+func (l *lab) waitUp(t *testing.T, out []*sim.VIF) {
+	t.Helper()
 	require.Eventually(t, func() bool {
 		up := map[string]bool{}
 		for _, s := range l.svc.BGPSessions() {
@@ -134,7 +162,6 @@ func (l *lab) vifs(t *testing.T, n int, allowed ...string) ([]*sim.VIF, sim.Virt
 		spec, ok := l.reg.Spec()
 		return ok && len(spec.Returns) > 0
 	}, 2*time.Minute, 50*time.Millisecond, "every session up and a return path: %+v", l.svc.BGPSessions())
-	return out, vgw
 }
 
 // probeFrom starts a routed probe from the customer's network to addr.
@@ -147,14 +174,21 @@ func (l *lab) probeFrom(t *testing.T, v *sim.VIF, to netip.Addr) *probe.Routed {
 		}
 	}
 	require.True(t, from.IsValid(), "the customer router's network: %+v", l.ctrl.Customer())
-	_, custNS := l.dp.Namespaces(v.Device)
+	return l.probeFromAddr(t, v.Device, from.Masked().Addr().Next(), to)
+}
+
+// probeFromAddr starts a routed probe from an address of the customer
+// router of device to addr.
+func (l *lab) probeFromAddr(t *testing.T, device string, from, to netip.Addr) *probe.Routed {
+	t.Helper()
+	_, custNS := l.dp.Namespaces(device)
 	fromNS, err := netns.GetFromName(custNS)
 	require.NoError(t, err)
 	defer fromNS.Close()
 	toNS, err := netns.GetFromName(l.dp.RegionNamespace("us-east-1"))
 	require.NoError(t, err)
 	defer toNS.Close()
-	p, err := probe.StartRouted(probe.RoutedConfig{FromNS: fromNS, From: from.Masked().Addr().Next(), ToNS: toNS, To: to})
+	p, err := probe.StartRouted(probe.RoutedConfig{FromNS: fromNS, From: from, ToNS: toNS, To: to})
 	require.NoError(t, err)
 	t.Cleanup(func() { p.Stop() })
 	return p
@@ -303,21 +337,83 @@ func TestRegionRepairsAHandEdit(t *testing.T) {
 	r := p.Stop()
 	assert.NotZero(t, r.Outage.Lost, "the hand edit cut the VPC off until repaired")
 	t.Logf("cut off by the hand edit for %s", r.Outage.Duration())
+
+	// A restart of the Region's controller (as of dxsim) with the tables
+	// gone meanwhile: it sets them all again.
+	require.NoError(t, l.reg.Close())
+	rules, err = h.RuleList(netlink.FAMILY_ALL)
+	require.NoError(t, err)
+	for i := range rules {
+		if rules[i].Table >= 0x10000000 && rules[i].Table < 0x20000000 {
+			require.NoError(t, h.RuleDel(&rules[i]))
+		}
+	}
+	l.reg = l.region()
+	p = l.probeFrom(t, vifs[0], vpcAddr(vgw))
+	echoSince(t, p, time.Time{}, 30*time.Second, "the VPC answers after a restart")
 }
 
-// TestVIFOnAVirtualGateway: a private VIF on a virtual private gateway
-// (no Direct Connect gateway) reaches that gateway's VPC.
-func TestVIFOnAVirtualGateway(t *testing.T) {
-	l := newLab(t)
+// TestCommunitiesChooseTheReturnPath: the customer's own router (here a
+// speaker of dxsim's, as FRR would be) advertises its network on two VIFs,
+// on the second with 7224:7300 (high preference): Amazon sends the VPC's
+// traffic back by the second, though the first has the lower ID; without
+// the community, back by the first.
+func TestCommunitiesChooseTheReturnPath(t *testing.T) {
+	l := newLabWith(t, bgp.CustomerNone)
+	vifs, vgw := l.makeVIFs(t, 2)
+	slices.SortFunc(vifs, func(a, b *sim.VIF) int { return strings.Compare(a.ID, b.ID) })
+	awsNS, custNS := l.dp.Namespaces(vifs[0].Device)
+	ns, err := netns.GetFromName(custNS)
+	require.NoError(t, err)
+	defer ns.Close()
+	h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
+	require.NoError(t, err)
+	defer h.Close()
+	customer := netip.MustParsePrefix("100.64.77.0/24")
+	lo, err := h.LinkByName("lo")
+	require.NoError(t, err)
+	require.NoError(t, h.LinkSetUp(lo))
+	require.NoError(t, h.AddrAdd(lo, &netlink.Addr{IPNet: &net.IPNet{IP: net.IPv4(100, 64, 77, 1), Mask: net.CIDRMask(24, 32)}}))
+	sp, err := bgp.Start(ns, custNS+"-own", l.log)
+	require.NoError(t, err)
+	defer sp.Close()
 	ctx := context.Background()
-	vgw := sim.DefaultCatalogue().VirtualGatewaysIn("us-east-1")[0]
-	c, err := l.svc.CreateConnection(ctx, acct, sim.CreateConnectionInput{Location: "EqDC2", Bandwidth: "10Gbps", Name: "c"})
-	require.NoError(t, err)
-	v, err := l.svc.CreateVirtualInterface(ctx, acct, sim.CreateVIFInput{Type: sim.VIFPrivate, ConnectionID: c.ID, Name: "v", VLAN: 101, ASN: 65000,
-		AmazonAddress: "169.254.10.1/30", CustomerAddress: "169.254.10.2/30", VirtualGatewayID: vgw.ID})
-	require.NoError(t, err)
-	require.Eventually(t, func() bool { spec, ok := l.reg.Spec(); return ok && len(spec.Returns) > 0 }, time.Minute, 50*time.Millisecond,
-		"a return path from the VPC")
-	p := l.probeFrom(t, v, vpcAddr(vgw))
+	set := func(high bool) {
+		t.Helper()
+		for i, v := range vifs {
+			rt := bgp.Route{Prefix: customer}
+			if high && i == 1 {
+				rt.Communities = []uint32{region.CommunityHigh}
+			}
+			peer := v.BGPPeers()[0]
+			require.NoError(t, sp.Set(ctx, bgp.Router{ID: v.ID, ASN: uint32(v.ASN), RouterID: netip.MustParseAddr("100.64.77.1"),
+				Install: true, Metric: uint32(100 + i), Announce: []bgp.Route{rt},
+				Peers: []bgp.Peer{{Local: netip.MustParsePrefix(peer.CustomerAddress).Addr(), Address: netip.MustParsePrefix(peer.AmazonAddress).Addr(),
+					ASN: uint32(v.AmazonSideASN), AuthKey: peer.AuthKey}}}))
+		}
+	}
+	set(false)
+	l.waitUp(t, vifs)
+	assert.Equal(t, vifs[0].ID, returnVIF(t, l), "no community: the tie goes to the lower VIF ID")
+	p := l.probeFromAddr(t, vifs[0].Device, netip.MustParseAddr("100.64.77.1"), vpcAddr(vgw))
 	echoSince(t, p, time.Time{}, 30*time.Second, "the VPC answers")
+
+	set(true)
+	require.Eventually(t, func() bool { return returnVIF(t, l) == vifs[1].ID }, 30*time.Second, 10*time.Millisecond,
+		"7224:7300 on the second VIF: Amazon prefers it")
+	echoSince(t, p, time.Now(), 10*time.Second, "the VPC answers over the preferred VIF")
+	sent := func() uint64 {
+		aws, err := netns.GetFromName(awsNS)
+		require.NoError(t, err)
+		defer aws.Close()
+		ah, err := netlink.NewHandleAt(aws, unix.NETLINK_ROUTE)
+		require.NoError(t, err)
+		defer ah.Close()
+		link, err := ah.LinkByName(vifs[1].ID)
+		require.NoError(t, err)
+		return link.Attrs().Statistics.TxPackets
+	}
+	before := sent()
+	time.Sleep(500 * time.Millisecond)
+	assert.Greater(t, sent()-before, uint64(200), "the VPC's echoes leave by the second VIF (1,000 a second)")
 }
