@@ -11,8 +11,10 @@ import (
 //
 // A test is kept as its history entry: in-progress from its start, then
 // completed when stopped, when its duration has passed (dated then), or when
-// its VIF is deleted. A VIF runs one test at a time. For now a test is state
-// and history only: the sessions it names are not taken down.
+// its VIF is deleted. A VIF runs one test at a time. While it runs, the
+// sessions it names are held down on the data plane (BGPRouters: Down), and
+// with them the routes: the Region sends the traffic over the VIF's other
+// paths, if it has any (topology/region).
 //
 //	test: in-progress → completed
 
