@@ -93,6 +93,16 @@ func testDemo(t *testing.T, backend string, first bool) {
 	downThenAvailable := i >= 0 && slices.Contains(res.APIStates[i:], sim.StateAvailable) &&
 		res.APIStates[len(res.APIStates)-1] == sim.StateAvailable
 	assert.True(t, downThenAvailable, "API states %v: want down, then available", res.APIStates)
+	// The routed probe followed the VIF: lost while BGP was reset, back
+	// once its routes were.
+	if assert.NotNil(t, res.Routed, "the routed probe did not run: %+v", res.Issues) {
+		assert.NotZero(t, res.Routed.Lost, "the routed probe lost nothing through a BGP reset")
+		back, ok := res.VIFMilestone(sim.MilestoneRoutedRestored, res.VIFID)
+		restored, ok2 := res.VIFMilestone(sim.MilestoneRoutesRestored, res.VIFID)
+		if assert.True(t, ok && ok2, "routed_restored and routes_restored: %+v", res.Milestones) {
+			assert.GreaterOrEqual(t, back.TMS, restored.TMS, "the VPC answered before the routes were back")
+		}
+	}
 	if st, err := os.Stat(res.Pcap); assert.NoError(t, err, "pcap %q", res.Pcap) {
 		assert.NotZero(t, st.Size(), "pcap %q is empty", res.Pcap)
 	}

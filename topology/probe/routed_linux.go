@@ -19,7 +19,8 @@ type Routed struct {
 	cfg   RoutedConfig
 	run   uint64
 	echo  *net.UDPConn // in ToNS
-	conn  *net.UDPConn // in FromNS, connected to the echo
+	conn  *net.UDPConn // in FromNS
+	to    netip.AddrPort
 	start time.Time
 
 	seq      uint64
@@ -46,16 +47,20 @@ func StartRouted(cfg RoutedConfig) (*Routed, error) {
 	_, _ = rand.Read(b[:])
 	r := &Routed{cfg: cfg, run: binary.BigEndian.Uint64(b[:]), stopTx: make(chan struct{}), txDone: make(chan struct{}),
 		rxDone: make(chan struct{}), echoDone: make(chan struct{})}
-	to := net.UDPAddrFromAddrPort(netip.AddrPortFrom(cfg.To, RoutedPort))
+	r.to = netip.AddrPortFrom(cfg.To, RoutedPort)
+	to := net.UDPAddrFromAddrPort(r.to)
 	if err := nsthread.Do(cfg.ToNS, func() (err error) {
 		r.echo, err = net.ListenUDP("udp", to)
 		return err
 	}); err != nil {
 		return nil, fmt.Errorf("probe: the echo on %s: %w", to, err)
 	}
+	// Not connected: a connected socket needs a route at once, and the
+	// probe may start while there is none (a session reset by the very
+	// operation it measures).
 	from := net.UDPAddrFromAddrPort(netip.AddrPortFrom(cfg.From, 0))
 	if err := nsthread.Do(cfg.FromNS, func() (err error) {
-		r.conn, err = net.DialUDP("udp", from, to)
+		r.conn, err = net.ListenUDP("udp", from)
 		return err
 	}); err != nil {
 		r.echo.Close()
@@ -97,7 +102,7 @@ func (r *Routed) send() {
 		for ; r.seq < due; r.seq++ {
 			// No route (a session down with nothing else to take over)
 			// refuses it: lost, as it would be.
-			_, _ = r.conn.Write(encodeRouted(buf, r.run, r.seq, time.Now()))
+			_, _ = r.conn.WriteToUDPAddrPort(encodeRouted(buf, r.run, r.seq, time.Now()), r.to)
 			r.sent.Store(r.seq + 1)
 		}
 		select {
@@ -112,13 +117,16 @@ func (r *Routed) receive() {
 	defer close(r.rxDone)
 	buf := make([]byte, 512)
 	for {
-		n, err := r.conn.Read(buf)
+		n, from, err := r.conn.ReadFromUDPAddrPort(buf)
 		at := time.Now()
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
 			}
-			continue // an ICMP error reported on the connected socket
+			continue
+		}
+		if from.Addr().Unmap() != r.to.Addr() || from.Port() != r.to.Port() {
+			continue // not the echo's
 		}
 		run, seq, sent, err := decodeRouted(buf[:n])
 		r.mu.Lock()

@@ -41,8 +41,16 @@ func TestRoutedProbeAcrossABounce(t *testing.T) {
 		_, dst, _ := net.ParseCIDR(x.remote)
 		require.NoError(t, x.h.RouteAdd(&netlink.Route{Dst: dst, LinkIndex: l.Attrs().Index}))
 	}
-	p, err := StartRouted(RoutedConfig{FromNS: crNS, From: from, ToNS: vpcNS, To: to})
+	// It starts with no route to the VPC yet (as it may: a session reset
+	// by the operation it measures), and counts from when there is one.
+	_, dst, _ := net.ParseCIDR("10.16.0.0/16")
+	crLink, err := cr.LinkByName("rcr")
 	require.NoError(t, err)
+	require.NoError(t, cr.RouteDel(&netlink.Route{Dst: dst, LinkIndex: crLink.Attrs().Index}))
+	p, err := StartRouted(RoutedConfig{FromNS: crNS, From: from, ToNS: vpcNS, To: to})
+	require.NoError(t, err, "no route yet")
+	time.Sleep(20 * time.Millisecond)
+	require.NoError(t, cr.RouteAdd(&netlink.Route{Dst: dst, LinkIndex: crLink.Attrs().Index}))
 	defer p.Stop()
 	waitRouted(t, p, time.Time{})
 	l, _ := vpc.LinkByName("rvpc")
