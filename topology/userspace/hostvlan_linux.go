@@ -141,8 +141,11 @@ func (h *Host) MoveVLAN(cfg VLANConfig) error {
 	old := v.cfg
 	v.cfg = cfg
 	v.send.Store(&send)
-	h.registerVLANLocked(v)
+	// The old parent lets go first: a link event of its (the port going
+	// down as it joins the LAG) handled in between would otherwise set the
+	// carrier the new parent gave, and nothing would set it back.
 	h.detachVLANLocked(old)
+	h.registerVLANLocked(v)
 	return nil
 }
 
