@@ -211,6 +211,8 @@ func runServe(ctx context.Context, cfg serveConfig, stderr io.Writer, ready func
 		reg := region.New(region.Config{Source: svc, Learner: region.FromBGP(ctrl), DataPlane: dp, Log: log})
 		defer closeLogged(log, "Region", reg)
 		obs.ProbeRouted(reg.Targets(customerNets(ctrl)))
+		// Failover tests' reports: the routed probe around each.
+		obs.FollowFailoverTests(svc, reg.VIFTarget(customerNets(ctrl)))
 	}
 
 	mux := http.NewServeMux()

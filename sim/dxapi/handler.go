@@ -34,6 +34,12 @@ type BGPSessions interface {
 	BGPSessions() []sim.BGPSession
 }
 
+// FailoverReports is where failover tests' reports come from; dxsim's
+// observer is one. Observations that are also FailoverReports serve them.
+type FailoverReports interface {
+	FailoverReport(testID string) (*sim.FailoverReport, bool)
+}
+
 // Handler serves dxsim's own API.
 type Handler struct {
 	states States
@@ -51,6 +57,7 @@ func New(states States, obs Observations, log *slog.Logger) *Handler {
 	h := &Handler{states: states, obs: obs, log: log, mux: http.NewServeMux()}
 	h.mux.HandleFunc("GET "+Prefix+"events", h.events)
 	h.mux.HandleFunc("GET "+Prefix+"interruptions/{id}", h.interruption)
+	h.mux.HandleFunc("GET "+Prefix+"failover-tests/{id}", h.failoverTest)
 	h.mux.HandleFunc(Prefix, func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such resource: "+r.Method+" "+r.URL.Path)
 	})
@@ -83,6 +90,41 @@ func (h *Handler) interruption(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, rep)
+}
+
+// failoverTest serves a failover test's report: the routed probe as the
+// traffic left the tested VIF and as it came back, and the BGP between.
+func (h *Handler) failoverTest(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if !testID(id) {
+		writeError(w, http.StatusBadRequest, "not a failover test ID: "+id)
+		return
+	}
+	reports, ok := h.obs.(FailoverReports)
+	if h.obs == nil || !ok {
+		writeError(w, http.StatusNotFound, "no data plane is observed: dxsim serve runs with --dataplane none")
+		return
+	}
+	rep, ok := reports.FailoverReport(id)
+	if !ok {
+		writeError(w, http.StatusNotFound, "no failover test "+id+" has been observed since dxsim started")
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
+}
+
+// testID reports whether s can be a failover test's ID (a UUID, as AWS
+// gives them).
+func testID(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // events streams Events as newline-delimited JSON until the client goes or

@@ -49,6 +49,42 @@ func (f *fakeObs) Report(id string) (*sim.Interruption, bool) {
 	return r, ok
 }
 
+func (f *fakeObs) FailoverReport(id string) (*sim.FailoverReport, bool) {
+	if id != "82c92f86-414d-408d-a173-85ed30ea93a9" {
+		return nil, false
+	}
+	lost := 2.0
+	return &sim.FailoverReport{TestID: id, VIFID: "dxvif-abcd1234", Done: true, Failover: &sim.RoutedProbe{OutageMS: &lost, Lost: 2}}, true
+}
+
+// TestFailoverTest: a failover test's report by its ID; an unknown one is
+// a 404 and a malformed one a 400, each naming the problem.
+func TestFailoverTest(t *testing.T) {
+	t.Parallel()
+	srv, _, _ := newTestServer(t)
+	for _, tc := range []struct {
+		path string
+		code int
+	}{
+		{"/dxsim/v1/failover-tests/82c92f86-414d-408d-a173-85ed30ea93a9", http.StatusOK},
+		{"/dxsim/v1/failover-tests/00000000-414d-408d-a173-85ed30ea93a9", http.StatusNotFound},
+		{"/dxsim/v1/failover-tests/not_a_test", http.StatusBadRequest},
+	} {
+		resp, err := http.Get(srv.URL + tc.path)
+		require.NoError(t, err)
+		var body map[string]any
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
+		resp.Body.Close()
+		require.Equal(t, tc.code, resp.StatusCode, tc.path)
+		if tc.code != http.StatusOK {
+			assert.NotEmpty(t, body["message"], "an error names the problem")
+			continue
+		}
+		assert.Equal(t, "dxvif-abcd1234", body["vifId"])
+		assert.Equal(t, 2.0, body["failover"].(map[string]any)["outage_ms"])
+	}
+}
+
 func newTestServer(t *testing.T) (*httptest.Server, *fakeStates, *fakeObs) {
 	t.Helper()
 	st := &fakeStates{ch: make(chan sim.StateChange, 8), subd: make(chan struct{}), reports: map[string]*sim.Interruption{}}

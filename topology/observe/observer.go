@@ -71,9 +71,11 @@ type Observer struct {
 	updates  bus.Bus[sim.InterruptionUpdate]
 
 	events        *bus.Sub[sim.Event]
-	bgp           *bus.Sub[bgp.Mark] // nil until FollowBGP
-	recentBGP     []bgp.Mark         // the last minute's marks, for observations that start after them
-	routedTargets RoutedTargets      // nil until ProbeRouted
+	bgp           *bus.Sub[bgp.Mark]             // nil until FollowBGP
+	recentBGP     []bgp.Mark                     // the last minute's marks, for observations that start after them
+	routedTargets RoutedTargets                  // nil until ProbeRouted
+	failovers     map[string]*failoverSession    // running, by test ID
+	foReports     map[string]*sim.FailoverReport // by test ID
 	removeHook    func()
 	stop          chan struct{}
 	once          sync.Once
@@ -85,6 +87,7 @@ func New(src Source, cfg Config) *Observer {
 	cfg.setDefaults()
 	o := &Observer{
 		cfg: cfg, running: map[string]*session{}, reports: map[string]*sim.Interruption{},
+		failovers: map[string]*failoverSession{}, foReports: map[string]*sim.FailoverReport{},
 		finished: map[string]chan struct{}{}, stop: make(chan struct{}),
 		events: src.SubscribeEvents(0),
 	}
@@ -185,9 +188,16 @@ func (o *Observer) routeBGP(sub *bus.Sub[bgp.Mark]) {
 		for _, s := range o.running {
 			running = append(running, s)
 		}
+		failovers := make([]*failoverSession, 0, len(o.failovers))
+		for _, fs := range o.failovers {
+			failovers = append(failovers, fs)
+		}
 		o.mu.Unlock()
 		for _, s := range running {
 			s.addMark(m)
+		}
+		for _, fs := range failovers {
+			fs.addMark(m)
 		}
 	}
 }

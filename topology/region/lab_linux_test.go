@@ -25,6 +25,7 @@ import (
 	"github.com/dxsim/dxsim/topology"
 	"github.com/dxsim/dxsim/topology/bgp"
 	"github.com/dxsim/dxsim/topology/netnstest"
+	"github.com/dxsim/dxsim/topology/observe"
 	"github.com/dxsim/dxsim/topology/probe"
 	"github.com/dxsim/dxsim/topology/region"
 )
@@ -416,4 +417,57 @@ func TestCommunitiesChooseTheReturnPath(t *testing.T) {
 	before := sent()
 	time.Sleep(500 * time.Millisecond)
 	assert.Greater(t, sent()-before, uint64(200), "the VPC's echoes leave by the second VIF (1,000 a second)")
+}
+
+// TestFailoverTestReport: the observer's report of a failover test on the
+// VIF carrying the traffic, with a second VIF to take it: the session down,
+// the test completed, the session back with its routes, in order; the
+// routed probe ran around the start and around the end, and lost little.
+func TestFailoverTestReport(t *testing.T) {
+	l := newLab(t)
+	vifs, _ := l.vifs(t, 2)
+	slices.SortFunc(vifs, func(a, b *sim.VIF) int { return strings.Compare(a.ID, b.ID) })
+	obs := observe.New(l.dp, observe.Config{Backend: "test", PcapDir: t.TempDir()})
+	defer obs.Close()
+	obs.FollowBGP(l.ctrl.Subscribe(0))
+	nets := func(vifID string) (netip.Prefix, bool) {
+		for _, s := range l.ctrl.Customer() {
+			if s.VIFID == vifID && s.Network.IsValid() {
+				return s.Network, true
+			}
+		}
+		return netip.Prefix{}, false
+	}
+	obs.FollowFailoverTests(l.svc, l.reg.VIFTarget(nets))
+	ctx := context.Background()
+	test, err := l.svc.StartFailoverTest(ctx, acct, vifs[0].ID, nil, 0)
+	require.NoError(t, err)
+	time.Sleep(2 * time.Second)
+	_, err = l.svc.StopFailoverTest(ctx, acct, vifs[0].ID)
+	require.NoError(t, err)
+	var rep *sim.FailoverReport
+	require.Eventually(t, func() bool {
+		r, ok := obs.FailoverReport(test.ID)
+		rep = r
+		return ok && r.Done
+	}, 2*time.Minute, 50*time.Millisecond, "the report is done")
+	t.Logf("report: %+v", rep.Milestones)
+	var at []float64
+	for _, name := range []string{sim.MilestoneTestStarted, sim.MilestoneBGPDown, sim.MilestoneTestCompleted, sim.MilestoneBGPEstablished, sim.MilestoneRoutesRestored} {
+		m, ok := rep.Milestone(name)
+		require.True(t, ok, "%s in %+v", name, rep.Milestones)
+		at = append(at, m.TMS)
+	}
+	assert.IsNonDecreasing(t, at, "started, down, completed, established, restored")
+	require.NotNil(t, rep.Failover, "the probe around the start")
+	require.NotNil(t, rep.Return, "the probe around the end")
+	assert.NotZero(t, rep.Failover.Sent)
+	assert.NotZero(t, rep.Return.Sent)
+	// Another VIF takes the traffic: the loss is the withdrawal's, far
+	// below BGP's timers (a generous bound for a loaded machine).
+	for _, p := range []*sim.RoutedProbe{rep.Failover, rep.Return} {
+		if p.OutageMS != nil {
+			assert.Less(t, *p.OutageMS, 2000.0, "routed outage")
+		}
+	}
 }

@@ -63,3 +63,38 @@ func boolInt(b bool) int {
 	}
 	return 0
 }
+
+// VIFTarget tells an observer what to probe at layer 3 for a VIF (a
+// failover test's): from the customer's network to the first address space
+// it reaches, IPv4 first.
+func (c *Controller) VIFTarget(nets CustomerNets) observe.VIFTarget {
+	return func(vifID string) (observe.RoutedTarget, bool) {
+		c.mu.Lock()
+		rt := c.rt
+		c.mu.Unlock()
+		for _, v := range rt.VIFs {
+			if v.VIFID != vifID {
+				continue
+			}
+			from, ok := nets(v.VIFID)
+			if !ok || len(v.Networks) == 0 {
+				return observe.RoutedTarget{}, false
+			}
+			for _, n := range rt.Networks {
+				if n.ID != v.Networks[0] {
+					continue
+				}
+				for _, s := range n.CIDRs {
+					to, err := netip.ParsePrefix(s)
+					if err != nil || to.Addr().Is4() != from.Addr().Is4() {
+						continue
+					}
+					_, custNS := c.cfg.DataPlane.Namespaces(v.Device)
+					return observe.RoutedTarget{VIFID: v.VIFID, FromNS: custNS, ToNS: c.cfg.DataPlane.RegionNamespace(rt.Region),
+						From: from.Masked().Addr().Next(), To: to.Masked().Addr().Next()}, true
+				}
+			}
+		}
+		return observe.RoutedTarget{}, false
+	}
+}
