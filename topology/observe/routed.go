@@ -18,9 +18,10 @@ type RoutedTarget struct {
 	From, To     netip.Addr
 }
 
-// RoutedTargets names, for a connection about to be interrupted, what to
-// probe at layer 3 (the first target is probed); none when it carries no
-// routed VIF.
+// RoutedTargets names, for a connection (or LAG) about to be interrupted,
+// what to probe at layer 3 (the first target is probed); none when it
+// carries no routed VIF. A disassociate whose connection carries none
+// probes its LAG's.
 type RoutedTargets func(connectionID string) []RoutedTarget
 
 // ProbeRouted has every later operation also run a routed probe, end to
@@ -41,6 +42,11 @@ func (o *Observer) startRouted(s *session) {
 		return
 	}
 	ts := targets(s.in.conn)
+	if len(ts) == 0 && s.in.op == sim.OpDisassociate && s.in.lag != "" {
+		// No VIF leaves with the connection: the LAG's stay, and what the
+		// member's leaving does to their traffic is what there is to see.
+		ts = targets(s.in.lag)
+	}
 	if len(ts) == 0 {
 		return
 	}

@@ -227,7 +227,10 @@ func TestFailoverBetweenTwoVIFs(t *testing.T) {
 	if vifs[1].ID < first {
 		first = vifs[1].ID
 	}
-	assert.Equal(t, first, returnVIF(t, l), "the tie goes to the lower VIF ID")
+	// Once both VIFs' routes are learned (the sessions may be up a moment
+	// before), the tie goes to the lower VIF ID.
+	require.Eventually(t, func() bool { return returnVIF(t, l) == first }, 30*time.Second, 10*time.Millisecond,
+		"the tie goes to the lower VIF ID")
 	p := l.probeFrom(t, vifs[0], vpcAddr(vgw))
 	echoSince(t, p, time.Time{}, 30*time.Second, "the VPC answers before the test")
 
@@ -395,7 +398,8 @@ func TestCommunitiesChooseTheReturnPath(t *testing.T) {
 	}
 	set(false)
 	l.waitUp(t, vifs)
-	assert.Equal(t, vifs[0].ID, returnVIF(t, l), "no community: the tie goes to the lower VIF ID")
+	require.Eventually(t, func() bool { return returnVIF(t, l) == vifs[0].ID }, 30*time.Second, 10*time.Millisecond,
+		"no community: once both VIFs' routes are learned, the tie goes to the lower VIF ID")
 	p := l.probeFromAddr(t, vifs[0].Device, netip.MustParseAddr("100.64.77.1"), vpcAddr(vgw))
 	echoSince(t, p, time.Time{}, 30*time.Second, "the VPC answers")
 
@@ -470,4 +474,55 @@ func TestFailoverTestReport(t *testing.T) {
 			assert.Less(t, *p.OutageMS, 2000.0, "routed outage")
 		}
 	}
+}
+
+// TestDisassociateProbesTheLAGsVIF: a member leaving a LAG of two (minimum
+// links 1) takes no VIF with it; the routed probe follows the LAG's VIF,
+// whose traffic the other member keeps carrying.
+func TestDisassociateProbesTheLAGsVIF(t *testing.T) {
+	l := newLab(t)
+	ctx := context.Background()
+	vgw := sim.DefaultCatalogue().VirtualGatewaysIn("us-east-1")[0]
+	view, err := l.svc.CreateLag(ctx, acct, sim.CreateLagInput{NumberOfConnections: 2, Location: "EqDC2", Bandwidth: "10Gbps", Name: "l"})
+	require.NoError(t, err)
+	one := 1
+	_, err = l.svc.UpdateLag(ctx, acct, view.LAG.ID, sim.UpdateLagInput{MinimumLinks: &one})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		ls, err := l.svc.LAGs(acct, view.LAG.ID)
+		if err != nil || ls[0].LAG.State != sim.StateAvailable {
+			return false
+		}
+		for _, m := range ls[0].Members {
+			if m.State != sim.StateAvailable {
+				return false
+			}
+		}
+		return true
+	}, time.Minute, 50*time.Millisecond, "the LAG and both members come up")
+	v, err := l.svc.CreateVirtualInterface(ctx, acct, sim.CreateVIFInput{Type: sim.VIFPrivate, ConnectionID: view.LAG.ID, Name: "v", VLAN: 101, ASN: 65000,
+		VirtualGatewayID: vgw.ID})
+	require.NoError(t, err)
+	l.waitUp(t, []*sim.VIF{v})
+	obs := observe.New(l.dp, observe.Config{Backend: "test", PcapDir: t.TempDir()})
+	defer obs.Close()
+	obs.FollowBGP(l.ctrl.Subscribe(0))
+	nets := func(vifID string) (netip.Prefix, bool) {
+		for _, s := range l.ctrl.Customer() {
+			if s.VIFID == vifID && s.Network.IsValid() {
+				return s.Network, true
+			}
+		}
+		return netip.Prefix{}, false
+	}
+	obs.ProbeRouted(l.reg.Targets(nets))
+	member := view.Members[1].ID
+	_, err = l.svc.DisassociateConnectionFromLag(ctx, acct, member, view.LAG.ID)
+	require.NoError(t, err)
+	rep, err := obs.Wait(ctx, member)
+	require.NoError(t, err)
+	require.NotNil(t, rep.Routed, "the routed probe followed the LAG's VIF: %+v", rep.Issues)
+	assert.Equal(t, v.ID, rep.Routed.VIFID)
+	assert.NotZero(t, rep.Routed.Sent)
+	t.Logf("routed probe through the disassociate: %d of %d lost", rep.Routed.Lost, rep.Routed.Sent)
 }

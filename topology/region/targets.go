@@ -12,9 +12,9 @@ import (
 // and then there is nothing to probe from.
 type CustomerNets func(vifID string) (netip.Prefix, bool)
 
-// Targets tells an observer what to probe at layer 3 when a connection is
-// interrupted: from the customer's network to the first address space each
-// VIF on the connection (or that just left it, moving with it to a LAG)
+// Targets tells an observer what to probe at layer 3 when a connection (or
+// a LAG) is interrupted: from the customer's network to the first address
+// space each VIF on it (or that just left it, moving with it to a LAG)
 // reaches, IPv4 first.
 func (c *Controller) Targets(nets CustomerNets) observe.RoutedTargets {
 	return func(connectionID string) []observe.RoutedTarget {
