@@ -19,6 +19,7 @@ import (
 	"github.com/dxsim/dxsim/sim/bus"
 	"github.com/dxsim/dxsim/topology/bgp"
 	"github.com/dxsim/dxsim/topology/probe"
+	"github.com/dxsim/dxsim/topology/region"
 )
 
 // The failover demo: two VIFs from one customer router into one Direct
@@ -70,30 +71,12 @@ type failoverEvent struct {
 }
 
 // runFailoverDemo runs the failover demo and tears everything down.
-func runFailoverDemo(ctx context.Context, o demoOptions) (res *failoverResult, err error) {
-	if o.Prefix == "" {
-		o.Prefix = "dxsim-demo"
+func runFailoverDemo(ctx context.Context, o demoOptions) (*failoverResult, error) {
+	res, n, err := inDemoLab(ctx, o, (*demoLab).failover)
+	if res != nil {
+		res.Namespaces = n
 	}
-	if o.Ready <= 0 {
-		o.Ready = 2 * time.Minute
-	}
-	if o.Progress == nil {
-		o.Progress = io.Discard
-	}
-	l, err := openDemoLab(ctx, o)
-	if err != nil {
-		return nil, err
-	}
-	defer func() {
-		n, terr := l.close()
-		if res != nil {
-			res.Namespaces = n
-		}
-		if terr != nil && err == nil {
-			err = terr
-		}
-	}()
-	return l.failover(ctx)
+	return res, err
 }
 
 func (l *demoLab) failover(ctx context.Context) (*failoverResult, error) {
@@ -106,7 +89,7 @@ func (l *demoLab) failover(ctx context.Context) (*failoverResult, error) {
 		return res, err
 	}
 	awsNS, custNS := l.dp.Namespaces(vifs[0].Device)
-	from, ok := customerNets(l.ctrl)(vifs[0].ID)
+	from, ok := region.BuiltinCustomerNets(l.ctrl)(vifs[0].ID)
 	if !ok {
 		return res, fmt.Errorf("the customer router has no network yet")
 	}
@@ -119,7 +102,8 @@ func (l *demoLab) failover(ctx context.Context) (*failoverResult, error) {
 		return res, err
 	}
 	defer fromNS.Close()
-	toNS, err := netns.GetFromName(l.dp.RegionNamespace(l.svcRegion()))
+	spec, _ := l.reg.Spec() // set: buildFailover waited for its return path
+	toNS, err := netns.GetFromName(l.dp.RegionNamespace(spec.Name))
 	if err != nil {
 		return res, err
 	}
@@ -250,14 +234,6 @@ func (l *demoLab) buildFailover(ctx context.Context, res *failoverResult) ([]*si
 }
 
 func (l *demoLab) defaultLocation() string { return demoCatalogue().Locations[0].Code }
-
-func (l *demoLab) svcRegion() string {
-	rt, err := l.svc.Routing()
-	if err != nil {
-		return ""
-	}
-	return rt.Region
-}
 
 // vifCounters reads the VIFs' packet counters in the DX device's namespace:
 // received (from the customer) and sent (to it).

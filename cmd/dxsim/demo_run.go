@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/netip"
 	"os"
 	"time"
 
@@ -64,7 +63,17 @@ type demoLab struct {
 // runDemo builds the default lab through the control plane with the real
 // data plane, associates its standalone connection with its LAG while the
 // probe runs, and tears everything down whatever happens.
-func runDemo(ctx context.Context, o demoOptions) (res *demoResult, err error) {
+func runDemo(ctx context.Context, o demoOptions) (*demoResult, error) {
+	res, n, err := inDemoLab(ctx, o, (*demoLab).run)
+	if res != nil {
+		res.Namespaces = n
+	}
+	return res, err
+}
+
+// inDemoLab opens a demo lab, runs run in it, and tears it all down
+// whatever happens, saying how many namespaces went.
+func inDemoLab[R any](ctx context.Context, o demoOptions, run func(*demoLab, context.Context) (R, error)) (res R, n int, err error) {
 	if o.Prefix == "" {
 		o.Prefix = "dxsim-demo"
 	}
@@ -76,16 +85,15 @@ func runDemo(ctx context.Context, o demoOptions) (res *demoResult, err error) {
 	}
 	l, err := openDemoLab(ctx, o)
 	if err != nil {
-		return nil, err
+		return res, 0, err
 	}
 	defer func() {
-		n, terr := l.close()
-		if res != nil {
-			res.Namespaces = n
-		}
+		var terr error
+		n, terr = l.close()
 		err = errors.Join(err, terr)
 	}()
-	return l.run(ctx)
+	res, err = run(l, ctx)
+	return res, n, err
 }
 
 func openDemoLab(ctx context.Context, o demoOptions) (*demoLab, error) {
@@ -121,7 +129,7 @@ func openDemoLab(ctx context.Context, o demoOptions) (*demoLab, error) {
 	// The Region behind the device, routed by BGP, and the routed probe
 	// from the customer's network to the VPC.
 	l.reg = region.New(region.Config{Source: l.svc, Learner: region.FromBGP(l.ctrl), DataPlane: l.dp, Log: o.Log})
-	l.obs.ProbeRouted(l.reg.Targets(customerNets(l.ctrl)))
+	l.obs.ProbeRouted(l.reg.Targets(region.BuiltinCustomerNets(l.ctrl)))
 	return l, nil
 }
 
@@ -339,18 +347,6 @@ func (l *demoLab) probeRate() int {
 		return l.opts.ProbeRate
 	}
 	return probe.DefaultRate
-}
-
-// customerNets gives the network of dxsim's customer router a VIF is on.
-func customerNets(ctrl *bgp.Controller) region.CustomerNets {
-	return func(vifID string) (netip.Prefix, bool) {
-		for _, s := range ctrl.Customer() {
-			if s.VIFID == vifID && s.Network.IsValid() {
-				return s.Network, true
-			}
-		}
-		return netip.Prefix{}, false
-	}
 }
 
 // waitRouted waits until the Region sends the customer's traffic back over

@@ -210,9 +210,9 @@ func runServe(ctx context.Context, cfg serveConfig, stderr io.Writer, ready func
 		// as BGP routes them; and the routed probe in the reports.
 		reg := region.New(region.Config{Source: svc, Learner: region.FromBGP(ctrl), DataPlane: dp, Log: log})
 		defer closeLogged(log, "Region", reg)
-		obs.ProbeRouted(reg.Targets(customerNets(ctrl)))
+		obs.ProbeRouted(reg.Targets(region.BuiltinCustomerNets(ctrl)))
 		// Failover tests' reports: the routed probe around each.
-		obs.FollowFailoverTests(svc, reg.VIFTarget(customerNets(ctrl)))
+		obs.FollowFailoverTests(svc, reg.VIFTarget(region.BuiltinCustomerNets(ctrl)))
 	}
 
 	mux := http.NewServeMux()

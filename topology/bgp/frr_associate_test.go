@@ -8,7 +8,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"github.com/vishvananda/netns"
 
 	"github.com/dxsim/dxsim/sim"
 	"github.com/dxsim/dxsim/topology/bgp"
@@ -28,18 +27,7 @@ func TestFRRAssociate(t *testing.T) {
 	defer cancel()
 	l := newLab(t, ctx, bgp.CustomerNone)
 	const acct = "123456789012"
-	c, err := l.svc.CreateConnection(ctx, acct, sim.CreateConnectionInput{Location: "EqDC2", Bandwidth: "10Gbps", Name: "c"})
-	require.NoError(t, err)
-	v, err := l.svc.CreateVirtualInterface(ctx, acct, sim.CreateVIFInput{Type: sim.VIFPrivate, ConnectionID: c.ID, Name: "p", VLAN: 101, ASN: 65000,
-		VirtualGatewayID: sim.DefaultCatalogue().VirtualGatewaysIn("us-east-1")[0].ID})
-	require.NoError(t, err)
-	rc, err := l.svc.RouterConfiguration(acct, v.ID, sim.RouterFRR8)
-	require.NoError(t, err)
-	_, custNS := l.dp.Namespaces(c.Device)
-	ns, err := netns.GetFromName(custNS)
-	require.NoError(t, err)
-	defer ns.Close()
-	f := startFRRIn(t, ns, rc.Config)
+	c, v, f := l.frrOnVIF(t, ctx, false)
 	amazon := netip.MustParsePrefix(v.AmazonAddress).Addr().String()
 	established := func() bool {
 		n := f.summary(t)[amazon]

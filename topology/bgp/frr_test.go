@@ -169,18 +169,7 @@ func TestFRRWithRouterConfiguration(t *testing.T) {
 	defer cancel()
 	l := newLab(t, ctx, bgp.CustomerNone)
 	const acct = "123456789012"
-	c, err := l.svc.CreateConnection(ctx, acct, sim.CreateConnectionInput{Location: "EqDC2", Bandwidth: "10Gbps", Name: "c"})
-	require.NoError(t, err)
-	v, err := l.svc.CreateVirtualInterface(ctx, acct, sim.CreateVIFInput{Type: sim.VIFPrivate, ConnectionID: c.ID, Name: "p", VLAN: 101, ASN: 65000,
-		VirtualGatewayID: sim.DefaultCatalogue().VirtualGatewaysIn("us-east-1")[0].ID})
-	require.NoError(t, err)
-	rc, err := l.svc.RouterConfiguration(acct, v.ID, sim.RouterFRR8)
-	require.NoError(t, err)
-	_, custNS := l.dp.Namespaces(c.Device)
-	ns, err := netns.GetFromName(custNS)
-	require.NoError(t, err)
-	defer ns.Close()
-	f := startFRRIn(t, ns, rc.Config)
+	_, v, f := l.frrOnVIF(t, ctx, false)
 	amazon := netip.MustParsePrefix(v.AmazonAddress).Addr().String()
 
 	require.Eventually(t, func() bool {
@@ -223,20 +212,7 @@ func TestFRRDualStack(t *testing.T) {
 	defer cancel()
 	l := newLab(t, ctx, bgp.CustomerNone)
 	const acct = "123456789012"
-	c, err := l.svc.CreateConnection(ctx, acct, sim.CreateConnectionInput{Location: "EqDC2", Bandwidth: "10Gbps", Name: "c"})
-	require.NoError(t, err)
-	v, err := l.svc.CreateVirtualInterface(ctx, acct, sim.CreateVIFInput{Type: sim.VIFPrivate, ConnectionID: c.ID, Name: "p", VLAN: 101, ASN: 65000,
-		VirtualGatewayID: sim.DefaultCatalogue().VirtualGatewaysIn("us-east-1")[0].ID})
-	require.NoError(t, err)
-	v, err = l.svc.CreateBGPPeer(ctx, acct, v.ID, sim.NewBGPPeerInput{ASN: 65000, AddressFamily: sim.FamilyIPv6})
-	require.NoError(t, err)
-	rc, err := l.svc.RouterConfiguration(acct, v.ID, sim.RouterFRR8)
-	require.NoError(t, err)
-	_, custNS := l.dp.Namespaces(c.Device)
-	ns, err := netns.GetFromName(custNS)
-	require.NoError(t, err)
-	defer ns.Close()
-	f := startFRRIn(t, ns, rc.Config)
+	_, v, f := l.frrOnVIF(t, ctx, true)
 	for _, p := range v.BGPPeers() {
 		amazon := netip.MustParsePrefix(p.AmazonAddress).Addr().String()
 		require.Eventually(t, func() bool {
@@ -254,4 +230,28 @@ func TestFRRDualStack(t *testing.T) {
 		}
 		return true
 	}, 30*time.Second, 50*time.Millisecond, "the API says both peers are up (sessions: %+v)", l.svc.BGPSessions())
+}
+
+// frrOnVIF makes a connection with a private VIF (with an IPv6 peer too
+// when dual) and runs FRR in its customer router's namespace with
+// DescribeRouterConfiguration's FRRouting-FRR-8 configuration, as is.
+func (l *lab) frrOnVIF(t *testing.T, ctx context.Context, dual bool) (*sim.Connection, *sim.VIF, *frr) {
+	t.Helper()
+	const acct = "123456789012"
+	c, err := l.svc.CreateConnection(ctx, acct, sim.CreateConnectionInput{Location: "EqDC2", Bandwidth: "10Gbps", Name: "c"})
+	require.NoError(t, err)
+	v, err := l.svc.CreateVirtualInterface(ctx, acct, sim.CreateVIFInput{Type: sim.VIFPrivate, ConnectionID: c.ID, Name: "p", VLAN: 101, ASN: 65000,
+		VirtualGatewayID: sim.DefaultCatalogue().VirtualGatewaysIn("us-east-1")[0].ID})
+	require.NoError(t, err)
+	if dual {
+		v, err = l.svc.CreateBGPPeer(ctx, acct, v.ID, sim.NewBGPPeerInput{ASN: 65000, AddressFamily: sim.FamilyIPv6})
+		require.NoError(t, err)
+	}
+	rc, err := l.svc.RouterConfiguration(acct, v.ID, sim.RouterFRR8)
+	require.NoError(t, err)
+	_, custNS := l.dp.Namespaces(c.Device)
+	ns, err := netns.GetFromName(custNS)
+	require.NoError(t, err)
+	defer ns.Close()
+	return c, v, startFRRIn(t, ns, rc.Config)
 }

@@ -5,8 +5,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/vishvananda/netns"
-
 	"github.com/dxsim/dxsim/sim"
 	"github.com/dxsim/dxsim/topology/bgp"
 	"github.com/dxsim/dxsim/topology/probe"
@@ -184,23 +182,10 @@ func (o *Observer) followFailover(fs *failoverSession) {
 
 // startProbe starts the routed probe of a test's VIF, nil when it has none.
 func (o *Observer) startProbe(fs *failoverSession) *probe.Routed {
-	t := fs.target
-	if t == nil {
+	if fs.target == nil {
 		return nil
 	}
-	from, err := netns.GetFromName(t.FromNS)
-	if err != nil {
-		o.cfg.Logger.Warn("routed probe", "test", fs.test.ID, "err", err)
-		return nil
-	}
-	defer from.Close()
-	to, err := netns.GetFromName(t.ToNS)
-	if err != nil {
-		o.cfg.Logger.Warn("routed probe", "test", fs.test.ID, "err", err)
-		return nil
-	}
-	defer to.Close()
-	p, err := probe.StartRouted(probe.RoutedConfig{FromNS: from, From: t.From, ToNS: to, To: t.To, Rate: o.cfg.ProbeRate, Logger: o.cfg.Logger})
+	p, err := o.startRoutedProbe(*fs.target)
 	if err != nil {
 		o.cfg.Logger.Warn("routed probe", "test", fs.test.ID, "err", err)
 		return nil

@@ -357,29 +357,20 @@ func addRouted(r *sim.Interruption, in inputs) {
 	if in.routed == nil {
 		return
 	}
-	rp := &sim.RoutedProbe{VIFID: in.routed.VIFID, From: in.routed.From.String(), To: in.routed.To.String()}
-	r.Routed = rp
-	res := in.routedRes
-	if res == nil {
+	r.Routed = routedProbe(in.routed, in.routedRes)
+	if r.Routed == nil {
+		// Still running: what it follows, not yet what it saw.
+		r.Routed = &sim.RoutedProbe{VIFID: in.routed.VIFID, From: in.routed.From.String(), To: in.routed.To.String()}
 		return
 	}
-	rp.Sent, rp.Lost, rp.Rate = res.Sent, res.Lost, res.Rate
-	o := res.Outage
-	if o.Lost == 0 {
-		return
-	}
-	// As the layer-2 probe's: the longest run of lost sequence numbers at
-	// the probe's rate (its edges need not be known: the probe may start
-	// inside it).
-	if res.Rate > 0 {
-		rp.OutageMS = msp(time.Duration(o.Lost)*time.Second/time.Duration(res.Rate), true)
-	}
-	for _, x := range []struct {
-		name string
-		t    time.Time
-	}{{sim.MilestoneRoutedLost, o.LastBefore.At}, {sim.MilestoneRoutedRestored, o.FirstAfter.At}} {
-		if !x.t.IsZero() && !x.t.Before(in.requested) {
-			r.Milestones = append(r.Milestones, sim.Milestone{Name: x.name, Time: x.t, VIF: in.routed.VIFID})
+	if o := in.routedRes.Outage; o.Lost > 0 {
+		for _, x := range []struct {
+			name string
+			t    time.Time
+		}{{sim.MilestoneRoutedLost, o.LastBefore.At}, {sim.MilestoneRoutedRestored, o.FirstAfter.At}} {
+			if !x.t.IsZero() && !x.t.Before(in.requested) {
+				r.Milestones = append(r.Milestones, sim.Milestone{Name: x.name, Time: x.t, VIF: in.routed.VIFID})
+			}
 		}
 	}
 }

@@ -51,24 +51,27 @@ func (o *Observer) startRouted(s *session) {
 		return
 	}
 	t := ts[0]
-	from, err := netns.GetFromName(t.FromNS)
-	if err != nil {
-		o.cfg.Logger.Warn("routed probe", "connection", s.in.conn, "err", err)
-		return
-	}
-	defer from.Close()
-	to, err := netns.GetFromName(t.ToNS)
-	if err != nil {
-		o.cfg.Logger.Warn("routed probe", "connection", s.in.conn, "err", err)
-		return
-	}
-	defer to.Close()
-	p, err := probe.StartRouted(probe.RoutedConfig{FromNS: from, From: t.From, ToNS: to, To: t.To, Rate: o.cfg.ProbeRate, Logger: o.cfg.Logger})
+	p, err := o.startRoutedProbe(t)
 	if err != nil {
 		o.cfg.Logger.Warn("routed probe", "connection", s.in.conn, "err", err)
 		return
 	}
 	s.routed, s.routedIn = p, &t
+}
+
+// startRoutedProbe starts a routed probe where t says.
+func (o *Observer) startRoutedProbe(t RoutedTarget) (*probe.Routed, error) {
+	from, err := netns.GetFromName(t.FromNS)
+	if err != nil {
+		return nil, err
+	}
+	defer from.Close()
+	to, err := netns.GetFromName(t.ToNS)
+	if err != nil {
+		return nil, err
+	}
+	defer to.Close()
+	return probe.StartRouted(probe.RoutedConfig{FromNS: from, From: t.From, ToNS: to, To: t.To, Rate: o.cfg.ProbeRate, Logger: o.cfg.Logger})
 }
 
 // routedBack reports whether the routed probe (if any) has an echo since

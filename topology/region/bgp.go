@@ -1,6 +1,8 @@
 package region
 
 import (
+	"net/netip"
+
 	"github.com/dxsim/dxsim/sim/bus"
 	"github.com/dxsim/dxsim/topology/bgp"
 )
@@ -27,3 +29,17 @@ func (l bgpLearner) Paths() []Path {
 }
 
 func (l bgpLearner) SubscribePaths(limit int) *bus.Sub[string] { return l.c.SubscribeLearned(limit) }
+
+// BuiltinCustomerNets gives, for a VIF, the network of dxsim's builtin
+// customer router it is on (a bgp.Controller's Customer), for the routed
+// probe to start from.
+func BuiltinCustomerNets(c interface{ Customer() []bgp.CustomerSession }) CustomerNets {
+	return func(vifID string) (netip.Prefix, bool) {
+		for _, s := range c.Customer() {
+			if s.VIFID == vifID && s.Network.IsValid() {
+				return s.Network, true
+			}
+		}
+		return netip.Prefix{}, false
+	}
+}

@@ -136,9 +136,7 @@ func (l *lab) makeVIFs(t *testing.T, n int, allowed ...string) ([]*sim.VIF, sim.
 		if device == "" {
 			device = c.Device
 		}
-		if c.Device != device {
-			t.Skipf("the catalogue put the connections on two devices (%s, %s): one customer router is needed", device, c.Device)
-		}
+		require.Equal(t, device, c.Device, "the account's connections share a device: one customer router")
 		v, err := l.svc.CreateVirtualInterface(ctx, acct, sim.CreateVIFInput{Type: sim.VIFPrivate, ConnectionID: c.ID, Name: "v", VLAN: 101 + i, ASN: 65000, DirectConnectGatewayID: gw.ID})
 		require.NoError(t, err)
 		out = append(out, v)
@@ -168,13 +166,8 @@ func (l *lab) waitUp(t *testing.T, out []*sim.VIF) {
 // probeFrom starts a routed probe from the customer's network to addr.
 func (l *lab) probeFrom(t *testing.T, v *sim.VIF, to netip.Addr) *probe.Routed {
 	t.Helper()
-	var from netip.Prefix
-	for _, s := range l.ctrl.Customer() {
-		if s.VIFID == v.ID {
-			from = s.Network
-		}
-	}
-	require.True(t, from.IsValid(), "the customer router's network: %+v", l.ctrl.Customer())
+	from, ok := region.BuiltinCustomerNets(l.ctrl)(v.ID)
+	require.True(t, ok, "the customer router's network: %+v", l.ctrl.Customer())
 	return l.probeFromAddr(t, v.Device, from.Masked().Addr().Next(), to)
 }
 
@@ -434,14 +427,7 @@ func TestFailoverTestReport(t *testing.T) {
 	obs := observe.New(l.dp, observe.Config{Backend: "test", PcapDir: t.TempDir()})
 	defer obs.Close()
 	obs.FollowBGP(l.ctrl.Subscribe(0))
-	nets := func(vifID string) (netip.Prefix, bool) {
-		for _, s := range l.ctrl.Customer() {
-			if s.VIFID == vifID && s.Network.IsValid() {
-				return s.Network, true
-			}
-		}
-		return netip.Prefix{}, false
-	}
+	nets := region.BuiltinCustomerNets(l.ctrl)
 	obs.FollowFailoverTests(l.svc, l.reg.VIFTarget(nets))
 	ctx := context.Background()
 	test, err := l.svc.StartFailoverTest(ctx, acct, vifs[0].ID, nil, 0)
@@ -507,14 +493,7 @@ func TestDisassociateProbesTheLAGsVIF(t *testing.T) {
 	obs := observe.New(l.dp, observe.Config{Backend: "test", PcapDir: t.TempDir()})
 	defer obs.Close()
 	obs.FollowBGP(l.ctrl.Subscribe(0))
-	nets := func(vifID string) (netip.Prefix, bool) {
-		for _, s := range l.ctrl.Customer() {
-			if s.VIFID == vifID && s.Network.IsValid() {
-				return s.Network, true
-			}
-		}
-		return netip.Prefix{}, false
-	}
+	nets := region.BuiltinCustomerNets(l.ctrl)
 	obs.ProbeRouted(l.reg.Targets(nets))
 	member := view.Members[1].ID
 	_, err = l.svc.DisassociateConnectionFromLag(ctx, acct, member, view.LAG.ID)
