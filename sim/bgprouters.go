@@ -50,6 +50,20 @@ type BGPSessionSpec struct {
 	MaxPrefixes     int
 	// Down: a failover test holds the session down.
 	Down bool
+	// Amazon and Customer are what training faults change on each side
+	// (zero: nothing).
+	Amazon, Customer BGPSideFault
+}
+
+// BGPSideFault is what a training fault (sim/fault.go) makes one side of a
+// session do: run another ASN, another MD5 key, announce more prefixes, or
+// reset the session (each new Reset; every ResetEvery too).
+type BGPSideFault struct {
+	ASN        int64         `json:",omitempty"`
+	AuthKey    string        `json:",omitempty"`
+	Prefixes   int           `json:",omitempty"`
+	Reset      time.Time     `json:",omitzero"`
+	ResetEvery time.Duration `json:",omitempty"`
 }
 
 // AmazonPrefix is a prefix Amazon advertises, with its communities
@@ -84,8 +98,11 @@ func (s *Service) BGPRouters() ([]BGPRouter, error) {
 				if v.Type == VIFPublic {
 					limit = MaxPrefixesPublic
 				}
-				r.Peers = append(r.Peers, BGPSessionSpec{PeerID: p.ID, Family: p.AddressFamily, AmazonAddress: p.AmazonAddress,
-					CustomerAddress: p.CustomerAddress, ASN: p.ASN, AuthKey: p.AuthKey, MaxPrefixes: limit, Down: down(p.ID)})
+				sp := BGPSessionSpec{PeerID: p.ID, Family: p.AddressFamily, AmazonAddress: p.AmazonAddress,
+					CustomerAddress: p.CustomerAddress, ASN: p.ASN, AuthKey: p.AuthKey, MaxPrefixes: limit, Down: down(p.ID)}
+				sp.Amazon = sideFault(st.Faults[FaultID(v.ID, FaultSideAWS, FaultBGP)], r.AmazonASN, p.AuthKey)
+				sp.Customer = sideFault(st.Faults[FaultID(v.ID, FaultSideCustomer, FaultBGP)], p.ASN, p.AuthKey)
+				r.Peers = append(r.Peers, sp)
 			}
 			if len(r.Peers) > 0 {
 				out = append(out, r)
@@ -275,4 +292,34 @@ func (s *Service) withSessions(v *VIF) *VIF {
 		n.State = StateDown
 	}
 	return n
+}
+
+// sideFault is what a side's BGP fault (nil: none) makes it do, given the
+// ASN and MD5 key it should use.
+func sideFault(f *Fault, asn int64, key string) BGPSideFault {
+	var out BGPSideFault
+	if f == nil {
+		return out
+	}
+	switch f.BGP {
+	case "wrong-asn":
+		out.ASN = f.ASN
+		if out.ASN == 0 {
+			out.ASN = asn + 1
+			if out.ASN > MaxASN {
+				out.ASN = asn - 1
+			}
+		}
+	case "wrong-md5":
+		out.AuthKey = f.AuthKey
+		if out.AuthKey == "" || out.AuthKey == key {
+			out.AuthKey = "wrong-" + key
+		}
+	case "too-many-prefixes":
+		out.Prefixes = f.Prefixes
+	case "reset":
+		out.Reset = f.Set
+		out.ResetEvery = time.Duration(f.Period)
+	}
+	return out
 }

@@ -44,6 +44,11 @@ type DataPlane interface {
 	SetVLANAddresses(ctx context.Context, v VLANSpec) error
 	DeleteVLAN(ctx context.Context, id string) error
 
+	// SetFaults gives a connection's port exactly these training faults
+	// (LACP and link, either side; none clears them): they last until
+	// set again, across the port's moves, and Reconcile keeps them.
+	SetFaults(ctx context.Context, connectionID string, faults []Fault) error
+
 	// Reconcile makes the data plane match the control plane's whole state,
 	// after a crash, a restart or a hand edit, and reports what it had to fix.
 	Reconcile(ctx context.Context, s Snapshot) ([]Drift, error)
@@ -109,6 +114,8 @@ type Snapshot struct {
 	Ports []PortSpec
 	LAGs  []LAGSpec
 	VLANs []VLANSpec
+	// Faults are the ports' training faults (LACP and link).
+	Faults []Fault
 }
 
 // Drift is one difference Reconcile found between the data plane and the

@@ -12,6 +12,9 @@ type StateChange struct {
 	ID   string
 	From string
 	To   string
+	// Fault, when set, says that a training fault on ID was set or
+	// cleared; From and To are then empty.
+	Fault *FaultChange
 }
 
 // AssociationRecord is what happened on the data plane during a connection's

@@ -37,6 +37,7 @@ const (
 	EffectMoveVLAN    EffectKind = "move-vlan"
 	EffectSetVLAN     EffectKind = "set-vlan-addresses"
 	EffectDeleteVLAN  EffectKind = "delete-vlan"
+	EffectSetFaults   EffectKind = "set-faults"
 )
 
 // Effect is one data-plane change an operation implies. Which fields are set
@@ -52,6 +53,9 @@ type Effect struct {
 	From     string    `json:"from,omitempty"` // move-port: the LAG left, "" for standalone
 	To       string    `json:"to,omitempty"`   // move-port: the LAG joined, "" for standalone; move-vlan: the new parent
 	MinLinks int       `json:"minLinks,omitempty"`
+	// Faults are, for set-faults, every LACP and link fault of the
+	// connection, both sides: exactly what its port is to have.
+	Faults []Fault `json:"faults,omitempty"`
 	// Op is, for move-port, the interruption the move is: an associate's
 	// or a disassociate's, or none worth reporting.
 	Op OpKind `json:"op,omitempty"`
@@ -160,6 +164,8 @@ func (s *Service) runEffect(ctx context.Context, e Effect, requested time.Time) 
 		return StepTimes{}, s.dp.SetVLANAddresses(ctx, *e.VLAN)
 	case EffectDeleteVLAN:
 		return StepTimes{}, s.dp.DeleteVLAN(ctx, e.ID)
+	case EffectSetFaults:
+		return StepTimes{}, s.dp.SetFaults(ctx, e.ID, e.Faults)
 	}
 	return StepTimes{}, fmt.Errorf("unknown effect %q", e.Kind)
 }
@@ -203,6 +209,9 @@ func (s *Service) completed(t *txn, e Effect, st StepTimes) {
 // reported down, not left transitioning or pending, and the reason is kept
 // in the connection's association record.
 func (s *Service) effectFailed(t *txn, e Effect, err error) {
+	if e.Kind == EffectSetFaults {
+		return // a fault not applied breaks nothing: the error says so
+	}
 	if r := s.recs[e.ID]; r != nil && r.Converged.IsZero() {
 		r.Err = err.Error()
 		t.keep(r)

@@ -176,6 +176,8 @@ type State struct {
 	Agreements map[string]*Agreements
 	// FailoverTests are the BGP failover tests, running and past, by test ID.
 	FailoverTests map[string]*FailoverTest
+	// Faults are the training faults set, by ID (see fault.go).
+	Faults map[string]*Fault
 }
 
 // NewState returns an empty state.
@@ -191,6 +193,7 @@ func NewState() *State {
 		GatewayProposals:    map[string]*GatewayProposal{},
 		Agreements:          map[string]*Agreements{},
 		FailoverTests:       map[string]*FailoverTest{},
+		Faults:              map[string]*Fault{},
 	}
 }
 

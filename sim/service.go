@@ -272,6 +272,9 @@ func (s *Service) mutateLocked(fn func(t *txn) error) error {
 	for _, c := range t.changes {
 		s.events.Publish(c)
 	}
+	for _, f := range t.faults {
+		s.events.Publish(StateChange{Time: f.Time, ID: f.Fault.Target(), Fault: &f})
+	}
 	return nil
 }
 
@@ -376,6 +379,11 @@ func (s *Service) snapshot() Snapshot {
 	}
 	for _, v := range s.state.VIFs {
 		snap.VLANs = append(snap.VLANs, vlanSpec(v))
+	}
+	for _, f := range sortedFaults(s.state) {
+		if f.Connection != "" {
+			snap.Faults = append(snap.Faults, *f)
+		}
 	}
 	return snap
 }

@@ -35,12 +35,17 @@ type Batch struct {
 	Agreements []*Agreements
 	// FailoverTests are BGP failover tests, new or changed.
 	FailoverTests []*FailoverTest
+	// Faults are training faults set; FaultsCleared the IDs of those
+	// cleared.
+	Faults        []*Fault
+	FaultsCleared []string
 }
 
 // Empty reports whether the batch changes nothing.
 func (b *Batch) Empty() bool {
 	return len(b.Connections)+len(b.LAGs)+len(b.VIFs)+len(b.Deleted)+len(b.Done)+len(b.Records)+len(b.Gone)+len(b.Purged)+
-		len(b.Gateways)+len(b.GatewayAssociations)+len(b.GatewayProposals)+len(b.GatewayDropped)+len(b.Agreements)+len(b.FailoverTests) == 0 && b.Intent == nil
+		len(b.Gateways)+len(b.GatewayAssociations)+len(b.GatewayProposals)+len(b.GatewayDropped)+len(b.Agreements)+len(b.FailoverTests)+
+		len(b.Faults)+len(b.FaultsCleared) == 0 && b.Intent == nil
 }
 
 // MemoryStore keeps nothing beyond the process; for tests and throwaway runs.

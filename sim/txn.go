@@ -26,6 +26,7 @@ type txn struct {
 	purged  []string             // deleted objects described long enough
 
 	agreements []*Agreements // accounts whose customer agreements changed
+	faults     []FaultChange // faults set or cleared
 }
 
 func newTxn(st *State, now time.Time) *txn {
@@ -106,6 +107,7 @@ func (t *txn) remove(id string) {
 		g.State, g.Since = StateDeleted, t.now
 		t.bury(&Gone{Deleted: t.now, VIF: g})
 	}
+	t.clearFaultsOf(id)
 	t.mark(id, nil)
 }
 
@@ -140,6 +142,10 @@ func (t *txn) batch() Batch {
 			b.GatewayProposals = append(b.GatewayProposals, v)
 		case *FailoverTest:
 			b.FailoverTests = append(b.FailoverTests, v)
+		case *Fault:
+			b.Faults = append(b.Faults, v)
+		case faultDropped:
+			b.FaultsCleared = append(b.FaultsCleared, id)
 		case gatewayDropped:
 			b.GatewayDropped = append(b.GatewayDropped, id)
 		case nil:

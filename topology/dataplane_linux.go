@@ -36,7 +36,12 @@ type DataPlane struct {
 	ports   map[string]*port
 	lags    map[string]*lag
 	vlans   map[string]*vlan
-	regions map[string]*netNS // by Region name: SetRegion's namespaces
+	regions map[string]*netNS      // by Region name: SetRegion's namespaces
+	faults  map[string][]sim.Fault // each port's training faults, by connection
+	flaps   map[flapKey]func()     // the flapping ends' stops
+
+	netemOnce sync.Once
+	netem     error // why the kernel cannot run netem; nil when it can
 
 	ev        *eventSink
 	control   *bus.Sub[sim.Event] // the control plane's subscription: Events
@@ -97,6 +102,8 @@ func open(ctx context.Context, o Options, probe func() (Features, error)) (*Data
 		ports:   map[string]*port{},
 		lags:    map[string]*lag{},
 		vlans:   map[string]*vlan{},
+		faults:  map[string][]sim.Fault{},
+		flaps:   map[flapKey]func(){},
 		ev:      newEventSink(o.Now),
 		stop:    make(chan struct{}),
 	}
@@ -179,6 +186,10 @@ func (d *DataPlane) Teardown(ctx context.Context) error {
 	} else {
 		_, err = teardownPrefix(d.opts.Prefix, d.mine, d.leftAlone, d.forget)
 	}
+	for key := range d.flaps {
+		d.stopFlaps(key.port)
+	}
+	clear(d.faults)
 	d.release(d.devices)
 	clear(d.devices)
 	d.closeRegions()

@@ -32,15 +32,17 @@ func TeardownPrefix(string) (int, error) { return 0, errNotLinux }
 // TeardownOwned fails off Linux.
 func TeardownOwned(string, Ownership) (int, error) { return 0, errNotLinux }
 
-func (*DataPlane) Prefix() string                                 { return "" }
-func (*DataPlane) Backend() (string, string)                      { return "", "" }
-func (*DataPlane) Status(context.Context) (Status, error)         { return Status{}, errNotLinux }
-func (*DataPlane) Teardown(context.Context) error                 { return errNotLinux }
-func (*DataPlane) CreatePort(context.Context, sim.PortSpec) error { return errNotLinux }
-func (*DataPlane) DeletePort(context.Context, string) error       { return errNotLinux }
-func (*DataPlane) CreateLAG(context.Context, sim.LAGSpec) error   { return errNotLinux }
-func (*DataPlane) DeleteLAG(context.Context, string) error        { return errNotLinux }
-func (*DataPlane) SetMinLinks(context.Context, string, int) error { return errNotLinux }
+func (*DataPlane) Prefix() string                                       { return "" }
+func (*DataPlane) Backend() (string, string)                            { return "", "" }
+func (*DataPlane) Status(context.Context) (Status, error)               { return Status{}, errNotLinux }
+func (*DataPlane) Teardown(context.Context) error                       { return errNotLinux }
+func (*DataPlane) CreatePort(context.Context, sim.PortSpec) error       { return errNotLinux }
+func (*DataPlane) DeletePort(context.Context, string) error             { return errNotLinux }
+func (*DataPlane) SetFaults(context.Context, string, []sim.Fault) error { return errNotLinux }
+func (*DataPlane) CheckFault(sim.FaultSpec) error                       { return errNotLinux }
+func (*DataPlane) CreateLAG(context.Context, sim.LAGSpec) error         { return errNotLinux }
+func (*DataPlane) DeleteLAG(context.Context, string) error              { return errNotLinux }
+func (*DataPlane) SetMinLinks(context.Context, string, int) error       { return errNotLinux }
 func (*DataPlane) MovePort(context.Context, sim.Move) (sim.StepTimes, error) {
 	return sim.StepTimes{}, errNotLinux
 }

@@ -150,6 +150,7 @@ func (d *DataPlane) move(ctx context.Context, pt *port, m sim.Move) (st sim.Step
 		return undo(err)
 	}
 	pt.lag = to
+	d.reapplyFaults(ctx, pt)
 	return st, nil
 }
 

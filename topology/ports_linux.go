@@ -137,6 +137,8 @@ func (d *DataPlane) DeletePort(ctx context.Context, connectionID string) error {
 		}
 	}
 	delete(d.ports, connectionID)
+	d.stopFlaps(connectionID)
+	delete(d.faults, connectionID)
 	d.forgetVLANsOn(connectionID)
 	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"sync"
 
@@ -36,6 +38,11 @@ func (d *DataPlane) Reconcile(ctx context.Context, s sim.Snapshot) ([]sim.Drift,
 	if err := d.pruneRecord(want); err != nil {
 		return nil, fmt.Errorf("reconcile: %w", err)
 	}
+	faulted := slices.Collect(maps.Keys(d.faults))
+	clear(d.faults)
+	for _, f := range s.Faults {
+		d.faults[f.Connection] = append(d.faults[f.Connection], f)
+	}
 	r := &reconciler{d: d, o: o, want: want}
 	for _, step := range []func(context.Context) error{
 		r.removeUnexpected, r.makeLAGs, r.makePorts, r.makeVLANs,
@@ -44,6 +51,7 @@ func (d *DataPlane) Reconcile(ctx context.Context, s sim.Snapshot) ([]sim.Drift,
 			return r.drift, fmt.Errorf("reconcile: %w", err)
 		}
 	}
+	r.putFaults(ctx, faulted)
 	sort.SliceStable(r.drift, func(i, j int) bool { return r.drift[i].ObjectID < r.drift[j].ObjectID })
 	return r.drift, nil
 }
@@ -270,10 +278,20 @@ func (r *reconciler) makePorts(ctx context.Context) error {
 			p.awsUp, p.custUp = true, true
 			r.note(id, fmt.Sprintf("member of %q (customer side %q), want %q", p.awsLAG, p.custLAG, w.LAGID), "re-enslaved")
 		}
-		if !p.awsUp || !p.custUp {
+		awsDown := !p.awsUp && !d.heldDown(id, sim.FaultSideAWS)
+		custDown := !p.custUp && !d.heldDown(id, sim.FaultSideCustomer)
+		if awsDown || custDown {
 			dev := d.devices[pt.device]
-			if err := dev.both(func(ns *netNS) error { return setUp(ns, id, true) }); err != nil {
-				return err
+			for _, side := range []struct {
+				down bool
+				ns   *netNS
+			}{{awsDown, dev.aws}, {custDown, dev.cust}} {
+				if !side.down {
+					continue
+				}
+				if err := setUp(side.ns, id, true); err != nil {
+					return err
+				}
 			}
 			r.note(id, "down", "brought up")
 		}
@@ -454,4 +472,20 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// putFaults puts the wanted faults on their ports, and clears those of the
+// ports that had faults before (faulted) and have none now. A fault that
+// cannot be put back is logged: the links themselves are reconciled.
+func (r *reconciler) putFaults(ctx context.Context, faulted []string) {
+	d := r.d
+	for _, id := range sortedKeys(d.ports) {
+		pt := d.ports[id]
+		if len(d.faults[id]) == 0 && !slices.Contains(faulted, id) {
+			continue
+		}
+		if err := d.applyFaults(ctx, pt, true); err != nil {
+			d.log.Warn("reconcile: setting a port's faults", "connection", id, "err", err)
+		}
+	}
 }

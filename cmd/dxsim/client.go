@@ -107,6 +107,11 @@ func formatEvent(e dxapi.Event) string {
 			t = *e.TMS
 		}
 		return fmt.Sprintf("%s  milestone  %-15s %s %+9.1f ms  %s", ts, e.ID, e.Op, t, e.Milestone)
+	case dxapi.TypeFault:
+		if e.Fault == nil {
+			break
+		}
+		return fmt.Sprintf("%s  fault      %-15s %s: %s", ts, e.ID, e.Action, e.Fault)
 	case dxapi.TypeInterruption:
 		r := e.Report
 		return fmt.Sprintf("%s  report     %-15s %s -> %s: interruption %s, probe outage %s, LACP converged %s, pcap %s",

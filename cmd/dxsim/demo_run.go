@@ -296,7 +296,7 @@ func (l *demoLab) apiStates(ctx context.Context, changes <-chan sim.StateChange,
 			if !ok {
 				return states
 			}
-			if c.ID != id || (len(states) > 0 && states[len(states)-1] == c.To) {
+			if c.Fault != nil || c.ID != id || (len(states) > 0 && states[len(states)-1] == c.To) {
 				continue
 			}
 			states = append(states, c.To)

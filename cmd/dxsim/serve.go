@@ -217,7 +217,9 @@ func runServe(ctx context.Context, cfg serveConfig, stderr io.Writer, ready func
 
 	mux := http.NewServeMux()
 	mux.Handle("/", api.NewHandler(svc, api.Options{Auth: auth, Log: log}))
-	dxAPI(svc, obs, log).Register(mux)
+	api := dxAPI(svc, obs, log)
+	api.CustomerRouter(cfg.customerRouter == bgp.CustomerBuiltin)
+	api.Register(mux)
 	srv := &http.Server{Handler: mux, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		ReadHeaderTimeout: limits.readHeader, ReadTimeout: limits.read, IdleTimeout: limits.idle, ConnState: ln.track,
 		// Streams (/dxsim/v1/events) end when serving ends.

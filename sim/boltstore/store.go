@@ -40,6 +40,7 @@ var (
 	bucketAgreements   = []byte("agreements")
 	// BGP failover tests, running and past, by test ID.
 	bucketFailoverTests = []byte("bgp-failover-tests")
+	bucketFaults        = []byte("faults")
 	keySchema           = []byte("schema")
 )
 
@@ -65,7 +66,7 @@ func Open(dir string) (*Store, error) {
 		return nil, fmt.Errorf("opening state %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketConnections, bucketLAGs, bucketVIFs, bucketMeta, bucketIntents, bucketRecords, bucketGone, bucketGateways, bucketAssociations, bucketProposals, bucketAgreements, bucketFailoverTests} {
+		for _, b := range [][]byte{bucketConnections, bucketLAGs, bucketVIFs, bucketMeta, bucketIntents, bucketRecords, bucketGone, bucketGateways, bucketAssociations, bucketProposals, bucketAgreements, bucketFailoverTests, bucketFaults} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -110,6 +111,9 @@ func (s *Store) Load() (*sim.State, error) {
 			return err
 		}
 		if err := loadBucket(tx, bucketAgreements, st.Agreements); err != nil {
+			return err
+		}
+		if err := loadBucket(tx, bucketFaults, st.Faults); err != nil {
 			return err
 		}
 		if err := loadBucket(tx, bucketFailoverTests, st.FailoverTests); err != nil {
@@ -208,6 +212,16 @@ func (s *Store) Commit(b sim.Batch) error {
 		for _, f := range b.FailoverTests {
 			if err := put(tx, bucketFailoverTests, f.ID, f); err != nil {
 				return err
+			}
+		}
+		for _, f := range b.Faults {
+			if err := put(tx, bucketFaults, f.ID, f); err != nil {
+				return err
+			}
+		}
+		for _, id := range b.FaultsCleared {
+			if err := tx.Bucket(bucketFaults).Delete([]byte(id)); err != nil {
+				return fmt.Errorf("clearing fault %s: %w", id, err)
 			}
 		}
 		for _, id := range b.Deleted {

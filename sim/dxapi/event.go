@@ -12,6 +12,7 @@ const (
 	TypeMilestone    = "milestone"    // an observed operation reached a milestone
 	TypeInterruption = "interruption" // an observed operation finished: Report holds it
 	TypeBGP          = "bgp"          // a VIF's BGP session changed state or prefix count
+	TypeFault        = "fault"        // a training fault was set or cleared
 )
 
 // Event is one line of the event stream.
@@ -35,6 +36,10 @@ type Event struct {
 	BGPState string  `json:"bgpState,omitempty"`
 	Prefixes *uint64 `json:"prefixes,omitempty"` // accepted from the customer
 	Reason   string  `json:"reason,omitempty"`
+
+	// Faults (ID is the object): Action is "set" or "cleared".
+	Action string     `json:"action,omitempty"`
+	Fault  *sim.Fault `json:"fault,omitempty"`
 }
 
 func bgpEvent(b sim.BGPSession) Event {
@@ -43,6 +48,13 @@ func bgpEvent(b sim.BGPSession) Event {
 }
 
 func stateEvent(c sim.StateChange) Event {
+	if c.Fault != nil {
+		e := Event{Type: TypeFault, Time: c.Time, ID: c.ID, Action: "set", Fault: &c.Fault.Fault}
+		if c.Fault.Cleared {
+			e.Action = "cleared"
+		}
+		return e
+	}
 	return Event{Type: TypeState, Time: c.Time, ID: c.ID, From: c.From, To: c.To}
 }
 

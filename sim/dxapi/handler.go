@@ -46,7 +46,14 @@ type Handler struct {
 	obs    Observations // nil: no data plane is observed
 	log    *slog.Logger
 	mux    *http.ServeMux
+	// customerRouter: the customer's side of BGP is dxsim's builtin
+	// router, which faults can break (CustomerRouter).
+	customerRouter bool
 }
+
+// CustomerRouter says whether the customer's side of each VIF's BGP is
+// dxsim's builtin router (the default), whose BGP faults can be set.
+func (h *Handler) CustomerRouter(builtin bool) { h.customerRouter = builtin }
 
 // New returns a Handler. obs may be nil (no data plane, nothing observed);
 // log may be nil.
@@ -54,10 +61,13 @@ func New(states States, obs Observations, log *slog.Logger) *Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	h := &Handler{states: states, obs: obs, log: log, mux: http.NewServeMux()}
+	h := &Handler{states: states, obs: obs, log: log, mux: http.NewServeMux(), customerRouter: true}
 	h.mux.HandleFunc("GET "+Prefix+"events", h.events)
 	h.mux.HandleFunc("GET "+Prefix+"interruptions/{id}", h.interruption)
 	h.mux.HandleFunc("GET "+Prefix+"failover-tests/{id}", h.failoverTest)
+	h.mux.HandleFunc("GET "+Prefix+"faults", h.listFaults)
+	h.mux.HandleFunc("POST "+Prefix+"faults", h.setFault)
+	h.mux.HandleFunc("DELETE "+Prefix+"faults", h.clearFaults)
 	h.mux.HandleFunc(Prefix, func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such resource: "+r.Method+" "+r.URL.Path)
 	})

@@ -34,6 +34,8 @@ type DataPlane struct {
 	Ports map[string]sim.PortSpec
 	LAGs  map[string]sim.LAGSpec
 	VLANs map[string]sim.VLANSpec
+	// Faults are each port's training faults, by connection.
+	Faults map[string][]sim.Fault
 	// Fail makes the named method ("MovePort", …) return an error.
 	Fail map[string]error
 	// Block, when set, makes MovePort wait until it is closed (or ctx ends):
@@ -52,7 +54,7 @@ func NewDataPlane(clock Clocker, buf int) *DataPlane {
 	return &DataPlane{
 		clock: clock, events: make(chan sim.Event, buf),
 		Ports: map[string]sim.PortSpec{}, LAGs: map[string]sim.LAGSpec{}, VLANs: map[string]sim.VLANSpec{},
-		Fail: map[string]error{},
+		Faults: map[string][]sim.Fault{}, Fail: map[string]error{},
 	}
 }
 
@@ -123,6 +125,22 @@ func (d *DataPlane) DeleteLAG(_ context.Context, id string) error {
 	d.mu.Lock()
 	delete(d.LAGs, id)
 	d.mu.Unlock()
+	return nil
+}
+
+// SetFaults records a port's faults (Faults, by connection; none deletes
+// the entry).
+func (d *DataPlane) SetFaults(_ context.Context, id string, faults []sim.Fault) error {
+	if err := d.call("SetFaults %s %d", id, len(faults)); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(faults) == 0 {
+		delete(d.Faults, id)
+		return nil
+	}
+	d.Faults[id] = slices.Clone(faults)
 	return nil
 }
 

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"time"
 
 	"github.com/dxsim/dxsim/lacp"
 )
@@ -79,4 +80,23 @@ func Pick(all []LAGStatus, err error, name string) (LAGStatus, error) {
 		}
 	}
 	return LAGStatus{}, &NotFoundError{Kind: "LAG interface", ID: name}
+}
+
+// LACPFault is a training fault on one LAG member's LACP (the zero value is
+// none): what a misconfigured or failing end does to its LAG.
+type LACPFault struct {
+	// Silent: the member sends no LACPDUs, so its partner times it out.
+	Silent bool
+	// WrongKey gives the member a key unlike its LAG's (Key, or one the
+	// backend picks when Key is 0): its partner will not aggregate it
+	// with the LAG's other members.
+	WrongKey bool
+	Key      uint16
+	// Passive: LACP_Activity FALSE, speaking only to an active partner.
+	Passive bool
+	// Slow asks the partner for LACPDUs every 30 s, not every second.
+	Slow bool
+	// FlapUp and FlapDown, both positive, bounce the member's LACP on that
+	// schedule.
+	FlapUp, FlapDown time.Duration
 }

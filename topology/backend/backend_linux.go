@@ -102,3 +102,12 @@ func DelLink(ns *NS, name string) error {
 	}
 	return nil
 }
+
+// LACPFaulter is a Backend that can break a member's LACP for training.
+type LACPFaulter interface {
+	// CheckLACPFault says whether the backend can apply f at all.
+	CheckLACPFault(f LACPFault) error
+	// SetLACPFault applies f to a member of a LAG in one namespace; the
+	// zero LACPFault clears what was set.
+	SetLACPFault(ctx context.Context, ns *NS, lag, member string, f LACPFault) error
+}

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
@@ -64,6 +65,7 @@ func (c *Controller) customerRouter(r sim.BGPRouter, custNS string) (Router, err
 	if slices.ContainsFunc(out.Peers, func(p Peer) bool { return p.Address.Is6() }) {
 		out.Announce = append(out.Announce, Route{Prefix: customerNet6(cr.net)})
 	}
+	customerFaults(&out, r.Peers)
 	return out, nil
 }
 
@@ -226,4 +228,68 @@ func (c *Controller) Customer() []CustomerSession {
 		out = append(out, s)
 	}
 	return out
+}
+
+// faultSpace is where a too-many-prefixes fault's prefixes come from: /32s
+// of 10.255.0.0/16, announced but never on an interface.
+var faultSpace = netip.MustParsePrefix("10.255.0.0/16")
+
+// customerFaults makes the builtin customer router do what its side's
+// training faults say (sim.BGPSideFault): run another ASN or MD5 key,
+// announce too many prefixes, reset its sessions.
+func customerFaults(r *Router, peers []sim.BGPSessionSpec) {
+	for i, p := range peers {
+		f := p.Customer
+		if f.ASN != 0 {
+			r.ASN = uint32(f.ASN)
+		}
+		if f.AuthKey != "" && i < len(r.Peers) {
+			r.Peers[i].AuthKey = f.AuthKey
+		}
+		if n := f.Prefixes; n > 0 && i == 0 {
+			base := faultSpace.Addr().As4()
+			for k := range min(n, 1<<16) {
+				a := base
+				a[2], a[3] = byte(k>>8), byte(k)
+				r.Announce = append(r.Announce, Route{Prefix: netip.PrefixFrom(netip.AddrFrom4(a), 32)})
+			}
+		}
+		if !f.Reset.IsZero() {
+			r.Reset = faultReset(f)
+		}
+	}
+}
+
+// amazonFaults makes Amazon's side do what its side's training faults say.
+func amazonFaults(r *Router, peers []sim.BGPSessionSpec) {
+	for i, p := range peers {
+		f := p.Amazon
+		if f.ASN != 0 {
+			r.ASN = uint32(f.ASN)
+		}
+		if f.AuthKey != "" && i < len(r.Peers) {
+			r.Peers[i].AuthKey = f.AuthKey
+		}
+		if !f.Reset.IsZero() {
+			r.Reset += " " + faultReset(f)
+		}
+	}
+}
+
+// faultReset names a reset fault's current reset: a Router's Reset
+// changing resets its sessions, once when the fault is set, and again every
+// ResetEvery (the controller reconciles at least every Retry).
+func faultReset(f sim.BGPSideFault) string {
+	n := int64(0)
+	if f.ResetEvery > 0 {
+		n = int64(time.Since(f.Reset) / f.ResetEvery)
+	}
+	return fmt.Sprintf("fault-reset %d/%d", f.Reset.UnixNano(), n)
+}
+
+// carrier is the part of an Amazon router's Reset that names what carries
+// the VIF (a reset fault's part dropped): a change there is a move.
+func carrier(reset string) string {
+	c, _, _ := strings.Cut(reset, " ")
+	return c
 }

@@ -73,6 +73,10 @@ type Fault struct {
 	Key uint16
 	// Passive makes the member speak only to an active partner.
 	Passive bool
+	// Slow asks the partner for long timeouts (LACPDUs every 30 s), as a
+	// port configured for the slow rate does; it times its partner out
+	// after 90 s.
+	Slow bool
 	// FlapUp and FlapDown, both positive, bounce the member's LACP port on
 	// that schedule while its link is up.
 	FlapUp, FlapDown time.Duration

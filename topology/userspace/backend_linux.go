@@ -1,6 +1,7 @@
 package userspace
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -135,6 +136,28 @@ func (u *Backend) RemoveMember(_ context.Context, ns *backend.NS, lag, member st
 		return nil // no such LAG: the port is no member of it
 	}
 	return wrapUS(err)
+}
+
+// wrongKey is the key a wrong-key fault gives a member when it names none:
+// the engine's LAGs use engine.DefaultKey.
+const wrongKey = 999
+
+var _ backend.LACPFaulter = (*Backend)(nil)
+
+// CheckLACPFault: the engine has every LACP fault.
+func (*Backend) CheckLACPFault(backend.LACPFault) error { return nil }
+
+// SetLACPFault sets the member's engine port's fault knobs.
+func (u *Backend) SetLACPFault(_ context.Context, ns *backend.NS, lag, member string, f backend.LACPFault) error {
+	h := u.existing(ns)
+	if h == nil {
+		return &backend.NotFoundError{Kind: "LAG", ID: lag}
+	}
+	uf := Fault{Silent: f.Silent, Passive: f.Passive, Slow: f.Slow, FlapUp: f.FlapUp, FlapDown: f.FlapDown}
+	if f.WrongKey {
+		uf.Key = cmp.Or(f.Key, wrongKey)
+	}
+	return wrapUS(h.SetFault(lag, member, uf))
 }
 
 func (u *Backend) CreateVLAN(_ context.Context, ns *backend.NS, v backend.VLANConfig) error {

@@ -14,6 +14,7 @@ import (
 type engineControl struct {
 	e       *engine.Engine
 	key     uint16 // the LAG's key, which a cleared Fault restores
+	slow    bool   // the LAG's rate, which a cleared Fault restores
 	log     *slog.Logger
 	lag     string
 	byName  map[string]uint16
@@ -45,7 +46,7 @@ func newEngineControl(cfg LAGConfig, log *slog.Logger) (*engineControl, error) {
 	if key == 0 {
 		key = engine.DefaultKey
 	}
-	return &engineControl{e: e, key: key, log: log, lag: cfg.Name, byName: map[string]uint16{}, byNum: map[uint16]string{}}, nil
+	return &engineControl{e: e, key: key, slow: cfg.Slow, log: log, lag: cfg.Name, byName: map[string]uint16{}, byNum: map[uint16]string{}}, nil
 }
 
 func (c *engineControl) addPort(p portID, up bool, now time.Time) actions {
@@ -89,7 +90,7 @@ func (c *engineControl) setFault(name string, f Fault, now time.Time) (actions, 
 	if err != nil {
 		return actions{}, fmt.Errorf("userspace: member %s: %w", name, err)
 	}
-	a.Silent, a.Passive, a.Key = f.Silent, f.Passive, c.key
+	a.Silent, a.Passive, a.Key, a.Slow = f.Silent, f.Passive, c.key, f.Slow || c.slow
 	if f.Key != 0 {
 		a.Key = f.Key
 	}
