@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	dx "github.com/aws/aws-sdk-go-v2/service/directconnect"
+	"github.com/aws/aws-sdk-go-v2/service/directconnect/types"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -165,4 +166,175 @@ func TestFaultRefused(t *testing.T) {
 	list, err := l.faults.Faults(ctx)
 	require.NoError(t, err)
 	assert.Empty(t, list)
+}
+
+// watchStates records every state the API reports for ids, from now on,
+// polling, until stop is called; it returns the distinct runs seen.
+func (l *faultLab) watchStates(t *testing.T, ids ...string) (stop func() map[string][]string) {
+	t.Helper()
+	seen := map[string][]string{}
+	quit, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			for _, id := range ids {
+				s := l.state(t, id)
+				if n := len(seen[id]); n == 0 || seen[id][n-1] != s {
+					seen[id] = append(seen[id], s)
+				}
+			}
+			select {
+			case <-quit:
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}()
+	return func() map[string][]string {
+		close(quit)
+		<-done
+		return seen
+	}
+}
+
+// TestFaultLACPModes: what each LACP fault on the customer's end of a
+// member does, as the API shows it: a wrong key keeps the member out of the
+// LAG (down), as AWS's device aggregates only ports with one key; a passive
+// end still forms the LAG with AWS's active one; a slow rate still carries
+// traffic; a flapping member goes down and comes back, again and again.
+func TestFaultLACPModes(t *testing.T) {
+	l := newFaultLab(t)
+	ctx := context.Background()
+	m := l.members[0]
+
+	_, err := l.faults.SetFault(ctx, sim.FaultSpec{Connection: m, Side: "customer", LACP: "wrong-key"})
+	require.NoError(t, err)
+	took := l.waitState(t, 5*time.Second, m, sim.StateDown)
+	l.waitState(t, time.Second, l.lag, sim.StateDown)
+	t.Logf("wrong key: member down after %s", took.Round(time.Millisecond))
+	_, err = l.faults.ClearFaults(ctx, m, "", "")
+	require.NoError(t, err)
+	took = l.waitState(t, 5*time.Second, m, sim.StateAvailable)
+	t.Logf("wrong key cleared: member available after %s", took.Round(time.Millisecond))
+
+	for _, mode := range []string{"passive", "slow"} {
+		watch := l.watchStates(t, m)
+		_, err = l.faults.SetFault(ctx, sim.FaultSpec{Connection: m, Side: "customer", LACP: mode})
+		require.NoError(t, err)
+		time.Sleep(4 * time.Second) // past the short timeout
+		assert.Equal(t, []string{sim.StateAvailable}, watch()[m], "a %s end with AWS's active, fast one: the member keeps running", mode)
+		_, err = l.faults.ClearFaults(ctx, m, "", "")
+		require.NoError(t, err)
+	}
+
+	watch := l.watchStates(t, m)
+	_, err = l.faults.SetFault(ctx, sim.FaultSpec{Connection: m, Side: "customer", LACP: "flap",
+		FlapUp: sim.Duration(3 * time.Second), FlapDown: sim.Duration(time.Second)})
+	require.NoError(t, err)
+	time.Sleep(9 * time.Second)
+	_, err = l.faults.ClearFaults(ctx, m, "", "")
+	require.NoError(t, err)
+	l.waitState(t, 5*time.Second, m, sim.StateAvailable)
+	runs := watch()[m]
+	t.Logf("flapping member: %v", runs)
+	assert.GreaterOrEqual(t, len(runs), 4, "down and back at least twice in 9 s: %v", runs)
+}
+
+// TestFaultLinkFlap: a flapping customer end takes the member down and
+// brings it back on its schedule; clearing leaves it up.
+func TestFaultLinkFlap(t *testing.T) {
+	l := newFaultLab(t)
+	ctx := context.Background()
+	m := l.members[1]
+	watch := l.watchStates(t, m)
+	_, err := l.faults.SetFault(ctx, sim.FaultSpec{Connection: m, Side: "customer", Link: "flap",
+		FlapUp: sim.Duration(4 * time.Second), FlapDown: sim.Duration(time.Second)})
+	require.NoError(t, err)
+	time.Sleep(11 * time.Second)
+	_, err = l.faults.ClearFaults(ctx, m, "", "")
+	require.NoError(t, err)
+	l.waitState(t, 10*time.Second, m, sim.StateAvailable)
+	time.Sleep(6 * time.Second) // longer than a flap's period: it has stopped
+	runs := watch()[m]
+	t.Logf("flapping link: %v", runs)
+	assert.GreaterOrEqual(t, len(runs), 4, "down and back at least twice: %v", runs)
+	assert.Equal(t, sim.StateAvailable, runs[len(runs)-1], "up for good once cleared")
+}
+
+// vifState is a VIF's state and its first peer's bgpStatus, as the API
+// describes them.
+func vifState(t *testing.T, c *dx.Client, id string) (state, bgp string) {
+	t.Helper()
+	out, err := c.DescribeVirtualInterfaces(context.Background(), &dx.DescribeVirtualInterfacesInput{VirtualInterfaceId: aws.String(id)})
+	require.NoError(t, err)
+	require.Len(t, out.VirtualInterfaces, 1)
+	v := out.VirtualInterfaces[0]
+	return string(v.VirtualInterfaceState), string(v.BgpPeers[0].BgpStatus)
+}
+
+// waitVIF polls until the VIF's bgpStatus is bgp, and says how long it took.
+func waitVIF(t *testing.T, c *dx.Client, id, bgp string, within time.Duration) time.Duration {
+	t.Helper()
+	start := time.Now()
+	var st, b string
+	for time.Since(start) < within {
+		if st, b = vifState(t, c, id); b == bgp {
+			return time.Since(start)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	require.FailNowf(t, "bgpStatus not reached", "%s: %s, bgpStatus %s after %s; want %s", id, st, b, within, bgp)
+	return 0
+}
+
+// TestFaultBGP: each BGP fault on a VIF whose session runs against dxsim's
+// builtin customer router takes the session down, as the API shows (the
+// VIF down, its peer's bgpStatus down); clearing brings it back with the
+// customer's prefix. A reset takes it down once and it comes back by itself.
+func TestFaultBGP(t *testing.T) {
+	prefix := randomServePrefix(t)
+	s := startServed(t, serveCfg(t.TempDir(), prefix, prefixTestSetup(t, prefix)))
+	conn, _ := s.createConnection(t)
+	c := dxClient(s.addr, "any", "thing")
+	faults := dxapi.NewClient("http://" + s.addr)
+	ctx := context.Background()
+	vif, err := c.CreatePrivateVirtualInterface(ctx, &dx.CreatePrivateVirtualInterfaceInput{ConnectionId: aws.String(conn),
+		NewPrivateVirtualInterface: &types.NewPrivateVirtualInterface{VirtualInterfaceName: aws.String("bgp"), Vlan: 101, Asn: 65000,
+			VirtualGatewayId: aws.String("vgw-0123456789abcdef0")}})
+	require.NoError(t, err)
+	id := aws.ToString(vif.VirtualInterfaceId)
+	waitBGPEvent(t, s.addr, id, 1)
+	waitVIFUp := func() {
+		t.Helper()
+		waitVIF(t, c, id, "up", time.Minute)
+		require.Eventually(t, func() bool { st, _ := vifState(t, c, id); return st == sim.StateAvailable }, time.Minute, 50*time.Millisecond)
+	}
+	waitVIFUp()
+
+	for _, f := range []sim.FaultSpec{
+		{VIF: id, Side: "customer", BGP: "wrong-asn"},
+		{VIF: id, Side: "aws", BGP: "wrong-asn", ASN: 64999},
+		{VIF: id, Side: "customer", BGP: "wrong-md5"},
+		{VIF: id, Side: "aws", BGP: "wrong-md5", AuthKey: "not-the-key"},
+		{VIF: id, Side: "customer", BGP: "too-many-prefixes"},
+	} {
+		set, err := faults.SetFault(ctx, f)
+		require.NoError(t, err)
+		down := waitVIF(t, c, id, "down", 30*time.Second)
+		st, _ := vifState(t, c, id)
+		assert.Equal(t, sim.StateDown, st, "%s: the VIF reads down", set)
+		_, err = faults.ClearFaults(ctx, id, "", "")
+		require.NoError(t, err)
+		up := waitBGPEvent(t, s.addr, id, 1)
+		waitVIFUp()
+		t.Logf("%s: session down after %s; cleared, established with the prefix after %s", set, down.Round(time.Millisecond), up.Round(time.Millisecond))
+	}
+
+	for _, side := range []string{"aws", "customer"} {
+		set, err := faults.SetFault(ctx, sim.FaultSpec{VIF: id, Side: side, BGP: "reset"})
+		require.NoError(t, err)
+		down := waitVIF(t, c, id, "down", 10*time.Second)
+		up := waitVIF(t, c, id, "up", time.Minute)
+		t.Logf("%s: down after %s, up again %s later, the fault still set", set, down.Round(time.Millisecond), up.Round(time.Millisecond))
+	}
 }

@@ -255,7 +255,7 @@ func customerFaults(r *Router, peers []sim.BGPSessionSpec) {
 			}
 		}
 		if !f.Reset.IsZero() {
-			r.Reset = faultReset(f)
+			r.Reset = " " + faultReset(f) // no carrier: only the fault resets
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 
 	api "github.com/osrg/gobgp/v4/api"
@@ -362,13 +363,13 @@ func (r *router) update(spec Router) error {
 		delete(r.routes, addr)
 		r.mu.Unlock()
 	}
-	if r.spec.Reset != "" && spec.Reset != r.spec.Reset {
+	if why := resetWhy(r.spec.Reset, spec.Reset); why != "" {
 		for _, p := range spec.Peers {
 			if !keptPeers[p.Address] {
 				continue // new: nothing to reset
 			}
 			if err := r.srv.ResetPeer(ctx, &api.ResetPeerRequest{Address: p.Address.String(),
-				Communication: "the VIF moved to " + spec.Reset}); err != nil {
+				Communication: why}); err != nil {
 				return fmt.Errorf("router %s: resetting peer %s: %w", spec.ID, p.Address, err)
 			}
 		}
@@ -517,4 +518,20 @@ func path(rt Route, asn uint32) (*apiutil.Path, error) {
 		attrs = append(attrs, bgp.NewPathAttributeCommunities(rt.Communities))
 	}
 	return &apiutil.Path{Family: fam, Nlri: nlri, Attrs: attrs}, nil
+}
+
+// resetWhy says why a router's sessions are reset as its Reset changes from
+// old to now, or "" when they are not: what carries the VIF changed (its
+// first word; not when the router is new), or a reset fault's part (after
+// it) is new; a fault cleared resets nothing.
+func resetWhy(old, now string) string {
+	oldCarrier, oldFault, _ := strings.Cut(old, " ")
+	carrier, fault, _ := strings.Cut(now, " ")
+	switch {
+	case oldCarrier != "" && carrier != oldCarrier:
+		return "the VIF moved to " + carrier
+	case fault != "" && fault != oldFault:
+		return "reset by dxsim: a training fault"
+	}
+	return ""
 }
