@@ -28,7 +28,9 @@
 // The kernel holds the attachment: a later Set, Clear or Stats (from any
 // process) finds the filters by name and their maps through the programs.
 // Only the Flap schedule lives in the process that called Set: a goroutine
-// flips the config map's drop bit, and Clear or the next Set stops it.
+// flips the config map's drop bit, and Clear or the next Set stops it. A
+// process that ends mid-schedule leaves the phase it was in (passing or
+// dropping) until the next Set or Clear.
 //
 // Clear removes both filters, and the clsact qdisc when Set added it and no
 // other filter is left on it.

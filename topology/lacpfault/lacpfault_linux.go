@@ -21,7 +21,8 @@ const (
 	cfgMapName   = "lacpf_config"
 	stateMapName = "lacpf_state"
 	// filterPriority puts the filters ahead of any others a tool would
-	// add with its default priority (49152 and down).
+	// add with its default priority (49152 and down). A filter of another
+	// kind already at this priority makes Set fail.
 	filterPriority = 1
 	filterHandle   = 1
 	license        = "Dual MIT/GPL"
@@ -415,7 +416,9 @@ func attach(h *netlink.Handle, link netlink.Link, owner bool) (a *attachment, er
 			Name:         d.filter,
 			DirectAction: true,
 		}
-		if err := h.FilterReplace(f); err != nil {
+		// Add, not replace: a filter of another's in the same place is an
+		// error, never overwritten.
+		if err := h.FilterAdd(f); err != nil {
 			return a, fmt.Errorf("lacpfault: %s: attaching %s: %w", name, d.filter, err)
 		}
 		a.filters = append(a.filters, f)
