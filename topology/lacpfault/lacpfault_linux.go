@@ -160,10 +160,13 @@ func Stats(ns netns.NsHandle, ifname string) (Counters, error) {
 	if err != nil {
 		return Counters{}, err
 	}
-	if a == nil || a.state == nil {
+	if a == nil {
 		return Counters{}, fmt.Errorf("%w to %s", ErrNotAttached, ifname)
 	}
 	defer a.close()
+	if a.state == nil {
+		return Counters{}, fmt.Errorf("%w to %s (its counters are gone)", ErrNotAttached, ifname)
+	}
 	var b []byte
 	if err := a.state.Lookup(uint32(0), &b); err != nil {
 		return Counters{}, fmt.Errorf("lacpfault: %s: reading counters: %w", ifname, err)
