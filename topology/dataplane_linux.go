@@ -40,9 +40,6 @@ type DataPlane struct {
 	faults  map[string][]sim.Fault // each port's training faults, by connection
 	flaps   map[flapKey]func()     // the flapping ends' stops
 
-	netemOnce sync.Once
-	netem     error // why the kernel cannot run netem; nil when it can
-
 	ev        *eventSink
 	control   *bus.Sub[sim.Event] // the control plane's subscription: Events
 	hooks     moveHooks

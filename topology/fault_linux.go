@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/vishvananda/netlink"
@@ -43,12 +44,15 @@ func (d *DataPlane) CheckFault(f sim.FaultSpec) error {
 	return nil
 }
 
-// netemErr probes once, in a throwaway namespace, whether the kernel has
-// netem.
+// NetemError says why this kernel cannot make netem qdiscs (nil when it
+// can), asked once, in a throwaway namespace.
+func NetemError() error { return netemProbe() }
+
+var netemProbe = sync.OnceValue(probeNetem)
+
 func (d *DataPlane) netemErr() error {
-	d.netemOnce.Do(func() { d.netem = probeNetem() })
-	if d.netem != nil {
-		return &UnsupportedError{Backend: d.be.Name(), Op: "lose or delay frames", Reason: "this kernel has no netem qdisc (sch_netem): " + d.netem.Error()}
+	if err := NetemError(); err != nil {
+		return &UnsupportedError{Backend: d.be.Name(), Op: "lose or delay frames", Reason: "this kernel has no netem qdisc (sch_netem): " + err.Error()}
 	}
 	return nil
 }
@@ -123,7 +127,9 @@ func (d *DataPlane) applyFaults(ctx context.Context, pt *port, clear bool) error
 		if link != nil || clear {
 			errs = append(errs, d.applyLink(s.ns, pt.id, s.side, link))
 		}
-		if pt.lag != "" && (lacp != nil || clear) {
+		// A port that left its LAG may still carry what its fault put on
+		// its end (the kernel's filters): clearing clears it anyway.
+		if (pt.lag != "" && lacp != nil) || clear {
 			errs = append(errs, d.applyLACP(ctx, s.ns, pt, lacp))
 		}
 	}

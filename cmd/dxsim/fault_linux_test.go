@@ -13,11 +13,13 @@ import (
 
 	"github.com/dxsim/dxsim/sim"
 	"github.com/dxsim/dxsim/sim/dxapi"
+	"github.com/dxsim/dxsim/topology"
 )
 
 // faultLab is a serve (userspace data plane) with a LAG of two connections
 // and minimum links 2, both members available.
 type faultLab struct {
+	backend string
 	s       *servedInstance
 	api     *dx.Client
 	faults  *dxapi.Client
@@ -29,8 +31,10 @@ func newFaultLab(t *testing.T) *faultLab {
 	t.Helper()
 	prefix := randomServePrefix(t)
 	cat := prefixTestSetup(t, prefix)
-	s := startServed(t, serveCfg(t.TempDir(), prefix, cat))
-	l := &faultLab{s: s, api: dxClient(s.addr, "any", "thing"), faults: dxapi.NewClient("http://" + s.addr)}
+	cfg := serveCfg(t.TempDir(), prefix, cat)
+	cfg.dataplane = faultBackend(t)
+	s := startServed(t, cfg)
+	l := &faultLab{backend: cfg.dataplane, s: s, api: dxClient(s.addr, "any", "thing"), faults: dxapi.NewClient("http://" + s.addr)}
 	ctx := context.Background()
 	lag, err := l.api.CreateLag(ctx, &dx.CreateLagInput{NumberOfConnections: 2, Location: aws.String("EqDC2"),
 		ConnectionsBandwidth: aws.String("10Gbps"), LagName: aws.String("faults")})
@@ -46,6 +50,19 @@ func newFaultLab(t *testing.T) *faultLab {
 		l.waitState(t, time.Minute, m, sim.StateAvailable)
 	}
 	return l
+}
+
+// faultBackend is the data plane the fault tests run on: the kernel's
+// bonds where the kernel has them (scripts/vmtest), else the userspace
+// engine (the host); so each fault is tested on both.
+func faultBackend(t *testing.T) string {
+	t.Helper()
+	f, err := topology.ProbeFeatures()
+	require.NoError(t, err)
+	if f.Bonding == nil && f.VLAN == nil {
+		return "kernel"
+	}
+	return "userspace"
 }
 
 // state is a connection's or the LAG's state as the API describes it.
@@ -217,7 +234,15 @@ func TestFaultLACPModes(t *testing.T) {
 	took = l.waitState(t, 5*time.Second, m, sim.StateAvailable)
 	t.Logf("wrong key cleared: member available after %s", took.Round(time.Millisecond))
 
-	for _, mode := range []string{"passive", "slow"} {
+	modes := []string{"passive", "slow"}
+	if l.backend == "kernel" {
+		_, err = l.faults.SetFault(ctx, sim.FaultSpec{Connection: m, Side: "customer", LACP: "slow"})
+		var e *dxapi.APIError
+		require.ErrorAs(t, err, &e)
+		assert.Contains(t, e.Message, "lacp_rate")
+		modes = modes[:1]
+	}
+	for _, mode := range modes {
 		watch := l.watchStates(t, m)
 		_, err = l.faults.SetFault(ctx, sim.FaultSpec{Connection: m, Side: "customer", LACP: mode})
 		require.NoError(t, err)
@@ -293,7 +318,9 @@ func waitVIF(t *testing.T, c *dx.Client, id, bgp string, within time.Duration) t
 // customer's prefix. A reset takes it down once and it comes back by itself.
 func TestFaultBGP(t *testing.T) {
 	prefix := randomServePrefix(t)
-	s := startServed(t, serveCfg(t.TempDir(), prefix, prefixTestSetup(t, prefix)))
+	cfg := serveCfg(t.TempDir(), prefix, prefixTestSetup(t, prefix))
+	cfg.dataplane = faultBackend(t)
+	s := startServed(t, cfg)
 	conn, _ := s.createConnection(t)
 	c := dxClient(s.addr, "any", "thing")
 	faults := dxapi.NewClient("http://" + s.addr)
@@ -337,4 +364,43 @@ func TestFaultBGP(t *testing.T) {
 		up := waitVIF(t, c, id, "up", time.Minute)
 		t.Logf("%s: down after %s, up again %s later, the fault still set", set, down.Round(time.Millisecond), up.Round(time.Millisecond))
 	}
+}
+
+// TestFaultLinkLossAndDelay: with the kernel's netem, a customer end that
+// loses every frame takes the member down (its LACPDUs are lost too), and
+// clearing removes the qdisc; a delayed end still carries the LAG. Without
+// netem (the host), both are refused, naming it.
+func TestFaultLinkLossAndDelay(t *testing.T) {
+	l := newFaultLab(t)
+	ctx := context.Background()
+	m := l.members[0]
+	_, err := l.faults.SetFault(ctx, sim.FaultSpec{Connection: m, Side: "customer", Link: "loss", Loss: 100})
+	if l.backend == "userspace" && !netemHere(t) {
+		var e *dxapi.APIError
+		require.ErrorAs(t, err, &e)
+		assert.Equal(t, 400, e.Status)
+		assert.Contains(t, e.Message, "netem")
+		return
+	}
+	require.NoError(t, err)
+	took := l.waitState(t, 5*time.Second, m, sim.StateDown)
+	t.Logf("100%% loss: member down after %s", took.Round(time.Millisecond))
+	_, err = l.faults.ClearFaults(ctx, m, "", "")
+	require.NoError(t, err)
+	took = l.waitState(t, 10*time.Second, m, sim.StateAvailable)
+	t.Logf("cleared: available after %s", took.Round(time.Millisecond))
+
+	_, err = l.faults.SetFault(ctx, sim.FaultSpec{Connection: m, Side: "customer", Link: "delay", Delay: sim.Duration(200 * time.Millisecond)})
+	require.NoError(t, err)
+	watch := l.watchStates(t, m)
+	time.Sleep(4 * time.Second)
+	assert.Equal(t, []string{sim.StateAvailable}, watch()[m], "200 ms of delay: LACP still holds")
+	_, err = l.faults.ClearFaults(ctx, m, "", "")
+	require.NoError(t, err)
+}
+
+// netemHere reports whether this kernel makes netem qdiscs.
+func netemHere(t *testing.T) bool {
+	t.Helper()
+	return topology.NetemError() == nil
 }

@@ -150,6 +150,9 @@ func (*Backend) CheckLACPFault(backend.LACPFault) error { return nil }
 // SetLACPFault sets the member's engine port's fault knobs.
 func (u *Backend) SetLACPFault(_ context.Context, ns *backend.NS, lag, member string, f backend.LACPFault) error {
 	h := u.existing(ns)
+	if f == (backend.LACPFault{}) && (h == nil || lag == "") {
+		return nil // nothing to mend: a member's fault goes with its membership
+	}
 	if h == nil {
 		return &backend.NotFoundError{Kind: "LAG", ID: lag}
 	}
