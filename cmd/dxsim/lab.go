@@ -91,7 +91,8 @@ func newLabDownCmd() *cobra.Command {
 		Use:   "down",
 		Short: "Delete the lab's namespaces, and with them everything in them",
 		Long: `Stops the lab's running "dxsim lab up", if there is one, and waits for it to
-close its data plane; then deletes the lab's namespaces.`,
+close its data plane, or removes the socket a killed one left; then deletes
+the lab's namespaces.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return labDown(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), f)

@@ -281,6 +281,27 @@ func delLinkIn(t *testing.T, h *netlink.Handle, name string) {
 	require.NoError(t, h.LinkDel(l), "ip link del %s", name)
 }
 
+// TestLabDownRemovesStaleSocket: the socket a killed lab up leaves (nothing
+// listens on it) goes with lab down.
+func TestLabDownRemovesStaleSocket(t *testing.T) {
+	netnstest.RequireRoot(t)
+	file, l := writeLab(t, `{"id": "EqDC2-stale", "location": "EqDC2", "connections": [{"id": "dxcon-stale001"}]}`)
+	path, err := labctl.SocketPath(labctl.DefaultDir, l.Prefix)
+	require.NoError(t, err)
+	require.NoError(t, os.MkdirAll(labctl.DefaultDir, 0o700))
+	ln, err := net.Listen("unix", path)
+	require.NoError(t, err)
+	ln.(*net.UnixListener).SetUnlinkOnClose(false)
+	ln.Close()
+	t.Cleanup(func() { os.Remove(path) })
+
+	out := runLabCmd(t, "lab", "down", "-f", file)
+	assert.Contains(t, out, fmt.Sprintf("lab %s: removed %s, left by a `dxsim lab up` that did not stop cleanly", l.Name, path), "lab down")
+	_, err = os.Lstat(path)
+	assert.ErrorIs(t, err, fs.ErrNotExist, "lab down left the stale socket")
+	assert.NotContains(t, runLabCmd(t, "lab", "down", "-f", file), "removed", "lab down with no socket")
+}
+
 // TestLabUpRunsBGP: a lab VIF with an ASN gets its BGP session, against
 // the builtin customer router, while lab up runs; lab status shows it
 // established with the customer's network, and shows it not running once
