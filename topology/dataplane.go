@@ -245,8 +245,12 @@ type PortStatus struct {
 	LAGID        string // "" when standalone
 	AWSUp        bool
 	CustomerUp   bool
-	AWSLACP      *backend.MemberStatus // nil when not a LAG member
-	CustomerLACP *backend.MemberStatus
+	// AWSMissing and CustomerMissing say an end's interface is not there
+	// (deleted by hand): it is down, and Reconcile makes it again.
+	AWSMissing      bool
+	CustomerMissing bool
+	AWSLACP         *backend.MemberStatus // nil when not a LAG member
+	CustomerLACP    *backend.MemberStatus
 }
 
 // VLANStatus is a VLAN interface, both ends.
@@ -256,6 +260,10 @@ type VLANStatus struct {
 	VLAN       int
 	AWSUp      bool
 	CustomerUp bool
+	// AWSMissing and CustomerMissing say a side's interface is not there
+	// (deleted by hand).
+	AWSMissing      bool
+	CustomerMissing bool
 }
 
 // Status is everything a data plane holds, as the kernel reports it.

@@ -31,13 +31,15 @@ type portObs struct {
 
 type lagObs struct {
 	device                    string
-	aws, cust                 bool
+	aws, cust                 bool // the backend has it on each side
+	awsGone, custGone         bool // ... but its interface is not there
 	awsMinLinks, custMinLinks int
 }
 
 type vlanObs struct {
 	device                 string
-	aws, cust              bool
+	aws, cust              bool // the backend has it on each side
+	awsGone, custGone      bool // ... but its interface is not there
 	awsParent, custParent  string
 	awsVID, custVID        int
 	amazonAddrs, custAddrs []string
@@ -89,6 +91,12 @@ func (d *DataPlane) inventoryNS(ctx context.Context, o *observed, ns *netNS) err
 		return fmt.Errorf("listing links in %s: %w", ns.name, err)
 	}
 	aws := ns.role == roleDevice
+	// A userspace LAG's or VLAN's TAP deleted by hand is still the
+	// engine's: it is there for the backend, gone for everyone else.
+	present := make(map[string]bool, len(links))
+	for _, l := range links {
+		present[l.Attrs().Name] = true
+	}
 	lagNames := map[string]bool{}
 	memberOf := map[string]string{} // the backend says: a userspace member has no master
 	lags, err := d.be.LAGs(ctx, ns.bk)
@@ -106,9 +114,9 @@ func (d *DataPlane) inventoryNS(ctx context.Context, o *observed, ns *netNS) err
 			o.lags[l.Name] = lo
 		}
 		if aws {
-			lo.aws, lo.awsMinLinks = true, l.MinLinks
+			lo.aws, lo.awsGone, lo.awsMinLinks = true, !present[l.Name], l.MinLinks
 		} else {
-			lo.cust, lo.custMinLinks = true, l.MinLinks
+			lo.cust, lo.custGone, lo.custMinLinks = true, !present[l.Name], l.MinLinks
 		}
 	}
 	vlans, err := d.be.VLANs(ctx, ns.bk)
@@ -125,9 +133,9 @@ func (d *DataPlane) inventoryNS(ctx context.Context, o *observed, ns *netNS) err
 		}
 		addrs := globalAddrs(ns, v.Name)
 		if aws {
-			vo.aws, vo.awsParent, vo.awsVID, vo.amazonAddrs = true, v.Parent, v.VID, addrs
+			vo.aws, vo.awsGone, vo.awsParent, vo.awsVID, vo.amazonAddrs = true, !present[v.Name], v.Parent, v.VID, addrs
 		} else {
-			vo.cust, vo.custParent, vo.custVID, vo.custAddrs = true, v.Parent, v.VID, addrs
+			vo.cust, vo.custGone, vo.custParent, vo.custVID, vo.custAddrs = true, !present[v.Name], v.Parent, v.VID, addrs
 		}
 	}
 	for _, l := range links {
@@ -218,7 +226,9 @@ func (d *DataPlane) adopt(o *observed) {
 
 // Status reads every object this data plane knows from the kernel: each
 // port's carrier on both ends and, for LAG members, its LACP state; each
-// LAG's carrier on both sides; each VLAN.
+// LAG's carrier on both sides; each VLAN. An interface deleted since the data
+// plane last made or reconciled it is reported missing, a LAG's as the zero
+// LAGStatus.
 func (d *DataPlane) Status(ctx context.Context) (Status, error) {
 	if err := checkCtx(ctx); err != nil {
 		return Status{}, err
@@ -270,6 +280,18 @@ func (d *DataPlane) Status(ctx context.Context) (Status, error) {
 		l, ok := v.links[name]
 		return ok && backend.Carrier(l.Attrs())
 	}
+	missing := func(v *sideView, name string) bool {
+		_, ok := v.links[name]
+		return !ok
+	}
+	// lagSide is a LAG's status on one side: none when its interface is
+	// gone, though a userspace engine still has it.
+	lagSide := func(v *sideView, name string) backend.LAGStatus {
+		if missing(v, name) {
+			return backend.LAGStatus{}
+		}
+		return v.lags[name]
+	}
 	for _, id := range sortedKeys(d.ports) {
 		pt := d.ports[id]
 		dev := d.devices[pt.device]
@@ -277,7 +299,8 @@ func (d *DataPlane) Status(ctx context.Context) (Status, error) {
 		if err != nil {
 			return st, err
 		}
-		ps := PortStatus{ConnectionID: id, DeviceID: pt.device, LAGID: pt.lag, AWSUp: up(av, id), CustomerUp: up(cv, id)}
+		ps := PortStatus{ConnectionID: id, DeviceID: pt.device, LAGID: pt.lag, AWSUp: up(av, id), CustomerUp: up(cv, id),
+			AWSMissing: missing(av, id), CustomerMissing: missing(cv, id)}
 		if m, ok := av.members[id]; ok {
 			ps.AWSLACP = &m
 		}
@@ -293,7 +316,7 @@ func (d *DataPlane) Status(ctx context.Context) (Status, error) {
 		if err != nil {
 			return st, err
 		}
-		st.LAGs = append(st.LAGs, LAGSideStatus{LAGID: id, DeviceID: lg.device, AWS: av.lags[id], Customer: cv.lags[id]})
+		st.LAGs = append(st.LAGs, LAGSideStatus{LAGID: id, DeviceID: lg.device, AWS: lagSide(av, id), Customer: lagSide(cv, id)})
 	}
 	for _, id := range sortedKeys(d.vlans) {
 		v := d.vlans[id]
@@ -306,7 +329,8 @@ func (d *DataPlane) Status(ctx context.Context) (Status, error) {
 		if err != nil {
 			return st, err
 		}
-		st.VLANs = append(st.VLANs, VLANStatus{ID: id, Parent: v.spec.ParentID, VLAN: v.spec.VLAN, AWSUp: up(av, id), CustomerUp: up(cv, id)})
+		st.VLANs = append(st.VLANs, VLANStatus{ID: id, Parent: v.spec.ParentID, VLAN: v.spec.VLAN, AWSUp: up(av, id), CustomerUp: up(cv, id),
+			AWSMissing: missing(av, id), CustomerMissing: missing(cv, id)})
 	}
 	sort.Slice(st.LAGs, func(i, j int) bool { return st.LAGs[i].LAGID < st.LAGs[j].LAGID })
 	return st, nil

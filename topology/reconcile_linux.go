@@ -102,6 +102,8 @@ func (r *reconciler) removeUnexpected(ctx context.Context) error {
 		switch {
 		case !ok:
 			problem = "unexpected"
+		case v.awsGone || v.custGone:
+			problem = goneProblem(v.awsGone, v.custGone)
 		case !v.aws || !v.cust:
 			problem = "half missing"
 		case v.awsParent != w.ParentID || v.custParent != w.ParentID || v.awsVID != w.VLAN || v.custVID != w.VLAN:
@@ -150,6 +152,8 @@ func (r *reconciler) removeUnexpected(ctx context.Context) error {
 			problem = "unexpected"
 		case w.DeviceID != l.device:
 			problem = "on device " + l.device + ", want " + w.DeviceID
+		case l.awsGone || l.custGone:
+			problem = goneProblem(l.awsGone, l.custGone)
 		}
 		if problem == "" {
 			continue
@@ -158,13 +162,12 @@ func (r *reconciler) removeUnexpected(ctx context.Context) error {
 		if err := dev.both(func(ns *netNS) error { return d.be.DeleteLAG(ctx, ns.bk, id) }); err != nil {
 			return err
 		}
-		delete(d.lags, id)
-		for _, pt := range d.ports {
-			if pt.lag == id {
-				pt.lag = ""
-			}
+		r.lagDeleted(id)
+		if ok {
+			r.note(id, problem, "deleted, to be recreated")
+		} else {
+			r.note(id, problem, "deleted")
 		}
-		r.note(id, problem, "deleted")
 	}
 	for id, dev := range d.devices {
 		if r.want.devices[id] {
@@ -184,6 +187,45 @@ func (r *reconciler) removeUnexpected(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// goneProblem says on which sides a LAG's or VLAN's interface is gone while
+// the backend still has it: a userspace TAP deleted by hand.
+func goneProblem(aws, cust bool) string {
+	switch {
+	case aws && cust:
+		return "interface gone on both sides"
+	case aws:
+		return "interface gone on the AWS side"
+	}
+	return "interface gone on the customer side"
+}
+
+// lagDeleted forgets a LAG removeUnexpected deleted, and what went with it:
+// its members are released, on both sides, and its VLANs deleted. What the
+// state still holds of them is made again by the steps after.
+func (r *reconciler) lagDeleted(id string) {
+	d := r.d
+	delete(d.lags, id)
+	delete(r.o.lags, id)
+	for _, pt := range d.ports {
+		if pt.lag == id {
+			pt.lag = ""
+		}
+	}
+	for _, p := range r.o.ports {
+		if p.awsLAG == id {
+			p.awsLAG = ""
+		}
+		if p.custLAG == id {
+			p.custLAG = ""
+		}
+	}
+	for vid, v := range d.vlans {
+		if v.spec.ParentID == id {
+			delete(d.vlans, vid)
+		}
+	}
 }
 
 func (r *reconciler) makeLAGs(ctx context.Context) error {

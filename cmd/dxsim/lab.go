@@ -9,9 +9,11 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/dxsim/dxsim/sim"
 	"github.com/dxsim/dxsim/sim/lab"
 	"github.com/dxsim/dxsim/topology"
 	"github.com/dxsim/dxsim/topology/bgp"
@@ -72,8 +74,11 @@ either backend so do the BGP speakers of VIFs with an "asn"; so for a
 userspace lab with LAGs or VIFs, or a lab with BGP, up stays in the
 foreground, printing link, LACP and BGP events, until interrupted or stopped
 by "dxsim lab down"; the veth pairs stay after it ends, the userspace LAGs
-and VIFs and the BGP sessions do not. While in the foreground it answers
-"dxsim lab status" and "dxsim lab down" on the lab's socket,
+and VIFs and the BGP sessions do not. While in the foreground it keeps the
+lab as the file says: a port, LAG member or VLAN deleted, taken down or
+released by hand is repaired half a second after a link goes down or away,
+and within 5 seconds when nothing goes down, and each repair is printed. It
+answers "dxsim lab status" and "dxsim lab down" on the lab's socket,
 /run/dxsim/<prefix>.sock; a second "lab up" of the same lab meanwhile fails.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -91,7 +96,8 @@ func newLabDownCmd() *cobra.Command {
 		Use:   "down",
 		Short: "Delete the lab's namespaces, and with them everything in them",
 		Long: `Stops the lab's running "dxsim lab up", if there is one, and waits for it to
-close its data plane; then deletes the lab's namespaces.`,
+close its data plane, or removes the socket a killed one left; then deletes
+the lab's namespaces.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return labDown(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), f)
@@ -205,7 +211,8 @@ func labUp(ctx context.Context, out, stderr io.Writer, f labFlags, watch bool) e
 		printLabBGPPlan(out, l)
 		ctrl = startLabBGP(l, dp, src, log)
 	}
-	fmt.Fprintf(out, "\nwatching events (%s backend); interrupt to stop\n", backend)
+	fmt.Fprintf(out, "\nwatching events and repairing damage (%s backend); interrupt to stop\n", backend)
+	stopKeeping := keepLab(ctx, out, dp, l)
 	sig, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	select {
@@ -215,8 +222,10 @@ func labUp(ctx context.Context, out, stderr io.Writer, f labFlags, watch bool) e
 	}
 	// Status requests are refused from here on, and the socket goes only
 	// once the data plane is closed: whoever waits for it to go may then
-	// delete the namespaces. The sessions close before their links do.
+	// delete the namespaces. Repairs stop first, so as not to make again
+	// what is being closed; the sessions close before their links do.
 	ctl.Stop()
+	stopKeeping()
 	if ctrl != nil {
 		closeLogged(log, "BGP", ctrl)
 		src.Close()
@@ -244,6 +253,30 @@ func labUpNote(inProcess, hasBGP bool, ctl *labctl.Server) string {
 		what[len(what)-1] += "," // "A, and B, live"
 	}
 	return fmt.Sprintf("%s live in this process; `dxsim lab status` asks it for them on %s", strings.Join(what, ", and "), ctl.Path())
+}
+
+// keepLab repairs the lab while lab up runs (labKeeper), until the returned
+// stop is called; stop returns once no repair runs.
+func keepLab(ctx context.Context, out io.Writer, dp *topology.DataPlane, l *lab.Lab) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	events := dp.SubscribeEvents(0)
+	k := &labKeeper{
+		reconcile: func(ctx context.Context) ([]sim.Drift, error) { return dp.Reconcile(ctx, l.Snapshot) },
+		out:       out,
+		now:       time.Now,
+		settle:    labRepairSettle,
+		every:     labRepairEvery,
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		k.run(ctx, events.C())
+	}()
+	return func() {
+		cancel()
+		<-done
+		events.Close()
+	}
 }
 
 // printEvents prints the data plane's events until they close; the returned

@@ -124,6 +124,7 @@ func stopLabUp(ctx context.Context, out, stderr io.Writer, l *lab.Lab, c *labctl
 	pid, err := c.Stop(actx)
 	cancel()
 	if errors.Is(err, labctl.ErrNotRunning) {
+		removeStaleSocket(ctx, out, stderr, l, c)
 		return nil
 	}
 	if err != nil {
@@ -137,4 +138,17 @@ func stopLabUp(ctx context.Context, out, stderr io.Writer, l *lab.Lab, c *labctl
 	}
 	fmt.Fprintf(out, "lab %s: stopped the running `dxsim lab up` (pid %d)\n", l.Name, pid)
 	return nil
+}
+
+// removeStaleSocket removes the socket a killed lab up left (nothing
+// listens on it), and says so. Failing to is no reason not to go on.
+func removeStaleSocket(ctx context.Context, out, stderr io.Writer, l *lab.Lab, c *labctl.Client) {
+	removed, err := labctl.RemoveStale(ctx, c.Path())
+	if err != nil {
+		fmt.Fprintf(stderr, "lab %s: %v\n", l.Name, err)
+		return
+	}
+	if removed {
+		fmt.Fprintf(out, "lab %s: removed %s, left by a `dxsim lab up` that did not stop cleanly (nothing listened on it)\n", l.Name, c.Path())
+	}
 }

@@ -20,6 +20,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
 
 	"github.com/dxsim/dxsim/sim/lab"
 	"github.com/dxsim/dxsim/topology"
@@ -231,6 +234,72 @@ func TestLabUpReplacesStaleSocket(t *testing.T) {
 	if fi, err := os.Stat(path); assert.NoError(t, err, "socket") {
 		assert.Equal(t, fs.FileMode(0o600), fi.Mode().Perm(), "socket mode")
 	}
+}
+
+// TestLabStatusShowsDeletedPortMissing: with no lab up running, status
+// reads the kernel, where a port deleted by hand is missing; the next lab up
+// makes it again.
+func TestLabStatusShowsDeletedPortMissing(t *testing.T) {
+	netnstest.RequireRoot(t)
+	file, l := writeLab(t, `{"id": "EqDC2-gone", "location": "EqDC2", "connections": [{"id": "dxcon-gone0001"}, {"id": "dxcon-gone0002"}]}`)
+	t.Cleanup(func() { runLabCmd(t, "lab", "down", "-f", file) })
+	runLabCmd(t, "lab", "up", "-f", file, "--dataplane", "userspace")
+	_, cust := labHandles(t, l, "EqDC2-gone")
+	delLinkIn(t, cust, "dxcon-gone0002")
+
+	out := runLabCmd(t, "lab", "status", "-f", file, "--dataplane", "userspace")
+	assert.Regexp(t, `dxcon-gone0001 +EqDC2-gone +up +up`, out, "lab status")
+	assert.Regexp(t, `dxcon-gone0002 +EqDC2-gone +missing +missing`, out, "lab status")
+	out = runLabCmd(t, "lab", "up", "-f", file, "--dataplane", "userspace")
+	assert.Regexp(t, `dxcon-gone0002 +missing +created`, out, "lab up after the port was deleted")
+	assert.Regexp(t, `dxcon-gone0002 +EqDC2-gone +up +up`, out, "lab up after the port was deleted")
+}
+
+// labHandles opens netlink handles in a lab device's two namespaces, as
+// `ip -n` would.
+func labHandles(t *testing.T, l *lab.Lab, device string) (aws, cust *netlink.Handle) {
+	t.Helper()
+	a, c := topology.Namespaces(l.Prefix, device)
+	return nsHandle(t, a), nsHandle(t, c)
+}
+
+func nsHandle(t *testing.T, name string) *netlink.Handle {
+	t.Helper()
+	ns, err := netns.GetFromName(name)
+	require.NoError(t, err, "namespace %s", name)
+	defer ns.Close()
+	h, err := netlink.NewHandleAt(ns, unix.NETLINK_ROUTE)
+	require.NoError(t, err, "handle in %s", name)
+	t.Cleanup(h.Close)
+	return h
+}
+
+func delLinkIn(t *testing.T, h *netlink.Handle, name string) {
+	t.Helper()
+	l, err := h.LinkByName(name)
+	require.NoError(t, err, "%s", name)
+	require.NoError(t, h.LinkDel(l), "ip link del %s", name)
+}
+
+// TestLabDownRemovesStaleSocket: the socket a killed lab up leaves (nothing
+// listens on it) goes with lab down.
+func TestLabDownRemovesStaleSocket(t *testing.T) {
+	netnstest.RequireRoot(t)
+	file, l := writeLab(t, `{"id": "EqDC2-stale", "location": "EqDC2", "connections": [{"id": "dxcon-stale001"}]}`)
+	path, err := labctl.SocketPath(labctl.DefaultDir, l.Prefix)
+	require.NoError(t, err)
+	require.NoError(t, os.MkdirAll(labctl.DefaultDir, 0o700))
+	ln, err := net.Listen("unix", path)
+	require.NoError(t, err)
+	ln.(*net.UnixListener).SetUnlinkOnClose(false)
+	ln.Close()
+	t.Cleanup(func() { os.Remove(path) })
+
+	out := runLabCmd(t, "lab", "down", "-f", file)
+	assert.Contains(t, out, fmt.Sprintf("lab %s: removed %s, left by a `dxsim lab up` that did not stop cleanly", l.Name, path), "lab down")
+	_, err = os.Lstat(path)
+	assert.ErrorIs(t, err, fs.ErrNotExist, "lab down left the stale socket")
+	assert.NotContains(t, runLabCmd(t, "lab", "down", "-f", file), "removed", "lab down with no socket")
 }
 
 // TestLabUpRunsBGP: a lab VIF with an ASN gets its BGP session, against

@@ -73,7 +73,7 @@ func printLabStatus(out io.Writer, l *lab.Lab, v labView) {
 		if p.LAGID != spec.LAGID {
 			on = fmt.Sprintf("%s (lab file: %s)", labOr(p.LAGID, "standalone"), labOr(spec.LAGID, "standalone"))
 		}
-		fmt.Fprintf(w, "  %s\t%s\t%s\t%s\t%s\t%s\n", spec.ConnectionID, on, labUpDown(p.AWSUp), labUpDown(p.CustomerUp), labLACPState(p.AWSLACP), labLACPState(p.CustomerLACP))
+		fmt.Fprintf(w, "  %s\t%s\t%s\t%s\t%s\t%s\n", spec.ConnectionID, on, labLink(p.AWSUp, p.AWSMissing), labLink(p.CustomerUp, p.CustomerMissing), labLACPState(p.AWSLACP), labLACPState(p.CustomerLACP))
 	}
 	routers := map[string]sim.BGPRouter{}
 	for _, r := range l.BGP {
@@ -82,7 +82,7 @@ func printLabStatus(out io.Writer, l *lab.Lab, v labView) {
 	for _, spec := range l.Snapshot.VLANs {
 		if vl, ok := vlans[spec.ID]; ok {
 			fmt.Fprintf(w, "  %s\tvlan %d on %s\t%s %s\t%s %s\t\t\n", spec.ID, vl.VLAN, vl.Parent,
-				labUpDown(vl.AWSUp), spec.AmazonAddress, labUpDown(vl.CustomerUp), spec.CustomerAddress)
+				labLink(vl.AWSUp, vl.AWSMissing), spec.AmazonAddress, labLink(vl.CustomerUp, vl.CustomerMissing), spec.CustomerAddress)
 		} else {
 			fmt.Fprintf(w, "  %s\tvlan %d on %s\tmissing\tmissing\t\t\n", spec.ID, spec.VLAN, spec.ParentID)
 		}
@@ -115,6 +115,15 @@ func labLACPState(m *backend.MemberStatus) string {
 		return "-"
 	}
 	return m.Actor.String() + "/" + m.Partner.String()
+}
+
+// labLink is an interface's state: missing when it is not there (deleted
+// by hand), else its carrier.
+func labLink(up, missing bool) string {
+	if missing {
+		return "missing"
+	}
+	return labUpDown(up)
 }
 
 func labUpDown(up bool) string {

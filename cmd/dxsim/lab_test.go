@@ -15,6 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/vishvananda/netlink"
 
+	"github.com/dxsim/dxsim/sim/lab"
+	"github.com/dxsim/dxsim/topology"
 	"github.com/dxsim/dxsim/topology/netnstest"
 )
 
@@ -67,4 +69,25 @@ func TestLabUpStatusDown(t *testing.T) {
 	assert.Regexp(t, `dxcon-labt0001 +EqDC2-test +missing +missing`, out, "lab status after down")
 	runLabCmd(t, "lab", "down", "-f", file) // status made nothing to leave behind
 	assert.Equal(t, before, labHostLinks(t), "host links changed")
+}
+
+// TestLabStatusShowsMissing: an interface the data plane knows but the
+// kernel no longer has (deleted by hand) is missing, not down.
+func TestLabStatusShowsMissing(t *testing.T) {
+	t.Parallel()
+	st := topology.Status{
+		Ports: []topology.PortStatus{
+			{ConnectionID: "dxcon-lab00001", DeviceID: "EqDC2-1a2b3c4d5e6f", LAGID: "dxlag-lab00001", AWSMissing: true, CustomerMissing: true},
+			{ConnectionID: "dxcon-lab00002", DeviceID: "EqDC2-1a2b3c4d5e6f", LAGID: "dxlag-lab00001", AWSUp: true},
+			{ConnectionID: "dxcon-lab00003", DeviceID: "EqDC2-1a2b3c4d5e6f", AWSUp: true, CustomerUp: true},
+		},
+		VLANs: []topology.VLANStatus{{ID: "dxvif-lab00001", Parent: "dxcon-lab00003", VLAN: 101, AWSUp: true, CustomerMissing: true}},
+	}
+	var b bytes.Buffer
+	printLabStatus(&b, lab.Default(), labView{backend: "userspace", st: st})
+	out := b.String()
+	assert.Regexp(t, `dxcon-lab00001 +dxlag-lab00001 +missing +missing`, out)
+	assert.Regexp(t, `dxcon-lab00002 +dxlag-lab00001 +up +down`, out)
+	assert.Regexp(t, `dxcon-lab00003 +EqDC2-1a2b3c4d5e6f +up +up`, out)
+	assert.Regexp(t, `dxvif-lab00001 +vlan 101 on dxcon-lab00003 +up 169.254.10.1/30 +missing 169.254.10.2/30`, out)
 }

@@ -15,7 +15,8 @@
 //
 // The socket file is the process's claim on the lab: a second `lab up` that
 // finds someone answering there refuses to start a second engine, and one
-// that finds a stale file (nothing listening) replaces it.
+// that finds a stale file (nothing listening) replaces it; `lab down`
+// removes a stale file (RemoveStale).
 package labctl
 
 import (

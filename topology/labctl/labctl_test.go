@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -245,4 +246,42 @@ func TestStop(t *testing.T) {
 	assert.NoError(t, <-waited, "WaitGone after Close")
 	_, err = os.Lstat(path)
 	assert.True(t, os.IsNotExist(err), "socket left after Close: %v", err)
+}
+
+func TestRemoveStale(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+
+	removed, err := RemoveStale(ctx, filepath.Join(dir, "none", "dxsim-t.sock"))
+	assert.NoError(t, err, "no directory")
+	assert.False(t, removed, "no directory")
+
+	path := filepath.Join(dir, "dxsim-t.sock")
+	removed, err = RemoveStale(ctx, path)
+	assert.NoError(t, err, "no socket")
+	assert.False(t, removed, "no socket")
+
+	stale(t, path)
+	removed, err = RemoveStale(ctx, path)
+	assert.NoError(t, err, "stale socket")
+	assert.True(t, removed, "stale socket")
+	_, err = os.Lstat(path)
+	assert.ErrorIs(t, err, fs.ErrNotExist, "stale socket left")
+
+	s := listen(t, path, fixed(Report{Lab: "t"}))
+	removed, err = RemoveStale(ctx, path)
+	assert.NoError(t, err, "served socket")
+	assert.False(t, removed, "served socket")
+	_, err = NewClient(path).Status(ctx)
+	assert.NoError(t, err, "a served socket was taken away")
+	require.NoError(t, s.Close())
+
+	require.NoError(t, os.WriteFile(path, []byte("mine"), 0o644))
+	removed, err = RemoveStale(ctx, path)
+	assert.ErrorContains(t, err, "is not a socket", "a regular file")
+	assert.False(t, removed, "a regular file")
+	b, err := os.ReadFile(path)
+	if assert.NoError(t, err, "the file was touched") {
+		assert.Equal(t, "mine", string(b), "the file was touched")
+	}
 }

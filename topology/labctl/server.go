@@ -102,28 +102,13 @@ func Listen(ctx context.Context, path string, status StatusFunc, log *slog.Logge
 
 // claim checks what is at path and listens there. The directory is locked.
 func claim(ctx context.Context, path string, log *slog.Logger) (net.Listener, error) {
-	fi, err := os.Lstat(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-	case err != nil:
-		return nil, fmt.Errorf("checking the lab socket: %w", err)
-	case fi.Mode().Type() != fs.ModeSocket:
-		return nil, fmt.Errorf("%s exists and is not a socket (%s); remove it yourself if it is not needed", path, fi.Mode().Type())
-	default:
-		ctx, cancel := context.WithTimeout(ctx, answerTimeout)
-		r, err := NewClient(path).Status(ctx)
-		cancel()
-		var se *ServerError
-		switch {
-		case err == nil:
-			return nil, &RunningError{Path: path, PID: r.PID}
-		case errors.As(err, &se):
-			return nil, &RunningError{Path: path, PID: se.PID, Msg: se.Msg}
-		case !errors.Is(err, ErrNotRunning):
-			return nil, fmt.Errorf("something listens on %s but does not answer as a `dxsim lab up`: %w", path, err)
-		}
-		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("removing the stale lab socket: %w", err)
+	stale, err := check(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	if stale {
+		if err := removeStale(path); err != nil {
+			return nil, err
 		}
 		log.Info("replaced a stale lab socket: nothing listened on it", "path", path)
 	}
@@ -133,6 +118,66 @@ func claim(ctx context.Context, path string, log *slog.Logger) (net.Listener, er
 		return nil, fmt.Errorf("serving the lab's status: %w", err)
 	}
 	return ln, nil
+}
+
+// check says what is at path: nothing (false), a socket nobody serves
+// (true: stale, left by a process that was killed), or, as an error, a
+// process serving it (*RunningError) or something else.
+func check(ctx context.Context, path string) (stale bool, err error) {
+	fi, err := os.Lstat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("checking the lab socket: %w", err)
+	case fi.Mode().Type() != fs.ModeSocket:
+		return false, fmt.Errorf("%s exists and is not a socket (%s); remove it yourself if it is not needed", path, fi.Mode().Type())
+	}
+	ctx, cancel := context.WithTimeout(ctx, answerTimeout)
+	r, err := NewClient(path).Status(ctx)
+	cancel()
+	var se *ServerError
+	switch {
+	case err == nil:
+		return false, &RunningError{Path: path, PID: r.PID}
+	case errors.As(err, &se):
+		return false, &RunningError{Path: path, PID: se.PID, Msg: se.Msg}
+	case !errors.Is(err, ErrNotRunning):
+		return false, fmt.Errorf("something listens on %s but does not answer as a `dxsim lab up`: %w", path, err)
+	}
+	return true, nil
+}
+
+func removeStale(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("removing the stale lab socket: %w", err)
+	}
+	return nil
+}
+
+// RemoveStale removes the socket at path if nobody serves it: a file left
+// by a `lab up` that was killed. It checks and removes under the lock Listen
+// claims the socket under, so a `lab up` starting meanwhile keeps its own.
+// It reports whether it removed one; no file, or a socket a process serves,
+// is left alone without an error, anything else at path with one.
+func RemoveStale(ctx context.Context, path string) (bool, error) {
+	unlock, err := lockDir(filepath.Dir(path))
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil // no directory: no socket
+	}
+	if err != nil {
+		return false, err
+	}
+	defer unlock()
+	stale, err := check(ctx, path)
+	var running *RunningError
+	if errors.As(err, &running) {
+		return false, nil
+	}
+	if err != nil || !stale {
+		return false, err
+	}
+	return true, removeStale(path)
 }
 
 // Path is the socket served.

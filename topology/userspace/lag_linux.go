@@ -206,6 +206,12 @@ func (l *lag) readTAP() {
 			if l.closed() {
 				return
 			}
+			// The TAP's interface deleted by hand leaves its file failing
+			// every read until the LAG is closed: wait, do not spin.
+			l.h.log.Debug("userspace: LAG TAP read", "lag", l.cfg.Name, "err", err)
+			if !pause(l.done) {
+				return
+			}
 			continue
 		}
 		l.distribute((*lent)[:n])

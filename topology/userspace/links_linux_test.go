@@ -5,9 +5,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/dxsim/dxsim/topology/netnstest"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+
+	"github.com/dxsim/dxsim/topology/netnstest"
 )
 
 // TestLinkChangesReachLAGAfterOverflow overflows the Host's link watch (a
@@ -69,4 +72,37 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// TestDeletedTAPsDoNotSpin deletes a LAG's TAP and a VLAN's by hand: their
+// files then fail every read until closed, and the readers must wait between
+// tries, not spin a CPU each until something repairs the LAG and VLAN.
+func TestDeletedTAPsDoNotSpin(t *testing.T) {
+	netnstest.RequireRoot(t)
+	aws := newSide(t, "aws", New)
+	cust := newSide(t, "customer", New)
+	connect(t, aws, "dxcon-m", cust, "cust-m")
+	connect(t, aws, "dxcon-p", cust, "cust-p")
+	require.NoError(t, aws.h.CreateLAG(LAGConfig{Name: "dxlag-t", MinLinks: 1, Static: true}))
+	aws.join("dxlag-t", "dxcon-m")
+	require.NoError(t, aws.h.CreateVLAN(VLANConfig{Name: "dxvif-p", Parent: "dxcon-p", VID: 202}))
+	for _, name := range []string{"dxlag-t", "dxvif-p"} {
+		l, err := aws.nl.LinkByName(name)
+		require.NoError(t, err)
+		require.NoError(t, aws.nl.LinkDel(l))
+	}
+	// Two spinning readers burn two CPU-seconds a second; waiting ones
+	// next to nothing. Half a CPU-second leaves room for a loaded host.
+	before := cpuTime(t)
+	time.Sleep(time.Second)
+	used := cpuTime(t) - before
+	assert.Less(t, used, 500*time.Millisecond, "CPU used in a second with two TAPs deleted")
+}
+
+// cpuTime is the CPU time this process has used.
+func cpuTime(t *testing.T) time.Duration {
+	t.Helper()
+	var ru unix.Rusage
+	require.NoError(t, unix.Getrusage(unix.RUSAGE_SELF, &ru))
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -182,10 +182,14 @@ func (l *lag) rebind(m *member, ifindex int) {
 	}
 }
 
+// readRetry is how long a reader waits before it retries after an unexpected
+// error.
+const readRetry = 10 * time.Millisecond
+
 // pause waits a little before an unexpected read error is retried, so that a
 // persistent one does not spin; false when done closed meanwhile.
 func pause(done <-chan struct{}) bool {
-	t := time.NewTimer(10 * time.Millisecond)
+	t := time.NewTimer(readRetry)
 	defer t.Stop()
 	select {
 	case <-done:

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/dxsim/dxsim/topology/afpacket"
 )
@@ -39,6 +40,9 @@ func (v *vlanIf) readTAP() {
 			if v.done.Load() {
 				return
 			}
+			// The TAP's interface deleted by hand leaves its file failing
+			// every read until the VLAN is closed: wait, do not spin.
+			time.Sleep(readRetry)
 			continue
 		}
 		out = tag(out[:0], buf[:n], v.vid)
