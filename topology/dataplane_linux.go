@@ -15,7 +15,6 @@ import (
 	"github.com/dxsim/dxsim/sim"
 	"github.com/dxsim/dxsim/sim/bus"
 	"github.com/dxsim/dxsim/topology/backend"
-	"github.com/dxsim/dxsim/topology/kernel"
 	"github.com/dxsim/dxsim/topology/userspace"
 )
 
@@ -105,7 +104,7 @@ func open(ctx context.Context, o Options, probe func() (Features, error)) (*Data
 		stop:    make(chan struct{}),
 	}
 	d.control = d.ev.bus.Subscribe(0)
-	d.be = kernel.Backend{}
+	d.be = kernelBackend{}
 	if kind == "userspace" {
 		d.be = userspace.NewBackend(o.Logger, o.Now, d.onEngineEvent)
 	}

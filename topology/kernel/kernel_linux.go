@@ -1,7 +1,6 @@
 package kernel
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/dxsim/dxsim/lacp"
 	"github.com/dxsim/dxsim/topology/backend"
-	"github.com/dxsim/dxsim/topology/lacpfault"
 )
 
 // Backend builds LAGs as the kernel's 802.3ad bonds and VIFs as its 802.1Q
@@ -219,35 +217,3 @@ func (Backend) VLANs(_ context.Context, ns *backend.NS) ([]backend.VLANConfig, e
 
 func (Backend) Forget(*backend.NS) func() { return func() {} }
 func (Backend) Close() error              { return nil }
-
-// wrongKey is the key a wrong-key fault gives a member when it names none:
-// a kernel bond's own keys come from the port's speed and duplex, small
-// numbers, never this.
-const wrongKey = 999
-
-var _ backend.LACPFaulter = Backend{}
-
-// CheckLACPFault: a member's silent, wrong-key, passive and flap faults are
-// made on its veth (topology/lacpfault); the rate is the bond's.
-func (Backend) CheckLACPFault(f backend.LACPFault) error {
-	if f.Slow {
-		return errors.New("a kernel bond sets the LACP rate (lacp_rate) for all its members, not one: the slow fault needs the userspace data plane")
-	}
-	return nil
-}
-
-// SetLACPFault breaks (or, with the zero fault, mends) a member's LACP on
-// its veth end in ns.
-func (k Backend) SetLACPFault(_ context.Context, ns *backend.NS, _, member string, f backend.LACPFault) error {
-	if err := k.CheckLACPFault(f); err != nil {
-		return err
-	}
-	lf := lacpfault.Fault{Silent: f.Silent, Passive: f.Passive, FlapUp: f.FlapUp, FlapDown: f.FlapDown}
-	if f.WrongKey {
-		lf.Key = cmp.Or(f.Key, wrongKey)
-	}
-	if err := lacpfault.Set(ns.Handle, member, lf); err != nil {
-		return fmt.Errorf("LACP fault on %s in %s: %w", member, ns.Name, err)
-	}
-	return nil
-}
