@@ -100,8 +100,8 @@ func (s *Service) BGPRouters() ([]BGPRouter, error) {
 				}
 				sp := BGPSessionSpec{PeerID: p.ID, Family: p.AddressFamily, AmazonAddress: p.AmazonAddress,
 					CustomerAddress: p.CustomerAddress, ASN: p.ASN, AuthKey: p.AuthKey, MaxPrefixes: limit, Down: down(p.ID)}
-				sp.Amazon = sideFault(st.Faults[FaultID(v.ID, FaultSideAWS, FaultBGP)], r.AmazonASN, p.AuthKey)
-				sp.Customer = sideFault(st.Faults[FaultID(v.ID, FaultSideCustomer, FaultBGP)], p.ASN, p.AuthKey)
+				sp.Amazon = SideFault(st.Faults[FaultID(v.ID, FaultSideAWS, FaultBGP)], r.AmazonASN, p.AuthKey)
+				sp.Customer = SideFault(st.Faults[FaultID(v.ID, FaultSideCustomer, FaultBGP)], p.ASN, p.AuthKey)
 				r.Peers = append(r.Peers, sp)
 			}
 			if len(r.Peers) > 0 {
@@ -294,9 +294,9 @@ func (s *Service) withSessions(v *VIF) *VIF {
 	return n
 }
 
-// sideFault is what a side's BGP fault (nil: none) makes it do, given the
+// SideFault is what a side's BGP fault (nil: none) makes it do, given the
 // ASN and MD5 key it should use.
-func sideFault(f *Fault, asn int64, key string) BGPSideFault {
+func SideFault(f *Fault, asn int64, key string) BGPSideFault {
 	var out BGPSideFault
 	if f == nil {
 		return out

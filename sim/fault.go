@@ -332,6 +332,31 @@ func (s *Service) checkFault(st *State, f FaultSpec) (FaultSpec, error) {
 	if s.dp == nil {
 		return f, clientErr(RuleState, "Faults act on links and BGP sessions, and this endpoint runs no data plane (--dataplane none).")
 	}
+	f, err := f.Checked()
+	if err != nil {
+		return f, err
+	}
+	if f.BGP != "" {
+		f, err = checkBGPTarget(st, f)
+	} else {
+		err = checkLinkTarget(st, f)
+	}
+	if err != nil {
+		return f, err
+	}
+	if c, ok := s.dp.(FaultChecker); ok {
+		if err := c.CheckFault(f); err != nil {
+			return f, clientErr(RuleInvalidArgument, "%s", err)
+		}
+	}
+	return f, nil
+}
+
+// Checked checks a spec on its own (one class, a mode of it, a side, the
+// parameters its mode takes and in range, on the kind of object it needs)
+// and fills in the defaults that do not depend on the object. Its errors
+// are client errors (*Error).
+func (f FaultSpec) Checked() (FaultSpec, error) {
 	n := 0
 	for _, m := range []string{f.LACP, f.Link, f.BGP} {
 		if m != "" {
@@ -348,33 +373,26 @@ func (s *Service) checkFault(st *State, f FaultSpec) (FaultSpec, error) {
 	if f.Side != FaultSideAWS && f.Side != FaultSideCustomer {
 		return f, clientErr(RuleInvalidArgument, "side %q: want aws or customer.", f.Side)
 	}
-	var err error
 	if class == FaultBGP {
-		f, err = checkBGPFault(st, f)
-	} else {
-		f, err = checkLinkFault(st, f)
+		return checkBGPParams(f)
 	}
-	if err != nil {
-		return f, err
-	}
-	if c, ok := s.dp.(FaultChecker); ok {
-		if err := c.CheckFault(f); err != nil {
-			return f, clientErr(RuleInvalidArgument, "%s", err)
-		}
-	}
-	return f, nil
+	return checkLinkParams(f)
 }
 
-func checkLinkFault(st *State, f FaultSpec) (FaultSpec, error) {
-	if f.VIF != "" || f.Connection == "" {
-		return f, clientErr(RuleInvalidArgument, "A %s fault is on a connection (connection, not vif).", f.Class())
-	}
+func checkLinkTarget(st *State, f FaultSpec) error {
 	c, ok := st.Connections[f.Connection]
 	if !ok || c.State == StateDeleted || c.State == StateDeleting {
-		return f, clientErr(RuleNotFound, "Could not find Connection with ID %s", f.Connection)
+		return clientErr(RuleNotFound, "Could not find Connection with ID %s", f.Connection)
 	}
 	if c.Kind == KindHosted {
-		return f, clientErr(RuleInvalidArgument, "Connection %s is a hosted connection, a VLAN on its partner's port: faults are set on the port's connection or interconnect.", c.ID)
+		return clientErr(RuleInvalidArgument, "Connection %s is a hosted connection, a VLAN on its partner's port: faults are set on the port's connection or interconnect.", c.ID)
+	}
+	return nil
+}
+
+func checkLinkParams(f FaultSpec) (FaultSpec, error) {
+	if f.VIF != "" || f.Connection == "" {
+		return f, clientErr(RuleInvalidArgument, "A %s fault is on a connection (connection, not vif).", f.Class())
 	}
 	if err := checkFlap(&f); err != nil {
 		return f, err
@@ -429,16 +447,34 @@ func checkFlap(f *FaultSpec) error {
 	return nil
 }
 
-func checkBGPFault(st *State, f FaultSpec) (FaultSpec, error) {
-	if f.Connection != "" || f.VIF == "" {
-		return f, clientErr(RuleInvalidArgument, "A bgp fault is on a virtual interface (vif, not connection).")
-	}
+// checkBGPTarget: the VIF exists and has a live peer; too-many-prefixes
+// defaults to one more than the VIF's limit.
+func checkBGPTarget(st *State, f FaultSpec) (FaultSpec, error) {
 	v, ok := st.VIFs[f.VIF]
 	if !ok || v.State == StateDeleted || v.State == StateDeleting {
 		return f, clientErr(RuleNotFound, "Could not find Virtual Interface with ID %s", f.VIF)
 	}
 	if !slices.ContainsFunc(v.peers(), BGPPeer.live) {
 		return f, clientErr(RuleState, "Virtual interface %s has no BGP peer to break.", v.ID)
+	}
+	if f.BGP == "too-many-prefixes" && f.Prefixes == 0 {
+		f.Prefixes = PrefixLimit(v.Type) + 1
+	}
+	return f, nil
+}
+
+// PrefixLimit is how many prefixes a customer may announce on a VIF of a
+// type.
+func PrefixLimit(vifType string) int {
+	if vifType == VIFPublic {
+		return MaxPrefixesPublic
+	}
+	return MaxPrefixesPrivate
+}
+
+func checkBGPParams(f FaultSpec) (FaultSpec, error) {
+	if f.Connection != "" || f.VIF == "" {
+		return f, clientErr(RuleInvalidArgument, "A bgp fault is on a virtual interface (vif, not connection).")
 	}
 	if f.Key != 0 || f.FlapUp != 0 || f.FlapDown != 0 || f.Loss != 0 || f.Delay != 0 || f.Jitter != 0 {
 		return f, clientErr(RuleInvalidArgument, "key, flapUp, flapDown, loss, delay and jitter apply to lacp and link faults only.")
@@ -472,14 +508,7 @@ func checkBGPFault(st *State, f FaultSpec) (FaultSpec, error) {
 		if f.Side != FaultSideCustomer {
 			return f, clientErr(RuleInvalidArgument, "too-many-prefixes is the customer's side's fault: Amazon's side sends what the VIF's gateway stands for.")
 		}
-		limit := MaxPrefixesPrivate
-		if v.Type == VIFPublic {
-			limit = MaxPrefixesPublic
-		}
-		if f.Prefixes == 0 {
-			f.Prefixes = limit + 1
-		}
-		if f.Prefixes < 1 || f.Prefixes > MaxFaultPrefixes {
+		if f.Prefixes < 0 || f.Prefixes > MaxFaultPrefixes {
 			return f, clientErr(RuleInvalidArgument, "prefixes %d is not between 1 and %d.", f.Prefixes, MaxFaultPrefixes)
 		}
 	case "reset":

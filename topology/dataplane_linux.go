@@ -38,6 +38,7 @@ type DataPlane struct {
 	regions map[string]*netNS      // by Region name: SetRegion's namespaces
 	faults  map[string][]sim.Fault // each port's training faults, by connection
 	flaps   map[flapKey]func()     // the flapping ends' stops
+	applied map[flapKey]applied    // what each side's faults last put there
 
 	ev        *eventSink
 	control   *bus.Sub[sim.Event] // the control plane's subscription: Events
@@ -100,6 +101,7 @@ func open(ctx context.Context, o Options, probe func() (Features, error)) (*Data
 		vlans:   map[string]*vlan{},
 		faults:  map[string][]sim.Fault{},
 		flaps:   map[flapKey]func(){},
+		applied: map[flapKey]applied{},
 		ev:      newEventSink(o.Now),
 		stop:    make(chan struct{}),
 	}
@@ -186,6 +188,7 @@ func (d *DataPlane) Teardown(ctx context.Context) error {
 		d.stopFlaps(key.port)
 	}
 	clear(d.faults)
+	clear(d.applied)
 	d.release(d.devices)
 	clear(d.devices)
 	d.closeRegions()

@@ -89,7 +89,7 @@ func (d *DataPlane) SetFaults(ctx context.Context, connectionID string, faults [
 	} else {
 		d.faults[connectionID] = slices.Clone(faults)
 	}
-	return d.applyFaults(ctx, pt, true)
+	return d.applyFaults(ctx, pt, false)
 }
 
 // portFault returns a port's fault of a class on one side, or nil. d.mu is
@@ -110,10 +110,18 @@ func (d *DataPlane) heldDown(port, side string) bool {
 	return f != nil && (f.Link == "down" || f.Link == "flap")
 }
 
-// applyFaults puts a port's faults on both its ends: clearing too (what a
-// cleared fault left) when clear, else only setting what is wanted (after
-// a move or a repair, which clear nothing). d.mu is held.
-func (d *DataPlane) applyFaults(ctx context.Context, pt *port, clear bool) error {
+// applied is what was last put on one side of a port: its link fault,
+// and its LACP fault with the LAG it was put in.
+type applied struct {
+	link, lacp *sim.Fault
+	lag        string
+}
+
+// applyFaults puts a port's faults on both its ends, and takes off what a
+// cleared fault left, where they differ from what was last put there, or
+// everywhere when force (after a move, a repair: what was put there may
+// be gone). d.mu is held.
+func (d *DataPlane) applyFaults(ctx context.Context, pt *port, force bool) error {
 	dev, err := d.device(pt.device, false)
 	if err != nil {
 		return err
@@ -123,17 +131,35 @@ func (d *DataPlane) applyFaults(ctx context.Context, pt *port, clear bool) error
 		side string
 		ns   *netNS
 	}{{sim.FaultSideAWS, dev.aws}, {sim.FaultSideCustomer, dev.cust}} {
-		link, lacp := d.portFault(pt.id, s.side, sim.FaultLink), d.portFault(pt.id, s.side, sim.FaultLACP)
-		if link != nil || clear {
-			errs = append(errs, d.applyLink(s.ns, pt.id, s.side, link))
+		key := flapKey{pt.id, s.side}
+		was := d.applied[key]
+		now := applied{link: d.portFault(pt.id, s.side, sim.FaultLink), lacp: d.portFault(pt.id, s.side, sim.FaultLACP), lag: pt.lag}
+		var err error
+		if force || !sameFault(was.link, now.link) {
+			err = d.applyLink(s.ns, pt.id, s.side, now.link)
+			errs = append(errs, err)
 		}
 		// A port that left its LAG may still carry what its fault put on
 		// its end (the kernel's filters): clearing clears it anyway.
-		if (pt.lag != "" && lacp != nil) || clear {
-			errs = append(errs, d.applyLACP(ctx, s.ns, pt, lacp))
+		if force || !sameFault(was.lacp, now.lacp) || was.lag != now.lag {
+			if pt.lag != "" || was.lacp != nil {
+				errs = append(errs, d.applyLACP(ctx, s.ns, pt, now.lacp))
+			}
+		}
+		if now.link == nil && now.lacp == nil {
+			delete(d.applied, key)
+		} else {
+			d.applied[key] = now
 		}
 	}
 	return errors.Join(errs...)
+}
+
+func sameFault(a, b *sim.Fault) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.FaultSpec == b.FaultSpec
 }
 
 // reapplyFaults puts a port's faults back after something that may have
@@ -143,7 +169,7 @@ func (d *DataPlane) reapplyFaults(ctx context.Context, pt *port) {
 	if len(d.faults[pt.id]) == 0 {
 		return
 	}
-	if err := d.applyFaults(ctx, pt, false); err != nil {
+	if err := d.applyFaults(ctx, pt, true); err != nil {
 		d.log.Warn("putting a port's faults back", "connection", pt.id, "err", err)
 	}
 }

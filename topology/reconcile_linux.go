@@ -516,8 +516,9 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// putFaults puts the wanted faults on their ports, and clears those of the
-// ports that had faults before (faulted) and have none now. A fault that
+// putFaults puts the wanted faults on their ports where they are not
+// already, and clears those of the ports that had faults before (faulted)
+// and have none now. A fault that
 // cannot be put back is logged: the links themselves are reconciled.
 func (r *reconciler) putFaults(ctx context.Context, faulted []string) {
 	d := r.d
@@ -526,7 +527,10 @@ func (r *reconciler) putFaults(ctx context.Context, faulted []string) {
 		if len(d.faults[id]) == 0 && !slices.Contains(faulted, id) {
 			continue
 		}
-		if err := d.applyFaults(ctx, pt, true); err != nil {
+		// What this reconcile repaired may have lost what its faults had
+		// put on it (a port made again, re-enslaved).
+		repaired := slices.ContainsFunc(r.drift, func(dr sim.Drift) bool { return dr.ObjectID == id || (pt.lag != "" && dr.ObjectID == pt.lag) })
+		if err := d.applyFaults(ctx, pt, repaired); err != nil {
 			d.log.Warn("reconcile: setting a port's faults", "connection", id, "err", err)
 		}
 	}

@@ -165,7 +165,10 @@ func labUp(ctx context.Context, out, stderr io.Writer, f labFlags, watch bool) e
 	// in this process.
 	inProcess := backend == "userspace" && (len(l.Snapshot.LAGs) > 0 || len(l.Snapshot.VLANs) > 0)
 	hasBGP := len(l.BGP) > 0
-	watch = watch || inProcess || hasBGP
+	// A flapping link or LACP is flapped by this process; and faults are
+	// the lab as it is meant to be, kept while lab up runs.
+	hasFaults := len(l.Faults) > 0
+	watch = watch || inProcess || hasBGP || hasFaults
 	var src *lab.Source
 	if hasBGP {
 		src = lab.NewSource(l.BGP)

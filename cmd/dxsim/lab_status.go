@@ -90,6 +90,13 @@ func printLabStatus(out io.Writer, l *lab.Lab, v labView) {
 			labBGPRows(w, r, l.CustomerRouter, v)
 		}
 	}
+	w.Flush()
+	if len(l.Faults) > 0 {
+		fmt.Fprintln(out, "\nfaults (from the lab file):")
+		for _, f := range l.Faults {
+			fmt.Fprintf(out, "  %s\n", f)
+		}
+	}
 }
 
 func labLAGState(s backend.LAGStatus) string {

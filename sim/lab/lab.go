@@ -26,6 +26,9 @@ type File struct {
 	// CustomerBuiltin (when empty) or CustomerNone.
 	CustomerRouter string   `json:"customerRouter,omitempty"`
 	Devices        []Device `json:"devices"`
+	// Faults are training faults the lab starts with (sim.FaultSpec, as
+	// `dxsim fault set` and dxsim's API take them).
+	Faults []sim.FaultSpec `json:"faults,omitempty"`
 }
 
 // Customer routers, as topology/bgp names them.
@@ -94,6 +97,9 @@ type Lab struct {
 	BGP []sim.BGPRouter
 	// CustomerRouter is CustomerBuiltin or CustomerNone.
 	CustomerRouter string
+	// Faults are the lab's training faults, in file order: the ports' are
+	// in Snapshot too, the VIFs' in their BGP routers.
+	Faults []sim.Fault
 }
 
 // Load reads and resolves a lab file.

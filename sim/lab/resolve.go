@@ -30,10 +30,11 @@ func (f File) Resolve() (*Lab, error) {
 	for _, d := range f.Devices {
 		r.device(d, &s)
 	}
+	r.faults(f.Faults, customer, &s)
 	if err := errors.Join(r.errs...); err != nil {
 		return nil, err
 	}
-	return &Lab{Name: f.Name, Prefix: PrefixFor(f.Name), Snapshot: s, BGP: r.bgp, CustomerRouter: customer}, nil
+	return &Lab{Name: f.Name, Prefix: PrefixFor(f.Name), Snapshot: s, BGP: r.bgp, CustomerRouter: customer, Faults: r.faultList}, nil
 }
 
 // PrefixFor is the namespace prefix of the lab with this name: "dxsim-<name>".
@@ -70,6 +71,8 @@ type resolver struct {
 	ids  map[string]string // every ID seen, to the device it is on
 	bgp  []sim.BGPRouter
 	errs []error
+
+	faultList []sim.Fault
 }
 
 func (r *resolver) errf(format string, a ...any) {
