@@ -62,6 +62,7 @@ type Service struct {
 	connOrder atomic.Pointer[[]string]
 
 	events bus.Bus[StateChange]
+	hist   history
 	live   sessions // BGP sessions as the data plane reports them
 	stop   context.CancelFunc
 	done   chan struct{}
@@ -97,6 +98,7 @@ func New(cfg Config) (*Service, error) {
 	if s.schedule.Retain <= 0 {
 		s.schedule.Retain = DefaultSchedule().Retain
 	}
+
 	if s.schedule.Converge <= 0 {
 		s.schedule.Converge = DefaultSchedule().Converge
 	}
@@ -106,6 +108,7 @@ func New(cfg Config) (*Service, error) {
 	if s.clock == nil {
 		s.clock = SystemClock{}
 	}
+	s.hist.start = s.clock.Now()
 	if s.rand == nil {
 		s.rand = defaultRand
 	}
@@ -270,6 +273,7 @@ func (s *Service) mutateLocked(fn func(t *txn) error) error {
 		s.recomputeNext()
 	}
 	for _, c := range t.changes {
+		s.hist.add(c)
 		s.events.Publish(c)
 	}
 	for _, f := range t.faults {

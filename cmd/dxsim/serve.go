@@ -219,6 +219,9 @@ func runServe(ctx context.Context, cfg serveConfig, stderr io.Writer, ready func
 	mux.Handle("/", api.NewHandler(svc, api.Options{Auth: auth, Log: log}))
 	api := dxAPI(svc, obs, log)
 	api.CustomerRouter(cfg.customerRouter == bgp.CustomerBuiltin)
+	if dp != nil {
+		api.DataPlane(dataPlaneStatus(dp))
+	}
 	api.Register(mux)
 	srv := &http.Server{Handler: mux, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		ReadHeaderTimeout: limits.readHeader, ReadTimeout: limits.read, IdleTimeout: limits.idle, ConnState: ln.track,

@@ -1,13 +1,16 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 	"os"
 	"path/filepath"
 
+	"github.com/dxsim/dxsim/lacp"
 	"github.com/dxsim/dxsim/sim"
 	"github.com/dxsim/dxsim/sim/dxapi"
 	"github.com/dxsim/dxsim/topology"
+	"github.com/dxsim/dxsim/topology/backend"
 	"github.com/dxsim/dxsim/topology/observe"
 )
 
@@ -73,4 +76,27 @@ func dxAPI(svc *sim.Service, obs *observe.Observer, log *slog.Logger) *dxapi.Han
 		return dxapi.New(svc, nil, log)
 	}
 	return dxapi.New(svc, obs, log)
+}
+
+// dataPlaneStatus is the data plane's ports as dxsim's API gives them.
+func dataPlaneStatus(dp *topology.DataPlane) dxapi.StatusFunc {
+	lacpOf := func(m *backend.MemberStatus) *dxapi.MemberLACP {
+		if m == nil {
+			return nil
+		}
+		return &dxapi.MemberLACP{Actor: m.Actor.String(), Partner: m.Partner.String(),
+			CollectingDistributing: m.Actor.Has(lacp.StateCollecting | lacp.StateDistributing)}
+	}
+	return func(ctx context.Context) (dxapi.DataPlaneStatus, error) {
+		st, err := dp.Status(ctx)
+		if err != nil {
+			return dxapi.DataPlaneStatus{}, err
+		}
+		out := dxapi.DataPlaneStatus{Backend: st.Backend}
+		for _, p := range st.Ports {
+			out.Ports = append(out.Ports, dxapi.PortStatus{ConnectionID: p.ConnectionID, LAGID: p.LAGID, AWSUp: p.AWSUp, CustomerUp: p.CustomerUp,
+				AWSLACP: lacpOf(p.AWSLACP), CustomerLACP: lacpOf(p.CustomerLACP)})
+		}
+		return out, nil
+	}
 }

@@ -62,6 +62,13 @@ type Config struct {
 	// Linux bonding's aggregator selection timer (LinuxSelectionDelay).
 	// Zero, the standard's behaviour, by default.
 	SelectionDelay time.Duration
+	// Stable keeps the active aggregator while one of its ports is
+	// enabled and it has a Partner, as Linux bonding's default
+	// ad_select=stable does: a port leaving it (a wrong key, say) does not
+	// take the role from the ports that stay, even when its new aggregator
+	// would win on count. By default the engine reselects as
+	// ad_select=count does.
+	Stable bool
 
 	// CollectorMaxDelay is sent in the Collector TLV, in tens of
 	// microseconds. Linux sends 0.

@@ -537,3 +537,33 @@ func TestChurnDetection(t *testing.T) {
 	assert.False(t, s.AggregatorActive, "A port 1 after its partner went silent: %+v", s)
 	assert.NotEqual(t, status(t, a, 2).Aggregator, s.Aggregator, "A port 1 after its partner went silent: %+v", s)
 }
+
+// With Stable (ad_select=stable, Linux's default), a port of a two-port
+// LAG whose key goes wrong leaves the LAG, whichever port it is, and the
+// other keeps carrying it; with count semantics the tie goes to the lowest
+// aggregator number, which may be the wrong-key port's new one.
+func TestStableKeepsTheActiveAggregator(t *testing.T) {
+	t.Parallel()
+	for _, bad := range []uint16{1, 2} {
+		stable := func(c *engine.Config) { c.Stable = true }
+		a, b := newEngine(t, sysA, 2, stable), newEngine(t, sysB, 2, stable)
+		net := enginetest.New()
+		// Port 2 first: its aggregator is numbered 2, and port 1 joins
+		// it; a port 1 that leaves then gets aggregator 1, the lower.
+		connect(t, net, a, b, 2, time.Millisecond)
+		runUntil(t, net, time.Minute, bothWays(a, b, 2))
+		connect(t, net, a, b, 1, time.Millisecond)
+		runUntil(t, net, time.Minute, bothWays(a, b, 1, 2))
+		adm, err := b.PortAdmin(bad)
+		require.NoError(t, err)
+		adm.Key = 99
+		require.NoError(t, b.SetPortAdmin(net.Now, bad, adm))
+		run(t, net, 10*time.Second)
+		good := 3 - bad
+		for name, e := range map[string]*engine.Engine{"A": a, "B": b} {
+			assert.True(t, usable(e, good), "%s: port %d (key unchanged) not usable after port %d's key changed", name, good, bad)
+			assert.False(t, status(t, e, bad).Collecting(), "%s: wrong-key port %d collects", name, bad)
+			checkInvariants(t, e)
+		}
+	}
+}

@@ -120,10 +120,14 @@ func (e *Engine) newAggregator(want uint16, id lagID) *aggregator {
 
 // chooseActive picks the bond's active aggregator as Linux does with
 // ad_select=count: an aggregator with a Partner before an Individual one,
-// then the most ports, then the lowest number. Ports of the aggregators
-// that gain or lose the role are rerun.
+// then the most ports, then the lowest number; with Config.Stable, the
+// active one keeps the role while it has an enabled port and a Partner.
+// Ports of the aggregators that gain or lose the role are rerun.
 func (e *Engine) chooseActive() {
 	e.aggsChanged = false
+	if e.cfg.Stable && e.active != nil && !e.active.lag.individual && slices.ContainsFunc(e.active.ports, func(p *port) bool { return p.enabled }) {
+		return
+	}
 	var best *aggregator
 	for _, a := range e.aggs {
 		if best == nil || better(a, best) {

@@ -49,6 +49,7 @@ type Handler struct {
 	// customerRouter: the customer's side of BGP is dxsim's builtin
 	// router, which faults can break (CustomerRouter).
 	customerRouter bool
+	status         StatusFunc // nil: no data plane
 }
 
 // CustomerRouter says whether the customer's side of each VIF's BGP is
@@ -66,6 +67,9 @@ func New(states States, obs Observations, log *slog.Logger) *Handler {
 	h.mux.HandleFunc("GET "+Prefix+"interruptions/{id}", h.interruption)
 	h.mux.HandleFunc("GET "+Prefix+"failover-tests/{id}", h.failoverTest)
 	h.mux.HandleFunc("GET "+Prefix+"faults", h.listFaults)
+	h.mux.HandleFunc("GET "+Prefix+"history/{id}", h.history)
+	h.mux.HandleFunc("GET "+Prefix+"bgp", h.sessions)
+	h.mux.HandleFunc("GET "+Prefix+"dataplane", h.dataPlane)
 	h.mux.HandleFunc("POST "+Prefix+"faults", h.setFault)
 	h.mux.HandleFunc("DELETE "+Prefix+"faults", h.clearFaults)
 	h.mux.HandleFunc(Prefix, func(w http.ResponseWriter, r *http.Request) {

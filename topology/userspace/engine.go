@@ -37,6 +37,9 @@ func newEngineControl(cfg LAGConfig, log *slog.Logger) (*engineControl, error) {
 		Passive:        cfg.Passive,
 		Slow:           cfg.Slow,
 		SelectionDelay: cfg.SelectionDelay,
+		// As a kernel bond (ad_select's default): a member that leaves the
+		// aggregator does not take the LAG from those that stay.
+		Stable: true,
 		Logger:         log.With("lag", cfg.Name),
 	})
 	if err != nil {
