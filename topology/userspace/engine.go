@@ -40,7 +40,7 @@ func newEngineControl(cfg LAGConfig, log *slog.Logger) (*engineControl, error) {
 		// As a kernel bond (ad_select's default): a member that leaves the
 		// aggregator does not take the LAG from those that stay.
 		Stable: true,
-		Logger:         log.With("lag", cfg.Name),
+		Logger: log.With("lag", cfg.Name),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("userspace: LAG %s: %w", cfg.Name, err)
