@@ -266,6 +266,18 @@ func (r *Runner) checkGateway(ctx context.Context, s *Session, c Check, fail fai
 	return nil
 }
 
+// maxFailoverOutage is the longest the traffic may stop, in ms, for a
+// failover test to prove a redundant path: routes move in a few ms; a VIF
+// without another path loses the traffic for the whole test.
+const maxFailoverOutage = 100.0
+
+func outage(p *sim.RoutedProbe) float64 {
+	if p.OutageMS == nil {
+		return 0
+	}
+	return *p.OutageMS
+}
+
 // failoverTested says why no VIF on the gateway has passed a failover test
 // since the exercise started ("" when one has).
 func (r *Runner) failoverTested(ctx context.Context, s *Session, gw string, all []vif) (string, error) {
@@ -299,9 +311,9 @@ func (r *Runner) failoverTested(ctx context.Context, s *Session, gw string, all 
 				why = fmt.Sprintf("failover test %s of %s: the traffic has not come back yet", t.TestID, v.VirtualInterfaceID)
 			case rep.Failover == nil || rep.Return == nil:
 				why = fmt.Sprintf("failover test %s of %s: no traffic was measured", t.TestID, v.VirtualInterfaceID)
-			case rep.Failover.Lost > 0 || rep.Return.Lost > 0:
-				why = fmt.Sprintf("failover test %s of %s: the traffic lost %d datagrams as it left the VIF and %d as it came back",
-					t.TestID, v.VirtualInterfaceID, rep.Failover.Lost, rep.Return.Lost)
+			case outage(rep.Failover) > maxFailoverOutage || outage(rep.Return) > maxFailoverOutage:
+				why = fmt.Sprintf("failover test %s of %s: the traffic stopped for %.1f ms as it left the VIF and %.1f ms as it came back (%d and %d datagrams lost); at most %.0f ms is wanted",
+					t.TestID, v.VirtualInterfaceID, outage(rep.Failover), outage(rep.Return), rep.Failover.Lost, rep.Return.Lost, maxFailoverOutage)
 			default:
 				return "", nil
 			}
