@@ -29,7 +29,8 @@ var _ sim.FaultChecker = (*DataPlane)(nil)
 type flapKey struct{ port, side string }
 
 // CheckFault says whether this data plane can apply a fault: LACP faults
-// need a backend that breaks LACP, loss and delay the kernel's netem.
+// need a backend that breaks LACP, loss and delay the kernel's netem or a
+// backend that impairs ports itself (impair_linux.go).
 func (d *DataPlane) CheckFault(f sim.FaultSpec) error {
 	switch {
 	case f.LACP != "":
@@ -39,7 +40,7 @@ func (d *DataPlane) CheckFault(f sim.FaultSpec) error {
 		}
 		return fl.CheckLACPFault(lacpFault(&sim.Fault{FaultSpec: f}))
 	case f.Link == "loss" || f.Link == "delay":
-		return d.netemErr()
+		return d.lossDelayErr()
 	}
 	return nil
 }
@@ -221,7 +222,7 @@ func (d *DataPlane) applyLink(ns *netNS, id, side string, f *sim.Fault) error {
 	}
 	var errs []error
 	if mode != "loss" && mode != "delay" {
-		errs = append(errs, d.clearNetem(ns, id))
+		errs = append(errs, d.clearLossDelay(ns, id))
 	}
 	switch mode {
 	case "down":
@@ -229,7 +230,7 @@ func (d *DataPlane) applyLink(ns *netNS, id, side string, f *sim.Fault) error {
 	case "flap":
 		d.flaps[key] = d.flap(ns, id, time.Duration(f.FlapUp), time.Duration(f.FlapDown))
 	case "loss", "delay":
-		errs = append(errs, setUp(ns, id, true), d.setNetem(ns, id, f))
+		errs = append(errs, setUp(ns, id, true), d.setLossDelay(ns, id, f))
 	default:
 		errs = append(errs, setUp(ns, id, true))
 	}

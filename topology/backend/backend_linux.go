@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"time"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netlink/nl"
@@ -110,4 +111,15 @@ type LACPFaulter interface {
 	// SetLACPFault applies f to a member of a LAG in one namespace; the
 	// zero LACPFault clears what was set.
 	SetLACPFault(ctx context.Context, ns *NS, lag, member string, f LACPFault) error
+}
+
+// Impairer is a Backend that loses and delays what it sends out of a port
+// itself: the data plane's way to lose and delay frames where the kernel
+// has no netem.
+type Impairer interface {
+	// SetImpairment makes the port in ns lose loss percent of the frames
+	// the backend sends out of it and hold each delay, give or take up to
+	// jitter; all zero clears it. It stays with the port's name through
+	// the port leaving a LAG and joining again.
+	SetImpairment(ctx context.Context, ns *NS, port string, loss float64, delay, jitter time.Duration) error
 }

@@ -82,6 +82,27 @@ type Fault struct {
 	FlapUp, FlapDown time.Duration
 }
 
+// Impairment is what a port does to every frame the Host sends out of it
+// (the zero Impairment is none): a LAG's data frames distributed to a
+// member, VLAN frames on a trunk port, and the LACPDUs of the member's LACP
+// control alike, as a netem qdisc on the veth would.
+type Impairment struct {
+	// Loss is the percentage of frames lost, at random (0-100).
+	Loss float64
+	// Delay holds each frame that long before it is written, give or take
+	// up to Jitter (uniformly). Without jitter frames keep their order;
+	// with it they may pass each other, as netem's do.
+	Delay, Jitter time.Duration
+}
+
+// ImpairmentStats counts what a port's impairment did to its frames since
+// it was set (a cleared impairment's counts go with it).
+type ImpairmentStats struct {
+	Sent     uint64 // written, at once or after their delay
+	Lost     uint64 // dropped by Loss
+	Overflow uint64 // dropped because too many frames were held (drop-tail)
+}
+
 // LAGStatus is a LAG as its Host sees it.
 type LAGStatus struct {
 	Name     string

@@ -163,6 +163,25 @@ func (u *Backend) SetLACPFault(_ context.Context, ns *backend.NS, lag, member st
 	return wrapUS(h.SetFault(lag, member, uf))
 }
 
+var _ backend.Impairer = (*Backend)(nil)
+
+// SetImpairment sets the port's impairment on ns's Host, starting one if
+// need be so that a port's LAG or VLANs made later have it.
+func (u *Backend) SetImpairment(_ context.Context, ns *backend.NS, port string, loss float64, delay, jitter time.Duration) error {
+	imp := Impairment{Loss: loss, Delay: delay, Jitter: jitter}
+	h := u.existing(ns)
+	if h == nil {
+		if imp == (Impairment{}) {
+			return nil // nothing there to clear
+		}
+		var err error
+		if h, err = u.host(ns); err != nil {
+			return err
+		}
+	}
+	return wrapUS(h.SetImpairment(port, imp))
+}
+
 func (u *Backend) CreateVLAN(_ context.Context, ns *backend.NS, v backend.VLANConfig) error {
 	h, err := u.host(ns)
 	if err != nil {

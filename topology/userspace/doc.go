@@ -36,6 +36,10 @@
 // down or up reaches the LACP engine, and a member or VLAN trunk port deleted
 // and made again under its name has its socket rebound to the new interface.
 //
+// Where the kernel has no netem, a port may be impaired instead
+// (Host.SetImpairment): every frame the Host sends out of it, LACPDUs
+// included, is lost at random or held for a delay first.
+//
 // A Host serves one namespace; the DX endpoint's side and the customer
 // router's side are two Hosts. Host knows nothing of Direct Connect: the
 // topology package maps its objects onto it.

@@ -42,6 +42,9 @@ type Host struct {
 	vlans    map[string]*vlanIf
 	trunks   map[string]*trunk
 	closed   bool
+
+	impMu   sync.Mutex // guards impairs; taken last, after any other lock
+	impairs map[string]*impairer
 }
 
 // New starts a Host in cfg.NetNS. It watches the namespace's links (rtnetlink)
@@ -75,6 +78,7 @@ func New(cfg Config) (*Host, error) {
 		memberOf: map[string]*lag{},
 		vlans:    map[string]*vlanIf{},
 		trunks:   map[string]*trunk{},
+		impairs:  map[string]*impairer{},
 	}
 	var opts []linkwatch.Option
 	if cfg.linkBuffer != 0 {
@@ -387,6 +391,7 @@ func (h *Host) Close() error {
 		ls = append(ls, l)
 	}
 	err = errors.Join(err, h.closeLAGs(ls, true))
+	h.stopImpairers()
 	h.nl.Close()
 	h.sockOnce.Do(func() {}) // a socket made meanwhile is seen
 	if h.sock != nil {

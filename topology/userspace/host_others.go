@@ -26,3 +26,11 @@ func (*Host) Events() <-chan Event                 { return nil }
 func (*Host) Dropped() uint64                      { return 0 }
 func (*Host) LinkResyncs() uint64                  { return 0 }
 func (*Host) Close() error                         { return nil }
+
+// SetImpairment fails: impairments are the userspace data plane's.
+func (*Host) SetImpairment(string, Impairment) error { return ErrUnsupported }
+
+// Impairment reports none.
+func (*Host) Impairment(string) (Impairment, ImpairmentStats) {
+	return Impairment{}, ImpairmentStats{}
+}

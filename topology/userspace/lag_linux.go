@@ -132,7 +132,7 @@ func (l *lag) apply(a actions) {
 		if m == nil {
 			continue
 		}
-		if err := m.conn.WriteFrame(s.frame, 0); err != nil && !errors.Is(err, syscall.ENETDOWN) {
+		if err := m.send(s.frame); err != nil && !errors.Is(err, syscall.ENETDOWN) {
 			l.h.log.Debug("userspace: sending LACPDU", "lag", l.cfg.Name, "member", s.port, "err", err)
 		}
 	}
@@ -194,7 +194,7 @@ func (l *lag) distribute(frame []byte) {
 		return
 	}
 	m := dist[flowHash(frame)%uint32(len(dist))]
-	_ = m.conn.WriteFrame(frame, 0) // a member gone or down loses the frame
+	_ = m.send(frame) // a member gone or down loses the frame
 }
 
 // readTAP distributes what the LAG's TAP sends.

@@ -16,7 +16,7 @@ type member struct {
 	name    string
 	ifindex int
 	number  uint16
-	conn    *afpacket.Conn
+	egress                // its socket, through its port's impairment
 	done    chan struct{} // closed when the member leaves
 	saved   savedSysctls  // what quiet changed, for when it leaves
 
@@ -99,8 +99,11 @@ func (l *lag) join(j *joining) error {
 	return l.do(func(now time.Time) (actions, error) {
 		l.mu.Lock()
 		l.nextPort++
-		m := &member{name: j.port, ifindex: attrs.Index, number: l.nextPort, conn: j.conn, saved: j.saved,
+		m := &member{name: j.port, ifindex: attrs.Index, number: l.nextPort, saved: j.saved,
 			done: make(chan struct{}), up: linkUp(j.link)}
+		m.conn = j.conn
+		// With l.mu held, as SetImpairment points members at theirs.
+		m.imp.Store(l.h.impairerOf(j.port))
 		l.members[j.port] = m
 		l.mu.Unlock()
 		l.wg.Add(1)

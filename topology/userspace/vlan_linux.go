@@ -69,10 +69,10 @@ func (v *vlanIf) close() error {
 // trunk is a plain port (not a LAG) that carries VLANs: one socket on it,
 // demultiplexed by VLAN ID. Untagged traffic stays the kernel's.
 type trunk struct {
-	port string
-	conn *afpacket.Conn
-	done chan struct{}
-	wg   sync.WaitGroup
+	port   string
+	egress // its socket, through the port's impairment
+	done   chan struct{}
+	wg     sync.WaitGroup
 
 	mu      sync.Mutex
 	vlans   map[uint16]*vlanIf
@@ -89,14 +89,16 @@ func openTrunk(h *Host, port string) (*trunk, error) {
 	if err != nil {
 		return nil, fmt.Errorf("userspace: VLAN trunk on %s: %w", port, err)
 	}
-	t := &trunk{port: port, conn: conn, done: make(chan struct{}), vlans: map[uint16]*vlanIf{},
+	t := &trunk{port: port, done: make(chan struct{}), vlans: map[uint16]*vlanIf{},
 		up: linkUp(link), ifindex: link.Attrs().Index}
+	t.conn = conn
+	t.imp.Store(h.impairerOf(port))
 	t.wg.Add(1)
 	go t.read(h)
 	return t, nil
 }
 
-func (t *trunk) send(frame []byte) { _ = t.conn.WriteFrame(frame, 0) }
+func (t *trunk) send(frame []byte) { _ = t.egress.send(frame) }
 
 func (t *trunk) read(h *Host) {
 	defer t.wg.Done()
