@@ -155,7 +155,7 @@ func TestExerciseCLI(t *testing.T) {
 	require.NoError(t, err, out)
 	out, err = run("exercise", "stop", "min-links-outage")
 	require.NoError(t, err, out)
-	assert.Contains(t, out, "min-links-outage stopped: removed dxlag-")
+	assert.Regexp(t, `^min-links-outage stopped: removed (dx(con|lag)-\w+(, |\n)){3}$`, out)
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
 	assert.Empty(t, slices.DeleteFunc(entries, func(e os.DirEntry) bool { return filepath.Ext(e.Name()) != ".json" }), "the session is gone")

@@ -124,7 +124,7 @@ type Check struct {
 	// VIFsUp is how many VIFs attached to the gateway have BGP up, at
 	// least; FailoverTested: a BGP failover test of one of them has
 	// completed since the exercise started, and the traffic (the routed
-	// probe) stopped for no more than 100 ms as it left the VIF and as it
+	// probe) stopped for no more than a second as it left the VIF and as it
 	// came back.
 	VIFsUp         *int `json:"vifsUp,omitempty"`
 	FailoverTested bool `json:"failoverTested,omitempty"`

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -264,7 +265,8 @@ func lookup(v any, path string) (string, bool) {
 func walkStrings(v any, f func(key, val string)) {
 	switch n := v.(type) {
 	case map[string]any:
-		for k, x := range n {
+		for _, k := range slices.Sorted(maps.Keys(n)) {
+			x := n[k]
 			if s, ok := x.(string); ok {
 				f(k, s)
 			} else {
