@@ -128,7 +128,7 @@ func TestControllerRunsTheVIFsBGP(t *testing.T) {
 	var at []float64
 	for _, name := range []string{sim.MilestoneBGPDown, sim.MilestoneBGPEstablished, sim.MilestoneRoutesRestored} {
 		m, ok := rep.VIFMilestone(name, v.ID)
-		require.True(t, ok, "%s in %+v", name, rep.Milestones)
+		require.True(t, ok, "%s in %+v (the VIF's BGP in the report: %+v; the customer's sessions now: %+v)", name, rep.Milestones, rep.BGP, ctrl.Customer())
 		at = append(at, m.TMS)
 	}
 	assert.IsNonDecreasing(t, at, "down, established, restored")
