@@ -26,7 +26,7 @@ var _ backend.LACPFaulter = kernelBackend{}
 // made on its veth (topology/lacpfault); the rate is the bond's.
 func (kernelBackend) CheckLACPFault(f backend.LACPFault) error {
 	if f.Slow {
-		return errors.New("a kernel bond sets the LACP rate (lacp_rate) for all its members, not one: the slow fault needs the userspace data plane")
+		return errors.New("a kernel bond's LACP rate (lacp_rate) is all its members', and the kernel changes it only on a bond that is down (EBUSY): the slow fault needs the userspace data plane")
 	}
 	return nil
 }

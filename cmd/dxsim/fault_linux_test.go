@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -239,15 +240,25 @@ func TestFaultLACPModes(t *testing.T) {
 		_, err = l.faults.SetFault(ctx, sim.FaultSpec{Connection: m, Side: "customer", LACP: "slow"})
 		var e *dxapi.APIError
 		require.ErrorAs(t, err, &e)
+		assert.Equal(t, 400, e.Status)
 		assert.Contains(t, e.Message, "lacp_rate")
 		modes = modes[:1]
 	}
 	for _, mode := range modes {
 		watch := l.watchStates(t, m)
 		_, err = l.faults.SetFault(ctx, sim.FaultSpec{Connection: m, Side: "customer", LACP: mode})
-		require.NoError(t, err)
+		require.NoError(t, err, l.s.log())
 		time.Sleep(4 * time.Second) // past the short timeout
 		assert.Equal(t, []string{sim.StateAvailable}, watch()[m], "a %s end with AWS's active, fast one: the member keeps running", mode)
+		// What AWS's end hears of the customer's: Activity off, or a long
+		// timeout asked for.
+		bit := map[string]int{"passive": 7, "slow": 6}[mode]
+		st, err := l.faults.DataPlane(ctx)
+		require.NoError(t, err)
+		i := slices.IndexFunc(st.Ports, func(p dxapi.PortStatus) bool { return p.ConnectionID == m })
+		require.GreaterOrEqual(t, i, 0)
+		require.NotNil(t, st.Ports[i].AWSLACP)
+		assert.Equal(t, byte('*'), st.Ports[i].AWSLACP.Partner[bit], "%s: AWS's end's partner state %s", mode, st.Ports[i].AWSLACP.Partner)
 		_, err = l.faults.ClearFaults(ctx, m, "", "")
 		require.NoError(t, err)
 	}
