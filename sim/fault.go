@@ -141,8 +141,6 @@ type Fault struct {
 	Set time.Time `json:"set"`
 }
 
-func (f *Fault) clone() *Fault { n := *f; return &n }
-
 // String says what the fault is, for logs and lists: "customer side of
 // dxcon-1: lacp silent".
 func (f Fault) String() string {

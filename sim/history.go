@@ -20,9 +20,6 @@ type history struct {
 const maxHistory = 512
 
 func (h *history) add(c StateChange) {
-	if c.Fault != nil {
-		return
-	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.byID == nil {

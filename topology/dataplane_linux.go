@@ -37,8 +37,8 @@ type DataPlane struct {
 	vlans   map[string]*vlan
 	regions map[string]*netNS      // by Region name: SetRegion's namespaces
 	faults  map[string][]sim.Fault // each port's training faults, by connection
-	flaps   map[flapKey]func()     // the flapping ends' stops
-	applied map[flapKey]applied    // what each side's faults last put there
+	flaps   map[sideKey]func()     // the flapping ends' stops
+	applied map[sideKey]applied    // what each side's faults last put there
 
 	ev        *eventSink
 	control   *bus.Sub[sim.Event] // the control plane's subscription: Events
@@ -100,8 +100,8 @@ func open(ctx context.Context, o Options, probe func() (Features, error)) (*Data
 		lags:    map[string]*lag{},
 		vlans:   map[string]*vlan{},
 		faults:  map[string][]sim.Fault{},
-		flaps:   map[flapKey]func(){},
-		applied: map[flapKey]applied{},
+		flaps:   map[sideKey]func(){},
+		applied: map[sideKey]applied{},
 		ev:      newEventSink(o.Now),
 		stop:    make(chan struct{}),
 	}
@@ -184,9 +184,10 @@ func (d *DataPlane) Teardown(ctx context.Context) error {
 	} else {
 		_, err = teardownPrefix(d.opts.Prefix, d.mine, d.leftAlone, d.forget)
 	}
-	for key := range d.flaps {
-		d.stopFlaps(key.port)
+	for _, stop := range d.flaps {
+		stop()
 	}
+	clear(d.flaps)
 	clear(d.faults)
 	clear(d.applied)
 	d.release(d.devices)

@@ -25,8 +25,8 @@ import (
 
 var _ sim.FaultChecker = (*DataPlane)(nil)
 
-// flapKey names one side of one port.
-type flapKey struct{ port, side string }
+// sideKey names one side of one port.
+type sideKey struct{ port, side string }
 
 // CheckFault says whether this data plane can apply a fault: LACP faults
 // need a backend that breaks LACP, loss and delay the kernel's netem or a
@@ -132,7 +132,7 @@ func (d *DataPlane) applyFaults(ctx context.Context, pt *port, force bool) error
 		side string
 		ns   *netNS
 	}{{sim.FaultSideAWS, dev.aws}, {sim.FaultSideCustomer, dev.cust}} {
-		key := flapKey{pt.id, s.side}
+		key := sideKey{pt.id, s.side}
 		was := d.applied[key]
 		now := applied{link: d.portFault(pt.id, s.side, sim.FaultLink), lacp: d.portFault(pt.id, s.side, sim.FaultLACP), lag: pt.lag}
 		var err error
@@ -211,7 +211,7 @@ func (d *DataPlane) applyLACP(ctx context.Context, ns *netNS, pt *port, f *sim.F
 // applyLink sets one end's link fault (nil: none): held down, flapping, or
 // a netem qdisc. Clearing brings a held end up and removes the qdisc.
 func (d *DataPlane) applyLink(ns *netNS, id, side string, f *sim.Fault) error {
-	key := flapKey{id, side}
+	key := sideKey{id, side}
 	if stop, ok := d.flaps[key]; ok {
 		stop()
 		delete(d.flaps, key)

@@ -139,8 +139,8 @@ func (d *DataPlane) DeletePort(ctx context.Context, connectionID string) error {
 	delete(d.ports, connectionID)
 	d.stopFlaps(connectionID)
 	delete(d.faults, connectionID)
-	delete(d.applied, flapKey{connectionID, sim.FaultSideAWS})
-	delete(d.applied, flapKey{connectionID, sim.FaultSideCustomer})
+	delete(d.applied, sideKey{connectionID, sim.FaultSideAWS})
+	delete(d.applied, sideKey{connectionID, sim.FaultSideCustomer})
 	d.forgetVLANsOn(connectionID)
 	return nil
 }

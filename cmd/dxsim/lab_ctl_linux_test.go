@@ -212,15 +212,7 @@ func TestLabStatusAsksRunningLabUp(t *testing.T) {
 func TestLabUpReplacesStaleSocket(t *testing.T) {
 	netnstest.RequireRoot(t)
 	file, l := writeLab(t, `{"id": "EqDC2-stale", "location": "EqDC2", "connections": [{"id": "dxcon-stale001"}]}`)
-	path, err := labctl.SocketPath(labctl.DefaultDir, l.Prefix)
-	require.NoError(t, err)
-	require.NoError(t, os.MkdirAll(labctl.DefaultDir, 0o700))
-	// What a killed lab up leaves: a socket file nothing listens on.
-	ln, err := net.Listen("unix", path)
-	require.NoError(t, err)
-	ln.(*net.UnixListener).SetUnlinkOnClose(false)
-	ln.Close()
-	t.Cleanup(func() { os.Remove(path) })
+	path := staleSocket(t, l)
 
 	assert.Regexp(t, `dxcon-stale001 +EqDC2-stale +missing +missing`, runLabCmd(t, "lab", "status", "-f", file, "--dataplane", "userspace"),
 		"lab status beside a stale socket")
@@ -286,18 +278,11 @@ func delLinkIn(t *testing.T, h *netlink.Handle, name string) {
 func TestLabDownRemovesStaleSocket(t *testing.T) {
 	netnstest.RequireRoot(t)
 	file, l := writeLab(t, `{"id": "EqDC2-stale", "location": "EqDC2", "connections": [{"id": "dxcon-stale001"}]}`)
-	path, err := labctl.SocketPath(labctl.DefaultDir, l.Prefix)
-	require.NoError(t, err)
-	require.NoError(t, os.MkdirAll(labctl.DefaultDir, 0o700))
-	ln, err := net.Listen("unix", path)
-	require.NoError(t, err)
-	ln.(*net.UnixListener).SetUnlinkOnClose(false)
-	ln.Close()
-	t.Cleanup(func() { os.Remove(path) })
+	path := staleSocket(t, l)
 
 	out := runLabCmd(t, "lab", "down", "-f", file)
 	assert.Contains(t, out, fmt.Sprintf("lab %s: removed %s, left by a `dxsim lab up` that did not stop cleanly", l.Name, path), "lab down")
-	_, err = os.Lstat(path)
+	_, err := os.Lstat(path)
 	assert.ErrorIs(t, err, fs.ErrNotExist, "lab down left the stale socket")
 	assert.NotContains(t, runLabCmd(t, "lab", "down", "-f", file), "removed", "lab down with no socket")
 }
@@ -412,3 +397,18 @@ func TestLabUpDefaultOnKernel(t *testing.T) {
 }
 
 func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// staleSocket leaves what a killed lab up leaves: the lab's socket file,
+// with nothing listening on it. It returns its path.
+func staleSocket(t *testing.T, l *lab.Lab) string {
+	t.Helper()
+	path, err := labctl.SocketPath(labctl.DefaultDir, l.Prefix)
+	require.NoError(t, err)
+	require.NoError(t, os.MkdirAll(labctl.DefaultDir, 0o700))
+	ln, err := net.Listen("unix", path)
+	require.NoError(t, err)
+	ln.(*net.UnixListener).SetUnlinkOnClose(false)
+	ln.Close()
+	t.Cleanup(func() { os.Remove(path) })
+	return path
+}

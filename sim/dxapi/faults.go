@@ -1,11 +1,9 @@
 package dxapi
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 
 	"github.com/dxsim/dxsim/sim"
@@ -50,13 +48,8 @@ func (h *Handler) setFault(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "this server keeps no faults")
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxFaultBody))
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "reading the request: "+err.Error())
-		return
-	}
 	var spec sim.FaultSpec
-	dec := json.NewDecoder(bytes.NewReader(body))
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxFaultBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&spec); err != nil {
 		writeError(w, http.StatusBadRequest, "a fault is a JSON object (connection or vif, side, and lacp, link or bgp): "+err.Error())

@@ -1,6 +1,7 @@
 package exercise
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -69,7 +70,7 @@ func (r *Runner) checkConnection(ctx context.Context, s *Session, c Check, fail 
 		fail("%s is %s", con.ConnectionID, con.ConnectionState)
 	}
 	if c.InLAG != "" && con.LagID != c.InLAG {
-		fail("%s is in %s", con.ConnectionID, or(con.LagID, "no LAG"))
+		fail("%s is in %s", con.ConnectionID, cmp.Or(con.LagID, "no LAG"))
 	}
 	if c.LACP {
 		if err := r.checkLACP(ctx, con.ConnectionID, fail); err != nil {
@@ -321,11 +322,4 @@ func (r *Runner) failoverTested(ctx context.Context, s *Session, gw string, all 
 		}
 	}
 	return why, nil
-}
-
-func or(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }

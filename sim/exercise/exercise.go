@@ -295,10 +295,8 @@ func (s Step) validate(setup bool) error {
 	case s.Wait != nil:
 		return s.Wait.validate()
 	case s.Fault != nil:
-		// The references are resolved when it runs; the rest is checked now.
-		f := *s.Fault
-		f.Connection, f.VIF = placeholder(f.Connection), placeholder(f.VIF)
-		if _, err := f.Checked(); err != nil {
+		// Its references are resolved when it runs; all else is checked now.
+		if _, err := s.Fault.Checked(); err != nil {
 			return err
 		}
 	case s.Customer != nil && s.Customer.Fix == "":
@@ -310,14 +308,6 @@ func (s Step) validate(setup bool) error {
 }
 
 var opRE = regexp.MustCompile(`^[A-Z][A-Za-z]+$`)
-
-// placeholder stands a well-formed ID in for a reference, for checking.
-func placeholder(s string) string {
-	if s == "" {
-		return ""
-	}
-	return "dxref-00000000"
-}
 
 func (c Check) validate() error {
 	subjects := 0

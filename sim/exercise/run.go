@@ -215,7 +215,7 @@ func (r *Runner) op(ctx context.Context, s *Session, st Step) error {
 		s.Bound[name] = got
 	}
 	if strings.HasPrefix(st.Op, "Create") || strings.HasPrefix(st.Op, "Allocate") {
-		walkStrings(v, func(key, val string) {
+		walkStrings(v, func(val string) {
 			if madeRE.MatchString(val) && !slices.Contains(s.Made, val) {
 				s.Made = append(s.Made, val)
 			}
@@ -262,16 +262,15 @@ func lookup(v any, path string) (string, bool) {
 	return "", false
 }
 
-func walkStrings(v any, f func(key, val string)) {
+// walkStrings calls f with every string in a decoded JSON value, in a
+// fixed order (an object's keys sorted).
+func walkStrings(v any, f func(string)) {
 	switch n := v.(type) {
+	case string:
+		f(n)
 	case map[string]any:
 		for _, k := range slices.Sorted(maps.Keys(n)) {
-			x := n[k]
-			if s, ok := x.(string); ok {
-				f(k, s)
-			} else {
-				walkStrings(x, f)
-			}
+			walkStrings(n[k], f)
 		}
 	case []any:
 		for _, x := range n {

@@ -249,7 +249,7 @@ func (c *Controller) apply(ctx context.Context, r sim.BGPRouter) error {
 	// A VIF moved to another connection or LAG (an associate takes the
 	// connection's VIFs to the LAG): Amazon's side resets its sessions.
 	amazon.Reset = r.ParentID
-	amazonFaults(&amazon, r.Peers)
+	sideFaults(&amazon, faultsOf(r.Peers, func(p sim.BGPSessionSpec) sim.BGPSideFault { return p.Amazon }))
 	awsNS, custNS := c.cfg.Namespaces.Namespaces(r.Device)
 	// The speakers first: one started afresh runs nothing yet, and marks
 	// what it should run as not applied.
@@ -266,7 +266,7 @@ func (c *Controller) apply(ctx context.Context, r sim.BGPRouter) error {
 	a := c.applied[r.VIFID]
 	a.device = r.Device
 	if a.amazon == nil || !reflect.DeepEqual(*a.amazon, amazon) {
-		if a.amazon != nil && a.amazon.Reset != "" && carrier(a.amazon.Reset) != carrier(amazon.Reset) {
+		if a.amazon != nil && a.amazon.Reset != "" && a.amazon.Reset != amazon.Reset {
 			cust := int64(-1)
 			if c.cfg.Customer == CustomerBuiltin {
 				cust = int64(c.accepted(r.VIFID, SideCustomer))

@@ -65,7 +65,7 @@ func (c *Controller) customerRouter(r sim.BGPRouter, custNS string) (Router, err
 	if slices.ContainsFunc(out.Peers, func(p Peer) bool { return p.Address.Is6() }) {
 		out.Announce = append(out.Announce, Route{Prefix: customerNet6(cr.net)})
 	}
-	customerFaults(&out, r.Peers)
+	sideFaults(&out, faultsOf(r.Peers, func(p sim.BGPSessionSpec) sim.BGPSideFault { return p.Customer }))
 	return out, nil
 }
 
@@ -234,12 +234,11 @@ func (c *Controller) Customer() []CustomerSession {
 // of 10.255.0.0/16, announced but never on an interface.
 var faultSpace = netip.MustParsePrefix("10.255.0.0/16")
 
-// customerFaults makes the builtin customer router do what its side's
-// training faults say (sim.BGPSideFault): run another ASN or MD5 key,
-// announce too many prefixes, reset its sessions.
-func customerFaults(r *Router, peers []sim.BGPSessionSpec) {
-	for i, p := range peers {
-		f := p.Customer
+// sideFaults makes a router do what its side's training faults say
+// (sim.BGPSideFault, one per peer, in the order of its peers): run another
+// ASN or MD5 key, announce too many prefixes, reset its sessions.
+func sideFaults(r *Router, faults []sim.BGPSideFault) {
+	for i, f := range faults {
 		if f.ASN != 0 {
 			r.ASN = uint32(f.ASN)
 		}
@@ -255,41 +254,27 @@ func customerFaults(r *Router, peers []sim.BGPSessionSpec) {
 			}
 		}
 		if !f.Reset.IsZero() {
-			r.Reset = " " + faultReset(f) // no carrier: only the fault resets
+			r.ResetAgain = faultReset(f)
 		}
 	}
 }
 
-// amazonFaults makes Amazon's side do what its side's training faults say.
-func amazonFaults(r *Router, peers []sim.BGPSessionSpec) {
+// faultsOf are one side's faults of each peer.
+func faultsOf(peers []sim.BGPSessionSpec, side func(sim.BGPSessionSpec) sim.BGPSideFault) []sim.BGPSideFault {
+	out := make([]sim.BGPSideFault, len(peers))
 	for i, p := range peers {
-		f := p.Amazon
-		if f.ASN != 0 {
-			r.ASN = uint32(f.ASN)
-		}
-		if f.AuthKey != "" && i < len(r.Peers) {
-			r.Peers[i].AuthKey = f.AuthKey
-		}
-		if !f.Reset.IsZero() {
-			r.Reset += " " + faultReset(f)
-		}
+		out[i] = side(p)
 	}
+	return out
 }
 
-// faultReset names a reset fault's current reset: a Router's Reset
-// changing resets its sessions, once when the fault is set, and again every
-// ResetEvery (the controller reconciles at least every Retry).
+// faultReset names a reset fault's current reset (Router.ResetAgain): once
+// when the fault is set, and again every ResetEvery (the controller
+// reconciles at least every Retry).
 func faultReset(f sim.BGPSideFault) string {
 	n := int64(0)
 	if f.ResetEvery > 0 {
 		n = int64(time.Since(f.Reset) / f.ResetEvery)
 	}
-	return fmt.Sprintf("fault-reset %d/%d", f.Reset.UnixNano(), n)
-}
-
-// carrier is the part of an Amazon router's Reset that names what carries
-// the VIF (a reset fault's part dropped): a change there is a move.
-func carrier(reset string) string {
-	c, _, _ := strings.Cut(reset, " ")
-	return c
+	return fmt.Sprintf("%d/%d", f.Reset.UnixNano(), n)
 }

@@ -12,7 +12,6 @@ import (
 	"net/netip"
 	"os"
 	"slices"
-	"strings"
 	"sync"
 
 	api "github.com/osrg/gobgp/v4/api"
@@ -150,7 +149,7 @@ func (spec Router) byFamily() map[string]Router {
 		part, ok := out[fam]
 		if !ok {
 			part = Router{ID: spec.ID, ASN: spec.ASN, RouterID: spec.routerID(), Install: spec.Install, Metric: spec.Metric,
-				Report: spec.Report, Reset: spec.Reset}
+				Report: spec.Report, Reset: spec.Reset, ResetAgain: spec.ResetAgain}
 			for _, rt := range spec.Announce {
 				if familyOf(rt.Prefix.Addr()) == fam {
 					part.Announce = append(part.Announce, rt)
@@ -363,7 +362,7 @@ func (r *router) update(spec Router) error {
 		delete(r.routes, addr)
 		r.mu.Unlock()
 	}
-	if why := resetWhy(r.spec.Reset, spec.Reset); why != "" {
+	if why := resetWhy(r.spec, spec); why != "" {
 		for _, p := range spec.Peers {
 			if !keptPeers[p.Address] {
 				continue // new: nothing to reset
@@ -374,7 +373,7 @@ func (r *router) update(spec Router) error {
 			}
 		}
 	}
-	r.spec.Reset = spec.Reset
+	r.spec.Reset, r.spec.ResetAgain = spec.Reset, spec.ResetAgain
 	r.mu.Lock()
 	r.spec.Peers = slices.Clone(spec.Peers)
 	r.mu.Unlock()
@@ -520,17 +519,15 @@ func path(rt Route, asn uint32) (*apiutil.Path, error) {
 	return &apiutil.Path{Family: fam, Nlri: nlri, Attrs: attrs}, nil
 }
 
-// resetWhy says why a router's sessions are reset as its Reset changes from
-// old to now, or "" when they are not: what carries the VIF changed (its
-// first word; not when the router is new), or a reset fault's part (after
-// it) is new; a fault cleared resets nothing.
-func resetWhy(old, now string) string {
-	oldCarrier, oldFault, _ := strings.Cut(old, " ")
-	carrier, fault, _ := strings.Cut(now, " ")
+// resetWhy says why a router's sessions are reset as it goes from old to
+// now, or "" when they are not: what carries the VIF changed (not when the
+// router is new), or a reset fault asks again; a fault cleared resets
+// nothing.
+func resetWhy(old, now Router) string {
 	switch {
-	case oldCarrier != "" && carrier != oldCarrier:
-		return "the VIF moved to " + carrier
-	case fault != "" && fault != oldFault:
+	case old.Reset != "" && now.Reset != old.Reset:
+		return "the VIF moved to " + now.Reset
+	case now.ResetAgain != "" && now.ResetAgain != old.ResetAgain:
 		return "reset by dxsim: a training fault"
 	}
 	return ""

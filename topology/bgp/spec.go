@@ -37,6 +37,9 @@ type Router struct {
 	// administrative reset), as AWS's routers reset a VIF's BGP when the
 	// VIF moves to another connection or LAG.
 	Reset string `json:"reset,omitempty"`
+	// ResetAgain resets every established session whenever it changes to
+	// a new value (not when it is cleared): a training fault's reset.
+	ResetAgain string `json:"resetAgain,omitempty"`
 }
 
 // Peer is one BGP neighbour of a router.
