@@ -32,6 +32,12 @@ type Options struct {
 	Logger *slog.Logger
 	// Now timestamps steps and events; time.Now when nil.
 	Now func() time.Time
+	// LACPTimers is the LACP timing the LAGs run: TimersLinux (the
+	// default) behaves as the Linux bonds of the kernel backend do, on
+	// either backend; Timers8021AX runs the standard's timers alone, which
+	// only dxsim's userspace engine can (auto then picks it, and kernel
+	// refuses).
+	LACPTimers string
 	// PollInterval is how often LAG members' LACP state is read; 200ms
 	// when zero. The bond reports its per-member 802.3ad state on request,
 	// not in link notifications.
@@ -49,6 +55,9 @@ func (o Options) withDefaults() Options {
 	if o.Prefix == "" {
 		o.Prefix = DefaultPrefix
 	}
+	if o.LACPTimers == "" {
+		o.LACPTimers = TimersLinux
+	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
@@ -60,6 +69,17 @@ func (o Options) withDefaults() Options {
 	}
 	return o
 }
+
+// The LACP timings of Options.LACPTimers.
+const (
+	// TimersLinux behaves as Linux bonding (bond_3ad.c) does: the 8 s
+	// aggregator selection timer when a LAG gets its first member, so both
+	// backends give the same milestones.
+	TimersLinux = "linux"
+	// Timers8021AX runs IEEE 802.1AX's timers alone, as a peer that is not
+	// Linux might: no selection timer.
+	Timers8021AX = "802.1ax"
+)
 
 // ErrUnsupported is matched (errors.Is) by an UnsupportedError.
 var ErrUnsupported = errors.New("unsupported by this data-plane backend")
@@ -99,11 +119,23 @@ type Features struct {
 
 // chooseBackend picks the backend the mode names ("kernel" or "userspace")
 // and says why.
-func chooseBackend(mode string, probe func() (Features, error)) (string, string, error) {
+func chooseBackend(mode, timers string, probe func() (Features, error)) (string, string, error) {
 	switch mode {
 	case "auto", "kernel", "userspace":
 	default:
 		return "", "", fmt.Errorf("unknown data-plane backend %q: want auto, kernel or userspace", mode)
+	}
+	switch timers {
+	case TimersLinux:
+	case Timers8021AX:
+		switch mode {
+		case "kernel":
+			return "", "", fmt.Errorf("LACP timers %q need the userspace backend: a kernel bond runs Linux's timers", timers)
+		case "auto":
+			return "userspace", "802.1AX timers asked for: only dxsim's LACP engine runs them", nil
+		}
+	default:
+		return "", "", fmt.Errorf("unknown LACP timers %q: want %s or %s", timers, TimersLinux, Timers8021AX)
 	}
 	if mode == "userspace" {
 		return "userspace", "asked for userspace", nil

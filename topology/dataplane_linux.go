@@ -85,7 +85,7 @@ func open(ctx context.Context, o Options, probe func() (Features, error)) (*Data
 	if err := checkPrefix(o.Prefix); err != nil {
 		return nil, err
 	}
-	kind, reason, err := chooseBackend(o.Backend, probe)
+	kind, reason, err := chooseBackend(o.Backend, o.LACPTimers, probe)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +108,12 @@ func open(ctx context.Context, o Options, probe func() (Features, error)) (*Data
 	d.control = d.ev.bus.Subscribe(0)
 	d.be = kernelBackend{}
 	if kind == "userspace" {
-		d.be = userspace.NewBackend(o.Logger, o.Now, d.onEngineEvent)
+		us := userspace.NewBackend(o.Logger, o.Now, d.onEngineEvent)
+		us.SetTimers(userspace.TimersLinux)
+		if o.LACPTimers == Timers8021AX {
+			us.SetTimers(userspace.Timers8021AX)
+		}
+		d.be = us
 	}
 	if err := d.loadOwnership(); err != nil {
 		d.closeAll()

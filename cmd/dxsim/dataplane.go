@@ -17,7 +17,7 @@ import (
 // error that names the module. The data plane's namespaces are named with
 // prefix (DefaultPrefix when empty) and recorded in own (the state's record), so that it adopts and
 // deletes only those it made, never another serve's or a lab's.
-func openDataPlane(ctx context.Context, mode, prefix string, own topology.Ownership, log *slog.Logger) (*topology.DataPlane, error) {
+func openDataPlane(ctx context.Context, mode, prefix, timers string, own topology.Ownership, log *slog.Logger) (*topology.DataPlane, error) {
 	if prefix == "" {
 		prefix = topology.DefaultPrefix
 	}
@@ -26,9 +26,12 @@ func openDataPlane(ctx context.Context, mode, prefix string, own topology.Owners
 	}
 	switch mode {
 	case "none":
+		if timers != "" && timers != topology.TimersLinux {
+			return nil, fmt.Errorf("--lacp-timers %s: --dataplane none has no LAGs to time", timers)
+		}
 		return nil, nil
 	case "auto", "kernel", "userspace":
-		dp, err := topology.Open(ctx, topology.Options{Backend: mode, Prefix: prefix, Ownership: own, Logger: log})
+		dp, err := topology.Open(ctx, topology.Options{Backend: mode, Prefix: prefix, LACPTimers: timers, Ownership: own, Logger: log})
 		if err != nil {
 			return nil, fmt.Errorf("--dataplane %s: %w", mode, err)
 		}

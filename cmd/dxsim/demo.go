@@ -95,6 +95,7 @@ return path moving) and the probe's outages.`,
 		},
 	}
 	c.Flags().StringVar(&o.Dataplane, "dataplane", "auto", "backend: auto, kernel or userspace")
+	c.Flags().StringVar(&o.LACPTimers, "lacp-timers", "linux", "LACP timing: linux (as Linux bonds, on either backend) or 802.1ax (the standard's alone; userspace only)")
 	c.Flags().StringVar(&o.StateDir, "state", "", "state directory (default: a temporary one, removed afterwards)")
 	c.Flags().StringVar(&o.PcapDir, "pcap-dir", "", "where the LACPDU capture is written (default: the temporary directory)")
 	c.Flags().IntVar(&o.ProbeRate, "rate", probe.DefaultRate, "probe frames a second")

@@ -27,6 +27,7 @@ import (
 // nothing left behind.
 func TestDemoUserspace(t *testing.T) {
 	netnstest.RequireRoot(t)
+	netnstest.SkipOnKernelRun(t, "the userspace engine; TestParity runs it beside kernel bonds there")
 	testDemo(t, "userspace", false)
 }
 
@@ -34,6 +35,7 @@ func TestDemoUserspace(t *testing.T) {
 // member.
 func TestDemoUserspaceFirstMember(t *testing.T) {
 	netnstest.RequireRoot(t)
+	netnstest.SkipOnKernelRun(t, "the userspace engine; TestParity runs it beside kernel bonds there")
 	testDemo(t, "userspace", true)
 }
 
@@ -248,6 +250,7 @@ func fmtMS(v *float64) any {
 // the probe's outage agreeing with the link's, the API down then available.
 func TestDisassociateUserspace(t *testing.T) {
 	netnstest.RequireRoot(t)
+	netnstest.SkipOnKernelRun(t, "the userspace engine; TestParity runs it beside kernel bonds there")
 	before := hostLinks(t)
 	prefix := testPrefix(t)
 	ctx := context.Background()

@@ -25,10 +25,12 @@ const demoAccount = "123456789012"
 // demoOptions configure a demo run.
 type demoOptions struct {
 	Dataplane string // auto, kernel or userspace
-	Prefix    string // namespace prefix; "dxsim-demo"
-	StateDir  string // "" for a temporary directory, removed afterwards
-	PcapDir   string // "" for os.TempDir()
-	ProbeRate int    // probe frames a second
+	// LACPTimers is topology.TimersLinux (when empty) or Timers8021AX.
+	LACPTimers string
+	Prefix     string // namespace prefix; "dxsim-demo"
+	StateDir   string // "" for a temporary directory, removed afterwards
+	PcapDir    string // "" for os.TempDir()
+	ProbeRate  int    // probe frames a second
 	// FirstMember associates the connection with an empty LAG instead of
 	// the default lab's: the LAG's first member, which a Linux bond holds
 	// out of collecting and distributing until its 8 s aggregator
@@ -111,7 +113,7 @@ func openDemoLab(ctx context.Context, o demoOptions) (*demoLab, error) {
 		l.close()
 		return nil, err
 	}
-	if l.dp, err = topology.Open(ctx, topology.Options{Backend: o.Dataplane, Prefix: o.Prefix, Logger: o.Log}); err != nil {
+	if l.dp, err = topology.Open(ctx, topology.Options{Backend: o.Dataplane, Prefix: o.Prefix, LACPTimers: o.LACPTimers, Logger: o.Log}); err != nil {
 		l.close()
 		return nil, err
 	}

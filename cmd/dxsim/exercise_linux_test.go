@@ -33,11 +33,17 @@ func TestShippedExercises(t *testing.T) {
 	require.NoError(t, err)
 	for _, e := range all {
 		t.Run(e.ID, func(t *testing.T) {
+			if bgpExercises[e.ID] {
+				netnstest.SkipOnKernelRun(t, "a BGP exercise: its faults and checks are dxsim's speakers', whatever the links")
+			}
 			t.Parallel()
 			runExercise(t, e)
 		})
 	}
 }
+
+// bgpExercises are the shipped exercises about BGP alone.
+var bgpExercises = map[string]bool{"bgp-wrong-asn": true, "bgp-wrong-md5": true, "too-many-prefixes": true, "prove-redundancy": true}
 
 func runExercise(t *testing.T, e *exercise.Exercise) {
 	prefix := randomServePrefix(t)

@@ -15,6 +15,7 @@ import (
 	"github.com/dxsim/dxsim/sim"
 	"github.com/dxsim/dxsim/sim/dxapi"
 	"github.com/dxsim/dxsim/topology"
+	"github.com/dxsim/dxsim/topology/netnstest"
 )
 
 // faultLab is a serve (userspace data plane) with a LAG of two connections
@@ -330,6 +331,7 @@ func waitVIF(t *testing.T, c *dx.Client, id, bgp string, within time.Duration) t
 // VIF down, its peer's bgpStatus down); clearing brings it back with the
 // customer's prefix. A reset takes it down once and it comes back by itself.
 func TestFaultBGP(t *testing.T) {
+	netnstest.SkipOnKernelRun(t, "BGP faults act on dxsim's speakers, whatever the links")
 	prefix := randomServePrefix(t)
 	cfg := serveCfg(t.TempDir(), prefix, prefixTestSetup(t, prefix))
 	cfg.dataplane = faultBackend(t)

@@ -142,7 +142,7 @@ func labLogger(stderr io.Writer) *slog.Logger {
 }
 
 func openLab(ctx context.Context, l *lab.Lab, mode string, log *slog.Logger) (*topology.DataPlane, error) {
-	dp, err := topology.Open(ctx, topology.Options{Backend: mode, Prefix: l.Prefix, Logger: log})
+	dp, err := topology.Open(ctx, topology.Options{Backend: mode, Prefix: l.Prefix, LACPTimers: l.LACPTimers, Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("lab %s: %w", l.Name, err)
 	}

@@ -174,6 +174,7 @@ func testLabUpRepairs(t *testing.T, backend string) {
 // repair.
 func TestLabUpRepairsDamage(t *testing.T) {
 	netnstest.RequireRoot(t)
+	netnstest.SkipOnKernelRun(t, "the userspace engine; TestLabUpRepairsDamageOnKernel is the kernel's")
 	testLabUpRepairs(t, "userspace")
 }
 

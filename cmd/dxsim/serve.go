@@ -40,6 +40,8 @@ type serveConfig struct {
 	limits      serveLimits
 	// customerRouter is bgp.CustomerBuiltin or bgp.CustomerNone.
 	customerRouter string
+	// lacpTimers is topology.TimersLinux or topology.Timers8021AX.
+	lacpTimers string
 }
 
 func newServeCmd() *cobra.Command {
@@ -87,6 +89,7 @@ connection closes the longest-idle one.`,
 	f.DurationVar(&cfg.schedule.Converge, "converge-time", cfg.schedule.Converge, "with a data plane: how long an associated member may take to converge before it is reported down")
 	f.DurationVar(&cfg.schedule.Confirm, "confirm-time", cfg.schedule.Confirm, "hosted connections and VIFs: pending → available")
 	f.DurationVar(&cfg.schedule.Retain, "deleted-time", cfg.schedule.Retain, "how long deleted connections, LAGs and VIFs are still described, as deleted")
+	f.StringVar(&cfg.lacpTimers, "lacp-timers", topology.TimersLinux, "the LAGs' LACP timing: linux (as Linux bonds, the 8 s selection timer on a LAG's first member included, on either data plane) or 802.1ax (the standard's alone, for a peer that is not Linux; userspace data plane only)")
 	f.StringVar(&cfg.customerRouter, "customer-router", bgp.CustomerBuiltin, "the customer side of each VIF's BGP: builtin (a speaker in the customer router's namespace) or none (run your own router there)")
 	f.StringVar(&cfg.logLevel, "log-level", "info", "debug, info, warn or error")
 	f.IntVar(&cfg.limits.maxConns, "max-connections", defaultMaxConns, "most connections open at once (at most half the open-file limit); at the cap a new one closes the longest idle")
@@ -166,7 +169,7 @@ func runServe(ctx context.Context, cfg serveConfig, stderr io.Writer, ready func
 		return err
 	}
 	defer closeLogged(log, "state", store)
-	dp, err := openDataPlane(ctx, cfg.dataplane, cfg.prefix, store.Namespaces(), log)
+	dp, err := openDataPlane(ctx, cfg.dataplane, cfg.prefix, cfg.lacpTimers, store.Namespaces(), log)
 	if err != nil {
 		return err
 	}

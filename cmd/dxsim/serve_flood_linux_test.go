@@ -12,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/directconnect"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
+
+	"github.com/dxsim/dxsim/topology/netnstest"
 )
 
 // floodClients is how many idle clients TestServeIdleFlood opens: about
@@ -43,6 +45,7 @@ func fitFiles(t *testing.T, n int) int {
 //
 // go test -race -count=1 -run TestServeIdleFlood -v ./cmd/dxsim
 func TestServeIdleFlood(t *testing.T) {
+	netnstest.SkipOnKernelRun(t, "the HTTP server's limits, whatever the links")
 	n := fitFiles(t, floodClients)
 	require.Greater(t, n, 2*defaultMaxConns/3, "too few files for a flood")
 	addr, stop := startServe(t, serveConfig{listen: "127.0.0.1:0", state: t.TempDir(), dataplane: "none", auth: "none",

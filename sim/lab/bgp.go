@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"net/netip"
 	"strings"
@@ -82,7 +83,7 @@ func (r *resolver) vifBGP(v VIF, device string, speakers map[netip.Addr]string) 
 		r.errf("%s: type %q: want private, public or transit", v.ID, v.Type)
 	}
 	r.sessionAddresses(v, device, speakers)
-	rt := sim.BGPRouter{VIFID: v.ID, Type: or(v.Type, sim.VIFPrivate), Device: device, ParentID: v.On, VLAN: v.VLAN, AmazonASN: amazonASN,
+	rt := sim.BGPRouter{VIFID: v.ID, Type: cmp.Or(v.Type, sim.VIFPrivate), Device: device, ParentID: v.On, VLAN: v.VLAN, AmazonASN: amazonASN,
 		Peers: []sim.BGPSessionSpec{{PeerID: PeerID(v.ID), Family: sim.FamilyIPv4, AmazonAddress: v.AmazonAddress,
 			CustomerAddress: v.CustomerAddress, ASN: v.ASN, AuthKey: key, MaxPrefixes: limit}}}
 	seen := map[netip.Prefix]bool{}

@@ -24,8 +24,12 @@ type File struct {
 	Name string `json:"name"`
 	// CustomerRouter runs the customer's side of each VIF's BGP:
 	// CustomerBuiltin (when empty) or CustomerNone.
-	CustomerRouter string   `json:"customerRouter,omitempty"`
-	Devices        []Device `json:"devices"`
+	CustomerRouter string `json:"customerRouter,omitempty"`
+	// LACPTimers is the LAGs' LACP timing: TimersLinux (when empty), as
+	// the Linux bonds of the kernel backend, on either backend, or
+	// Timers8021AX, the standard's alone (userspace backend only).
+	LACPTimers string   `json:"lacpTimers,omitempty"`
+	Devices    []Device `json:"devices"`
 	// Faults are training faults the lab starts with (sim.FaultSpec, as
 	// `dxsim fault set` and dxsim's API take them).
 	Faults []sim.FaultSpec `json:"faults,omitempty"`
@@ -38,6 +42,16 @@ const (
 	CustomerBuiltin = "builtin"
 	// CustomerNone: the user runs a router there (FRR, BIRD, …).
 	CustomerNone = "none"
+)
+
+// LACP timings of File.LACPTimers, as topology names them.
+const (
+	// TimersLinux: Linux bonding's timers, the 8 s aggregator selection
+	// timer on a LAG's first member included.
+	TimersLinux = "linux"
+	// Timers8021AX: IEEE 802.1AX's timers alone, as a peer that is not
+	// Linux might run them.
+	Timers8021AX = "802.1ax"
 )
 
 // Device is one AWS device (a DX endpoint) and what terminates on it.
@@ -97,6 +111,8 @@ type Lab struct {
 	BGP []sim.BGPRouter
 	// CustomerRouter is CustomerBuiltin or CustomerNone.
 	CustomerRouter string
+	// LACPTimers is TimersLinux or Timers8021AX.
+	LACPTimers string
 	// Faults are the lab's training faults, in file order: the ports' are
 	// in Snapshot too, the VIFs' in their BGP routers.
 	Faults []sim.Fault

@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -19,9 +20,13 @@ func (f File) Resolve() (*Lab, error) {
 	} else if err := CheckName(f.Name); err != nil {
 		r.errs = append(r.errs, err)
 	}
-	customer := or(f.CustomerRouter, CustomerBuiltin)
+	customer := cmp.Or(f.CustomerRouter, CustomerBuiltin)
 	if customer != CustomerBuiltin && customer != CustomerNone {
 		r.errf("customerRouter %q: want %s or %s", f.CustomerRouter, CustomerBuiltin, CustomerNone)
+	}
+	timers := cmp.Or(f.LACPTimers, TimersLinux)
+	if timers != TimersLinux && timers != Timers8021AX {
+		r.errf("lacpTimers %q: want %s or %s", f.LACPTimers, TimersLinux, Timers8021AX)
 	}
 	if len(f.Devices) == 0 {
 		r.errf("no devices")
@@ -34,7 +39,7 @@ func (f File) Resolve() (*Lab, error) {
 	if err := errors.Join(r.errs...); err != nil {
 		return nil, err
 	}
-	return &Lab{Name: f.Name, Prefix: PrefixFor(f.Name), Snapshot: s, BGP: r.bgp, CustomerRouter: customer, Faults: r.faultList}, nil
+	return &Lab{Name: f.Name, Prefix: PrefixFor(f.Name), Snapshot: s, BGP: r.bgp, CustomerRouter: customer, LACPTimers: timers, Faults: r.faultList}, nil
 }
 
 // PrefixFor is the namespace prefix of the lab with this name: "dxsim-<name>".
@@ -117,7 +122,7 @@ func (r *resolver) device(d Device, s *sim.Snapshot) {
 		if !r.id("dxlag", l.ID, d.ID) {
 			continue
 		}
-		bw := or(l.Bandwidth, defaultBandwidth)
+		bw := cmp.Or(l.Bandwidth, defaultBandwidth)
 		if _, ok := maxMembers(bw); !ok {
 			r.errf("%s: bandwidth %q: want 1Gbps, 10Gbps, 100Gbps or 400Gbps", l.ID, bw)
 		}
@@ -131,7 +136,7 @@ func (r *resolver) device(d Device, s *sim.Snapshot) {
 		if !r.id("dxcon", c.ID, d.ID) {
 			continue
 		}
-		bw := or(c.Bandwidth, defaultBandwidth)
+		bw := cmp.Or(c.Bandwidth, defaultBandwidth)
 		if _, ok := maxMembers(bw); !ok {
 			r.errf("%s: bandwidth %q: want 1Gbps, 10Gbps, 100Gbps or 400Gbps", c.ID, bw)
 		}
@@ -185,11 +190,4 @@ func (r *resolver) device(d Device, s *sim.Snapshot) {
 		})
 		r.vifBGP(v, d.ID, speakers)
 	}
-}
-
-func or(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }

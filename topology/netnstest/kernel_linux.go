@@ -7,10 +7,6 @@ import (
 	"github.com/vishvananda/netlink"
 )
 
-// RequireKernelEnv is set by scripts/vmtest, whose kernel has bonding and
-// 802.1Q: there, a test that needs them fails instead of skipping.
-const RequireKernelEnv = "DXSIM_REQUIRE_KERNEL_FEATURES"
-
 // RequireBondingAndVLAN skips a test whose kernel cannot make 802.3ad bonds
 // and 802.1Q VLANs (this project's development hosts cannot; scripts/vmtest
 // runs such tests on a kernel that can), and fails it where the kernel is

@@ -13,6 +13,10 @@ import (
 // into a failure.
 const RequireEnv = "DXSIM_REQUIRE_PRIVILEGED"
 
+// RequireKernelEnv is set by scripts/vmtest, whose kernel has bonding and
+// 802.1Q: there, a test that needs them fails instead of skipping.
+const RequireKernelEnv = "DXSIM_REQUIRE_KERNEL_FEATURES"
+
 // Required reports whether privileged tests must run here.
 func Required() bool { return os.Getenv(RequireEnv) == "1" }
 
@@ -31,5 +35,17 @@ func RequireRoot(t testing.TB) {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		Skip(t, "needs root (network namespaces, netlink, AF_PACKET)")
+	}
+}
+
+// SkipOnKernelRun skips, with why, a privileged test whose subject does not
+// depend on the kernel's bonds or VLANs (dxsim's own BGP speakers, the
+// userspace engine, the HTTP server) in scripts/vmtest's run on a kernel
+// with them: the host's run, under the race detector, covers it. Elsewhere
+// it does nothing.
+func SkipOnKernelRun(t testing.TB, why string) {
+	t.Helper()
+	if os.Getenv(RequireKernelEnv) == "1" {
+		t.Skip("the host's run covers this: " + why)
 	}
 }

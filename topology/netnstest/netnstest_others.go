@@ -9,10 +9,6 @@ import (
 	"github.com/vishvananda/netns"
 )
 
-// RequireKernelEnv is set by scripts/vmtest, whose kernel has bonding and
-// 802.1Q: there, a test that needs them fails instead of skipping.
-const RequireKernelEnv = "DXSIM_REQUIRE_KERNEL_FEATURES"
-
 // RequireBondingAndVLAN skips: 802.3ad bonds and 802.1Q VLANs are Linux's.
 func RequireBondingAndVLAN(t testing.TB) {
 	t.Helper()

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/dxsim/dxsim/lacp"
+	"github.com/dxsim/dxsim/lacp/engine"
 	"github.com/vishvananda/netns"
 )
 
@@ -48,6 +49,26 @@ type LAGConfig struct {
 	// Static aggregates every member whose link is up, with no LACP at all
 	// (a "mode on" channel group).
 	Static bool
+}
+
+// Timers is the LACP timing a Backend's LAGs run.
+type Timers int
+
+const (
+	// TimersLinux behaves as the Linux bond (bond_3ad.c) of the kernel
+	// backend does: its 8 s aggregator selection timer holds a LAG's first
+	// member out of collecting and distributing.
+	TimersLinux Timers = iota
+	// Timers8021AX runs IEEE 802.1AX's timers alone.
+	Timers8021AX
+)
+
+// lag sets c's timing fields for t.
+func (t Timers) lag(c LAGConfig) LAGConfig {
+	if t == TimersLinux {
+		c.SelectionDelay = engine.LinuxSelectionDelay
+	}
+	return c
 }
 
 // Membership is a port (a veth) that is to be a member of a LAG.

@@ -21,6 +21,7 @@ type Backend struct {
 	log     *slog.Logger
 	now     func() time.Time
 	onEvent func(ns *backend.NS, e Event)
+	timers  Timers
 
 	mu    sync.Mutex
 	hosts map[string]*Host // by namespace name
@@ -34,6 +35,14 @@ var _ backend.UpFirst = (*Backend)(nil)
 // drops them.
 func NewBackend(log *slog.Logger, now func() time.Time, onEvent func(ns *backend.NS, e Event)) *Backend {
 	return &Backend{log: log, now: now, onEvent: onEvent, hosts: map[string]*Host{}}
+}
+
+// SetTimers sets the LACP timing of the LAGs created from now on
+// (TimersLinux by default). Call it before the first CreateLAG.
+func (u *Backend) SetTimers(t Timers) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.timers = t
 }
 
 // Name is "userspace".
@@ -77,7 +86,10 @@ func (u *Backend) CreateLAG(_ context.Context, ns *backend.NS, c backend.LAGConf
 	if err != nil {
 		return err
 	}
-	return wrapUS(h.CreateLAG(LAGConfig{Name: c.Name, MinLinks: c.MinLinks, SystemMAC: c.SystemMAC}))
+	u.mu.Lock()
+	timers := u.timers
+	u.mu.Unlock()
+	return wrapUS(h.CreateLAG(timers.lag(LAGConfig{Name: c.Name, MinLinks: c.MinLinks, SystemMAC: c.SystemMAC})))
 }
 
 // DeleteLAG deletes the VLANs on the LAG first, as the kernel does with a
