@@ -365,14 +365,14 @@ func (p *port) linkChanged() {
 		e.requestTick()
 		return
 	}
-	for range maxPasses {
-		changed := p.stepRx()
-		changed = p.stepPeriodic() || changed
-		changed = p.stepMux() || changed
-		changed = p.stepChurn() || changed
-		if !changed {
-			break
-		}
+	p.stepRx()
+	p.stepPeriodic()
+	p.stepChurn()
+	if p.mux == MuxCollectingDistributing {
+		p.enterMux(MuxAttached, p.disableReason)
+	}
+	if p.mux != MuxDetached {
+		p.enterMux(MuxDetached, p.disableReason)
 	}
 	p.leaveAggregator()
 	if e.aggsChanged {

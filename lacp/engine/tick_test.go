@@ -160,3 +160,82 @@ func checkInvariantsLinux(t testing.TB, e *engine.Engine) {
 		}
 	}
 }
+
+// In the Linux timing mode a port sends at most one LACPDU every three
+// ticks, and every transmission and every mux change falls on one of its
+// engine's ticks, whatever happens: members joining, a key going wrong and
+// back, a flapping member, a cable pulled and put back. (A link going down
+// is the exception the package doc names: the engine detaches the port at
+// once.)
+func TestLinuxTickPacing(t *testing.T) {
+	t.Parallel()
+	const phase = 61 * time.Millisecond
+	net, a, b := linuxPair(t, 3, phase, nil)
+	tickBase := map[*engine.Engine]time.Time{a: enginetest.Epoch, b: enginetest.Epoch.Add(phase)}
+	s := recordSent(net)
+	pair(t, net, a, b, 2, 0)
+	run(t, net, 1234*time.Millisecond)
+	connect(t, net, a, b, 3, 0)
+	runUntil(t, net, 15*time.Second, bothWays(a, b, 1, 2, 3))
+	run(t, net, 3*time.Second+7*time.Millisecond)
+
+	admin, err := a.PortAdmin(2)
+	require.NoError(t, err)
+	wrong := admin
+	wrong.Key = 99
+	require.NoError(t, a.SetPortAdmin(net.Now, 2, wrong))
+	run(t, net, 5*time.Second+3*time.Millisecond)
+	require.NoError(t, a.SetPortAdmin(net.Now, 2, admin))
+	runUntil(t, net, 10*time.Second, bothWays(a, b, 1, 2, 3))
+
+	flap := admin
+	flap.Flap = engine.Flap{Up: 1500 * time.Millisecond, Down: 430 * time.Millisecond}
+	require.NoError(t, b.SetPortAdmin(net.Now, 3, flap))
+	run(t, net, 9*time.Second)
+	require.NoError(t, b.SetPortAdmin(net.Now, 3, admin))
+	require.NoError(t, net.SetLink(enginetest.End{Engine: a, Port: 1}, false))
+	run(t, net, 2*time.Second+17*time.Millisecond)
+	require.NoError(t, net.SetLink(enginetest.End{Engine: a, Port: 1}, true))
+	took := runUntil(t, net, 10*time.Second, bothWays(a, b, 1, 2, 3))
+	t.Logf("after the cable went back, all three members collect and distribute again in %v", took)
+
+	onTick := func(e *engine.Engine, at time.Time) bool { return at.Sub(tickBase[e])%tick == 0 }
+	last := map[enginetest.End]time.Time{}
+	for _, x := range *s {
+		assert.True(t, onTick(x.from, x.at), "port %d sent at %v, off its engine's ticks", x.port, x.at.Sub(tickBase[x.from]))
+		end := enginetest.End{Engine: x.from, Port: x.port}
+		if l, ok := last[end]; ok {
+			assert.GreaterOrEqual(t, x.at.Sub(l), 3*tick, "port %d sent %v after its last", x.port, x.at.Sub(l))
+		}
+		last[end] = x.at
+	}
+	assert.Greater(t, len(*s), 100)
+	mux := 0
+	for _, r := range net.Events {
+		if r.Machine != engine.MachineMux || r.Reason == engine.ReasonPortDown || r.Reason == engine.ReasonFlap {
+			continue
+		}
+		mux++
+		assert.True(t, onTick(r.Engine, r.Time), "%v at %v, off its engine's ticks", r.Event, r.Time.Sub(tickBase[r.Engine]))
+	}
+	t.Logf("%d LACPDUs and %d mux changes, all on ticks", len(*s), mux)
+	checkInvariantsLinux(t, a)
+	checkInvariantsLinux(t, b)
+}
+
+// A LAG in its steady state wakes its driver only when a timer runs out
+// or a port has something to send: a few times a second, not at every
+// tick.
+func TestLinuxTickIdleWakeups(t *testing.T) {
+	t.Parallel()
+	net, a, b := linuxPair(t, 2, 50*time.Millisecond, nil)
+	pair(t, net, a, b, 2, 0)
+	runUntil(t, net, 15*time.Second, bothWays(a, b, 1, 2))
+	run(t, net, 5*time.Second)
+	wakeups := 0
+	const span = 10 * time.Second
+	_, _, err := net.RunUntil(net.Now.Add(span), func() bool { wakeups++; return false })
+	require.NoError(t, err)
+	t.Logf("two engines of two ports: %d wakeups in %v (%d ticks each)", wakeups, span, span/tick)
+	assert.Less(t, wakeups, int(span/tick))
+}
