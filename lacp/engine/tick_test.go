@@ -239,3 +239,21 @@ func TestLinuxTickIdleWakeups(t *testing.T) {
 	t.Logf("two engines of two ports: %d wakeups in %v (%d ticks each)", wakeups, span, span/tick)
 	assert.Less(t, wakeups, int(span/tick))
 }
+
+// Removing a port in the Linux timing mode sends at once, off the ticks, a
+// last LACPDU that withdraws the port from the LAG (bond_3ad_unbind_slave).
+func TestLinuxTickUnbindSendsAtOnce(t *testing.T) {
+	t.Parallel()
+	net, a, b := linuxPair(t, 2, 30*time.Millisecond, nil)
+	pair(t, net, a, b, 2, 0)
+	runUntil(t, net, 15*time.Second, bothWays(a, b, 1, 2))
+	run(t, net, 3*time.Second+41*time.Millisecond)
+	a.AppendTransmits(nil)
+	require.NoError(t, a.RemovePort(net.Now, 2))
+	tx := a.AppendTransmits(nil)
+	require.Len(t, tx, 1)
+	assert.Equal(t, uint16(2), tx[0].Port)
+	withdrawn := lacp.StateSynchronization | lacp.StateCollecting | lacp.StateDistributing | lacp.StateAggregation
+	assert.Zero(t, tx[0].LACPDU.Actor.State&withdrawn, "actor state %v", tx[0].LACPDU.Actor.State)
+	assert.NoError(t, engine.CheckInternal(a))
+}
