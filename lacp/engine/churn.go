@@ -76,7 +76,7 @@ func (p *port) enterChurn(c *churnMachine, s MachineState, r Reason) {
 	switch s {
 	case c.kind.monitor:
 		if p.enabled {
-			c.timer = p.e.after(ChurnDetectionTime)
+			c.timer = p.e.timer(ChurnDetectionTime)
 		}
 	case c.kind.churned:
 		c.count++

@@ -22,6 +22,10 @@ const (
 // (bond_3ad.c AD_AGGREGATOR_SELECTION_TIMER), for Config.SelectionDelay.
 const LinuxSelectionDelay = 8 * time.Second
 
+// LinuxTick is how often Linux bonding runs its 802.3ad state machines
+// (bond_3ad.c AD_TIMER_INTERVAL, 100 ms), for Config.Tick.
+const LinuxTick = 100 * time.Millisecond
+
 // maxTxPerFastPeriod is the transmit machine's limit (6.4.16): no more than
 // three LACPDUs in any Fast_Periodic_Time.
 const maxTxPerFastPeriod = 3
@@ -62,6 +66,16 @@ type Config struct {
 	// Linux bonding's aggregator selection timer (LinuxSelectionDelay).
 	// Zero, the standard's behaviour, by default.
 	SelectionDelay time.Duration
+	// Tick, when positive, switches on the Linux timing mode: the engine
+	// runs its machines as Linux 6.1's bond_3ad_state_machine_handler
+	// does, once every Tick (use LinuxTick), with every timer counting
+	// ticks, and sends on a port only every third tick. Received PDUs are
+	// still taken at once, but what they cause waits for the next tick.
+	// The timers count ten ticks to the second as Linux's do
+	// (ad_ticks_per_sec), so a longer Tick, such as the 105 ms a kernel
+	// under load ticks at, stretches them all. Zero, the default, is the
+	// event-driven engine of the standard. See the package doc.
+	Tick time.Duration
 	// Stable keeps the active aggregator while one of its ports is
 	// enabled and it has a Partner, as Linux bonding's default
 	// ad_select=stable does: a port leaving it (a wrong key, say) does not

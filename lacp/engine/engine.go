@@ -53,6 +53,11 @@ type Engine struct {
 	holdUntil   vtime // Config.SelectionDelay: no COLLECTING_DISTRIBUTING before
 	holdDone    bool
 
+	// The Linux timing mode's (tick.go).
+	tickBase    vtime // tick 0: when the first port was added
+	pendingTick int64 // a tick every port must run at, 0 for none
+	due         []*port
+
 	timers  timerHeap
 	dirty   []*port
 	spare   []*port
@@ -67,6 +72,9 @@ type Engine struct {
 func New(cfg Config) (*Engine, error) {
 	if cfg.System == (lacp.SystemID{}) {
 		return nil, fmt.Errorf("%w: System must be set", ErrInvalid)
+	}
+	if cfg.Tick < 0 {
+		return nil, fmt.Errorf("%w: negative Tick %v", ErrInvalid, cfg.Tick)
 	}
 	cfg = cfg.withDefaults()
 	return &Engine{cfg: cfg, log: cfg.Logger, holdDone: true}, nil
@@ -89,10 +97,16 @@ func (e *Engine) AddPort(now time.Time, pc PortConfig) error {
 		return fmt.Errorf("%w: port %d MAC %v is not 6 bytes", ErrInvalid, pc.Number, pc.MAC)
 	}
 	e.setNow(now)
+	if e.ticking() {
+		e.run() // the ticks before it
+		if e.tickBase == never {
+			e.tickBase = e.t
+		}
+	}
 	if len(e.order) == 0 && e.cfg.SelectionDelay > 0 {
 		// Linux arms its aggregator selection timer when a bond gets its
 		// first port (bond_3ad_initialize).
-		e.holdUntil, e.holdDone = e.after(e.cfg.SelectionDelay), false
+		e.holdUntil, e.holdDone = e.timer(e.cfg.SelectionDelay), false
 	}
 	p := &port{
 		e:   e,
@@ -129,6 +143,14 @@ func (e *Engine) AddPort(now time.Time, pc PortConfig) error {
 	// (which asks to transmit once the port is up).
 	p.enterRx(RxInitialize, ReasonBegin)
 	p.ntt = true
+	if e.ticking() {
+		// bond_3ad_bind_slave: the machines start at the next tick, the
+		// transmit counter at 3.
+		p.begin, p.txBase = true, e.tickIndex()
+		e.requestTick()
+		e.schedule(p)
+		return nil
+	}
 	e.markDirty(p)
 	e.run()
 	return nil
@@ -141,6 +163,10 @@ func (e *Engine) RemovePort(now time.Time, n uint16) error {
 		return err
 	}
 	e.setNow(now)
+	if e.ticking() {
+		e.run()
+		p.unbind()
+	}
 	p.setSelected(Unselected, ReasonPortDown)
 	if p.mux != MuxDetached {
 		p.enterMux(MuxDetached, ReasonPortDown)
@@ -152,6 +178,9 @@ func (e *Engine) RemovePort(now time.Time, n uint16) error {
 	e.byNum[n] = nil
 	e.order = slices.DeleteFunc(e.order, func(q *port) bool { return q == p })
 	e.dirty = slices.DeleteFunc(e.dirty, func(q *port) bool { return q == p })
+	if e.ticking() && e.aggsChanged {
+		e.chooseActive() // at once, as Linux's unbind does
+	}
 	e.run()
 	return nil
 }
@@ -166,13 +195,7 @@ func (e *Engine) Advance(now time.Time) {
 // NextDeadline is when the Engine next needs Advance; false when no timer
 // runs (every port down, or passive with a passive Partner).
 func (e *Engine) NextDeadline() (time.Time, bool) {
-	d := never
-	if len(e.timers) > 0 {
-		d = e.timers[0].deadline
-	}
-	if !e.holdDone {
-		d = earliest(d, e.holdUntil)
-	}
+	d := e.nextDue()
 	if d == never {
 		return time.Time{}, false
 	}
@@ -280,6 +303,10 @@ func (e *Engine) setNow(now time.Time) {
 func (e *Engine) holding() bool { return !e.holdDone && e.t < e.holdUntil }
 
 func (e *Engine) markDirty(p *port) {
+	if e.ticking() {
+		e.requestTick()
+		return
+	}
 	if !p.dirty {
 		p.dirty = true
 		e.dirty = append(e.dirty, p)

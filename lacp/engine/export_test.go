@@ -18,7 +18,7 @@ func CheckInternal(e *Engine) error {
 			if p.agg != a {
 				return fmt.Errorf("aggregator %d lists port %d, which is in %v", a.id, p.num, p.agg)
 			}
-			if p.mux == MuxWaiting && !p.readyN {
+			if p.shouldBlock() {
 				blocking++
 			}
 			if p.lagID() != a.lag && p.selected == Selected && p.mux != MuxDetached {
@@ -44,7 +44,7 @@ func CheckInternal(e *Engine) error {
 		if p.agg != nil && !slices.Contains(p.agg.ports, p) {
 			return fmt.Errorf("port %d thinks it is in aggregator %d", p.num, p.agg.id)
 		}
-		if (p.agg != nil) != (p.mux != MuxDetached) {
+		if (p.agg != nil) != (p.mux != MuxDetached) && (!e.ticking() || p.agg == nil) {
 			return fmt.Errorf("port %d: mux %v, aggregator %v", p.num, p.mux, p.agg)
 		}
 		d := p.nextDeadline()

@@ -44,6 +44,9 @@ func (e *Engine) ReceiveFrame(now time.Time, n uint16, frame []byte) error {
 			return fmt.Errorf("%w: port %d: %w", ErrMalformed, n, err)
 		}
 		e.setNow(now)
+		if e.ticking() {
+			e.run() // the ticks before it
+		}
 		e.answerMarker(p, &m)
 		e.run()
 		return nil

@@ -14,6 +14,9 @@ func (e *Engine) SetPortUp(now time.Time, n uint16, up bool) error {
 		return err
 	}
 	e.setNow(now)
+	if e.ticking() {
+		e.run()
+	}
 	if p.linkUp != up {
 		p.linkUp = up
 		reason := ReasonPortDown
@@ -23,8 +26,16 @@ func (e *Engine) SetPortUp(now time.Time, n uint16, up bool) error {
 		} else {
 			p.flapDown, p.flapAt = false, never
 		}
+		was := p.enabled
 		p.setEnabled(reason)
+		if e.ticking() && p.enabled != was {
+			p.linkChanged()
+		}
 		e.markDirty(p)
+	}
+	if e.ticking() {
+		e.schedule(p)
+		return nil
 	}
 	e.run()
 	return nil
@@ -51,6 +62,9 @@ func (e *Engine) SetPortAdmin(now time.Time, n uint16, a PortAdmin) error {
 		return fmt.Errorf("%w: port %d key and priority must not be zero", ErrInvalid, n)
 	}
 	e.setNow(now)
+	if e.ticking() {
+		e.run()
+	}
 	old := p.admin
 	p.admin = a
 	before := p.actor
@@ -64,9 +78,17 @@ func (e *Engine) SetPortAdmin(now time.Time, n uint16, a PortAdmin) error {
 	if old.Flap != a.Flap {
 		p.flapDown, p.flapAt = false, never
 		p.startFlap()
+		was := p.enabled
 		p.setEnabled(ReasonFlap)
+		if e.ticking() && p.enabled != was {
+			p.linkChanged()
+		}
 	}
 	e.markDirty(p)
+	if e.ticking() {
+		e.schedule(p)
+		return nil
+	}
 	e.run()
 	return nil
 }
@@ -121,7 +143,12 @@ func (e *Engine) Receive(now time.Time, n uint16, pdu *lacp.LACPDU) error {
 		return err
 	}
 	e.setNow(now)
-	defer e.run()
+	if e.ticking() {
+		e.run() // the ticks before it
+		defer e.schedule(p)
+	} else {
+		defer e.run()
+	}
 	if pdu.Actor.Port == 0 {
 		p.counters.RxMalformed++
 		return fmt.Errorf("%w: port %d: Actor port number 0", ErrMalformed, n)
@@ -131,6 +158,10 @@ func (e *Engine) Receive(now time.Time, n uint16, pdu *lacp.LACPDU) error {
 		return nil
 	}
 	p.counters.RxLACPDUs++
+	if e.ticking() {
+		p.receiveNow(pdu)
+		return nil
+	}
 	p.pdu = *pdu
 	p.pduPending = true
 	e.markDirty(p)

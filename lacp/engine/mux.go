@@ -74,13 +74,19 @@ func (p *port) enterMux(s MachineState, r Reason) {
 	switch s {
 	case MuxDetached:
 		// Detach_Mux_From_Aggregator, Disable_Collecting_Distributing.
-		p.leaveAggregator()
+		// Linux keeps the port in its aggregator, which only the
+		// selection logic changes, and clears READY_N.
+		if p.e.ticking() {
+			p.readyN = false
+		} else {
+			p.leaveAggregator()
+		}
 		p.actor.State &^= lacp.StateSynchronization | lacp.StateCollecting | lacp.StateDistributing
 		p.waitWhile = never
 		p.ntt = true
 	case MuxWaiting:
 		p.readyN = false
-		p.waitWhile = p.e.after(p.e.cfg.AggregateWait)
+		p.waitWhile = p.e.timer(p.e.cfg.AggregateWait)
 	case MuxAttached:
 		// Attach_Mux_To_Aggregator; Disable_Collecting_Distributing.
 		p.heldBy = ReasonPartnerInSync

@@ -48,10 +48,9 @@ func (p *port) periodicTx() {
 // enterPeriodic enters s, (re)starting the periodic timer, and reports
 // whether the state changed.
 func (p *port) enterPeriodic(s MachineState, r Reason) bool {
-	from := p.periodic
 	switch s {
 	case NoPeriodic:
-		if from == NoPeriodic {
+		if p.periodic == NoPeriodic {
 			return false
 		}
 		p.periodicT = never
@@ -60,6 +59,13 @@ func (p *port) enterPeriodic(s MachineState, r Reason) bool {
 	case SlowPeriodic:
 		p.periodicT = p.e.after(SlowPeriodicTime)
 	}
+	return p.setPeriodic(s, r)
+}
+
+// setPeriodic moves the periodic machine to s, leaving its timer alone,
+// and reports whether the state changed.
+func (p *port) setPeriodic(s MachineState, r Reason) bool {
+	from := p.periodic
 	p.periodic = s
 	if from != s {
 		p.event(MachinePeriodic, from, s, r)

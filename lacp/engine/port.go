@@ -45,6 +45,12 @@ type port struct {
 	txTimes      [maxTxPerFastPeriod]vtime // the last transmissions, a ring
 	txNext       int
 
+	// The Linux timing mode's (tick.go).
+	begin       bool   // AD_PORT_BEGIN: restart the machines at the next tick
+	churned     bool   // AD_PORT_CHURNED: restart the churn machines at the next tick
+	churnReason Reason // what churned them
+	txBase      int64  // the tick the port was added at; it transmits every third tick after
+
 	counters Counters
 
 	heapIndex int    // in e.timers, -1 when absent
@@ -77,6 +83,9 @@ func (p *port) nextDeadline() vtime {
 	d = earliest(d, p.flapAt)
 	d = earliest(d, p.actorChurn.timer)
 	d = earliest(d, p.partnerChurn.timer)
+	if p.e.ticking() && p.ntt && p.enabled {
+		d = earliest(d, p.nextTxTick())
+	}
 	return earliest(d, p.txRetry)
 }
 
@@ -96,6 +105,9 @@ func (p *port) event(m Machine, from, to MachineState, r Reason) {
 	if p.agg != nil {
 		agg = p.agg.id
 	}
+	if p.e.ticking() {
+		p.e.requestTick() // the other machines may follow at the next tick
+	}
 	p.e.emit(Event{Time: p.e.now, Port: p.num, Machine: m, From: from, To: to, Reason: r, Aggregator: agg})
 }
 
@@ -113,7 +125,7 @@ func (p *port) setSelected(s MachineState, r Reason) {
 // waiting with Ready_N FALSE, in step with the port. Ready (6.4.14) is
 // blocking == 0.
 func (p *port) setBlocking() {
-	b := p.agg != nil && p.mux == MuxWaiting && !p.readyN
+	b := p.shouldBlock()
 	if b == p.blocking {
 		return
 	}
@@ -126,6 +138,17 @@ func (p *port) setBlocking() {
 	if p.agg.blocking == 0 {
 		p.agg.markMembersDirty()
 	}
+}
+
+// shouldBlock reports whether the port holds its aggregator's Ready back:
+// it waits with Ready_N FALSE. In the Linux timing mode a DETACHED port
+// that the selection logic has put in an aggregator does too, as Linux's
+// Ready asks every port of the aggregator for READY_N.
+func (p *port) shouldBlock() bool {
+	if p.agg == nil || p.readyN {
+		return false
+	}
+	return p.mux == MuxWaiting || (p.e.ticking() && p.mux == MuxDetached)
 }
 
 // status is the port's snapshot.

@@ -60,7 +60,7 @@ func (p *port) enterRx(s MachineState, r Reason) {
 	case RxExpired:
 		p.partner.State &^= lacp.StateSynchronization
 		p.partner.State |= lacp.StateTimeout // short, so we speak fast to revive it
-		p.currentWhile = p.e.after(ShortTimeoutTime)
+		p.currentWhile = p.e.timer(ShortTimeoutTime)
 		p.actor.State |= lacp.StateExpired
 	case RxDefaulted:
 		p.updateDefaultSelected()
@@ -71,9 +71,9 @@ func (p *port) enterRx(s MachineState, r Reason) {
 		p.updateNTT(&p.pdu)
 		p.recordPDU(&p.pdu)
 		if p.actor.State.Has(lacp.StateTimeout) {
-			p.currentWhile = p.e.after(ShortTimeoutTime)
+			p.currentWhile = p.e.timer(ShortTimeoutTime)
 		} else {
-			p.currentWhile = p.e.after(LongTimeoutTime)
+			p.currentWhile = p.e.timer(LongTimeoutTime)
 		}
 		p.actor.State &^= lacp.StateExpired
 	}

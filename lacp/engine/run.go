@@ -6,6 +6,10 @@ import "container/heap"
 // ports with new input are stepped until nothing changes, then each of them
 // gets its chance to transmit.
 func (e *Engine) run() {
+	if e.ticking() {
+		e.runTicks()
+		return
+	}
 	e.epoch++
 	for len(e.timers) > 0 && e.t >= e.timers[0].deadline {
 		p := heap.Pop(&e.timers).(*port)

@@ -63,6 +63,13 @@ func (p *port) stepSelection() bool {
 	if p.selected != Unselected || p.mux != MuxDetached || !p.enabled {
 		return false
 	}
+	p.join()
+	return true
+}
+
+// join puts an UNSELECTED port in the aggregator of its LAG ID, or a new
+// one, and selects it.
+func (p *port) join() {
 	id := p.lagID()
 	var agg *aggregator
 	if !id.individual {
@@ -80,18 +87,25 @@ func (p *port) stepSelection() bool {
 	agg.ports = append(agg.ports, p)
 	p.e.aggsChanged = true
 	p.setSelected(Selected, ReasonSelected)
-	return true
 }
 
 // leaveAggregator is Detach_Mux_From_Aggregator's bookkeeping: the port
 // leaves its aggregator, which goes when it has no ports left.
 func (p *port) leaveAggregator() {
-	a := p.agg
-	if a == nil {
+	if p.agg == nil {
 		return
 	}
 	p.readyN = false
-	p.setBlocking() // the mux is DETACHED already
+	p.dropAggregator()
+}
+
+// dropAggregator takes the port out of its aggregator, Ready_N as it is.
+func (p *port) dropAggregator() {
+	a := p.agg
+	if p.blocking {
+		p.blocking = false
+		a.blocking--
+	}
 	a.ports = slices.DeleteFunc(a.ports, func(q *port) bool { return q == p })
 	p.agg = nil
 	p.e.aggsChanged = true

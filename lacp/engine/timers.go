@@ -16,6 +16,18 @@ const never vtime = 0
 // after is the engine time d from now.
 func (e *Engine) after(d time.Duration) vtime { return e.t + vtime(d) }
 
+// timer is when a timer of d started now runs out: d from now, or in the
+// Linux timing mode the tick it counts down to (tick.go).
+func (e *Engine) timer(d time.Duration) vtime {
+	if !e.ticking() {
+		return e.after(d)
+	}
+	if d <= 0 {
+		return never
+	}
+	return e.tickAt(e.tickIndex() + ticks(d))
+}
+
 // wall is the time.Time of engine time v.
 func (e *Engine) wall(v vtime) time.Time { return e.base.Add(time.Duration(v)) }
 

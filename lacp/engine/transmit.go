@@ -27,6 +27,12 @@ func (p *port) stepTx() {
 	p.txRetry = never
 	p.txTimes[p.txNext] = now
 	p.txNext = (p.txNext + 1) % len(p.txTimes)
+	p.send(p.actor)
+}
+
+// send hands the caller an LACPDU with actor as the Actor, unless the
+// port is Silent.
+func (p *port) send(actor lacp.PortInfo) {
 	if p.admin.Silent {
 		p.counters.TxSuppressed++
 		return
@@ -38,7 +44,7 @@ func (p *port) stepTx() {
 		Kind: TransmitLACPDU,
 		LACPDU: lacp.LACPDU{
 			Version:           lacp.Version,
-			Actor:             p.actor,
+			Actor:             actor,
 			Partner:           p.partner,
 			CollectorMaxDelay: p.e.cfg.CollectorMaxDelay,
 		},
