@@ -72,9 +72,10 @@ func (o Options) withDefaults() Options {
 
 // The LACP timings of Options.LACPTimers.
 const (
-	// TimersLinux behaves as Linux bonding (bond_3ad.c) does: the 8 s
-	// aggregator selection timer when a LAG gets its first member, so both
-	// backends give the same milestones.
+	// TimersLinux behaves as Linux bonding (bond_3ad.c) does: machines on
+	// a 100 ms tick, each member sending at most every third tick, and the
+	// 8 s aggregator selection timer when a LAG gets its first member, so
+	// both backends give the same milestones.
 	TimersLinux = "linux"
 	// Timers8021AX runs IEEE 802.1AX's timers alone, as a peer that is not
 	// Linux might: no selection timer.

@@ -234,6 +234,13 @@ func (s *eventSink) link(k linkKey, e sim.Event, up, gone bool) {
 	defer s.mu.Unlock()
 	last, known := s.carrier[k]
 	was := last.up
+	if !up || gone {
+		// A member whose link went down is reported afresh once it is
+		// back, even if the bond says the same as before: a link down
+		// and up within one poll of its LACP state would otherwise leave
+		// the control plane with the member down.
+		delete(s.actor, k)
+	}
 	if gone {
 		delete(s.carrier, k)
 		if !known || !was {

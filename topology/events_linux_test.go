@@ -14,6 +14,7 @@ import (
 	"github.com/vishvananda/netlink/nl"
 	"golang.org/x/sys/unix"
 
+	"github.com/dxsim/dxsim/lacp"
 	"github.com/dxsim/dxsim/sim"
 )
 
@@ -122,4 +123,40 @@ func TestLinkEventsSurviveOverflow(t *testing.T) {
 	ev.waitAfter(t, n, "aws link down after the overflow", func(e sim.Event) bool {
 		return e.Kind == sim.EventLink && e.Side == sim.SideAWS && e.ConnectionID == p.ConnectionID && !e.Up
 	})
+}
+
+// TestMemberReportedAfreshAfterItsLinkBounced: a bond member whose link
+// went down and came back within one poll reports the same LACP state as
+// before; it is reported again all the same, or the control plane, which
+// saw the link go down, would keep the member down. No root.
+func TestMemberReportedAfreshAfterItsLinkBounced(t *testing.T) {
+	t.Parallel()
+	s := newEventSink(time.Now)
+	sub := s.bus.Subscribe(0)
+	defer sub.Close()
+	k := linkKey{ns: "ns-a", name: "dxcon-a"}
+	port := sim.Event{Kind: sim.EventLink, Side: sim.SideAWS, ConnectionID: "dxcon-a"}
+	member := sim.Event{Kind: sim.EventLACP, Side: sim.SideAWS, ConnectionID: "dxcon-a", LAGID: "dxlag-a"}
+	usable := lacp.StateActivity | lacp.StateTimeout | lacp.StateAggregation | lacp.StateSynchronization | lacp.StateCollecting | lacp.StateDistributing
+	// count counts the events delivered until none comes for 100 ms.
+	count := func() (n int) {
+		for {
+			select {
+			case <-sub.C():
+				n++
+			case <-time.After(100 * time.Millisecond):
+				return n
+			}
+		}
+	}
+	s.link(k, port, true, false)
+	s.member(k, member, usable)
+	require.Equal(t, 2, count(), "link up and the member's state")
+	s.member(k, member, usable)
+	assert.Zero(t, count(), "the same state polled again is no change")
+	s.link(k, port, false, false)
+	s.link(k, port, true, false)
+	require.Equal(t, 2, count(), "the link down and up")
+	s.member(k, member, usable)
+	assert.Equal(t, 1, count(), "the member's state after its link bounced, unchanged on the bond, is not reported again")
 }

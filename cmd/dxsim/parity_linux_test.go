@@ -214,7 +214,18 @@ func (p parityScenario) waitState(start time.Time, id, want string) float64 {
 				return float64(c.Time.Sub(start).Microseconds()) / 1000
 			}
 		case <-timeout:
-			require.FailNow(p.t, "timed out", "%s never became %s", id, want)
+			conns, _ := p.l.svc.Connections(demoAccount, "")
+			lags, _ := p.l.svc.LAGs(demoAccount, "")
+			var objs []string
+			for _, c := range conns {
+				objs = append(objs, fmt.Sprintf("%s %s (lag %q)", c.ID, c.State, c.LAGID))
+			}
+			for _, v := range lags {
+				objs = append(objs, fmt.Sprintf("%s %s min %d", v.LAG.ID, v.LAG.State, v.LAG.MinimumLinks))
+			}
+			st, err := p.l.dp.Status(p.ctx)
+			require.FailNow(p.t, "timed out", "%s never became %s; the API has %s; the data plane %+v (%v)",
+				id, want, strings.Join(objs, ", "), st, err)
 		}
 	}
 }

@@ -24,6 +24,7 @@ func TestVIFBGP(t *testing.T) {
 	l, err := Read(strings.NewReader(oneVIF("", addrs+`,"asn":65001,"announce":["10.1.0.0/16","10.2.0.0/16"]`)))
 	require.NoError(t, err)
 	assert.Equal(t, CustomerBuiltin, l.CustomerRouter)
+	assert.Equal(t, TimersLinux, l.LACPTimers, "the default LACP timers")
 	want := sim.BGPRouter{VIFID: "dxvif-aaaaaaaa", Type: sim.VIFPrivate, Device: "d", ParentID: "dxcon-bbbbbbbb", VLAN: 5, AmazonASN: 64512,
 		Peers: []sim.BGPSessionSpec{{PeerID: "dxpeer-aaaaaaaa", Family: sim.FamilyIPv4, AmazonAddress: "169.254.1.1/30",
 			CustomerAddress: "169.254.1.2/30", ASN: 65001, AuthKey: AuthKey("x", "dxvif-aaaaaaaa"), MaxPrefixes: sim.MaxPrefixesPrivate}},
@@ -44,6 +45,10 @@ func TestVIFBGP(t *testing.T) {
 	l, err = Read(strings.NewReader(oneVIF("", addrs)))
 	require.NoError(t, err)
 	assert.Empty(t, l.BGP, "a VIF without an ASN has no BGP")
+
+	l, err = Read(strings.NewReader(oneVIF(`"lacpTimers":"802.1ax",`, addrs)))
+	require.NoError(t, err)
+	assert.Equal(t, Timers8021AX, l.LACPTimers)
 }
 
 func TestAuthKeyDerived(t *testing.T) {
@@ -62,6 +67,7 @@ func TestVIFBGPRejects(t *testing.T) {
 		name, top, vif, want string
 	}{
 		{"customer router", `"customerRouter":"frr",`, addrs, `customerRouter "frr": want builtin or none`},
+		{"LACP timers", `"lacpTimers":"bsd",`, addrs, `lacpTimers "bsd": want linux or 802.1ax`},
 		{"asn zero is none, so amazonAsn alone", "", addrs + `,"amazonAsn":64512`, "dxvif-aaaaaaaa: amazonAsn without asn"},
 		{"announce without asn", "", addrs + `,"announce":["10.0.0.0/8"]`, "dxvif-aaaaaaaa: announce without asn"},
 		{"type without asn", "", addrs + `,"type":"public"`, "dxvif-aaaaaaaa: type without asn"},

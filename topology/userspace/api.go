@@ -46,6 +46,11 @@ type LAGConfig struct {
 	// until that long after the first is added: Linux bonding's 8 s
 	// aggregator selection timer. None by default, as the standard has it.
 	SelectionDelay time.Duration
+	// Tick, when positive, runs the LAG's LACP machines on a tick as a
+	// Linux bond does (engine.LinuxTick): state changes and transmissions
+	// on tick instants, each member sending at most every third tick.
+	// The standard's event-driven machines by default.
+	Tick time.Duration
 	// Static aggregates every member whose link is up, with no LACP at all
 	// (a "mode on" channel group).
 	Static bool
@@ -56,8 +61,9 @@ type Timers int
 
 const (
 	// TimersLinux behaves as the Linux bond (bond_3ad.c) of the kernel
-	// backend does: its 8 s aggregator selection timer holds a LAG's first
-	// member out of collecting and distributing.
+	// backend does: its machines run on a 100 ms tick, each member sends
+	// at most every third tick, and its 8 s aggregator selection timer
+	// holds a LAG's first member out of collecting and distributing.
 	TimersLinux Timers = iota
 	// Timers8021AX runs IEEE 802.1AX's timers alone.
 	Timers8021AX
@@ -66,7 +72,7 @@ const (
 // lag sets c's timing fields for t.
 func (t Timers) lag(c LAGConfig) LAGConfig {
 	if t == TimersLinux {
-		c.SelectionDelay = engine.LinuxSelectionDelay
+		c.SelectionDelay, c.Tick = engine.LinuxSelectionDelay, engine.LinuxTick
 	}
 	return c
 }

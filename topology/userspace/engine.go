@@ -37,6 +37,7 @@ func newEngineControl(cfg LAGConfig, log *slog.Logger) (*engineControl, error) {
 		Passive:        cfg.Passive,
 		Slow:           cfg.Slow,
 		SelectionDelay: cfg.SelectionDelay,
+		Tick:           cfg.Tick,
 		// As a kernel bond (ad_select's default): a member that leaves the
 		// aggregator does not take the LAG from those that stay.
 		Stable: true,
