@@ -51,10 +51,19 @@ type LAGConfig struct {
 	// on tick instants, each member sending at most every third tick.
 	// The standard's event-driven machines by default.
 	Tick time.Duration
+	// LinkMonitor, when positive, has the LAG look at its members' links
+	// on that period, as a Linux bond's miimon does (LinuxLinkMonitor):
+	// a member's link that goes down is noticed at the next look, and one
+	// down and up again between two looks is never noticed. By default
+	// every link change is taken at once.
+	LinkMonitor time.Duration
 	// Static aggregates every member whose link is up, with no LACP at all
 	// (a "mode on" channel group).
 	Static bool
 }
+
+// LinuxLinkMonitor is the miimon of the kernel backend's bonds.
+const LinuxLinkMonitor = 100 * time.Millisecond
 
 // Timers is the LACP timing a Backend's LAGs run.
 type Timers int
@@ -62,8 +71,9 @@ type Timers int
 const (
 	// TimersLinux behaves as the Linux bond (bond_3ad.c) of the kernel
 	// backend does: its machines run on a 100 ms tick, each member sends
-	// at most every third tick, and its 8 s aggregator selection timer
-	// holds a LAG's first member out of collecting and distributing.
+	// at most every third tick, its 8 s aggregator selection timer holds a
+	// LAG's first member out of collecting and distributing, and it looks
+	// at its members' links every 100 ms (miimon).
 	TimersLinux Timers = iota
 	// Timers8021AX runs IEEE 802.1AX's timers alone.
 	Timers8021AX
@@ -72,7 +82,7 @@ const (
 // lag sets c's timing fields for t.
 func (t Timers) lag(c LAGConfig) LAGConfig {
 	if t == TimersLinux {
-		c.SelectionDelay, c.Tick = engine.LinuxSelectionDelay, engine.LinuxTick
+		c.SelectionDelay, c.Tick, c.LinkMonitor = engine.LinuxSelectionDelay, engine.LinuxTick, LinuxLinkMonitor
 	}
 	return c
 }

@@ -44,6 +44,7 @@ type lag struct {
 	nextPort uint16
 
 	dist atomic.Pointer[[]*member] // distributing members, by name
+	born time.Time                  // the link monitor's ticks count from here
 }
 
 func newLAG(h *Host, cfg LAGConfig, t *tap, ctl control) *lag {
@@ -56,6 +57,7 @@ func newLAG(h *Host, cfg LAGConfig, t *tap, ctl control) *lag {
 		members:  map[string]*member{},
 		minLinks: cfg.MinLinks,
 		vlans:    map[uint16]*vlanIf{},
+		born:     h.cfg.Now(),
 	}
 	l.dist.Store(&[]*member{})
 	l.wg.Add(2)

@@ -20,7 +20,9 @@ type member struct {
 	done    chan struct{} // closed when the member leaves
 	saved   savedSysctls  // what quiet changed, for when it leaves
 
-	up, collectingDist bool // guarded by lag.mu
+	// up is the link as the LAG sees it, link as the kernel last said:
+	// they differ until a LinkMonitor looks. Guarded by lag.mu.
+	up, link, collectingDist bool
 	actor, partner     lacp.State
 	collecting         atomic.Bool
 }
@@ -100,7 +102,7 @@ func (l *lag) join(j *joining) error {
 		l.mu.Lock()
 		l.nextPort++
 		m := &member{name: j.port, ifindex: attrs.Index, number: l.nextPort, saved: j.saved,
-			done: make(chan struct{}), up: linkUp(j.link)}
+			done: make(chan struct{}), up: linkUp(j.link), link: linkUp(j.link)}
 		m.conn = j.conn
 		// With l.mu held, as SetImpairment points members at theirs.
 		m.imp.Store(l.h.impairerOf(j.port))
@@ -154,15 +156,50 @@ func (l *lag) setLink(name string, ifindex int, up bool) {
 			l.rebind(m, ifindex)
 		}
 		l.mu.Lock()
-		changed := m.up != up
-		m.up = up
+		m.link = up
 		l.mu.Unlock()
-		if !changed {
+		if l.cfg.LinkMonitor > 0 {
+			l.monitorLink(name, now)
 			return actions{}
 		}
-		l.h.emit(Event{Time: now, Kind: EventLink, LAG: l.cfg.Name, Member: name, Up: up})
-		return l.ctl.setLink(name, up, now)
+		return l.linkChanged(m, up, now)
 	})
+}
+
+// monitorLink has the LAG look at a member's link at the link monitor's
+// next tick, as a Linux bond's miimon does: a link that went down and came
+// back between two looks was never down for the LAG.
+func (l *lag) monitorLink(name string, now time.Time) {
+	p := l.cfg.LinkMonitor
+	next := l.born.Add(now.Sub(l.born).Truncate(p) + p)
+	time.AfterFunc(next.Sub(now), func() {
+		l.post(func(now time.Time) actions {
+			l.mu.Lock()
+			m := l.members[name]
+			var link bool
+			if m != nil {
+				link = m.link
+			}
+			l.mu.Unlock()
+			if m == nil {
+				return actions{}
+			}
+			return l.linkChanged(m, link, now)
+		})
+	})
+}
+
+// linkChanged tells control a member's link is up or down, if that is news.
+func (l *lag) linkChanged(m *member, up bool, now time.Time) actions {
+	l.mu.Lock()
+	changed := m.up != up
+	m.up = up
+	l.mu.Unlock()
+	if !changed {
+		return actions{}
+	}
+	l.h.emit(Event{Time: now, Kind: EventLink, LAG: l.cfg.Name, Member: m.name, Up: up})
+	return l.ctl.setLink(m.name, up, now)
 }
 
 // rebind moves a member's socket to the interface that now has its name,
