@@ -250,6 +250,9 @@ func (s *State) Operational(lagID string) int {
 // mode that govern a LAG member are the LAG's.
 func (s *State) encryptionDown(c *Connection) bool {
 	mode, keys := c.Encryption, len(c.MACsecKeys)
+	if c.LAGID == "" { // most connections: a describe looked up "" for each
+		return mode == EncryptMust && keys == 0
+	}
 	if l, ok := s.LAGs[c.LAGID]; ok {
 		mode, keys = l.Encryption, len(l.MACsecKeys)
 	}

@@ -112,10 +112,9 @@ func (s *Service) describeConns(account, id string, find func(*State, string, st
 			}
 			return err
 		}
-		for _, id := range s.sortedConnIDs(st) {
-			if c := st.Connections[id]; c.Owner == account && keep(c) {
-				out = append(out, st.Present(c))
-			}
+		out = slices.DeleteFunc(s.connsInOrder(st), func(c *Connection) bool { return c.Owner != account || !keep(c) })
+		for i, c := range out {
+			out[i] = st.Present(c)
 		}
 		var shown []*Connection
 		for _, g := range gone {
@@ -244,27 +243,33 @@ func (s *Service) ConfirmConnection(account, id string) (string, error) {
 	return state, err
 }
 
-// sortedConnIDs returns the IDs of st's connections in order. Sorting 1,000
-// IDs on every describe was a seventh of its time; the order is kept and
-// sorted again only when the set of connections changed, which a lookup of
-// each kept ID (cheaper than the sort) tells: as many IDs, all present.
-// Callers hold the state lock (read or write).
-func (s *Service) sortedConnIDs(st *State) []string {
+// connsInOrder returns st's connections ordered by ID, in a new slice.
+// Sorting 1,000 IDs on every describe was a seventh of its time; the order
+// is kept and sorted again only when the set of connections changed, which
+// looking up each kept ID (as a describe must anyway) tells: as many IDs,
+// all present. Callers hold the state lock (read or write).
+func (s *Service) connsInOrder(st *State) []*Connection {
 	if p := s.connOrder.Load(); p != nil && len(*p) == len(st.Connections) {
-		ids, same := *p, true
-		for _, id := range ids {
-			if _, ok := st.Connections[id]; !ok {
-				same = false
+		out := make([]*Connection, len(*p))
+		for i, id := range *p {
+			c, ok := st.Connections[id]
+			if !ok {
+				out = nil
 				break
 			}
+			out[i] = c
 		}
-		if same {
-			return ids
+		if out != nil {
+			return out
 		}
 	}
 	ids := slices.Sorted(maps.Keys(st.Connections))
 	s.connOrder.Store(&ids)
-	return ids
+	out := make([]*Connection, len(ids))
+	for i, id := range ids {
+		out[i] = st.Connections[id]
+	}
+	return out
 }
 
 // mergeSorted merges two lists of connections ordered by ID.

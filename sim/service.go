@@ -58,7 +58,7 @@ type Service struct {
 	seq   uint64    // the last intent's sequence number
 
 	// connOrder is the connections' IDs in order, as last sorted; see
-	// sortedConnIDs.
+	// connsInOrder.
 	connOrder atomic.Pointer[[]string]
 
 	events bus.Bus[StateChange]

@@ -5,15 +5,20 @@
 // connection (a small request), with the same raw HTTP client, the same
 // concurrency and keep-alive connections for both.
 //
-// dxsim runs in this process on the handler `dxsim serve` mounts (sim and
-// sim/api, no data plane, no authentication), moto as `moto_server` when it
-// is on the PATH (pip install 'moto[server]'); without it only dxsim is
-// measured.
+// Each server runs in a process of its own, apart from the clients: dxsim as
+// this command started again with -serve (the handler `dxsim serve` mounts:
+// sim and sim/api, no data plane, no authentication; -inprocess serves it
+// from the clients' process instead), moto as `moto_server` when it is on
+// the PATH (pip install 'moto[server]'); without it only dxsim is measured.
+// The servers are measured in turns, -rounds times, so that what else runs
+// on the machine weighs on both alike: each round's ratio is printed, then
+// the median and the spread.
 //
-//	go run ./scripts/apibench [-n 1000] [-duration 5s] [-clients 4]
+//	go run ./scripts/apibench [-n 1000] [-duration 2s] [-rounds 5] [-clients 4] [-inprocess] [-cpuprofile dxsim.prof]
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -26,6 +31,10 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
+	"runtime/pprof"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -36,11 +45,29 @@ import (
 
 func main() {
 	n := flag.Int("n", 1000, "connections each server holds")
-	dur := flag.Duration("duration", 5*time.Second, "how long each measurement runs")
+	dur := flag.Duration("duration", 2*time.Second, "how long each measurement runs")
+	rounds := flag.Int("rounds", 5, "how many times each server is measured, in turns")
 	clients := flag.Int("clients", 4, "concurrent clients")
+	inProcess := flag.Bool("inprocess", false, "serve dxsim from the clients' process")
+	serve := flag.Bool("serve", false, "serve dxsim and print its URL (how this command starts its server)")
+	profile := flag.String("cpuprofile", "", "write a CPU profile of dxsim's server process to this file")
 	flag.Parse()
+	if *serve {
+		serveDXSim(*profile)
+		return
+	}
 
-	dx, stopDX, err := startDXSim()
+	var dx string
+	var stopDX func()
+	var err error
+	if *inProcess {
+		dx, stopDX, err = startDXSim()
+		if err == nil && *profile != "" {
+			stopDX, err = profiled(*profile, stopDX)
+		}
+	} else {
+		dx, stopDX, err = startDXSimProcess(*profile)
+	}
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -53,26 +80,45 @@ func main() {
 		targets = append(targets, target{name: "moto", url: moto})
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *clients}}
-	fmt.Printf("%d connections each, %d clients, %s per measurement\n\n", *n, *clients, *dur)
-	fmt.Println("| server | DescribeConnections, all (req/s) | DescribeConnections, one (req/s) |")
-	fmt.Println("|---|---|---|")
-	var results [][2]float64
-	for _, t := range targets {
-		one, err := populate(client, t.url, *n)
-		if err != nil {
-			log.Fatalf("%s: %v", t.name, err)
+	for i := range targets {
+		if targets[i].one, err = populate(client, targets[i].url, *n); err != nil {
+			log.Fatalf("%s: %v", targets[i].name, err)
 		}
-		all := measure(client, t.url, `{}`, *clients, *dur)
-		small := measure(client, t.url, fmt.Sprintf(`{"connectionId":%q}`, one), *clients, *dur)
-		results = append(results, [2]float64{all, small})
-		fmt.Printf("| %s | %.0f | %.0f |\n", t.name, all, small)
 	}
-	if len(results) == 2 && results[1][0] > 0 && results[1][1] > 0 {
-		fmt.Printf("| dxsim / moto | %.1f× | %.1f× |\n", results[0][0]/results[1][0], results[0][1]/results[1][1])
+	fmt.Printf("%d connections each, %d clients, %d rounds of %s per measurement\n\n", *n, *clients, *rounds, *dur)
+	fmt.Println("| round | server | DescribeConnections, all (req/s) | DescribeConnections, one (req/s) |")
+	fmt.Println("|---|---|---|---|")
+	var ratios [2][]float64 // dxsim / moto, per round: all, one
+	for r := range *rounds {
+		var res [][2]float64
+		for _, t := range targets {
+			all := measure(client, t.url, `{}`, *clients, *dur)
+			one := measure(client, t.url, fmt.Sprintf(`{"connectionId":%q}`, t.one), *clients, *dur)
+			res = append(res, [2]float64{all, one})
+			fmt.Printf("| %d | %s | %.0f | %.0f |\n", r+1, t.name, all, one)
+		}
+		if len(res) == 2 && res[1][0] > 0 && res[1][1] > 0 {
+			ratios[0] = append(ratios[0], res[0][0]/res[1][0])
+			ratios[1] = append(ratios[1], res[0][1]/res[1][1])
+			fmt.Printf("| %d | dxsim / moto | %.1f× | %.1f× |\n", r+1, ratios[0][r], ratios[1][r])
+		}
+	}
+	if len(ratios[0]) > 0 {
+		fmt.Printf("\ndxsim / moto over %d rounds: all %s, one %s (median, min–max)\n", len(ratios[0]), spread(ratios[0]), spread(ratios[1]))
 	}
 }
 
-type target struct{ name, url string }
+// spread writes the median and range of xs.
+func spread(xs []float64) string {
+	s := slices.Sorted(slices.Values(xs))
+	med := s[len(s)/2]
+	if len(s)%2 == 0 {
+		med = (s[len(s)/2-1] + s[len(s)/2]) / 2
+	}
+	return fmt.Sprintf("%.1f× (%.1f–%.1f×)", med, s[0], s[len(s)-1])
+}
+
+type target struct{ name, url, one string } // one: a connection's ID
 
 // startDXSim serves the Direct Connect API on a loopback port, as `dxsim
 // serve --dataplane none --auth none` does.
@@ -88,6 +134,72 @@ func startDXSim() (string, func(), error) {
 	srv := &http.Server{Handler: api.NewHandler(svc, api.Options{}), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
 	return "http://" + ln.Addr().String(), func() { _ = srv.Close(); _ = svc.Close() }, nil
+}
+
+// serveDXSim is the server process: it serves until stdin closes (the
+// clients' process exited) or it is interrupted.
+func serveDXSim(profile string) {
+	url, stop, err := startDXSim()
+	if err == nil && profile != "" {
+		stop, err = profiled(profile, stop)
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer stop()
+	fmt.Println(url)
+	gone := make(chan struct{})
+	go func() { _, _ = io.Copy(io.Discard, os.Stdin); close(gone) }()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt)
+	select {
+	case <-gone:
+	case <-sig:
+	}
+}
+
+// startDXSimProcess runs this command again as dxsim's server, so that the
+// clients' goroutines and collector do not share its process (moto's server
+// has its own too).
+func startDXSimProcess(profile string) (string, func(), error) {
+	self, err := os.Executable()
+	if err != nil {
+		return "", nil, err
+	}
+	cmd := exec.Command(self, "-serve", "-cpuprofile", profile)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return "", nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return "", nil, err
+	}
+	stop := func() { _ = stdin.Close(); _ = cmd.Wait() }
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		stop()
+		return "", nil, fmt.Errorf("dxsim's server process: %w", err)
+	}
+	return strings.TrimSpace(line), stop, nil
+}
+
+// profiled starts a CPU profile to file and returns stop, extended to end
+// the profile first.
+func profiled(file string, stop func()) (func(), error) {
+	f, err := os.Create(file)
+	if err == nil {
+		err = pprof.StartCPUProfile(f)
+	}
+	if err != nil {
+		stop()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); _ = f.Close(); stop() }, nil
 }
 
 // startMoto runs moto_server on a free loopback port and waits until it
@@ -182,10 +294,12 @@ func measure(c *http.Client, url, body string, clients int, d time.Duration) flo
 	end := start.Add(d)
 	for range clients {
 		wg.Go(func() {
+			// Every byte is read and dropped, in large reads: the client's
+			// cost is the same for both servers, and small (io.Discard
+			// reads 8 KB at a time, 60 reads for the large describe).
+			sink := &dropper{buf: make([]byte, 1<<20)}
 			for time.Now().Before(end) {
-				// Every byte is read and dropped: the client's cost is the
-				// same for both servers, and small.
-				if err := send(c, url, "DescribeConnections", body, io.Discard); err != nil {
+				if err := send(c, url, "DescribeConnections", body, sink); err != nil {
 					fmt.Fprintln(os.Stderr, err)
 					return
 				}
@@ -195,4 +309,23 @@ func measure(c *http.Client, url, body string, clients int, d time.Duration) flo
 	}
 	wg.Wait()
 	return float64(ok.Load()) / time.Since(start).Seconds()
+}
+
+// dropper reads and drops what is copied to it, through its own buffer.
+type dropper struct{ buf []byte }
+
+func (d *dropper) Write(p []byte) (int, error) { return len(p), nil }
+
+func (d *dropper) ReadFrom(r io.Reader) (int64, error) {
+	var n int64
+	for {
+		m, err := r.Read(d.buf)
+		n += int64(m)
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
 }

@@ -184,3 +184,31 @@ func FuzzRequest(f *testing.F) {
 		}
 	})
 }
+
+// TestEmptyListOnTheWire: a describe that finds nothing sends an empty list,
+// as AWS does, not an answer without the member (botocore's callers index
+// the member). Each operation is asked first, in a handler of its own.
+func TestEmptyListOnTheWire(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ op, body, member string }{
+		{"DescribeConnections", `{}`, "connections"},
+		{"DescribeHostedConnections", `{"connectionId":"dxlag-ffffffff"}`, "connections"},
+		{"DescribeLags", `{}`, "lags"},
+		{"DescribeVirtualInterfaces", `{}`, "virtualInterfaces"},
+	} {
+		t.Run(tc.op, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			if tc.op == "DescribeHostedConnections" {
+				lag, err := e.dx.CreateLag(ctx, &dx.CreateLagInput{Location: aws.String("EqDC2"), ConnectionsBandwidth: aws.String("10Gbps"), LagName: aws.String("l"), NumberOfConnections: 1})
+				require.NoError(t, err)
+				tc.body = `{"connectionId":"` + aws.ToString(lag.LagId) + `"}`
+			}
+			for range 2 {
+				got := post(t, e.srv.URL, http.MethodPost, op+tc.op, tc.body)
+				require.Equal(t, http.StatusOK, got.status, "%v", got.body)
+				assert.Equal(t, []any{}, got.body[tc.member], "%s's %s in %v", tc.op, tc.member, got.body)
+			}
+		})
+	}
+}

@@ -122,41 +122,6 @@ func toConnections(cs []*sim.Connection) []Connection {
 	return out
 }
 
-// connSlab is the memory a described list of connections is built in, kept
-// between requests: a describe of 1,000 connections otherwise allocates (and
-// clears, and the collector then scans) about 700 KB for a response it
-// writes once.
-type connSlab struct {
-	conns []Connection
-	times []Timestamp
-}
-
-var connSlabs = sync.Pool{New: func() any { return new(connSlab) }}
-
-// maxSlab bounds the connections a slab keeps once given back.
-const maxSlab = 10_000
-
-// fill converts cs into the slab and returns them.
-func (s *connSlab) fill(cs []*sim.Connection) []Connection {
-	if cap(s.conns) < len(cs) {
-		s.conns = make([]Connection, len(cs))
-		s.times = make([]Timestamp, len(cs))
-	}
-	s.conns, s.times = s.conns[:len(cs)], s.times[:len(cs)]
-	for i, c := range cs {
-		fillConnection(&s.conns[i], c, &s.times[i])
-	}
-	return s.conns
-}
-
-// put gives the slab back; nothing may use what fill returned after.
-func (s *connSlab) put() {
-	if cap(s.conns) > maxSlab {
-		return
-	}
-	connSlabs.Put(s)
-}
-
 func toInterconnect(c *sim.Connection) Interconnect {
 	return Interconnect{
 		InterconnectId: c.ID, InterconnectName: c.Name, InterconnectState: c.State, Region: c.Region,

@@ -76,7 +76,9 @@ func NewHandler(svc *sim.Service, opts Options) *Handler {
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
-	h.table = operationTable(&ops{svc: svc})
+	o := &ops{svc: svc, conns: newConnCache()}
+	h.table = operationTable(o)
+	o.listConnections(h.table)
 	return h
 }
 
@@ -128,9 +130,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// hangs up: its state is committed before its data-plane calls, which
 	// must not stop half-way.
 	ctx := context.WithValue(context.WithoutCancel(r.Context()), accountKey{}, account)
-	var done afterWrite
-	ctx = context.WithValue(ctx, afterWriteKey{}, &done)
-	defer done.run()
 	out, err := handle(ctx, body)
 	if err != nil {
 		h.logError(op, reqID, err)
@@ -138,27 +137,6 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.writeJSON(w, http.StatusOK, out)
-}
-
-type afterWriteKey struct{}
-
-// afterWrite is what an operation asked to run once its response is
-// written: giving back buffers the response was built in.
-type afterWrite []func()
-
-func (a *afterWrite) run() {
-	for _, f := range *a {
-		f()
-	}
-}
-
-// whenWritten runs f once the request's response has been written; when
-// ctx is not a request's, never (what f would give back is left to the
-// collector, since the caller still holds it).
-func whenWritten(ctx context.Context, f func()) {
-	if a, ok := ctx.Value(afterWriteKey{}).(*afterWrite); ok {
-		*a = append(*a, f)
-	}
 }
 
 // readBody reads a request body of at most h.max bytes. A body that does

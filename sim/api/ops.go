@@ -8,7 +8,10 @@ import (
 
 // ops adapts the service to the wire: it converts requests to the service's
 // inputs and its results to the model's shapes.
-type ops struct{ svc *sim.Service }
+type ops struct {
+	svc   *sim.Service
+	conns *connCache
+}
 
 var _ Operations = (*ops)(nil)
 
@@ -31,18 +34,25 @@ func (o *ops) CreateConnection(ctx context.Context, in *CreateConnectionRequest)
 	return ptr(toConnection(c)), nil
 }
 
+// DescribeConnections is served by describeConnections through the
+// encoding cache (see listConnections); this is the reference it is held to.
 func (o *ops) DescribeConnections(ctx context.Context, in *DescribeConnectionsRequest) (*Connections, error) {
+	return toConnectionsShape(o.describeConnections(ctx, in))
+}
+
+func (o *ops) describeConnections(ctx context.Context, in *DescribeConnectionsRequest) ([]*sim.Connection, string, error) {
 	cs, err := o.svc.Connections(accountFrom(ctx), in.ConnectionId)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	cs, next, err := page(cs, connKey, in.MaxResults, in.NextToken)
+	return page(cs, connKey, in.MaxResults, in.NextToken)
+}
+
+func toConnectionsShape(cs []*sim.Connection, next string, err error) (*Connections, error) {
 	if err != nil {
 		return nil, err
 	}
-	slab := connSlabs.Get().(*connSlab)
-	whenWritten(ctx, func() { slab.put() })
-	return &Connections{Connections: slab.fill(cs), NextToken: next}, nil
+	return &Connections{Connections: toConnections(cs), NextToken: next}, nil
 }
 
 func connKey(c *sim.Connection) string { return c.ID }
@@ -195,16 +205,18 @@ func (o *ops) AllocateHostedConnection(ctx context.Context, in *AllocateHostedCo
 	return ptr(toConnection(c)), nil
 }
 
+// DescribeHostedConnections is served through the encoding cache, as
+// DescribeConnections is.
 func (o *ops) DescribeHostedConnections(ctx context.Context, in *DescribeHostedConnectionsRequest) (*Connections, error) {
+	return toConnectionsShape(o.describeHostedConnections(ctx, in))
+}
+
+func (o *ops) describeHostedConnections(ctx context.Context, in *DescribeHostedConnectionsRequest) ([]*sim.Connection, string, error) {
 	cs, err := o.svc.HostedConnections(accountFrom(ctx), in.ConnectionId)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	cs, next, err := page(cs, connKey, in.MaxResults, in.NextToken)
-	if err != nil {
-		return nil, err
-	}
-	return &Connections{Connections: toConnections(cs), NextToken: next}, nil
+	return page(cs, connKey, in.MaxResults, in.NextToken)
 }
 
 func (o *ops) AssociateHostedConnection(ctx context.Context, in *AssociateHostedConnectionRequest) (*Connection, error) {

@@ -9,13 +9,16 @@ import (
 // The deprecated hosted-connection operations, served by the same rules as
 // DescribeHostedConnections and AllocateHostedConnection.
 
+// DescribeConnectionsOnInterconnect is served through the encoding cache,
+// as DescribeConnections is.
 func (o *ops) DescribeConnectionsOnInterconnect(ctx context.Context, in *DescribeConnectionsOnInterconnectRequest) (*Connections, error) {
-	cs, err := o.svc.ConnectionsOnInterconnect(accountFrom(ctx), in.InterconnectId)
-	if err != nil {
-		return nil, err
-	}
+	return toConnectionsShape(o.describeConnectionsOnInterconnect(ctx, in))
+}
+
+func (o *ops) describeConnectionsOnInterconnect(ctx context.Context, in *DescribeConnectionsOnInterconnectRequest) ([]*sim.Connection, string, error) {
 	// The request has no paging members: every connection in one answer.
-	return &Connections{Connections: toConnections(cs)}, nil
+	cs, err := o.svc.ConnectionsOnInterconnect(accountFrom(ctx), in.InterconnectId)
+	return cs, "", err
 }
 
 func (o *ops) AllocateConnectionOnInterconnect(ctx context.Context, in *AllocateConnectionOnInterconnectRequest) (*Connection, error) {
