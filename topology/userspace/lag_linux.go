@@ -44,7 +44,7 @@ type lag struct {
 	nextPort uint16
 
 	dist atomic.Pointer[[]*member] // distributing members, by name
-	born time.Time                  // the link monitor's ticks count from here
+	born time.Time                 // the link monitor's ticks count from here
 }
 
 func newLAG(h *Host, cfg LAGConfig, t *tap, ctl control) *lag {

@@ -23,8 +23,8 @@ type member struct {
 	// up is the link as the LAG sees it, link as the kernel last said:
 	// they differ until a LinkMonitor looks. Guarded by lag.mu.
 	up, link, collectingDist bool
-	actor, partner     lacp.State
-	collecting         atomic.Bool
+	actor, partner           lacp.State
+	collecting               atomic.Bool
 }
 
 // readMember takes what arrives on a member: LACP frames to control, data
