@@ -9,6 +9,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,9 +27,13 @@ import (
 const parityRuns = 2
 
 // paritySlack is how far a userspace milestone may lie outside the range
-// the kernel's runs gave: the protocol's tick, or the kernel's own spread
-// over its runs where that is wider.
-const paritySlack = 100.0 // ms
+// the kernel's runs gave (or the kernel's own spread over its runs, where
+// that is wider): three ticks. A Linux bond's port transmits on every
+// third tick of a phase set when it was added, and its partner's on a phase
+// of its own, so each LACPDU exchange, and every milestone after one, moves
+// by up to three ticks from run to run, on either backend (the engine's
+// tests show it with every phase).
+const paritySlack = 300.0 // ms
 
 // emulatedTickDrift is how much slower than 100 ms a kernel bond's tick
 // runs under software emulation: bond_3ad re-arms its work 100 ms after
@@ -47,12 +52,13 @@ type parityStep struct {
 // TestParity runs one scenario on kernel bonds and on the userspace engine
 // (with the default, Linux, timers) and compares every milestone: building
 // a LAG of two (its first members wait out the selection timer), a third
-// member, a disassociate, the first member of an empty LAG and a LAG-to-LAG
-// move. Each userspace
-// milestone must lie within paritySlack (or the kernel's own spread) of
-// the range of the kernel's runs, plus the drift of an emulated kernel's
-// tick where the kernel runs under software emulation.
-// It needs both backends: scripts/vmtest runs it on a kernel with bonding.
+// member, a disassociate, the first member of an empty LAG, a LAG-to-LAG
+// move, and minimum links (a member lost below them takes the LAG down,
+// lowering them brings it back, the member rejoins). Each userspace
+// milestone must lie within paritySlack (or the kernel's own spread) of the
+// range of the kernel's runs, plus the drift of an emulated kernel's tick
+// where the kernel runs under software emulation. It needs both backends:
+// scripts/vmtest runs it on a kernel with bonding.
 func TestParity(t *testing.T) {
 	netnstest.RequireRoot(t)
 	netnstest.RequireBondingAndVLAN(t)
@@ -71,7 +77,17 @@ func TestParity(t *testing.T) {
 			k := parityRange(runs["kernel"], si, name)
 			u := parityRange(runs["userspace"], si, name)
 			fmt.Fprintf(&table, "%-14s %-34s %21s %21s\n", step.name, name, k, u)
-			if !assert.True(t, u.ok, "%s: %s: no userspace milestone, the kernel's at %s", step.name, name, k) || !k.ok {
+			if !k.ok {
+				// Not in every kernel run: a bond member's state read as
+				// it is released can still be the LAG's, collecting.
+				continue
+			}
+			if !u.ok && strings.HasPrefix(name, "first_lacpdu") {
+				// Read from the capture, which a LAG's last word as the
+				// port leaves it can stand in for; what follows is checked.
+				continue
+			}
+			if !assert.True(t, u.ok, "%s: %s: no userspace milestone, the kernel's at %s", step.name, name, k) {
 				continue
 			}
 			slack := max(paritySlack, k.hi-k.lo)
@@ -153,16 +169,18 @@ func runParity(t *testing.T, backend string) []parityStep {
 	}()
 	changes, unsubscribe := l.svc.Subscribe(4096)
 	defer unsubscribe()
-	p := parityScenario{t: t, l: l, ctx: ctx, changes: changes}
+	p := parityScenario{t: t, l: l, ctx: ctx, log: recordChanges(changes)}
 	loc := lab.Default().Snapshot.Ports[0].Location
 
 	// A LAG of two: both are first members of a new bond.
-	start := time.Now()
-	view, err := l.svc.CreateLag(ctx, demoAccount, sim.CreateLagInput{NumberOfConnections: 2, Location: loc, Bandwidth: "10Gbps", Name: "parity-1"})
-	require.NoError(t, err, "CreateLag")
+	var view sim.LAGView
+	from, start := p.measure("CreateLag", func() (err error) {
+		view, err = l.svc.CreateLag(ctx, demoAccount, sim.CreateLagInput{NumberOfConnections: 2, Location: loc, Bandwidth: "10Gbps", Name: "parity-1"})
+		return err
+	})
 	lag1 := view.LAG.ID
 	build := parityStep{name: "build", ms: map[string]float64{}}
-	build.ms["lag_available"] = p.waitState(start, lag1, sim.StateAvailable)
+	build.ms["lag_available"] = p.waitState(from, start, lag1, sim.StateAvailable)
 	conn, err := l.svc.CreateConnection(ctx, demoAccount, sim.CreateConnectionInput{Location: loc, Bandwidth: "10Gbps", Name: "parity-c"})
 	require.NoError(t, err, "CreateConnection")
 	require.NoError(t, l.waitReady(ctx, lag1, true))
@@ -187,27 +205,111 @@ func runParity(t *testing.T, backend string) []parityStep {
 		return err
 	}))
 
-	return steps
+	// Minimum links: three of three, one member's link lost, then two
+	// suffice, then the member comes back.
+	three, two := 3, 2
+	_, err = l.svc.UpdateLag(ctx, demoAccount, lag1, sim.UpdateLagInput{MinimumLinks: &three})
+	require.NoError(t, err, "UpdateLag minimumLinks 3")
+	minLinks := parityStep{name: "min-links", ms: map[string]float64{}}
+	from, start = p.measure("link down", func() error {
+		_, err := l.svc.SetFault(ctx, sim.FaultSpec{Connection: conn.ID, Side: sim.FaultSideCustomer, Link: "down"})
+		return err
+	})
+	minLinks.ms["member_down"] = p.waitState(from, start, conn.ID, sim.StateDown)
+	minLinks.ms["lag_down"] = p.waitState(from, start, lag1, sim.StateDown)
+	// Down long enough that both backends' link monitors (100 ms) see it:
+	// a shorter loss may or may not be seen, on either.
+	time.Sleep(500 * time.Millisecond)
+	from, start = p.measure("UpdateLag minimumLinks 2", func() error {
+		_, err := l.svc.UpdateLag(ctx, demoAccount, lag1, sim.UpdateLagInput{MinimumLinks: &two})
+		return err
+	})
+	minLinks.ms["lag_up_on_fewer"] = p.waitState(from, start, lag1, sim.StateAvailable)
+	from, start = p.measure("clear the link fault", func() error {
+		_, err := l.svc.ClearFaults(ctx, conn.ID, sim.FaultSideCustomer, sim.FaultLink)
+		return err
+	})
+	minLinks.ms["member_back"] = p.waitState(from, start, conn.ID, sim.StateAvailable)
+	return append(steps, minLinks)
 }
 
 type parityScenario struct {
-	t       *testing.T
-	l       *demoLab
-	ctx     context.Context
-	changes <-chan sim.StateChange
+	t   *testing.T
+	l   *demoLab
+	ctx context.Context
+	log *changeLog
 }
 
-// waitState waits for id's state to change to want and says when, in ms
-// after start.
-func (p parityScenario) waitState(start time.Time, id, want string) float64 {
+// changeLog keeps every state change the control plane publishes, in
+// order, so that a wait looks at what came after a point and never drops a
+// change another wait would have wanted.
+type changeLog struct {
+	mu      sync.Mutex
+	changes []sim.StateChange
+	added   chan struct{} // closed and replaced on each change
+}
+
+func recordChanges(ch <-chan sim.StateChange) *changeLog {
+	c := &changeLog{added: make(chan struct{})}
+	go func() {
+		for sc := range ch {
+			if sc.Fault != nil {
+				continue
+			}
+			c.mu.Lock()
+			c.changes = append(c.changes, sc)
+			close(c.added)
+			c.added = make(chan struct{})
+			c.mu.Unlock()
+		}
+	}()
+	return c
+}
+
+// mark is the log's position now: waits from it see only later changes.
+func (c *changeLog) mark() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.changes)
+}
+
+// find is the first change of id to want at or after position from.
+func (c *changeLog) find(from int, id, want string) (sim.StateChange, bool, <-chan struct{}) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, sc := range c.changes[from:] {
+		if sc.ID == id && sc.To == want {
+			return sc, true, nil
+		}
+	}
+	return sim.StateChange{}, false, c.added
+}
+
+// of lists id's changes from position from.
+func (c *changeLog) of(from int, id string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	for _, sc := range c.changes[from:] {
+		if sc.ID == id {
+			out = append(out, fmt.Sprintf("%s->%s at %s", sc.From, sc.To, sc.Time.Format("15:04:05.000")))
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// waitState waits for id's state to change to want after the log's
+// position from, and says when, in ms after start.
+func (p parityScenario) waitState(from int, start time.Time, id, want string) float64 {
 	p.t.Helper()
 	timeout := time.After(time.Minute)
 	for {
+		sc, ok, added := p.log.find(from, id, want)
+		if ok {
+			return float64(sc.Time.Sub(start).Microseconds()) / 1000
+		}
 		select {
-		case c := <-p.changes:
-			if c.Fault == nil && c.ID == id && c.To == want && !c.Time.Before(start) {
-				return float64(c.Time.Sub(start).Microseconds()) / 1000
-			}
+		case <-added:
 		case <-timeout:
 			conns, _ := p.l.svc.Connections(demoAccount, "")
 			lags, _ := p.l.svc.LAGs(demoAccount, "")
@@ -219,10 +321,18 @@ func (p parityScenario) waitState(start time.Time, id, want string) float64 {
 				objs = append(objs, fmt.Sprintf("%s %s min %d", v.LAG.ID, v.LAG.State, v.LAG.MinimumLinks))
 			}
 			st, err := p.l.dp.Status(p.ctx)
-			require.FailNow(p.t, "timed out", "%s never became %s; the API has %s; the data plane %+v (%v)",
-				id, want, strings.Join(objs, ", "), st, err)
+			require.FailNow(p.t, "timed out", "%s never became %s since %s (its changes since: %s); the API has %s; the data plane %+v (%v)",
+				id, want, start.Format("15:04:05.000"), p.log.of(from, id), strings.Join(objs, ", "), st, err)
 		}
 	}
+}
+
+// measure runs op and says where the log was and when, for waitState.
+func (p parityScenario) measure(what string, op func() error) (int, time.Time) {
+	p.t.Helper()
+	from, start := p.log.mark(), time.Now()
+	require.NoError(p.t, op(), what)
+	return from, start
 }
 
 // report runs op and returns the milestones of the connection's report.

@@ -106,3 +106,40 @@ func cpuTime(t *testing.T) time.Duration {
 	require.NoError(t, unix.Getrusage(unix.RUSAGE_SELF, &ru))
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// TestLinkMonitorLooksOnItsTicks: with LinkMonitor set, a LAG sees its
+// members' links only when it looks, as a Linux bond's miimon does. A link
+// down and up again between two looks (here 3 s apart, just after one) is
+// never seen; one held down is seen at the next look.
+func TestLinkMonitorLooksOnItsTicks(t *testing.T) {
+	netnstest.RequireRoot(t)
+	aws := newSide(t, "aws", New)
+	cust := newSide(t, "customer", New)
+	connect(t, aws, "dxcon-h", cust, "cust-h")
+	connect(t, aws, "dxcon-s", cust, "cust-s")
+	require.NoError(t, aws.h.CreateLAG(LAGConfig{Name: "dxlag-h", MinLinks: 1, Static: true, LinkMonitor: 3 * time.Second}))
+	require.NoError(t, aws.h.CreateLAG(LAGConfig{Name: "dxlag-s", MinLinks: 1, Static: true, LinkMonitor: 200 * time.Millisecond}))
+	aws.join("dxlag-h", "dxcon-h")
+	aws.join("dxlag-s", "dxcon-s")
+	waitUntil(t, "the 200 ms monitor's member up", func() bool { return memberUp(t, aws, "dxlag-s", "dxcon-s") })
+	waitUntil(t, "the 3 s monitor's member up", func() bool { return memberUp(t, aws, "dxlag-h", "dxcon-h") })
+
+	// The 3 s monitor has just looked (it saw the member come up): down for
+	// half a second and up again, unseen.
+	aws.setUp("dxcon-h", false)
+	for range 10 {
+		time.Sleep(50 * time.Millisecond)
+		require.True(t, memberUp(t, aws, "dxlag-h", "dxcon-h"), "a link down between two looks was seen")
+	}
+	aws.setUp("dxcon-h", true)
+
+	// The 200 ms monitor: held down, seen at its next look.
+	down := time.Now()
+	aws.setUp("dxcon-s", false)
+	waitUntil(t, "the held-down member seen down", func() bool { return !memberUp(t, aws, "dxlag-s", "dxcon-s") })
+	took := time.Since(down)
+	t.Logf("seen down after %v", took)
+	assert.Less(t, took, time.Second, "a monitor of 200 ms took %v to see a link down", took)
+	aws.setUp("dxcon-s", true)
+	waitUntil(t, "the member seen up again", func() bool { return memberUp(t, aws, "dxlag-s", "dxcon-s") })
+}
