@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -50,7 +51,7 @@ func TestServeRestartKeepsForwarding(t *testing.T) {
 	dir := t.TempDir()
 	bin := os.Getenv("DXSIM_NSF_BIN")
 	if bin == "" {
-		bin = crashBuildDxsim(t, dir)
+		bin = testDxsim(t, dir)
 	}
 	dataplane := faultBackend(t)
 	args := []string{"--dataplane", dataplane, "--state", filepath.Join(dir, "state"), "--listen", "127.0.0.1:0",
@@ -140,6 +141,19 @@ func TestServeRestartKeepsForwarding(t *testing.T) {
 		}
 		nsfWaitLAG(ctx, t, c, lagID, members)
 	}
+}
+
+// testDxsim is a dxsim binary to run: built from this package, or where no
+// Go toolchain is (scripts/vmtest's VM) this test binary, run as dxsim.
+func testDxsim(t *testing.T, dir string) string {
+	t.Helper()
+	if _, err := exec.LookPath("go"); err == nil {
+		return crashBuildDxsim(t, dir)
+	}
+	self, err := os.Executable()
+	require.NoError(t, err)
+	t.Setenv(asDxsimEnv, "1") // the serves it starts inherit it
+	return self
 }
 
 // nsfWaitLAG waits until the LAG and its members are available.
