@@ -28,6 +28,13 @@ type Options struct {
 	// logged once. When nil, every namespace matching the prefix is this
 	// data plane's.
 	Ownership Ownership
+	// Checkpoints, when set, lets the userspace backend's LAGs and VLANs
+	// outlive the process: their TAPs stay when the data plane closes (or
+	// the process dies), and the LACP state and membership kept here let
+	// the next process adopt them and carry on without renegotiating
+	// (backend.Checkpoints). Teardown and deletions still remove them.
+	// The kernel backend's bonds and VLANs outlive the process anyway.
+	Checkpoints Checkpoints
 	// Logger receives what the data plane decides; slog.Default when nil.
 	Logger *slog.Logger
 	// Now timestamps steps and events; time.Now when nil.
@@ -81,6 +88,10 @@ const (
 	// Linux might: no selection timer.
 	Timers8021AX = "802.1ax"
 )
+
+// Checkpoints is a durable store of what the data plane's backend hands
+// from one process to the next (Options.Checkpoints).
+type Checkpoints = backend.Checkpoints
 
 // ErrUnsupported is matched (errors.Is) by an UnsupportedError.
 var ErrUnsupported = errors.New("unsupported by this data-plane backend")

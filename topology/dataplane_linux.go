@@ -108,12 +108,15 @@ func open(ctx context.Context, o Options, probe func() (Features, error)) (*Data
 	d.control = d.ev.bus.Subscribe(0)
 	d.be = kernelBackend{}
 	if kind == "userspace" {
-		us := userspace.NewBackend(o.Logger, o.Now, d.onEngineEvent)
-		us.SetTimers(userspace.TimersLinux)
+		ub := userspace.NewBackend(o.Logger, o.Now, d.onEngineEvent)
+		ub.SetTimers(userspace.TimersLinux)
 		if o.LACPTimers == Timers8021AX {
-			us.SetTimers(userspace.Timers8021AX)
+			ub.SetTimers(userspace.Timers8021AX)
 		}
-		d.be = us
+		if o.Checkpoints != nil {
+			ub.Persist(o.Checkpoints)
+		}
+		d.be = ub
 	}
 	if err := d.loadOwnership(); err != nil {
 		d.closeAll()
@@ -157,13 +160,16 @@ func (d *DataPlane) closeAll() {
 	}
 	d.mu.Unlock()
 	d.wg.Wait()
+	// The backend stops first: a userspace one that persists hands its
+	// LAGs and VLANs over to the next process (Options.Checkpoints) rather
+	// than remove them, as releasing each namespace would.
+	_ = d.be.Close()
 	d.mu.Lock()
 	d.release(d.devices)
 	clear(d.devices)
 	d.closeRegions()
 	d.mu.Unlock()
 	d.bg.Wait()
-	_ = d.be.Close()
 	// Delivery stops here: what the control plane has not taken by now
 	// it never will.
 	d.ev.bus.Close()

@@ -16,8 +16,10 @@ import (
 // and why; asking for kernel where bonding or 8021q is missing fails with an
 // error that names the module. The data plane's namespaces are named with
 // prefix (DefaultPrefix when empty) and recorded in own (the state's record), so that it adopts and
-// deletes only those it made, never another serve's or a lab's.
-func openDataPlane(ctx context.Context, mode, prefix, timers string, own topology.Ownership, log *slog.Logger) (*topology.DataPlane, error) {
+// deletes only those it made, never another serve's or a lab's. cps (the state's store of
+// checkpoints) lets a userspace data plane's LAGs and VIFs outlive the process: the next
+// serve adopts them and resumes their LACP.
+func openDataPlane(ctx context.Context, mode, prefix, timers string, own topology.Ownership, cps topology.Checkpoints, log *slog.Logger) (*topology.DataPlane, error) {
 	if prefix == "" {
 		prefix = topology.DefaultPrefix
 	}
@@ -31,7 +33,7 @@ func openDataPlane(ctx context.Context, mode, prefix, timers string, own topolog
 		}
 		return nil, nil
 	case "auto", "kernel", "userspace":
-		dp, err := topology.Open(ctx, topology.Options{Backend: mode, Prefix: prefix, LACPTimers: timers, Ownership: own, Logger: log})
+		dp, err := topology.Open(ctx, topology.Options{Backend: mode, Prefix: prefix, LACPTimers: timers, Ownership: own, Checkpoints: cps, Logger: log})
 		if err != nil {
 			return nil, fmt.Errorf("--dataplane %s: %w", mode, err)
 		}

@@ -169,7 +169,7 @@ func runServe(ctx context.Context, cfg serveConfig, stderr io.Writer, ready func
 		return err
 	}
 	defer closeLogged(log, "state", store)
-	dp, err := openDataPlane(ctx, cfg.dataplane, cfg.prefix, cfg.lacpTimers, store.Namespaces(), log)
+	dp, err := openDataPlane(ctx, cfg.dataplane, cfg.prefix, cfg.lacpTimers, store.Namespaces(), store.Checkpoints(), log)
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,12 @@
 // than its default "stable", so the outcome does not depend on which port
 // came up first. A customer router is simply another Engine.
 //
+// Checkpoint and Resume carry an Engine over a restart of the process that
+// drives it: the ports' Actor and Partner information and machine states
+// are kept, the timers restart at the resume (see Resume), and a port that
+// was collecting and distributing still is, so its Partner never times it
+// out.
+//
 // # Machines
 //
 // Receive (6.4.12):

@@ -100,3 +100,14 @@ type LACPFault struct {
 	// schedule.
 	FlapUp, FlapDown time.Duration
 }
+
+// Checkpoints is a durable store for what a backend keeps across a restart
+// of the process that runs it (the userspace engine's LAGs, VLANs and LACP
+// state), one opaque value per namespace, by its name. Load returns nil
+// when there is none; Save with nil data forgets it. A backend given one
+// leaves its interfaces in place when the process stops, to be adopted by
+// the next.
+type Checkpoints interface {
+	LoadCheckpoint(ns string) ([]byte, error)
+	SaveCheckpoint(ns string, data []byte) error
+}

@@ -25,6 +25,13 @@ type Config struct {
 	// Events is the capacity of the Events channel; 256 when zero. A Host
 	// drops events (and counts them) rather than stall on a slow reader.
 	Events int
+	// OnCheckpoint, when set, makes the Host's TAPs persistent (they
+	// outlive the process: Detach leaves them, Resume adopts them) and
+	// receives the Host's checkpoint each time it changes in a way a resume
+	// must know of: a LAG, member or VLAN made or removed, min links, a
+	// member's LACP machines or what either end says (not every LACPDU).
+	// Calls come one at a time, from one goroutine, latest state last.
+	OnCheckpoint func(HostCheckpoint)
 
 	// linkBuffer, when not zero, is the link watch's receive buffer in
 	// bytes instead of linkwatch's default: tests make it tiny to overflow.

@@ -3,6 +3,7 @@ package userspace
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -26,6 +27,12 @@ type Backend struct {
 	mu    sync.Mutex
 	hosts map[string]*Host // by namespace name
 	wg    sync.WaitGroup   // event forwarders, one per Host
+
+	// store, when set, keeps each Host's checkpoint: TAPs outlive the
+	// process and the next one resumes them (Persist).
+	store   backend.Checkpoints
+	checked map[string]bool // namespaces whose checkpoint was looked for
+	closed  bool            // Close handed the Hosts over: their checkpoints stay
 }
 
 var _ backend.UpFirst = (*Backend)(nil)
@@ -34,7 +41,7 @@ var _ backend.UpFirst = (*Backend)(nil)
 // happen, so LACP changes need not wait for the data plane's poll; nil
 // drops them.
 func NewBackend(log *slog.Logger, now func() time.Time, onEvent func(ns *backend.NS, e Event)) *Backend {
-	return &Backend{log: log, now: now, onEvent: onEvent, hosts: map[string]*Host{}}
+	return &Backend{log: log, now: now, onEvent: onEvent, hosts: map[string]*Host{}, checked: map[string]bool{}}
 }
 
 // SetTimers sets the LACP timing of the LAGs created from now on
@@ -44,6 +51,14 @@ func (u *Backend) SetTimers(t Timers) {
 	defer u.mu.Unlock()
 	u.timers = t
 }
+
+// Persist makes the Backend hand its LAGs and VLANs over from one process
+// to the next through store: their TAPs are persistent, each Host's
+// checkpoint (members, LACP state, VLANs) is saved as it changes and when
+// the Backend closes, and a namespace with a checkpoint is resumed the
+// first time the Backend acts in it or lists it, before anything else.
+// Call it before any other method.
+func (u *Backend) Persist(store backend.Checkpoints) { u.store = store }
 
 // Name is "userspace".
 func (*Backend) Name() string { return "userspace" }
@@ -55,11 +70,16 @@ func (u *Backend) host(ns *backend.NS) (*Host, error) {
 	if h, ok := u.hosts[ns.Name]; ok {
 		return h, nil
 	}
-	h, err := New(Config{NetNS: ns.Handle, Logger: u.log.With("ns", ns.Name), Now: u.now})
+	cfg := Config{NetNS: ns.Handle, Logger: u.log.With("ns", ns.Name), Now: u.now}
+	if u.store != nil {
+		cfg.OnCheckpoint = func(cp HostCheckpoint) { u.save(ns.Name, cp) }
+	}
+	h, err := New(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("userspace engine in %s: %w", ns.Name, err)
 	}
 	u.hosts[ns.Name] = h
+	u.checked[ns.Name] = true
 	// The forwarder ends when Close closes the Host's events.
 	u.wg.Add(1)
 	go func() {
@@ -70,15 +90,73 @@ func (u *Backend) host(ns *backend.NS) (*Host, error) {
 			}
 		}
 	}()
+	if u.store != nil {
+		u.resume(ns.Name, h)
+	}
 	return h, nil
 }
 
-// existing is ns's Host if one was started; nil otherwise (nothing of the
-// engine's can exist there then).
+// existing is ns's Host if one was started, or one resumed from a
+// checkpoint the namespace has; nil otherwise (nothing of the engine's can
+// exist there then).
 func (u *Backend) existing(ns *backend.NS) *Host {
 	u.mu.Lock()
-	defer u.mu.Unlock()
-	return u.hosts[ns.Name]
+	h, checked := u.hosts[ns.Name], u.checked[ns.Name]
+	u.mu.Unlock()
+	if h != nil || checked || u.store == nil {
+		return h
+	}
+	data, err := u.store.LoadCheckpoint(ns.Name)
+	u.mu.Lock()
+	u.checked[ns.Name] = true
+	u.mu.Unlock()
+	if err != nil {
+		u.log.Warn("userspace engine: reading its checkpoint", "ns", ns.Name, "err", err)
+		return nil
+	}
+	if data == nil {
+		return nil
+	}
+	h, err = u.host(ns)
+	if err != nil {
+		u.log.Warn("userspace engine: resuming", "ns", ns.Name, "err", err)
+		return nil
+	}
+	return h
+}
+
+// resume adopts what the namespace's checkpoint names. u.mu is held.
+func (u *Backend) resume(ns string, h *Host) {
+	data, err := u.store.LoadCheckpoint(ns)
+	if err != nil || data == nil {
+		if err != nil {
+			u.log.Warn("userspace engine: reading its checkpoint", "ns", ns, "err", err)
+		}
+		return
+	}
+	var cp HostCheckpoint
+	if err := json.Unmarshal(data, &cp); err != nil {
+		u.log.Warn("userspace engine: checkpoint unreadable, starting afresh", "ns", ns, "err", err)
+		return
+	}
+	r, err := h.Resume(cp)
+	if err != nil {
+		u.log.Warn("userspace engine: resuming", "ns", ns, "err", err)
+	}
+	u.log.Info("userspace engine resumed", "ns", ns, "checkpoint", cp.Time.Format(time.RFC3339Nano),
+		"lags", r.LAGs, "lacp_resumed", r.Resumed, "lacp_renegotiating", r.Renegotiated, "members", r.Members,
+		"vlans", r.VLANs, "skipped", r.Skipped)
+}
+
+// save keeps a Host's checkpoint.
+func (u *Backend) save(ns string, cp HostCheckpoint) {
+	data, err := json.Marshal(cp)
+	if err == nil {
+		err = u.store.SaveCheckpoint(ns, data)
+	}
+	if err != nil {
+		u.log.Warn("userspace engine: saving its checkpoint", "ns", ns, "err", err)
+	}
 }
 
 func (u *Backend) CreateLAG(_ context.Context, ns *backend.NS, c backend.LAGConfig) error {
@@ -258,26 +336,43 @@ func (u *Backend) Forget(ns *backend.NS) func() {
 	u.mu.Lock()
 	h := u.hosts[ns.Name]
 	delete(u.hosts, ns.Name)
+	delete(u.checked, ns.Name)
+	closed := u.closed
 	u.mu.Unlock()
 	return func() {
-		if h == nil {
-			return
+		if h != nil {
+			if err := h.Close(); err != nil {
+				u.log.Warn("stopping userspace engine", "ns", ns.Name, "err", err)
+			}
 		}
-		if err := h.Close(); err != nil {
-			u.log.Warn("stopping userspace engine", "ns", ns.Name, "err", err)
+		if u.store != nil && !closed {
+			if err := u.store.SaveCheckpoint(ns.Name, nil); err != nil {
+				u.log.Warn("userspace engine: forgetting its checkpoint", "ns", ns.Name, "err", err)
+			}
 		}
 	}
 }
 
+// Close stops every Host. With Persist, each hands over (Detach): its TAPs
+// stay, and its final checkpoint is saved.
 func (u *Backend) Close() error {
 	u.mu.Lock()
 	hosts := u.hosts
 	u.hosts = map[string]*Host{}
+	u.closed = true
 	u.mu.Unlock()
-	var errs []error
+	errs := make([]error, 0, len(hosts))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
 	for _, h := range hosts {
-		errs = append(errs, h.Close())
+		wg.Go(func() {
+			err := h.Detach() // Close, without Persist
+			mu.Lock()
+			errs = append(errs, err)
+			mu.Unlock()
+		})
 	}
+	wg.Wait()
 	u.wg.Wait()
 	return errors.Join(errs...)
 }

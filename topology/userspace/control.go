@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/dxsim/dxsim/lacp"
+	"github.com/dxsim/dxsim/lacp/engine"
 )
 
 // control is a LAG's link aggregation control: the 802.1AX engine, or static
@@ -23,6 +24,8 @@ type control interface {
 	advance(now time.Time) actions
 	// deadline is when advance must next be called; zero for never.
 	deadline() time.Time
+	// checkpoint is the LACP state to resume from; nil for none.
+	checkpoint() *engine.Checkpoint
 }
 
 // portID is what control knows of a member.
@@ -36,6 +39,9 @@ type portID struct {
 type actions struct {
 	send   []sendFrame
 	states []portState
+	// changed: a member's LACP state changed in a way a resume must know
+	// of (not merely another LACPDU): time for a checkpoint.
+	changed bool
 }
 
 type sendFrame struct {
@@ -54,6 +60,7 @@ type portState struct {
 func (a *actions) merge(b actions) {
 	a.send = append(a.send, b.send...)
 	a.states = append(a.states, b.states...)
+	a.changed = a.changed || b.changed
 }
 
 // staticControl aggregates every member whose link is up, with no LACP: what
@@ -97,3 +104,4 @@ func (s *staticControl) setFault(string, Fault, time.Time) (actions, error) {
 func (s *staticControl) receive(string, []byte, time.Time) actions { return actions{} }
 func (s *staticControl) advance(time.Time) actions                 { return actions{} }
 func (s *staticControl) deadline() time.Time                       { return time.Time{} }
+func (s *staticControl) checkpoint() *engine.Checkpoint            { return nil }

@@ -40,6 +40,15 @@
 // (Host.SetImpairment): every frame the Host sends out of it, LACPDUs
 // included, is lost at random or held for a delay first.
 //
+// A Host given Config.OnCheckpoint hands its work over from one process to
+// the next: its TAPs are persistent (TUNSETPERSIST) and stay, with their
+// addresses and routes, when the process stops (Detach) or dies; its
+// checkpoint (LAGs, members and their LACP port numbers, each engine's
+// state, VLANs) goes to the callback as it changes; and a new Host adopts
+// the TAPs and resumes the engines from it (Resume), so members collecting
+// and distributing carry on without renegotiating. Deleting a LAG or VLAN,
+// and Close, remove the TAPs.
+//
 // A Host serves one namespace; the DX endpoint's side and the customer
 // router's side are two Hosts. Host knows nothing of Direct Connect: the
 // topology package maps its objects onto it.

@@ -22,15 +22,40 @@ type engineControl struct {
 	tx      []engine.Transmit
 	dist    []uint16
 	lastErr error
+	marks   []portMark // each port's state at the last checkpoint
+}
+
+// portMark is what of a port a checkpoint must follow: its machines and
+// what each end says, not the counters every LACPDU moves.
+type portMark struct {
+	number                            uint16
+	enabled                           bool
+	actor, partner                    lacp.PortInfo
+	receive, periodic, selection, mux engine.MachineState
+	aggregator                        uint16
+	active                            bool
 }
 
 func newEngineControl(cfg LAGConfig, log *slog.Logger) (*engineControl, error) {
+	ecfg, err := engineConfig(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	e, err := engine.New(ecfg)
+	if err != nil {
+		return nil, fmt.Errorf("userspace: LAG %s: %w", cfg.Name, err)
+	}
+	return wrapEngine(cfg, e, log), nil
+}
+
+// engineConfig is the engine's configuration for a LAG.
+func engineConfig(cfg LAGConfig, log *slog.Logger) (engine.Config, error) {
 	var sys lacp.SystemID
 	if len(cfg.SystemMAC) != len(sys) {
-		return nil, fmt.Errorf("userspace: LAG %s: system MAC %v is not 6 bytes", cfg.Name, cfg.SystemMAC)
+		return engine.Config{}, fmt.Errorf("userspace: LAG %s: system MAC %v is not 6 bytes", cfg.Name, cfg.SystemMAC)
 	}
 	copy(sys[:], cfg.SystemMAC)
-	e, err := engine.New(engine.Config{
+	return engine.Config{
 		SystemPriority: cfg.SystemPriority,
 		System:         sys,
 		Key:            cfg.Key,
@@ -42,18 +67,24 @@ func newEngineControl(cfg LAGConfig, log *slog.Logger) (*engineControl, error) {
 		// aggregator does not take the LAG from those that stay.
 		Stable: true,
 		Logger: log.With("lag", cfg.Name),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("userspace: LAG %s: %w", cfg.Name, err)
-	}
+	}, nil
+}
+
+// wrapEngine is the control of a LAG around its engine.
+func wrapEngine(cfg LAGConfig, e *engine.Engine, log *slog.Logger) *engineControl {
 	key := cfg.Key
 	if key == 0 {
 		key = engine.DefaultKey
 	}
-	return &engineControl{e: e, key: key, slow: cfg.Slow, log: log, lag: cfg.Name, byName: map[string]uint16{}, byNum: map[uint16]string{}}, nil
+	return &engineControl{e: e, key: key, slow: cfg.Slow, log: log, lag: cfg.Name, byName: map[string]uint16{}, byNum: map[uint16]string{}}
 }
 
 func (c *engineControl) addPort(p portID, up bool, now time.Time) actions {
+	if c.byNum[p.number] == p.name {
+		// A port the engine resumed with: only its link may have changed.
+		c.check(c.e.SetPortUp(now, p.number, up))
+		return c.outputs()
+	}
 	if err := c.e.AddPort(now, engine.PortConfig{Number: p.number, MAC: p.mac}); err != nil {
 		c.log.Warn("userspace: engine port", "lag", c.lag, "member", p.name, "err", err)
 		return actions{}
@@ -147,7 +178,9 @@ func (c *engineControl) outputs() actions {
 		a.send = append(a.send, sendFrame{port: c.byNum[t.Port], frame: frame})
 	}
 	c.e.AppendEvents(nil) // the engine logs them; member states say the rest
-	for _, p := range c.e.Ports() {
+	ports := c.e.Ports()
+	a.changed = c.mark(ports)
+	for _, p := range ports {
 		name, ok := c.byNum[p.Number]
 		if !ok {
 			continue
@@ -161,4 +194,28 @@ func (c *engineControl) outputs() actions {
 		})
 	}
 	return a
+}
+
+// mark records the ports' states and reports whether they differ from the
+// last mark: whether a checkpoint is due.
+func (c *engineControl) mark(ports []engine.PortStatus) bool {
+	changed := len(ports) != len(c.marks)
+	for i, p := range ports {
+		m := portMark{number: p.Number, enabled: p.Enabled, actor: p.Actor, partner: p.Partner,
+			receive: p.Receive, periodic: p.Periodic, selection: p.Selection, mux: p.Mux,
+			aggregator: p.Aggregator, active: p.AggregatorActive}
+		if i < len(c.marks) {
+			changed = changed || c.marks[i] != m
+			c.marks[i] = m
+		} else {
+			c.marks = append(c.marks, m)
+		}
+	}
+	c.marks = c.marks[:len(ports)]
+	return changed
+}
+
+func (c *engineControl) checkpoint() *engine.Checkpoint {
+	cp := c.e.Checkpoint()
+	return &cp
 }

@@ -45,6 +45,8 @@ type Host struct {
 
 	impMu   sync.Mutex // guards impairs; taken last, after any other lock
 	impairs map[string]*impairer
+
+	cp *checkpointer // nil without Config.OnCheckpoint
 }
 
 // New starts a Host in cfg.NetNS. It watches the namespace's links (rtnetlink)
@@ -87,6 +89,9 @@ func New(cfg Config) (*Host, error) {
 	if h.links, err = linkwatch.Watch(cfg.NetNS, h.log, hostLinks{h}, opts...); err != nil {
 		nl.Close()
 		return nil, fmt.Errorf("userspace: %w", err)
+	}
+	if cfg.OnCheckpoint != nil {
+		h.cp = startCheckpointer(h)
 	}
 	return h, nil
 }
@@ -140,10 +145,14 @@ func (h *Host) CreateLAG(cfg LAGConfig) error {
 		t.close()
 		return err
 	}
+	if err := h.persistTAP(t); err != nil {
+		t.remove()
+		return err
+	}
 	if cfg.SystemMAC == nil {
 		link, err := h.nl.LinkByName(cfg.Name)
 		if err != nil {
-			t.close()
+			t.remove()
 			return fmt.Errorf("userspace: LAG %s: %w", cfg.Name, err)
 		}
 		cfg.SystemMAC = link.Attrs().HardwareAddr
@@ -151,11 +160,12 @@ func (h *Host) CreateLAG(cfg LAGConfig) error {
 	var ctl control = newStaticControl()
 	if !cfg.Static {
 		if ctl, err = newEngineControl(cfg, h.log); err != nil {
-			t.close()
+			t.remove()
 			return err
 		}
 	}
 	h.lags[cfg.Name] = newLAG(h, cfg, t, ctl)
+	h.changed()
 	return nil
 }
 
@@ -227,6 +237,7 @@ func (h *Host) DeleteLAG(name string) error {
 		}
 	}
 	h.mu.Unlock()
+	defer h.changed()
 	return l.close()
 }
 
@@ -238,6 +249,7 @@ func (h *Host) SetMinLinks(name string, n int) error {
 		return err
 	}
 	l.setMinLinks(n)
+	h.changed()
 	return nil
 }
 
@@ -344,7 +356,7 @@ func (h *Host) closeLAGs(lags []*lag, byGroup bool) error {
 			socks = append(socks, m.conn.Close)
 			qs = append(qs, quieted{name: m.name, saved: m.saved})
 		}
-		taps = append(taps, l.tap.close)
+		taps = append(taps, l.tap.remove)
 	}
 	err := closeAll(socks)
 	if byGroup && len(lags) > 0 {
@@ -376,6 +388,7 @@ func (h *Host) Close() error {
 	// Stop watching links first: what follows is a burst of link changes
 	// nobody needs.
 	h.links.Stop()
+	h.cp.stop()
 
 	// VLANs first, as their parents deliver to them; then the LAGs.
 	var closes []func() error
@@ -391,6 +404,13 @@ func (h *Host) Close() error {
 		ls = append(ls, l)
 	}
 	err = errors.Join(err, h.closeLAGs(ls, true))
+	h.letGo()
+	return err
+}
+
+// letGo lets go of what a closed or detached Host still holds: its
+// impairments, netlink handles and Events.
+func (h *Host) letGo() {
 	h.stopImpairers()
 	h.nl.Close()
 	h.sockOnce.Do(func() {}) // a socket made meanwhile is seen
@@ -401,7 +421,6 @@ func (h *Host) Close() error {
 	h.evClosed = true
 	close(h.events)
 	h.evMu.Unlock()
-	return err
 }
 
 // lagGroup is the device group (IFLA_GROUP) of the Host's LAG TAPs, so that

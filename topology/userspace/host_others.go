@@ -34,3 +34,12 @@ func (*Host) SetImpairment(string, Impairment) error { return ErrUnsupported }
 func (*Host) Impairment(string) (Impairment, ImpairmentStats) {
 	return Impairment{}, ImpairmentStats{}
 }
+
+// Checkpoint is empty: there is nothing to hand over.
+func (*Host) Checkpoint() HostCheckpoint { return HostCheckpoint{} }
+
+// Resume fails: there is nothing to adopt.
+func (*Host) Resume(HostCheckpoint) (ResumeReport, error) { return ResumeReport{}, ErrUnsupported }
+
+// Detach is Close.
+func (*Host) Detach() error { return nil }

@@ -29,8 +29,11 @@ func (h *Host) CreateVLAN(cfg VLANConfig) error {
 	}
 	t, err := openTAP(h.cfg.NetNS, cfg.Name)
 	if err == nil {
-		if err = h.setupTAP(t, nil); err != nil {
-			t.close()
+		if err = h.setupTAP(t, nil); err == nil {
+			err = h.persistTAP(t)
+		}
+		if err != nil {
+			t.remove()
 		}
 	}
 	if err != nil {
@@ -40,6 +43,7 @@ func (h *Host) CreateVLAN(cfg VLANConfig) error {
 	v := startVLAN(cfg, t, send)
 	h.vlans[cfg.Name] = v
 	h.registerVLANLocked(v)
+	h.changed()
 	return nil
 }
 
@@ -146,6 +150,7 @@ func (h *Host) MoveVLAN(cfg VLANConfig) error {
 	// carrier the new parent gave, and nothing would set it back.
 	h.detachVLANLocked(old)
 	h.registerVLANLocked(v)
+	h.changed()
 	return nil
 }
 
@@ -160,6 +165,7 @@ func (h *Host) DeleteVLAN(name string) error {
 	delete(h.vlans, name)
 	h.detachVLANLocked(v.cfg)
 	h.mu.Unlock()
+	defer h.changed()
 	return v.close()
 }
 

@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/dxsim/dxsim/lacp/engine"
 	"github.com/dxsim/dxsim/topology/afpacket"
 )
 
@@ -43,8 +44,9 @@ type lag struct {
 	vlans    map[uint16]*vlanIf
 	nextPort uint16
 
-	dist atomic.Pointer[[]*member] // distributing members, by name
-	born time.Time                 // the link monitor's ticks count from here
+	dist atomic.Pointer[[]*member]         // distributing members, by name
+	cp   atomic.Pointer[engine.Checkpoint] // the LACP state last worth a checkpoint
+	born time.Time                         // the link monitor's ticks count from here
 }
 
 func newLAG(h *Host, cfg LAGConfig, t *tap, ctl control) *lag {
@@ -126,6 +128,10 @@ func (l *lag) arm(t *time.Timer) {
 func (l *lag) apply(a actions) {
 	if len(a.states) > 0 {
 		l.applyStates(a.states)
+	}
+	if a.changed && l.h.cp != nil {
+		l.cp.Store(l.ctl.checkpoint())
+		l.h.changed()
 	}
 	for _, s := range a.send {
 		l.mu.Lock()

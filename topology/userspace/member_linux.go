@@ -100,8 +100,12 @@ func (l *lag) join(j *joining) error {
 	attrs := j.link.Attrs()
 	return l.do(func(now time.Time) (actions, error) {
 		l.mu.Lock()
-		l.nextPort++
-		m := &member{name: j.port, ifindex: attrs.Index, number: l.nextPort, saved: j.saved,
+		number := j.number
+		if number == 0 {
+			l.nextPort++
+			number = l.nextPort
+		}
+		m := &member{name: j.port, ifindex: attrs.Index, number: number, saved: j.saved,
 			done: make(chan struct{}), up: linkUp(j.link), link: linkUp(j.link)}
 		m.conn = j.conn
 		// With l.mu held, as SetImpairment points members at theirs.
@@ -110,6 +114,7 @@ func (l *lag) join(j *joining) error {
 		l.mu.Unlock()
 		l.wg.Add(1)
 		go l.readMember(m)
+		l.h.changed()
 		return l.ctl.addPort(portID{name: j.port, mac: attrs.HardwareAddr, number: m.number}, m.up, now), nil
 	})
 }
@@ -132,6 +137,7 @@ func (l *lag) removeMember(name string) error {
 		}
 		close(m.done)
 		m.conn.Close()
+		l.h.changed()
 		return l.ctl.removePort(name, now), nil
 	})
 	if err != nil {

@@ -46,6 +46,9 @@ type joining struct {
 	link  netlink.Link
 	conn  *afpacket.Conn
 	saved savedSysctls
+	// number is the member's LACP port number: 0 for the LAG's next, or
+	// the one a resumed member had.
+	number uint16
 }
 
 // reserve claims each port for its LAG, in order, up to the first that

@@ -59,7 +59,16 @@ func (v *vlanIf) setCarrier(h *Host, on bool) {
 	}
 }
 
+// close removes the VLAN's TAP.
 func (v *vlanIf) close() error {
+	v.done.Store(true)
+	err := v.tap.remove()
+	v.wg.Wait()
+	return err
+}
+
+// detach stops the VLAN, leaving its TAP (persistent) for the next process.
+func (v *vlanIf) detach() error {
 	v.done.Store(true)
 	err := v.tap.close()
 	v.wg.Wait()
