@@ -142,7 +142,13 @@ func labLogger(stderr io.Writer) *slog.Logger {
 }
 
 func openLab(ctx context.Context, l *lab.Lab, mode string, log *slog.Logger) (*topology.DataPlane, error) {
-	dp, err := topology.Open(ctx, topology.Options{Backend: mode, Prefix: l.Prefix, LACPTimers: l.LACPTimers, Logger: log})
+	// A userspace lab's LAGs and VIFs outlive its `lab up`: the next one
+	// adopts them from the checkpoints beside the lab's socket.
+	cps, err := labctl.CheckpointsFor(labctl.DefaultDir, l.Prefix)
+	if err != nil {
+		return nil, fmt.Errorf("lab %s: %w", l.Name, err)
+	}
+	dp, err := topology.Open(ctx, topology.Options{Backend: mode, Prefix: l.Prefix, LACPTimers: l.LACPTimers, Checkpoints: cps, Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("lab %s: %w", l.Name, err)
 	}

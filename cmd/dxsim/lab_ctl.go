@@ -112,6 +112,9 @@ func labDown(ctx context.Context, out, stderr io.Writer, f labFlags) error {
 	if err != nil {
 		return errors.Join(stopErr, err)
 	}
+	if cps, err := labctl.CheckpointsFor(labctl.DefaultDir, l.Prefix); err == nil {
+		stopErr = errors.Join(stopErr, cps.RemoveAll())
+	}
 	fmt.Fprintf(out, "lab %s: deleted %d namespaces (%s-…)\n", l.Name, n, l.Prefix)
 	return stopErr
 }

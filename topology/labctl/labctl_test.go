@@ -285,3 +285,32 @@ func TestRemoveStale(t *testing.T) {
 		assert.Equal(t, "mine", string(b), "the file was touched")
 	}
 }
+
+// TestCheckpointsKeepForgetAndRemove: a lab's checkpoint files beside its
+// socket, kept whole, forgotten one by one and all at once; a namespace
+// that is not one path element names none.
+func TestCheckpointsKeepForgetAndRemove(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	c, err := CheckpointsFor(dir, "dxsim-lab")
+	require.NoError(t, err)
+	got, err := c.LoadCheckpoint("dxsim-lab-dx-d")
+	require.NoError(t, err)
+	assert.Nil(t, got, "a checkpoint never kept")
+	require.NoError(t, c.SaveCheckpoint("dxsim-lab-dx-d", []byte(`{"a":1}`)))
+	require.NoError(t, c.SaveCheckpoint("dxsim-lab-cr-d", []byte(`{"b":2}`)))
+	got, err = c.LoadCheckpoint("dxsim-lab-dx-d")
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"a":1}`, string(got))
+	assert.FileExists(t, filepath.Join(dir, "dxsim-lab.checkpoints", "dxsim-lab-dx-d.json"))
+	require.NoError(t, c.SaveCheckpoint("dxsim-lab-dx-d", nil))
+	got, err = c.LoadCheckpoint("dxsim-lab-dx-d")
+	require.NoError(t, err)
+	assert.Nil(t, got, "a forgotten checkpoint")
+	require.NoError(t, c.SaveCheckpoint("dxsim-lab-dx-d", nil), "forgetting twice")
+	require.NoError(t, c.RemoveAll())
+	assert.NoDirExists(t, filepath.Join(dir, "dxsim-lab.checkpoints"))
+	for _, bad := range []string{"", "..", "a/b"} {
+		assert.Error(t, c.SaveCheckpoint(bad, []byte("x")), "namespace %q", bad)
+	}
+}
