@@ -35,6 +35,14 @@
 // A Host watches its namespace's links (rtnetlink): a member's link going
 // down or up reaches the LACP engine, and a member or VLAN trunk port deleted
 // and made again under its name has its socket rebound to the new interface.
+// With LAGConfig.LinkMonitor the LAG looks at its members' links only on
+// that period, as a Linux bond's miimon does.
+//
+// A LAG runs the standard's event-driven LACP by default; LAGConfig's Tick,
+// SelectionDelay and LinkMonitor make it time its LACP as a Linux bond does
+// (100 ms ticks, a transmission every third tick, the 8 s selection timer,
+// miimon 100), which the Backend does for every LAG unless told otherwise
+// (Backend.SetTimers): so the data plane's two backends agree.
 //
 // Where the kernel has no netem, a port may be impaired instead
 // (Host.SetImpairment): every frame the Host sends out of it, LACPDUs
