@@ -234,11 +234,12 @@ func (s *eventSink) link(k linkKey, e sim.Event, up, gone bool) {
 	defer s.mu.Unlock()
 	last, known := s.carrier[k]
 	was := last.up
-	if !up || gone {
-		// A member whose link went down is reported afresh once it is
-		// back, even if the bond says the same as before: a link down
-		// and up within one poll of its LACP state would otherwise leave
-		// the control plane with the member down.
+	if gone || (up && known && !was) {
+		// A member whose link came back is reported afresh, even if the
+		// bond says the same as before: a link down and up within one
+		// poll of its LACP state would otherwise leave the control plane
+		// with the member down. (While the link is down, the bond's last
+		// word, not yet changed, is no news.)
 		delete(s.actor, k)
 	}
 	if gone {

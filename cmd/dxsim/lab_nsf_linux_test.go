@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"net"
+	"regexp"
 	"testing"
 	"time"
 
@@ -59,6 +61,19 @@ func TestLabUpRestartKeepsForwarding(t *testing.T) {
 	p := startNSFProbe(tx, rx, &net.UDPAddr{IP: net.ParseIP("169.254.78.1"), Port: 7778})
 	defer p.stop()
 	require.Eventually(t, func() bool { return p.received() > 0 }, time.Minute, 10*time.Millisecond, "no datagram crossed the VIF")
+	// Converged: both members collecting and distributing at both ends (a
+	// kernel bond's first members may pass frames before, while they wait
+	// out its selection timer).
+	converged := regexp.MustCompile(`(?m)^  dxcon-nsf0000[12] .*\*\*DCSGSA/\*\*DCSGSA +\*\*DCSGSA/\*\*DCSGSA`)
+	for deadline := time.Now().Add(time.Minute); ; {
+		var b bytes.Buffer
+		err := runLab(context.Background(), &b, "lab", "status", "-f", file, "--dataplane", backend)
+		if err == nil && len(converged.FindAllString(b.String(), -1)) == 2 {
+			break
+		}
+		require.True(t, time.Now().Before(deadline), "the LAG never converged: %v\n%s", err, &b)
+		time.Sleep(100 * time.Millisecond)
+	}
 	index := nsfIndexes(t, awsNS, "dxlag-nsf00001", "dxvif-nsf00001")
 
 	pdus := nsfCaptureLACP(t, awsNS, "dxcon-nsf00001")
