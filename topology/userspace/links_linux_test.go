@@ -109,23 +109,30 @@ func cpuTime(t *testing.T) time.Duration {
 
 // TestLinkMonitorLooksOnItsTicks: with LinkMonitor set, a LAG sees its
 // members' links only when it looks, as a Linux bond's miimon does. A link
-// down and up again between two looks (here 3 s apart, just after one) is
-// never seen; one held down is seen at the next look.
+// down and up again between two looks (here 3 s apart, half a second from
+// the nearest) is never seen; one held down is seen at the next look.
 func TestLinkMonitorLooksOnItsTicks(t *testing.T) {
 	netnstest.RequireRoot(t)
 	aws := newSide(t, "aws", New)
 	cust := newSide(t, "customer", New)
 	connect(t, aws, "dxcon-h", cust, "cust-h")
 	connect(t, aws, "dxcon-s", cust, "cust-s")
-	require.NoError(t, aws.h.CreateLAG(LAGConfig{Name: "dxlag-h", MinLinks: 1, Static: true, LinkMonitor: 3 * time.Second}))
+	// The 3 s monitor looks at born + k·3s, born within [t0, t1].
+	const period = 3 * time.Second
+	t0 := time.Now()
+	require.NoError(t, aws.h.CreateLAG(LAGConfig{Name: "dxlag-h", MinLinks: 1, Static: true, LinkMonitor: period}))
+	t1 := time.Now()
 	require.NoError(t, aws.h.CreateLAG(LAGConfig{Name: "dxlag-s", MinLinks: 1, Static: true, LinkMonitor: 200 * time.Millisecond}))
 	aws.join("dxlag-h", "dxcon-h")
 	aws.join("dxlag-s", "dxcon-s")
 	waitUntil(t, "the 200 ms monitor's member up", func() bool { return memberUp(t, aws, "dxlag-s", "dxcon-s") })
 	waitUntil(t, "the 3 s monitor's member up", func() bool { return memberUp(t, aws, "dxlag-h", "dxcon-h") })
 
-	// The 3 s monitor has just looked (it saw the member come up): down for
-	// half a second and up again, unseen.
+	// Down for half a second a second after one look and so a second and a
+	// half before the next, and up again: unseen.
+	k := time.Since(t0)/period + 1
+	time.Sleep(time.Until(t0.Add(k*period + time.Second)))
+	require.Less(t, t1.Sub(t0), 200*time.Millisecond, "CreateLAG took too long to know when the LAG looks")
 	aws.setUp("dxcon-h", false)
 	for range 10 {
 		time.Sleep(50 * time.Millisecond)
