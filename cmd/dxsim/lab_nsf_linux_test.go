@@ -91,21 +91,10 @@ func TestLabUpRestartKeepsForwarding(t *testing.T) {
 	t.Logf("%s: lab up stopped %v after it was asked; probe outage %.0f ms (nothing arrived; by the numbers sent %.0f ms; "+
 		"the sender late by up to %.0f ms; %d of %d datagrams lost); %d LACPDUs on dxcon-nsf00001",
 		backend, stopped.Sub(stopAt).Round(time.Millisecond), o.ms, o.bySeq, o.late, o.lost, o.sent, len(seen))
-	var out, in int
-	for _, pdu := range seen {
-		const cd = 0x08 | 0x10 | 0x20 // Synchronization, Collecting, Distributing
-		if pdu.out {
-			out++
-		} else {
-			in++
-		}
-		assert.Equal(t, byte(cd), pdu.state&cd, "a LACPDU %s at +%v without Sync, Collecting and Distributing (actor state %#02x): LACP renegotiated",
-			pdu.dir(), pdu.at.Sub(stopAt).Round(time.Millisecond), pdu.state)
-	}
-	assert.Positive(t, out, "no LACPDU from the AWS side after the restart")
-	assert.Positive(t, in, "no LACPDU from the customer side after the restart")
-	assert.Less(t, o.ms-o.late, 300.0, "the probe's outage (arrivals)")
-	assert.Less(t, o.bySeq-o.late, 300.0, "the probe's outage (numbers sent)")
+	// Under a second: a new lab up reconciles the whole lab file before
+	// it forwards (7-37 ms measured, 336 ms once under load); LACP
+	// renegotiating would take over 2 s, and the LACPDUs tell it anyway.
+	checkKeptForwarding(t, "lab up "+backend, seen, o, stopAt, 1000)
 	assert.Equal(t, index, nsfIndexes(t, awsNS, "dxlag-nsf00001", "dxvif-nsf00001"), "the LAG's and the VIF's interfaces were made again, not adopted")
 }
 

@@ -117,23 +117,7 @@ func TestServeRestartKeepsForwarding(t *testing.T) {
 			"(nothing arrived; by the numbers sent %.0f ms; the sender late by up to %.0f ms; %d of %d datagrams lost); %d LACPDUs on %s",
 			how.name, exited.Sub(stopAt).Round(time.Millisecond), cur.serving.Sub(exited).Round(time.Millisecond),
 			cur.serving.Sub(stopAt).Round(time.Millisecond), o.ms, o.bySeq, o.late, o.lost, o.sent, len(seen), members[0])
-		var out, in int
-		for _, pdu := range seen {
-			const cd = 0x08 | 0x10 | 0x20 // Synchronization, Collecting, Distributing
-			if pdu.out {
-				out++
-			} else {
-				in++
-			}
-			assert.Equal(t, byte(cd), pdu.state&cd, "%s: a LACPDU %s at +%v without Sync, Collecting and Distributing (actor state %#02x): LACP renegotiated",
-				how.name, pdu.dir(), pdu.at.Sub(stopAt).Round(time.Millisecond), pdu.state)
-		}
-		assert.Positive(t, out, "%s: no LACPDU from the AWS side after the restart", how.name)
-		assert.Positive(t, in, "%s: no LACPDU from the customer side after the restart", how.name)
-		// A sender the scheduler stalls (a restart busies both cores) makes
-		// a gap of its own: the data plane's part is what exceeds it.
-		assert.Less(t, o.ms-o.late, 300.0, "%s: the probe's outage (arrivals)", how.name)
-		assert.Less(t, o.bySeq-o.late, 300.0, "%s: the probe's outage (numbers sent)", how.name)
+		checkKeptForwarding(t, how.name, seen, o, stopAt, 300)
 		assert.Equal(t, index, nsfIndexes(t, awsNS, lagID, vifID), "%s: the LAG's and the VIF's TAPs were made again, not adopted", how.name)
 		if dataplane == "userspace" {
 			assert.Regexp(t, fmt.Sprintf(`\[run %d\] .*msg="userspace engine resumed" ns=%s .*lacp_resumed=1 lacp_renegotiating=0 members=2 vlans=1`, run, awsNS),
@@ -141,6 +125,30 @@ func TestServeRestartKeepsForwarding(t *testing.T) {
 		}
 		nsfWaitLAG(ctx, t, c, lagID, members)
 	}
+}
+
+// checkKeptForwarding checks a restart's capture and probe: every LACPDU,
+// from both sides, says Sync, Collecting and Distributing (no
+// renegotiation, no timeout), and the probe lost less than limit ms.
+func checkKeptForwarding(t *testing.T, what string, seen []nsfPDU, o nsfOutage, stopAt time.Time, limit float64) {
+	t.Helper()
+	var out, in int
+	for _, pdu := range seen {
+		const cd = 0x08 | 0x10 | 0x20 // Synchronization, Collecting, Distributing
+		if pdu.out {
+			out++
+		} else {
+			in++
+		}
+		assert.Equal(t, byte(cd), pdu.state&cd, "%s: a LACPDU %s at +%v without Sync, Collecting and Distributing (actor state %#02x): LACP renegotiated",
+			what, pdu.dir(), pdu.at.Sub(stopAt).Round(time.Millisecond), pdu.state)
+	}
+	assert.Positive(t, out, "%s: no LACPDU from the AWS side after the restart", what)
+	assert.Positive(t, in, "%s: no LACPDU from the customer side after the restart", what)
+	// A sender the scheduler stalls (a restart busies both cores) makes a
+	// gap of its own: the data plane's part is what exceeds it.
+	assert.Less(t, o.ms-o.late, limit, "%s: the probe's outage (arrivals)", what)
+	assert.Less(t, o.bySeq-o.late, limit, "%s: the probe's outage (numbers sent)", what)
 }
 
 // testDxsim is a dxsim binary to run: built from this package, or where no
