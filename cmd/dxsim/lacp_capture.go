@@ -43,7 +43,7 @@ classic Ethernet pcap. "dxsim lacp decode" reads either.`,
 			if ns != 0 {
 				defer ns.Close()
 			}
-			w, closeOut, err := captureOutput(out, classic, cmd.OutOrStdout())
+			w, closeOut, err := captureOutput(out, classic, ports, cmd.OutOrStdout())
 			if err != nil {
 				return err
 			}
@@ -117,7 +117,7 @@ func openNetNS(name string) (netns.NsHandle, error) {
 	return h, nil
 }
 
-func captureOutput(path string, classic bool, stdout io.Writer) (capture.FrameWriter, func() error, error) {
+func captureOutput(path string, classic bool, ports []string, stdout io.Writer) (capture.FrameWriter, func() error, error) {
 	out, closeOut := stdout, func() error { return nil }
 	if path != "-" {
 		f, err := os.Create(path)
@@ -127,7 +127,7 @@ func captureOutput(path string, classic bool, stdout io.Writer) (capture.FrameWr
 		out, closeOut = f, f.Close
 	}
 	if !classic {
-		return capture.NewPcapngWriter(out), closeOut, nil
+		return capture.NewPcapngWriter(out, ports...), closeOut, nil
 	}
 	w, err := capture.NewPcapWriter(out, 2048)
 	if err != nil {

@@ -19,14 +19,29 @@ type FrameWriter interface {
 // after it, and each frame's direction in its packet flags, so Wireshark
 // shows both the port ("Interface name") and "Direction".
 type PcapngWriter struct {
-	out   io.Writer
-	ng    *pcapgo.NgWriter
-	ports map[string]int
+	out      io.Writer
+	ng       *pcapgo.NgWriter
+	ports    map[string]int
+	declared []string
 }
 
-// NewPcapngWriter writes to w; nothing is written before the first frame.
-func NewPcapngWriter(w io.Writer) *PcapngWriter {
-	return &PcapngWriter{out: w, ports: map[string]int{}}
+// NewPcapngWriter writes to w. The ports named here get their interface
+// blocks first, in order, so that a capture in which no frame arrived is
+// still a pcapng file, naming them; other ports get theirs as their first
+// frame comes. Nothing is written before the first frame or Flush.
+func NewPcapngWriter(w io.Writer, ports ...string) *PcapngWriter {
+	return &PcapngWriter{out: w, ports: map[string]int{}, declared: ports}
+}
+
+// start writes the section header and the declared ports' interfaces.
+func (p *PcapngWriter) start() error {
+	for _, port := range p.declared {
+		if _, err := p.iface(port); err != nil {
+			return err
+		}
+	}
+	p.declared = nil
+	return nil
 }
 
 func (p *PcapngWriter) iface(port string) (int, error) {
@@ -58,6 +73,9 @@ func (p *PcapngWriter) iface(port string) (int, error) {
 
 // WriteFrame writes f under its port's interface.
 func (p *PcapngWriter) WriteFrame(f Frame) error {
+	if err := p.start(); err != nil {
+		return err
+	}
 	id, err := p.iface(f.Port)
 	if err != nil {
 		return err
@@ -83,6 +101,9 @@ func (p *PcapngWriter) WriteFrame(f Frame) error {
 
 // Flush writes out buffered data; call it before closing the file.
 func (p *PcapngWriter) Flush() error {
+	if err := p.start(); err != nil {
+		return err
+	}
 	if p.ng == nil {
 		return nil
 	}

@@ -2,6 +2,7 @@ package capture
 
 import (
 	"bytes"
+	"io"
 	"testing"
 	"time"
 
@@ -37,6 +38,45 @@ func TestPcapngKeepsPortDirectionAndTime(t *testing.T) {
 		assert.WithinDuration(t, w.Time, g.Time, 0, "frame %d: time", i)
 		assert.Equal(t, w.Data, g.Data, "frame %d: data", i)
 	}
+}
+
+// A capture in which nothing arrived is still a pcapng file naming the
+// ports it watched, and declared ports keep their order whatever port
+// speaks first.
+func TestPcapngNamesDeclaredPorts(t *testing.T) {
+	t.Parallel()
+	var empty bytes.Buffer
+	w := NewPcapngWriter(&empty, "dxcon-a", "dxcon-b")
+	require.NoError(t, w.Flush())
+	r, err := pcapgo.NewNgReader(bytes.NewReader(empty.Bytes()), pcapgo.DefaultNgReaderOptions)
+	require.NoError(t, err, "an empty capture must still be pcapng")
+	_, _, err = r.ReadPacketData()
+	assert.ErrorIs(t, err, io.EOF, "no frame")
+	require.Equal(t, 2, r.NInterfaces())
+	for i, name := range []string{"dxcon-a", "dxcon-b"} {
+		intf, err := r.Interface(i)
+		require.NoError(t, err)
+		assert.Equal(t, name, intf.Name, "interface %d", i)
+	}
+
+	var buf bytes.Buffer
+	w = NewPcapngWriter(&buf, "dxcon-a", "dxcon-b")
+	frames := testFrames()
+	require.NoError(t, w.WriteFrame(frames[1])) // dxcon-b speaks first
+	require.NoError(t, w.WriteFrame(Frame{Time: frames[1].Time, Port: "dxcon-c", Data: lacpFrame(3)}))
+	require.NoError(t, w.Flush())
+	got := readPcapng(t, buf.Bytes())
+	require.Len(t, got, 2)
+	assert.Equal(t, "dxcon-b", got[0].Port)
+	assert.Equal(t, "dxcon-c", got[1].Port, "a port not declared still gets its own interface")
+	r, err = pcapgo.NewNgReader(bytes.NewReader(buf.Bytes()), pcapgo.DefaultNgReaderOptions)
+	require.NoError(t, err)
+	for range 2 {
+		_, _, _ = r.ReadPacketData()
+	}
+	intf, err := r.Interface(0)
+	require.NoError(t, err)
+	assert.Equal(t, "dxcon-a", intf.Name, "declared ports come first, in order")
 }
 
 func TestPcapRoundTrip(t *testing.T) {

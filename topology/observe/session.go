@@ -194,7 +194,7 @@ func (s *session) open(o *Observer, from string) error {
 // record feeds captured frames to the verifier and the pcapng file.
 func (s *session) record() {
 	defer close(s.recorded)
-	w := capture.NewPcapngWriter(s.pcap)
+	w := capture.NewPcapngWriter(s.pcap, s.in.conn)
 	for f := range s.capt.Frames() {
 		_ = s.ver.ObserveFrame(verify.Frame{Time: f.Time, Port: f.Port, Direction: verify.Direction(f.Direction), Data: f.Data})
 		if err := w.WriteFrame(f); err != nil && s.recErr == nil {

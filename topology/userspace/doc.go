@@ -30,7 +30,9 @@
 //
 // Minimum links: the LAG's TAP has carrier only while at least MinLinks
 // members are collecting and distributing (TUNSETCARRIER); VLAN TAPs follow
-// their parent's carrier.
+// their parent's carrier. Without carrier the LAG sends nothing and the
+// TAPs' neighbours are forgotten at once, as the kernel does for a bond and
+// its VLANs (for a TAP it does so only at its link watch's next run).
 //
 // A Host watches its namespace's links (rtnetlink): a member's link going
 // down or up reaches the LACP engine, and a member or VLAN trunk port deleted

@@ -150,6 +150,14 @@ func (h *Host) MoveVLAN(cfg VLANConfig) error {
 	// carrier the new parent gave, and nothing would set it back.
 	h.detachVLANLocked(old)
 	h.registerVLANLocked(v)
+	// The kernel cannot move a VLAN device: it makes a new one on the new
+	// parent, which knows no neighbour yet and resolves each at once. The
+	// TAP is the same, so it forgets its neighbours instead, among them
+	// those its old parent's carrier loss left unresolved (waiting a
+	// second to ask again: a second's outage where the kernel has none).
+	if err := h.forgetNeighbours(v.tap.name); err != nil {
+		h.log.Warn("userspace: moved VLAN's neighbours", "vlan", cfg.Name, "err", err)
+	}
 	h.changed()
 	return nil
 }

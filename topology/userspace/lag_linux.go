@@ -37,10 +37,14 @@ type lag struct {
 	ctlDone chan struct{} // closed when the control goroutine has returned
 	wg      sync.WaitGroup
 
-	mu       sync.Mutex // guards members, minLinks, carrier, vlans
+	mu       sync.Mutex // guards members, minLinks, carrier, resuming, vlans
 	members  map[string]*member
 	minLinks int
 	carrier  bool
+	// resuming holds the carrier a resumed TAP came with while the
+	// members rejoin, one by one, before the resumed engine tells their
+	// state: losing it for that moment would forget the neighbours.
+	resuming bool
 	vlans    map[uint16]*vlanIf
 	nextPort uint16
 
@@ -178,13 +182,18 @@ func (l *lag) redistributeLocked(now time.Time) []Event {
 		}
 	}
 	sort.Slice(dist, func(i, j int) bool { return dist[i].name < dist[j].name })
+	carrier := len(dist) >= max(l.minLinks, 1) || (l.resuming && l.carrier)
+	if !carrier {
+		// Below its minimum links a LAG sends nothing, as a bond whose
+		// carrier loss the kernel acts on at once does not.
+		dist = nil
+	}
 	l.dist.Store(&dist)
-	carrier := len(dist) >= max(l.minLinks, 1)
 	if carrier == l.carrier {
 		return nil
 	}
 	l.carrier = carrier
-	if err := l.tap.setCarrier(carrier); err != nil {
+	if err := l.h.setCarrier(l.tap, carrier); err != nil {
 		l.h.log.Warn("userspace: LAG carrier", "lag", l.cfg.Name, "err", err)
 	}
 	// VLANs follow their parent's carrier, as 802.1Q devices do.

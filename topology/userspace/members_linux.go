@@ -248,6 +248,24 @@ func readSysctl(path string) (string, error) {
 	return strings.TrimSpace(string(b[:n])), nil
 }
 
+// values is s for a checkpoint: nil when quiet changed nothing.
+func (s savedSysctls) values() []string {
+	if s == (savedSysctls{}) {
+		return nil
+	}
+	return s[:]
+}
+
+// adopt takes, from a checkpoint, the values that an earlier quiet saved
+// where this one found the sysctl quiet already.
+func (s *savedSysctls) adopt(values []string) {
+	for i, v := range values {
+		if i < len(s) && s[i] == "" {
+			s[i] = v
+		}
+	}
+}
+
 // restore puts back what quiet changed. It runs in the member's namespace.
 func (s savedSysctls) restore(name string) error {
 	var errs []error

@@ -32,6 +32,10 @@ type LAGCheckpoint struct {
 type MemberCheckpoint struct {
 	Name   string
 	Number uint16
+	// Sysctls are the member's own values of the sysctls quieted as it
+	// first joined, for when it leaves, in the order of memberSysctls
+	// ("" where it was quiet already); none when it was quiet throughout.
+	Sysctls []string `json:",omitempty"`
 }
 
 // ResumeReport says what Resume adopted.

@@ -84,7 +84,7 @@ func (l *lag) checkpoint() LAGCheckpoint {
 	defer l.mu.Unlock()
 	c := LAGCheckpoint{Config: l.cfg, MinLinks: l.minLinks, NextPort: l.nextPort, Engine: l.cp.Load()}
 	for _, m := range l.members {
-		c.Members = append(c.Members, MemberCheckpoint{Name: m.name, Number: m.number})
+		c.Members = append(c.Members, MemberCheckpoint{Name: m.name, Number: m.number, Sysctls: m.saved.values()})
 	}
 	slices.SortFunc(c.Members, func(a, b MemberCheckpoint) int { return int(a.Number) - int(b.Number) })
 	return c
@@ -146,8 +146,8 @@ func (h *Host) resumeLAG(lc LAGCheckpoint, r *ResumeReport) error {
 	l.mu.Lock()
 	l.minLinks, l.nextPort = lc.MinLinks, lc.NextPort
 	// Attaching gave the TAP its carrier back; redistribution takes it
-	// away if the members do not carry traffic.
-	l.carrier = true
+	// away if the members do not carry traffic, once they have rejoined.
+	l.carrier, l.resuming = true, true
 	l.mu.Unlock()
 	h.lags[cfg.Name] = l
 	r.LAGs++
@@ -222,6 +222,9 @@ func (h *Host) resumeMembers(l *lag, ms []MemberCheckpoint) (int, []string) {
 			}
 			n, _ := h.prepare(ready, byName)
 			for _, j := range ready[:n] {
+				// Quiet already, from the first join: what it had
+				// before then is what its leaving puts back.
+				j.saved.adopt(ms[j.index].Sysctls)
 				if l.join(j) == nil {
 					joined[j.port] = true
 				}
@@ -248,6 +251,17 @@ func (h *Host) resumeMembers(l *lag, ms []MemberCheckpoint) (int, []string) {
 		a.merge(l.ctl.advance(now))
 		a.changed = true
 		return a, nil
+	})
+	// The members' states applied: the carrier is theirs again.
+	_ = l.do(func(now time.Time) (actions, error) {
+		l.mu.Lock()
+		l.resuming = false
+		events := l.redistributeLocked(now)
+		l.mu.Unlock()
+		for _, e := range events {
+			l.h.emit(e)
+		}
+		return actions{}, nil
 	})
 	return len(joined), gone
 }

@@ -58,8 +58,12 @@ func TestResumeAdoptsTAPs(t *testing.T) {
 	}
 	awsMAC, _ := net.ParseMAC("02:dd:00:00:00:02")
 	custMAC, _ := net.ParseMAC("02:cc:00:00:00:02")
-	require.NoError(t, aws.h.CreateLAG(LAGConfig{Name: "dxlag-r", MinLinks: 1, SystemMAC: awsMAC}))
+	require.NoError(t, aws.h.CreateLAG(LAGConfig{Name: "dxlag-r", MinLinks: 2, SystemMAC: awsMAC}))
 	require.NoError(t, cust.h.CreateLAG(LAGConfig{Name: "dxlag-r", MinLinks: 1, SystemMAC: custMAC}))
+	// A member with sysctls of its own, which its leaving puts back even
+	// when another process quieted it.
+	const arp = "/proc/sys/net/ipv4/conf/dxcon-r1/arp_ignore"
+	aws.setSysctl(arp, "2")
 	for _, p := range ports {
 		aws.join("dxlag-r", p[0])
 		cust.join("dxlag-r", p[1])
@@ -117,6 +121,18 @@ func TestResumeAdoptsTAPs(t *testing.T) {
 		assert.Equal(t, ResumeReport{LAGs: 1, VLANs: 1, Members: 2, Resumed: 1}, r, "%s", s.side.name)
 	}
 	resumed := time.Now()
+	// The members rejoined one by one, the LAG keeping its carrier:
+	// losing it for that moment would forget its TAP's neighbours.
+	for _, s := range []*side{aws2, cust2} {
+		for drained := false; !drained; {
+			select {
+			case e := <-s.h.Events():
+				assert.False(t, e.Kind == EventCarrier && !e.Up, "%s: the resume took the LAG's carrier away: %s", s.name, e)
+			default:
+				drained = true
+			}
+		}
+	}
 	aws2.waitUsable("dxlag-r", ports[0][0], ports[1][0])
 	cust2.waitUsable("dxlag-r", ports[0][1], ports[1][1])
 	took := time.Since(resumed)
@@ -133,6 +149,9 @@ func TestResumeAdoptsTAPs(t *testing.T) {
 	for _, m := range st.Members {
 		assert.True(t, m.Actor.Has(lacp.StateSynchronization|lacp.StateCollecting|lacp.StateDistributing), "%s: %s", m.Name, m.Actor)
 	}
+
+	require.NoError(t, aws2.h.RemoveMember("dxlag-r", "dxcon-r1"))
+	assert.Equal(t, "2", aws2.sysctl(arp), "the resumed member left without its own arp_ignore back")
 
 	// Deleting removes the persistent TAPs.
 	require.NoError(t, aws2.h.DeleteVLAN("dxvif-r"))

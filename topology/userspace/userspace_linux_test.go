@@ -166,6 +166,39 @@ func udpAcross(t *testing.T, from *side, src string, to *side, dst string) {
 	require.FailNow(t, "no datagram crossed", "from %s to %s", src, dst)
 }
 
+// udpNotAcross sends datagrams from one side's address to the other's for
+// half a second: none may arrive.
+func udpNotAcross(t *testing.T, from *side, src string, to *side, dst string) {
+	t.Helper()
+	rx := listenUDP(t, to, dst)
+	defer rx.Close()
+	tx := listenUDP(t, from, src)
+	defer tx.Close()
+	dstAddr := &net.UDPAddr{IP: net.ParseIP(dst), Port: 7777}
+	buf := make([]byte, 1500)
+	for deadline := time.Now().Add(500 * time.Millisecond); time.Now().Before(deadline); {
+		_, _ = tx.WriteToUDP([]byte("not across"), dstAddr) // may fail: no neighbour
+		_ = rx.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+		if n, _, err := rx.ReadFromUDP(buf); err == nil {
+			require.FailNow(t, "a datagram crossed", "from %s to %s: %q", src, dst, buf[:n])
+		}
+	}
+}
+
+// neighbours lists the interface's neighbour entries but permanent ones.
+func (s *side) neighbours(index int) []string {
+	s.t.Helper()
+	ns, err := s.nl.NeighList(index, netlink.FAMILY_ALL)
+	require.NoError(s.t, err)
+	var out []string
+	for _, n := range ns {
+		if n.State&(netlink.NUD_PERMANENT|netlink.NUD_NOARP) == 0 {
+			out = append(out, n.String())
+		}
+	}
+	return out
+}
+
 func listenUDP(t *testing.T, s *side, ip string) *net.UDPConn {
 	t.Helper()
 	var c *net.UDPConn
@@ -221,26 +254,55 @@ func TestStaticLAGCarriesTrafficAndVLANs(t *testing.T) {
 
 	// The port's VIF follows its connection into the LAG: same TAP, same
 	// addresses, new parent; the port's trunk is closed with its last VLAN.
+	// It forgets its neighbours, as the new VLAN device the kernel makes
+	// for such a move knows none.
+	vifP, err := aws.nl.LinkByName("dxvif-p")
+	require.NoError(t, err)
+	require.NoError(t, aws.nl.NeighAdd(&netlink.Neigh{LinkIndex: vifP.Attrs().Index, Family: netlink.FAMILY_V4,
+		State: netlink.NUD_STALE, IP: net.ParseIP("10.9.2.9"), HardwareAddr: vifP.Attrs().HardwareAddr}))
+	require.NotEmpty(t, aws.neighbours(vifP.Attrs().Index))
 	for _, s := range []*side{aws, cust} {
 		require.NoError(t, s.h.MoveVLAN(VLANConfig{Name: "dxvif-p", Parent: "dxlag-t", VID: 202}))
 		got := s.h.VLANs()
 		require.Len(t, got, 2, "%s: VLANs after the move", s.name)
 		require.Equal(t, "dxlag-t", got[1].Parent, "%s: VLANs after the move: %+v", s.name, got)
 	}
+	assert.Empty(t, aws.neighbours(vifP.Attrs().Index), "the moved VLAN kept its neighbours")
 	aws.join("dxlag-t", "dxcon-p")
 	cust.join("dxlag-t", "cust-p")
 	udpAcross(t, aws, "10.9.2.1", cust, "10.9.2.2")
 	udpAcross(t, cust, "10.9.1.2", aws, "10.9.1.1")
 
 	// Min links above the members takes the carrier away, and back.
+	index := map[string]int{}
+	for _, name := range []string{"dxlag-t", "dxvif-l", "dxvif-p"} {
+		l, err := aws.nl.LinkByName(name)
+		require.NoError(t, err)
+		index[name] = l.Attrs().Index
+	}
 	require.NoError(t, aws.h.SetMinLinks("dxlag-t", 4))
 	aws.waitFor("carrier off at min links 4", func(e Event) bool { return e.Kind == EventCarrier && !e.Up })
 	st, _ := aws.h.LAGStatus("dxlag-t")
 	assert.False(t, st.Up, "status at min links 4: %+v", st)
 	assert.Equal(t, 4, st.MinLinks, "status at min links 4: %+v", st)
 	assert.Len(t, st.Members, 3, "status at min links 4: %+v", st)
+	// As on a bond: the neighbours forgotten, nothing sent, no carrier.
+	// The kernel's own queue for a TAP stops and its neighbours go only
+	// at its link watch's next run, up to a second later, or when asked
+	// for the interface (some kernels synchronise then): so the
+	// neighbours are listed by a dump, before anything asks.
+	for _, name := range []string{"dxlag-t", "dxvif-l", "dxvif-p"} {
+		assert.Empty(t, aws.neighbours(index[name]), "%s keeps its neighbours without carrier", name)
+	}
+	udpNotAcross(t, aws, "10.9.1.1", cust, "10.9.1.2")
+	for _, name := range []string{"dxlag-t", "dxvif-l", "dxvif-p"} {
+		assert.False(t, aws.lowerUp(name), "%s has carrier at min links 4", name)
+	}
 	require.NoError(t, aws.h.SetMinLinks("dxlag-t", 1))
 	aws.waitFor("carrier on at min links 1", func(e Event) bool { return e.Kind == EventCarrier && e.Up })
+	for _, name := range []string{"dxlag-t", "dxvif-l", "dxvif-p"} {
+		assert.True(t, aws.lowerUp(name), "%s has no carrier at min links 1", name)
+	}
 }
 
 // TestDeleteLAGWhileAddingMembers races member additions against the LAG's

@@ -54,7 +54,7 @@ func (v *vlanIf) setCarrier(h *Host, on bool) {
 	if v.done.Load() {
 		return
 	}
-	if err := v.tap.setCarrier(on); err != nil {
+	if err := h.setCarrier(v.tap, on); err != nil {
 		h.log.Warn("userspace: VLAN carrier", "vlan", v.tap.name, "err", err)
 	}
 }
