@@ -45,9 +45,10 @@ type Options struct {
 	// only dxsim's userspace engine can (auto then picks it, and kernel
 	// refuses).
 	LACPTimers string
-	// PollInterval is how often LAG members' LACP state is read; 200ms
-	// when zero. The bond reports its per-member 802.3ad state on request,
-	// not in link notifications.
+	// PollInterval is how often kernel bonds' members' LACP state is read;
+	// 100 ms when zero, a bond's tick, which its state changes no faster
+	// than. The bond reports its per-member 802.3ad state on request, not
+	// in link notifications.
 	PollInterval time.Duration
 
 	// linkBuffer, when not zero, is the link watches' receive buffer in
@@ -72,7 +73,7 @@ func (o Options) withDefaults() Options {
 		o.Now = time.Now
 	}
 	if o.PollInterval <= 0 {
-		o.PollInterval = 200 * time.Millisecond
+		o.PollInterval = 100 * time.Millisecond
 	}
 	return o
 }
