@@ -33,8 +33,15 @@ var parityRuns = map[string]int{"kernel": 3, "userspace": 2}
 
 // parityTolerance is how far a userspace milestone may lie outside the
 // range the kernel's runs gave, where the kernel's own spread over its runs
-// is narrower: one tick.
-const parityTolerance = 100.0 // ms
+// is narrower: two ticks. A milestone moves by up to a tick with each of
+// the phases nobody chooses that it crosses: the bond's tick against the
+// link monitor's, or against the kernel path's 100 ms read of the members'
+// LACP state; each side's transmit phase; which member a flow hashes to
+// when one is lost. Three kernel runs show a share of it (within 100 ms for
+// most milestones); over 18 runs the kernel's own spread was up to 290 ms
+// for a member's return after its link, and 220 ms for the VIF's outage at
+// minimum links.
+const parityTolerance = 200.0 // ms
 
 // parityStep is one measured step of the scenario: an interruption report's
 // milestones, or the times of the changes a step caused.
@@ -49,8 +56,8 @@ type parityStep struct {
 // member, a disassociate, the first member of an empty LAG, a LAG-to-LAG
 // move, and minimum links (a member lost below them takes the LAG down,
 // lowering them brings it back, the member rejoins). Each userspace
-// milestone must lie within parityTolerance (or the kernel's own spread,
-// where that is wider) of the range of the kernel's runs. A private VIF
+// milestone must lie within parityTolerance, two ticks (or the kernel's own
+// spread, where that is wider), of the range of the kernel's runs. A private VIF
 // rides the connection, and moves with it onto the LAG: a probe across its
 // VLAN measures each step's outage on both backends too.
 //
