@@ -38,9 +38,9 @@ var parityRuns = map[string]int{"kernel": 3, "userspace": 2}
 // link monitor's, or against the kernel path's 100 ms read of the members'
 // LACP state; each side's transmit phase; which member a flow hashes to
 // when one is lost. Three kernel runs show a share of it (within 100 ms for
-// most milestones); over 18 runs the kernel's own spread was up to 290 ms
-// for a member's return after its link, and 220 ms for the VIF's outage at
-// minimum links.
+// most milestones); over 21 runs the kernel's own spread was 290 ms for a
+// member's return after its link, and over 24 runs 220 ms for the VIF's
+// outage at minimum links.
 const parityTolerance = 200.0 // ms
 
 // parityStep is one measured step of the scenario: an interruption report's
