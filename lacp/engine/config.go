@@ -76,6 +76,13 @@ type Config struct {
 	// under load ticks at, stretches them all. Zero, the default, is the
 	// event-driven engine of the standard. See the package doc.
 	Tick time.Duration
+	// TickFrom, in the Linux timing mode, is when the bond came up: Linux
+	// starts its handler as the bond opens, not as it gets a port, so the
+	// ticks keep that phase. A first port added between two ticks then
+	// sends its first LACPDU on the third tick after, 200-300 ms later as
+	// on a bond, and the selection timer ends on the 80th. Zero: tick 0 is
+	// the first port's addition.
+	TickFrom time.Time
 	// Stable keeps the active aggregator while one of its ports is
 	// enabled and it has a Partner, as Linux bonding's default
 	// ad_select=stable does: a port leaving it (a wrong key, say) does not

@@ -54,7 +54,7 @@ type Engine struct {
 	holdDone    bool
 
 	// The Linux timing mode's (tick.go).
-	tickBase    vtime // tick 0: when the first port was added
+	tickBase    vtime // tick 0: when the first port was added, or the bond's tick before (Config.TickFrom)
 	pendingTick int64 // a tick every port must run at, 0 for none
 	due         []*port
 
@@ -100,7 +100,12 @@ func (e *Engine) AddPort(now time.Time, pc PortConfig) error {
 	if e.ticking() {
 		e.run() // the ticks before it
 		if e.tickBase == never {
+			// Tick 0: the last of the bond's ticks at or before now, or
+			// now.
 			e.tickBase = e.t
+			if from := e.cfg.TickFrom; !from.IsZero() && !from.After(e.now) {
+				e.tickBase -= vtime(e.now.Sub(from) % e.cfg.Tick)
+			}
 		}
 	}
 	if len(e.order) == 0 && e.cfg.SelectionDelay > 0 {

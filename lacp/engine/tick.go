@@ -27,7 +27,7 @@ func (e *Engine) ticking() bool { return e.cfg.Tick > 0 }
 func ticks(d time.Duration) int64 { return int64((d + LinuxTick - 1) / LinuxTick) }
 
 // tickAt is the instant of tick k. Tick 0 is when the first port was
-// added.
+// added, or with Config.TickFrom the bond's last tick before that.
 func (e *Engine) tickAt(k int64) vtime { return e.tickBase + vtime(k)*vtime(e.cfg.Tick) }
 
 // tickIndex is the last tick at or before now.

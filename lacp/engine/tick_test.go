@@ -257,3 +257,39 @@ func TestLinuxTickUnbindSendsAtOnce(t *testing.T) {
 	assert.Zero(t, tx[0].LACPDU.Actor.State&withdrawn, "actor state %v", tx[0].LACPDU.Actor.State)
 	assert.NoError(t, engine.CheckInternal(a))
 }
+
+// A bond's handler ticks from when the bond came up (Config.TickFrom), not
+// from its first port: a first port added between two ticks sends its
+// first LACPDU on the third tick after (200-300 ms later, as on a kernel
+// bond, not always 300), and the selection timer ends on the bond's 80th
+// tick after the port was added.
+func TestLinuxTickKeepsTheBondsPhase(t *testing.T) {
+	t.Parallel()
+	net := enginetest.New()
+	upA, upB := net.Now.Add(-37*time.Millisecond), net.Now.Add(-1371*time.Millisecond)
+	mk := func(sys lacp.SystemID, from time.Time) *engine.Engine {
+		e, err := engine.New(engine.Config{System: sys, Key: 15, Tick: tick, TickFrom: from, SelectionDelay: engine.LinuxSelectionDelay})
+		require.NoError(t, err)
+		require.NoError(t, e.AddPort(net.Now, engine.PortConfig{Number: 1, MAC: mac(sys, 1)}))
+		net.Add(e)
+		return e
+	}
+	a, b := mk(sysA, upA), mk(sysB, upB)
+	added := net.Now
+	s := recordSent(net)
+	pair(t, net, a, b, 1, 0)
+	took := runUntil(t, net, 20*time.Second, bothWays(a, b, 1))
+	for _, x := range []struct {
+		e    *engine.Engine
+		want time.Duration // the bond's third tick after the port was added
+	}{{a, 3*tick - 37*time.Millisecond}, {b, 3*tick - 71*time.Millisecond}} {
+		first, ok := firstSent(*s, x.e, 1, added)
+		require.True(t, ok)
+		assert.Equal(t, x.want, first.Sub(added), "first LACPDU after the port was added")
+	}
+	// Both collect and distribute once the later of the two selection
+	// timers has ended: A's, at its 80th tick after the port was added.
+	assert.Equal(t, 80*tick-37*time.Millisecond, took, "collecting and distributing on both sides")
+	checkInvariantsLinux(t, a)
+	checkInvariantsLinux(t, b)
+}

@@ -36,11 +36,14 @@ type portMark struct {
 	active                            bool
 }
 
-func newEngineControl(cfg LAGConfig, log *slog.Logger) (*engineControl, error) {
+// newEngineControl is a new engine for a LAG made at born: its ticks keep
+// that phase, as a bond's handler runs from when the bond came up.
+func newEngineControl(cfg LAGConfig, born time.Time, log *slog.Logger) (*engineControl, error) {
 	ecfg, err := engineConfig(cfg, log)
 	if err != nil {
 		return nil, err
 	}
+	ecfg.TickFrom = born
 	e, err := engine.New(ecfg)
 	if err != nil {
 		return nil, fmt.Errorf("userspace: LAG %s: %w", cfg.Name, err)

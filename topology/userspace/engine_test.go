@@ -69,7 +69,7 @@ func (w *wire) usable(c control, ports ...string) bool {
 func newTestControl(t *testing.T, mac string, key uint16) control {
 	t.Helper()
 	m, _ := net.ParseMAC(mac)
-	c, err := newEngineControl(LAGConfig{Name: "dxlag-v", SystemMAC: m, Key: key}, slog.New(slog.DiscardHandler))
+	c, err := newEngineControl(LAGConfig{Name: "dxlag-v", SystemMAC: m, Key: key}, time.Now(), slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	return c
 }
@@ -111,7 +111,7 @@ func TestEngineControlConvergesInVirtualTime(t *testing.T) {
 
 func TestEngineControlNeedsSystemMAC(t *testing.T) {
 	t.Parallel()
-	_, err := newEngineControl(LAGConfig{Name: "dxlag-v"}, slog.New(slog.DiscardHandler))
+	_, err := newEngineControl(LAGConfig{Name: "dxlag-v"}, time.Now(), slog.New(slog.DiscardHandler))
 	require.Error(t, err, "an engine without a system MAC was made")
 }
 

@@ -157,14 +157,17 @@ func (h *Host) CreateLAG(cfg LAGConfig) error {
 		}
 		cfg.SystemMAC = link.Attrs().HardwareAddr
 	}
+	// The LAG's engine and link monitor tick from here, as a bond's
+	// handler and miimon run from when it comes up.
+	born := h.cfg.Now()
 	var ctl control = newStaticControl()
 	if !cfg.Static {
-		if ctl, err = newEngineControl(cfg, h.log); err != nil {
+		if ctl, err = newEngineControl(cfg, born, h.log); err != nil {
 			t.remove()
 			return err
 		}
 	}
-	h.lags[cfg.Name] = newLAG(h, cfg, t, ctl)
+	h.lags[cfg.Name] = newLAG(h, cfg, t, ctl, born)
 	h.changed()
 	return nil
 }

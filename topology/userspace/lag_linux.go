@@ -50,10 +50,10 @@ type lag struct {
 
 	dist atomic.Pointer[[]*member]         // distributing members, by name
 	cp   atomic.Pointer[engine.Checkpoint] // the LACP state last worth a checkpoint
-	born time.Time                         // the link monitor's ticks count from here
+	born time.Time                         // the engine's and the link monitor's ticks count from here
 }
 
-func newLAG(h *Host, cfg LAGConfig, t *tap, ctl control) *lag {
+func newLAG(h *Host, cfg LAGConfig, t *tap, ctl control, born time.Time) *lag {
 	l := &lag{
 		h: h, cfg: cfg, tap: t, ctl: ctl,
 		inputs:   make(chan func(time.Time) actions, 64),
@@ -63,7 +63,7 @@ func newLAG(h *Host, cfg LAGConfig, t *tap, ctl control) *lag {
 		members:  map[string]*member{},
 		minLinks: cfg.MinLinks,
 		vlans:    map[uint16]*vlanIf{},
-		born:     h.cfg.Now(),
+		born:     born,
 	}
 	l.dist.Store(&[]*member{})
 	l.wg.Add(2)

@@ -137,12 +137,13 @@ func (h *Host) resumeLAG(lc LAGCheckpoint, r *ResumeReport) error {
 	if err != nil {
 		return err
 	}
-	ctl, resumed, err := h.resumeControl(lc)
+	born := h.cfg.Now()
+	ctl, resumed, err := h.resumeControl(lc, born)
 	if err != nil {
 		t.remove()
 		return err
 	}
-	l := newLAG(h, cfg, t, ctl)
+	l := newLAG(h, cfg, t, ctl, born)
 	l.mu.Lock()
 	l.minLinks, l.nextPort = lc.MinLinks, lc.NextPort
 	// Attaching gave the TAP its carrier back; redistribution takes it
@@ -166,7 +167,7 @@ func (h *Host) resumeLAG(lc LAGCheckpoint, r *ResumeReport) error {
 
 // resumeControl is the LAG's control: its engine resumed from the
 // checkpoint when it can be, else a new one; reports which.
-func (h *Host) resumeControl(lc LAGCheckpoint) (control, bool, error) {
+func (h *Host) resumeControl(lc LAGCheckpoint, born time.Time) (control, bool, error) {
 	cfg := lc.Config
 	if cfg.Static {
 		return newStaticControl(), false, nil
@@ -188,7 +189,7 @@ func (h *Host) resumeControl(lc LAGCheckpoint) (control, bool, error) {
 		}
 		h.log.Warn("userspace: LACP checkpoint unusable, negotiating afresh", "lag", cfg.Name, "err", err)
 	}
-	c, err := newEngineControl(cfg, h.log)
+	c, err := newEngineControl(cfg, born, h.log)
 	return c, false, err
 }
 
