@@ -457,7 +457,7 @@ func (p *parityScenario) waitState(from int, start time.Time, id, want string) f
 	for {
 		sc, ok, added := p.log.find(from, id, want)
 		if ok {
-			return float64(sc.Time.Sub(start).Microseconds()) / 1000
+			return ms(sc.Time.Sub(start))
 		}
 		select {
 		case <-added:

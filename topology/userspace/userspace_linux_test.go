@@ -142,18 +142,31 @@ const inUse = lacp.StateSynchronization | lacp.StateCollecting | lacp.StateDistr
 // arrives: ARP has to cross the LAG first.
 func udpAcross(t *testing.T, from *side, src string, to *side, dst string) {
 	t.Helper()
+	require.True(t, udpCrosses(t, from, src, to, dst, waitLimit), "no datagram crossed from %s to %s", src, dst)
+}
+
+// udpNotAcross sends datagrams from one side's address to the other's for
+// half a second: none may arrive.
+func udpNotAcross(t *testing.T, from *side, src string, to *side, dst string) {
+	t.Helper()
+	require.False(t, udpCrosses(t, from, src, to, dst, 500*time.Millisecond), "a datagram crossed from %s to %s", src, dst)
+}
+
+// udpCrosses sends datagrams from one side's address to the other's until
+// one arrives (true; it must be one of them, from src) or limit has passed.
+// A send may fail while the destination is not resolved.
+func udpCrosses(t *testing.T, from *side, src string, to *side, dst string, limit time.Duration) bool {
+	t.Helper()
 	rx := listenUDP(t, to, dst)
 	defer rx.Close()
 	tx := listenUDP(t, from, src)
 	defer tx.Close()
 	payload := []byte("dxsim " + src + " -> " + dst)
 	dstAddr := &net.UDPAddr{IP: net.ParseIP(dst), Port: 7777}
-	deadline := time.Now().Add(waitLimit)
 	buf := make([]byte, 1500)
-	for time.Now().Before(deadline) {
-		_, err := tx.WriteToUDP(payload, dstAddr)
-		require.NoError(t, err, "send %s -> %s", src, dst)
-		_ = rx.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+	for deadline := time.Now().Add(limit); time.Now().Before(deadline); {
+		_, _ = tx.WriteToUDP(payload, dstAddr)
+		_ = rx.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
 		n, from, err := rx.ReadFromUDP(buf)
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			continue
@@ -161,28 +174,9 @@ func udpAcross(t *testing.T, from *side, src string, to *side, dst string) {
 		require.NoError(t, err)
 		require.Equal(t, payload, buf[:n], "received from %v", from)
 		require.True(t, from.IP.Equal(net.ParseIP(src)), "received %q from %v, want from %s", buf[:n], from, src)
-		return
+		return true
 	}
-	require.FailNow(t, "no datagram crossed", "from %s to %s", src, dst)
-}
-
-// udpNotAcross sends datagrams from one side's address to the other's for
-// half a second: none may arrive.
-func udpNotAcross(t *testing.T, from *side, src string, to *side, dst string) {
-	t.Helper()
-	rx := listenUDP(t, to, dst)
-	defer rx.Close()
-	tx := listenUDP(t, from, src)
-	defer tx.Close()
-	dstAddr := &net.UDPAddr{IP: net.ParseIP(dst), Port: 7777}
-	buf := make([]byte, 1500)
-	for deadline := time.Now().Add(500 * time.Millisecond); time.Now().Before(deadline); {
-		_, _ = tx.WriteToUDP([]byte("not across"), dstAddr) // may fail: no neighbour
-		_ = rx.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
-		if n, _, err := rx.ReadFromUDP(buf); err == nil {
-			require.FailNow(t, "a datagram crossed", "from %s to %s: %q", src, dst, buf[:n])
-		}
-	}
+	return false
 }
 
 // neighbours lists the interface's neighbour entries but permanent ones.
